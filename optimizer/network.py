@@ -1,0 +1,179 @@
+"""The immutable :class:`Network`: nodes, services, warehouses, products, demand.
+
+A ``Network`` knows its data and graph and nothing of solvers. Scenarios
+change it only through :meth:`Network.replace`, which returns a new object.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import unicodedata
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from optimizer.errors import InputError
+
+HOURS_PER_WEEK = 168.0
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """A validated multimodal network (EPSG:4326).
+
+    Attributes
+    ----------
+    nodes
+        GeoDataFrame indexed by node id (``docs/data_model.md``, nodes.csv).
+    services
+        GeoDataFrame indexed by service id; ``via`` holds a tuple of node ids;
+        geometry is the service's drawn line.
+    warehouses, products, demand, fx
+        DataFrames indexed by their key column.
+    parameters
+        Global figures from parameters.csv.
+    sources
+        One row per data row: ``file, key, source, assumption``.
+    """
+
+    nodes: gpd.GeoDataFrame
+    services: gpd.GeoDataFrame
+    warehouses: pd.DataFrame
+    products: pd.DataFrame
+    demand: pd.DataFrame
+    fx: pd.DataFrame
+    parameters: dict[str, float]
+    sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    data_dir: str = ""
+    name: str = "base"
+
+    def replace(self, **changes: Any) -> Network:
+        """A copy with some fields replaced (cached views are rebuilt)."""
+        return dataclasses.replace(self, **changes)
+
+    # -- lookups ------------------------------------------------------------
+    def param(self, name: str) -> float:
+        """A global parameter by name.
+
+        Raises
+        ------
+        InputError
+            When the parameter is missing.
+        """
+        try:
+            return float(self.parameters[name])
+        except KeyError:
+            msg = f"parameter {name!r} is missing from parameters.csv"
+            raise InputError(msg) from None
+
+    def cny(self, amount: float | np.ndarray, currency: str | pd.Series) -> Any:
+        """Convert an amount in ``currency`` to CNY."""
+        rate = self.fx["cny_per_unit"]
+        if isinstance(currency, pd.Series):
+            return amount * currency.map(rate).to_numpy()
+        return amount * float(rate[currency])
+
+    @cached_property
+    def active_services(self) -> gpd.GeoDataFrame:
+        """Services that run: active, and every node they touch open."""
+        s = self.services
+        closed_nodes = set(self.nodes.index[~self.nodes["open"]]) if "open" in self.nodes else set()
+        touches_closed = s.apply(
+            lambda r: r["from"] in closed_nodes
+            or r["to"] in closed_nodes
+            or any(v in closed_nodes for v in r["via"]),
+            axis=1,
+        ) if closed_nodes else pd.Series(False, index=s.index)
+        return s[(s["active"] == 1) & ~touches_closed.astype(bool)]
+
+    @cached_property
+    def service_table(self) -> pd.DataFrame:
+        """Active services with derived columns in CNY and hours.
+
+        ``rate_cny``, ``lcl_rate_cny``: rates converted to CNY;
+        ``via_dwell_h`` / ``via_dwell_h_max``: dwell at the via nodes;
+        ``via_fee_cny_per_t``: border fees at the via nodes;
+        ``wait_h``: expected wait for the next departure (half the headway);
+        ``leg_h`` / ``leg_h_max``: running time + via dwell (no wait).
+        """
+        s = pd.DataFrame(self.active_services.drop(columns="geometry"))
+        dwell = self.nodes["dwell_h"]
+        dwell_max = self.nodes["dwell_h_max"].fillna(self.nodes["dwell_h"])
+        fee = self.nodes["border_fee_cny_per_t"]
+        s["via_dwell_h"] = [float(sum(dwell[v] for v in via)) for via in s["via"]]
+        s["via_dwell_h_max"] = [float(sum(dwell_max[v] for v in via)) for via in s["via"]]
+        s["via_fee_cny_per_t"] = [float(sum(fee[v] for v in via)) for via in s["via"]]
+        dep = s["departures_per_week"].astype(float)
+        s["wait_h"] = np.where(dep.notna(), HOURS_PER_WEEK / (2.0 * dep.fillna(1.0)), 0.0)
+        s["leg_h"] = s["transit_h"] + s["via_dwell_h"]
+        s["leg_h_max"] = s["transit_h_max"].fillna(s["transit_h"]) + s["via_dwell_h_max"]
+        fx = self.fx["cny_per_unit"]
+        s["rate_cny"] = s["rate"].astype(float) * s["currency"].map(fx).astype(float)
+        s["lcl_rate_cny"] = s["lcl_rate"].astype(float) * s["currency"].map(fx).astype(float)
+        return s
+
+    @cached_property
+    def graph(self) -> nx.MultiDiGraph:
+        """Directed multigraph of the active services (edge key = service id)."""
+        g = nx.MultiDiGraph()
+        for node_id, row in self.nodes.iterrows():
+            g.add_node(node_id, kind=row["kind"], name=row["name"])
+        for sid, row in self.service_table.iterrows():
+            g.add_edge(row["from"], row["to"], key=sid, mode=row["mode"], hours=row["leg_h"])
+        return g
+
+    def nodes_of_kind(self, *kinds: str) -> list[str]:
+        return sorted(self.nodes.index[self.nodes["kind"].isin(kinds)])
+
+    # -- names -------------------------------------------------------------
+    def resolve_node(self, text: str) -> str:
+        """Resolve a node id or an English or Chinese name to a node id.
+
+        Matching is case- and accent-insensitive; a unique prefix or substring
+        of a name is accepted.
+
+        Raises
+        ------
+        InputError
+            When nothing or several nodes match; the message lists close matches.
+        """
+        if text in self.nodes.index:
+            return text
+        want = _fold(text)
+        names: dict[str, str] = {}
+        for node_id, row in self.nodes.iterrows():
+            for label in (node_id, row["name"], row["name_zh"], row.get("city") or ""):
+                if isinstance(label, str) and label:
+                    names.setdefault(_fold(label), node_id)
+        if want in names:
+            return names[want]
+        hits = sorted({nid for label, nid in names.items() if want and want in label})
+        if len(hits) == 1:
+            return hits[0]
+        if len(hits) > 1:
+            # Prefer a hub of the kinds a shipper means by a city name.
+            order = ["rail_port", "origin", "rail_terminal", "seaport", "airport", "market"]
+            kinds = self.nodes.loc[hits, "kind"]
+            for kind in order:
+                chosen = list(kinds.index[kinds == kind])
+                if len(chosen) == 1:
+                    return chosen[0]
+            listing = ", ".join(f"{h} ({self.nodes.at[h, 'name']})" for h in hits[:8])
+            msg = f"{text!r} matches several nodes: {listing}; give a node id"
+            raise InputError(msg)
+        close = difflib.get_close_matches(want, list(names), n=5, cutoff=0.5)
+        hint = ", ".join(f"{names[c]} ({self.nodes.at[names[c], 'name']})" for c in close)
+        msg = f"unknown node {text!r}" + (f"; close matches: {hint}" if hint else "")
+        raise InputError(msg)
+
+
+def _fold(text: str) -> str:
+    norm = unicodedata.normalize("NFKD", str(text)).casefold()
+    norm = "".join(ch for ch in norm if not unicodedata.combining(ch))
+    return " ".join(norm.replace("_", " ").replace("-", " ").split())

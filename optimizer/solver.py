@@ -1,0 +1,270 @@
+"""Solver adapter: a :class:`~optimizer.milp.MilpModel` in, a plain :class:`SolverResult` out.
+
+OR-Tools MathOpt is the only solver interface. The model goes to MathOpt as
+one ``ModelProto`` built from the arrays (fast, no Python object per
+variable). Statuses are mapped to corridor's own (``optimal``, ``feasible``,
+``infeasible``, ``unbounded``, ``no_solution``, ``error``); a time limit with
+an incumbent is ``feasible`` with its bound and gap, never an exception.
+Solver banners go to stderr so that ``--json`` keeps stdout clean.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import numpy as np
+from ortools.math_opt import model_pb2
+from ortools.math_opt.python import mathopt
+
+from optimizer.errors import CorridorError
+from optimizer.milp import MilpModel
+
+# Name -> MathOpt solver type. HiGHS, SCIP and CP-SAT ship in the OR-Tools wheel.
+SOLVERS: dict[str, mathopt.SolverType] = {
+    "highs": mathopt.SolverType.HIGHS,
+    "scip": mathopt.SolverType.GSCIP,
+    "cpsat": mathopt.SolverType.CP_SAT,
+}
+DEFAULT_SOLVER = "highs"
+
+
+class SolverError(CorridorError):
+    """An unknown backend or a backend failure."""
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    """How to solve: backend, limits and reproducibility.
+
+    Parameters
+    ----------
+    solver
+        One of :data:`SOLVERS` (``highs``, ``scip``, ``cpsat``).
+    time_limit_s
+        Wall-clock limit; the best solution found is returned when it is hit.
+    rel_gap
+        Relative optimality gap at which the search stops.
+    threads
+        Threads for backends that accept it (HiGHS does not); ``None`` = backend default.
+    seed
+        Random seed, for reproducible runs.
+    verbose
+        Forward the solver log to ``log``.
+    """
+
+    solver: str = DEFAULT_SOLVER
+    time_limit_s: float = 60.0
+    rel_gap: float = 1e-4
+    abs_gap: float = 1e-6
+    threads: int | None = None
+    seed: int = 0
+    verbose: bool = False
+
+    def __post_init__(self) -> None:
+        if self.solver not in SOLVERS:
+            names = ", ".join(sorted(SOLVERS))
+            msg = f"unknown solver {self.solver!r}; available: {names}"
+            raise SolverError(msg)
+        if not (self.time_limit_s > 0):
+            msg = f"time limit must be positive, got {self.time_limit_s}"
+            raise SolverError(msg)
+        if not (0 <= self.rel_gap < 1):
+            msg = f"relative gap must be in [0, 1), got {self.rel_gap}"
+            raise SolverError(msg)
+
+
+@dataclass(frozen=True)
+class SolverResult:
+    """What a backend returned, as plain data."""
+
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    seconds: float
+    solver: str
+    values: np.ndarray | None = field(repr=False, default=None)
+    message: str = ""
+
+    @property
+    def has_solution(self) -> bool:
+        return self.values is not None
+
+
+def available_solvers() -> list[str]:
+    """Names of the backends usable here."""
+    return sorted(SOLVERS)
+
+
+def relative_gap(objective: float | None, bound: float | None) -> float | None:
+    """``|objective - bound| / max(1, |objective|)``, or ``None`` without both."""
+    if objective is None or bound is None or not math.isfinite(bound):
+        return None
+    return abs(objective - bound) / max(1.0, abs(objective))
+
+
+@contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Send file descriptor 1 to 2 for the duration (C-level solver banners included)."""
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # pragma: no cover - no real fd (captured)
+        yield
+        return
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def to_proto(model: MilpModel) -> model_pb2.ModelProto:
+    """Build a MathOpt ``ModelProto`` from the model's arrays."""
+    proto = model_pb2.ModelProto(name=model.name)
+    n = model.num_vars
+    variables = proto.variables
+    variables.ids.extend(range(n))
+    variables.lower_bounds.extend(model.lb.tolist())
+    variables.upper_bounds.extend(model.ub.tolist())
+    variables.integers.extend(model.integer.tolist())
+    names = model.var_names()
+    if any(names):
+        variables.names.extend(names)
+    cost = model.cost
+    nz = np.flatnonzero(cost)
+    proto.objective.linear_coefficients.ids.extend(nz.tolist())
+    proto.objective.linear_coefficients.values.extend(cost[nz].tolist())
+    proto.objective.offset = model.offset
+    m = model.num_rows
+    cons = proto.linear_constraints
+    cons.ids.extend(range(m))
+    cons.lower_bounds.extend(model.row_lb.tolist())
+    cons.upper_bounds.extend(model.row_ub.tolist())
+    row_names = model.row_names()
+    if any(row_names):
+        cons.names.extend(row_names)
+    rows, cols, vals = model.coo()
+    mat = proto.linear_constraint_matrix
+    mat.row_ids.extend(rows.tolist())
+    mat.column_ids.extend(cols.tolist())
+    mat.coefficients.extend(vals.tolist())
+    return proto
+
+
+def _params(options: SolveOptions) -> mathopt.SolveParameters:
+    params = mathopt.SolveParameters(
+        time_limit=timedelta(seconds=options.time_limit_s),
+        relative_gap_tolerance=options.rel_gap,
+        absolute_gap_tolerance=options.abs_gap,
+        random_seed=options.seed,
+        enable_output=options.verbose,
+    )
+    if options.threads is not None and options.solver != "highs":
+        params.threads = options.threads
+    return params
+
+
+_OPTIMAL = {mathopt.TerminationReason.OPTIMAL}
+_INFEASIBLE = {mathopt.TerminationReason.INFEASIBLE}
+_UNBOUNDED = {mathopt.TerminationReason.UNBOUNDED, mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED}
+_LIMIT = {mathopt.TerminationReason.FEASIBLE, mathopt.TerminationReason.NO_SOLUTION_FOUND}
+
+
+def solve_milp(
+    model: MilpModel,
+    options: SolveOptions | None = None,
+    *,
+    hint: np.ndarray | None = None,
+    log: Callable[[str], None] | None = None,
+) -> SolverResult:
+    """Solve ``model`` with the chosen backend.
+
+    Raises
+    ------
+    SolverError
+        For an unknown backend (listing the available ones).
+    """
+    options = options or SolveOptions()
+    started = time.perf_counter()
+    proto = to_proto(model)
+    mm = mathopt.Model.from_model_proto(proto)
+    variables = list(mm.variables())
+    model_params = None
+    if hint is not None and len(hint) == len(variables):
+        model_params = mathopt.ModelSolveParameters(
+            solution_hints=[
+                mathopt.SolutionHint(
+                    variable_values={v: float(x) for v, x in zip(variables, hint, strict=True)}
+                )
+            ]
+        )
+
+    def _msg(lines: list[str]) -> None:
+        if log is not None:
+            for line in lines:
+                log(line)
+
+    try:
+        with stdout_to_stderr():
+            result = mathopt.solve(
+                mm,
+                SOLVERS[options.solver],
+                params=_params(options),
+                model_params=model_params,
+                msg_cb=_msg if (options.verbose and log is not None) else None,
+            )
+    except Exception as exc:  # MathOpt hides backend errors behind AttributeError
+        cause = exc.__cause__ or exc
+        return SolverResult(
+            status="error",
+            objective=None,
+            bound=None,
+            gap=None,
+            seconds=time.perf_counter() - started,
+            solver=options.solver,
+            message=f"{type(cause).__name__}: {cause}",
+        )
+    seconds = time.perf_counter() - started
+    reason = result.termination.reason
+    values: np.ndarray | None = None
+    objective: float | None = None
+    if result.has_primal_feasible_solution():
+        vv = result.variable_values()
+        values = np.array([vv[v] for v in variables], dtype=float)
+        objective = model.objective_value(values)
+    bound = result.termination.objective_bounds.dual_bound
+    bound_f: float | None = float(bound) if math.isfinite(bound) else None
+    if reason in _OPTIMAL:
+        status = "optimal"
+        if bound_f is None and objective is not None:
+            bound_f = objective
+    elif reason in _INFEASIBLE:
+        status = "infeasible"
+    elif reason in _UNBOUNDED:
+        status = "unbounded"
+    elif reason in _LIMIT or values is not None:
+        status = "feasible" if values is not None else "no_solution"
+    else:
+        status = "error"
+    if objective is not None and bound_f is not None and bound_f > objective:
+        bound_f = objective  # solver tolerance: the bound never exceeds the incumbent
+    return SolverResult(
+        status=status,
+        objective=objective,
+        bound=bound_f,
+        gap=relative_gap(objective, bound_f),
+        seconds=seconds,
+        solver=options.solver,
+        values=values,
+        message=f"{reason.name}: {result.termination.detail}".strip(": "),
+    )
