@@ -123,10 +123,14 @@ def network_info_cmd(
         return
     typer.echo(f"Network data: {info['data_dir']}")
     typer.echo(f"Nodes: {info['nodes']}  " + _pairs(info["nodes_by_kind"]))
-    typer.echo(f"Services: {info['services']} ({info['active_services']} active)  "
-               + _pairs(info["services_by_mode"]))
-    typer.echo(f"Warehouses: {info['warehouses']} in {len(info['warehouse_countries'])} "
-               f"countries/regions: {', '.join(info['warehouse_countries'])}")
+    typer.echo(
+        f"Services: {info['services']} ({info['active_services']} active)  "
+        + _pairs(info["services_by_mode"])
+    )
+    typer.echo(
+        f"Warehouses: {info['warehouses']} in {len(info['warehouse_countries'])} "
+        f"countries/regions: {', '.join(info['warehouse_countries'])}"
+    )
     typer.echo(f"Markets: {info['markets']}   Products: {info['products']}")
     typer.echo(f"Demand: {info['demand_rows']} rows, {info['demand_tonnes']:,.0f} t/year")
     typer.echo("  by city (t): " + _pairs(info["demand_tonnes_by_city"], "{:,.0f}"))
@@ -134,10 +138,13 @@ def network_info_cmd(
     typer.echo("  by customs mode (t): " + _pairs(info["demand_tonnes_by_customs_mode"], "{:,.0f}"))
     for city, value in info["demand_value_cny_by_city"].items():
         target = info["plan_targets_cny"].get(city)
-        extra = f" = {value / target:.0%} of the 2025 target {target / 1e9:.1f} bn" if target else ""
+        extra = (
+            f" = {value / target:.0%} of the 2025 target {target / 1e9:.1f} bn" if target else ""
+        )
         typer.echo(f"  value {city}: {value / 1e9:.2f} bn CNY{extra}")
-    typer.echo(f"Rows with a real source: {info['sourced_share']:.0%} "
-               "(the rest are stated assumptions)")
+    typer.echo(
+        f"Rows with a real source: {info['sourced_share']:.0%} (the rest are stated assumptions)"
+    )
 
 
 def load_network_quietly(directory: Path | None) -> Any:
@@ -160,9 +167,26 @@ def _pairs(d: dict[str, Any], fmt: str = "{}") -> str:
 
 def _mount_optional() -> None:
     """Mount sub-commands whose modules exist (kept apart so each stays small)."""
+    import importlib
+
+    for module in (
+        "optimizer.pricing_cli",
+        "optimizer.design_cli",
+        "optimizer.scenario_cli",
+        "optimizer.mapping_cli",
+    ):
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:  # pragma: no cover - module not written yet
+            if exc.name != module:
+                raise
+            continue
+        mod.register(app)
     try:
         from optimizer.bench import bench_app
-    except ImportError:  # pragma: no cover - during development only
+    except ModuleNotFoundError as exc:  # pragma: no cover - during development only
+        if exc.name != "optimizer.bench":
+            raise
         return
     app.add_typer(bench_app, name="bench")
 
@@ -176,7 +200,7 @@ def main() -> None:
         app()
     except SystemExit:
         raise
-    except Exception as exc:  # noqa: BLE001 - last resort: no traceback for users
+    except Exception as exc:
         if os.environ.get("CORRIDOR_DEBUG"):
             traceback.print_exc()
         err(f"internal error: {type(exc).__name__}: {exc} (set CORRIDOR_DEBUG=1 for a traceback)")

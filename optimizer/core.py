@@ -110,7 +110,9 @@ class Arcs:
             else np.asarray(self.loose_cost, dtype=float).reshape(n, -1)
         )
         usage = (
-            np.ones((n, c)) if self.usage is None else np.asarray(self.usage, dtype=float).reshape(n, -1)
+            np.ones((n, c))
+            if self.usage is None
+            else np.asarray(self.usage, dtype=float).reshape(n, -1)
         )
         object.__setattr__(self, "loose_cost", np.broadcast_to(loose, (n, c)).copy())
         object.__setattr__(self, "usage", np.broadcast_to(usage, (n, c)).copy())
@@ -314,7 +316,7 @@ def _class_flow_terms(
     return aa, com.cls[kk], built_flow[aa, kk], com.volume[kk]
 
 
-def build_model(problem: DesignProblem) -> BuiltModel:  # noqa: PLR0915 - one formulation
+def build_model(problem: DesignProblem) -> BuiltModel:
     """Build the MILP of the module docstring."""
     arcs, com, paths = problem.arcs, problem.commodities, problem.paths
     a_count, c_count, k_count = arcs.count, arcs.classes, com.count
@@ -353,8 +355,17 @@ def build_model(problem: DesignProblem) -> BuiltModel:  # noqa: PLR0915 - one fo
         head = np.asarray(arcs.head, dtype=np.int64)
         origin = np.asarray(com.origin, dtype=np.int64)
         dest = np.asarray(com.destination, dtype=np.int64)
-        n_nodes = int(max(tail.max(initial=0), head.max(initial=0), origin.max(initial=0),
-                          dest.max(initial=0))) + 1
+        n_nodes = (
+            int(
+                max(
+                    tail.max(initial=0),
+                    head.max(initial=0),
+                    origin.max(initial=0),
+                    dest.max(initial=0),
+                )
+            )
+            + 1
+        )
         cost = arcs.flow_cost[:, com.cls] * vol[None, :]  # A x K
         flow = model.add_vars(
             a_count * k_count, ub=1.0, cost=cost.ravel(), integer=com.unsplittable
@@ -374,8 +385,12 @@ def build_model(problem: DesignProblem) -> BuiltModel:  # noqa: PLR0915 - one fo
         )
         cols = np.concatenate([flow.ravel(), flow.ravel(), unmet, unmet])
         vals = np.concatenate(
-            [np.ones(a_count * k_count), -np.ones(a_count * k_count), np.ones(k_count),
-             -np.ones(k_count)]
+            [
+                np.ones(a_count * k_count),
+                -np.ones(a_count * k_count),
+                np.ones(k_count),
+                -np.ones(k_count),
+            ]
         )
         rhs = np.zeros(n_nodes * k_count)
         rhs[row_of(origin, kk)] += 1.0
@@ -412,8 +427,9 @@ def build_model(problem: DesignProblem) -> BuiltModel:  # noqa: PLR0915 - one fo
         row_id = np.full((a_count, c_count), -1, dtype=np.int64)
         row_id[s_a, s_c] = np.arange(s_a.size)
         sel = split[t_arc, t_cls]
-        rows = np.concatenate([row_id[t_arc[sel], t_cls[sel]], np.arange(s_a.size),
-                               np.arange(s_a.size)])
+        rows = np.concatenate(
+            [row_id[t_arc[sel], t_cls[sel]], np.arange(s_a.size), np.arange(s_a.size)]
+        )
         cols = np.concatenate([t_var[sel], inunits[s_a, s_c], loose[s_a, s_c]])
         vals = np.concatenate([t_coef[sel], -np.ones(s_a.size), -np.ones(s_a.size)])
         model.add_rows(s_a.size, rows, cols, vals, lb=0.0, ub=0.0)  # Constraint (2)
@@ -498,9 +514,15 @@ def build_model(problem: DesignProblem) -> BuiltModel:  # noqa: PLR0915 - one fo
         if np.any(units[a] < 0):
             msg = f"design constraint {con.name!r} names an arc without units"
             raise ValueError(msg)
-        model.add_rows(1, np.zeros(a.size, dtype=np.int64), units[a],
-                       np.asarray(con.coef, dtype=float), lb=con.lo, ub=con.hi,
-                       names=[con.name])
+        model.add_rows(
+            1,
+            np.zeros(a.size, dtype=np.int64),
+            units[a],
+            np.asarray(con.coef, dtype=float),
+            lb=con.lo,
+            ub=con.hi,
+            names=[con.name],
+        )
 
     # Constraint (7): single-sourcing choices.
     choices = np.zeros(0, dtype=np.int64)
@@ -508,8 +530,9 @@ def build_model(problem: DesignProblem) -> BuiltModel:  # noqa: PLR0915 - one fo
         group = np.asarray(problem.choice_group, dtype=np.int64)
         choices = model.add_vars(group.size, ub=1.0, integer=True)
         n_groups = int(group.max()) + 1
-        model.add_rows(n_groups, group, choices, 1.0,
-                       lb=1.0 if problem.choice_exact else -INF, ub=1.0)
+        model.add_rows(
+            n_groups, group, choices, 1.0, lb=1.0 if problem.choice_exact else -INF, ub=1.0
+        )
         has = np.flatnonzero(paths.choice >= 0)
         model.add_rows(
             has.size,
@@ -519,8 +542,15 @@ def build_model(problem: DesignProblem) -> BuiltModel:  # noqa: PLR0915 - one fo
             ub=0.0,
         )
 
-    return BuiltModel(model=model, flow=flow, unmet=unmet, units=units, inunits=inunits,
-                      loose=loose, choices=choices)
+    return BuiltModel(
+        model=model,
+        flow=flow,
+        unmet=unmet,
+        units=units,
+        inunits=inunits,
+        loose=loose,
+        choices=choices,
+    )
 
 
 def extract(problem: DesignProblem, built: BuiltModel, result: SolverResult) -> DesignResult:

@@ -82,7 +82,9 @@ def read_table(path: Path, model: type[Row]) -> tuple[list[tuple[int, Row]], lis
     unknown = [h for h in header if h not in known]
     for h in unknown:
         hint = _close(h, known)
-        issues.append(Issue(name, 1, h, "unknown column" + (f"; did you mean {hint!r}?" if hint else "")))
+        issues.append(
+            Issue(name, 1, h, "unknown column" + (f"; did you mean {hint!r}?" if hint else ""))
+        )
     missing = [c for c in required_columns(model) if c not in header]
     for c in missing:
         issues.append(Issue(name, 1, c, "required column is missing"))
@@ -139,7 +141,9 @@ def _duplicates(
         value = getattr(row, key)
         if value in seen:
             issues.append(
-                Issue(file, number, key, f"duplicate {key} {value!r} (first on row {seen[value][0]})")
+                Issue(
+                    file, number, key, f"duplicate {key} {value!r} (first on row {seen[value][0]})"
+                )
             )
         else:
             seen[value] = (number, row)
@@ -195,9 +199,7 @@ def dataclass_replace(issue: Issue, **kw: Any) -> Issue:
     return dataclasses.replace(issue, **kw)
 
 
-def _load(  # noqa: C901, PLR0912, PLR0915 - one pass over every file, collecting issues
-    directory: str | Path | None, *, check_reach: bool
-) -> tuple[Network | None, list[Issue]]:
+def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network | None, list[Issue]]:
     base = Path(directory) if directory is not None else DEFAULT_DATA_DIR
     issues: list[Issue] = []
     if not base.is_dir():
@@ -223,24 +225,37 @@ def _load(  # noqa: C901, PLR0912, PLR0915 - one pass over every file, collectin
         for number, row in rows:
             if row.is_assumption and len(row.source.split(":", 1)[-1].strip()) < 3:
                 issues.append(
-                    Issue(f"{stem}.csv", number, "source",
-                          "an assumption needs a one-line reason ('assumption: ...')", "warning")
+                    Issue(
+                        f"{stem}.csv",
+                        number,
+                        "source",
+                        "an assumption needs a one-line reason ('assumption: ...')",
+                        "warning",
+                    )
                 )
 
     nodes = keyed.get("nodes", {})
     products = keyed.get("products", {})
-    services = keyed.get("services", {})
 
     def ref(file: str, number: int, fld: str, value: str, kinds: tuple[str, ...] = ()) -> bool:
         if value not in nodes:
             hint = _close(value, nodes)
-            issues.append(Issue(file, number, fld, f"unknown node {value!r}"
-                                + (f"; did you mean {hint!r}?" if hint else "")))
+            issues.append(
+                Issue(
+                    file,
+                    number,
+                    fld,
+                    f"unknown node {value!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+                )
+            )
             return False
         kind = nodes[value][1].kind  # type: ignore[attr-defined]
         if kinds and kind not in kinds:
-            issues.append(Issue(file, number, fld,
-                                f"node {value!r} is a {kind}, expected {' or '.join(kinds)}"))
+            issues.append(
+                Issue(
+                    file, number, fld, f"node {value!r} is a {kind}, expected {' or '.join(kinds)}"
+                )
+            )
             return False
         return True
 
@@ -251,42 +266,79 @@ def _load(  # noqa: C901, PLR0912, PLR0915 - one pass over every file, collectin
         for v in row.via_nodes:
             ref("services.csv", number, "via", v)
         if row.rate_basis in ("FEU", "TEU", "truck") and row.mode in ("air", "last_mile"):
-            issues.append(Issue("services.csv", number, "rate_basis",
-                                f"{row.mode} services are priced by weight, not per {row.rate_basis}"))
+            issues.append(
+                Issue(
+                    "services.csv",
+                    number,
+                    "rate_basis",
+                    f"{row.mode} services are priced by weight, not per {row.rate_basis}",
+                )
+            )
         if row.mode == "last_mile" and row.to in nodes and nodes[row.to][1].kind != "market":  # type: ignore[attr-defined]
-            issues.append(Issue("services.csv", number, "to", "a last_mile service must end at a market"))
+            issues.append(
+                Issue("services.csv", number, "to", "a last_mile service must end at a market")
+            )
     for number, row in tables["warehouses"]:
         ref("warehouses.csv", number, "node_id", row.node_id, ("warehouse",))  # type: ignore[attr-defined]
     wh_clean = not any(i.file == "warehouses.csv" for i in issues)
     for node_id, (number, row) in nodes.items():
         if wh_clean and row.kind == "warehouse" and node_id not in keyed.get("warehouses", {}):  # type: ignore[attr-defined]
-            issues.append(Issue("nodes.csv", number, "id",
-                                f"warehouse node {node_id!r} has no row in warehouses.csv"))
+            issues.append(
+                Issue(
+                    "nodes.csv",
+                    number,
+                    "id",
+                    f"warehouse node {node_id!r} has no row in warehouses.csv",
+                )
+            )
     for number, row in tables["demand"]:
         ref("demand.csv", number, "origin", row.origin, ("origin",))  # type: ignore[attr-defined]
         ref("demand.csv", number, "market", row.market, ("market",))  # type: ignore[attr-defined]
         if row.product not in products:  # type: ignore[attr-defined]
             hint = _close(row.product, products)  # type: ignore[attr-defined]
-            issues.append(Issue("demand.csv", number, "product",
-                                f"unknown product {row.product!r}"  # type: ignore[attr-defined]
-                                + (f"; did you mean {hint!r}?" if hint else "")))
+            issues.append(
+                Issue(
+                    "demand.csv",
+                    number,
+                    "product",
+                    f"unknown product {row.product!r}"  # type: ignore[attr-defined]
+                    + (f"; did you mean {hint!r}?" if hint else ""),
+                )
+            )
     fx = keyed.get("fx", {})
     for number, row in tables["services"]:
         if row.currency not in fx:  # type: ignore[attr-defined]
-            issues.append(Issue("services.csv", number, "currency",
-                                f"no exchange rate for {row.currency} in fx.csv"))  # type: ignore[attr-defined]
+            issues.append(
+                Issue(
+                    "services.csv",
+                    number,
+                    "currency",
+                    f"no exchange rate for {row.currency} in fx.csv",
+                )
+            )  # type: ignore[attr-defined]
     params = {name: row.value for name, (_, row) in keyed.get("parameters", {}).items()}  # type: ignore[attr-defined]
     for name in REQUIRED_PARAMETERS:
         if tables["parameters"] and name not in params:
-            issues.append(Issue("parameters.csv", None, "name", f"required parameter {name!r} is missing"))
+            issues.append(
+                Issue("parameters.csv", None, "name", f"required parameter {name!r} is missing")
+            )
 
     # Warehouses must reach a market by last mile.
-    last_mile_from = {row.from_ for _, row in tables["services"]  # type: ignore[attr-defined]
-                      if row.mode == "last_mile" and row.active == 1}  # type: ignore[attr-defined]
+    last_mile_from = {
+        row.from_
+        for _, row in tables["services"]  # type: ignore[attr-defined]
+        if row.mode == "last_mile" and row.active == 1
+    }  # type: ignore[attr-defined]
     for node_id, (number, _row) in keyed.get("warehouses", {}).items():
         if node_id in nodes and node_id not in last_mile_from:
-            issues.append(Issue("warehouses.csv", number, "node_id",
-                                f"warehouse {node_id!r} has no active last_mile service to any market"))
+            issues.append(
+                Issue(
+                    "warehouses.csv",
+                    number,
+                    "node_id",
+                    f"warehouse {node_id!r} has no active last_mile service to any market",
+                )
+            )
 
     if any(i.severity == "error" for i in issues):
         return None, issues
@@ -304,9 +356,14 @@ def _load(  # noqa: C901, PLR0912, PLR0915 - one pass over every file, collectin
             if o not in reach_cache:
                 reach_cache[o] = set(nx.descendants(g, o)) if o in g else set()
             if m not in reach_cache[o]:
-                issues.append(Issue("demand.csv", number, "market",
-                                    f"market {m!r} cannot be reached from origin {o!r} by any "
-                                    "active service"))
+                issues.append(
+                    Issue(
+                        "demand.csv",
+                        number,
+                        "market",
+                        f"market {m!r} cannot be reached from origin {o!r} by any active service",
+                    )
+                )
     if any(i.severity == "error" for i in issues):
         return None, issues
     return network, issues
@@ -325,11 +382,14 @@ def _frame(rows: list[tuple[int, Row]], model: type[Row], key: str | None) -> pd
     return frame
 
 
-def _assemble(base: Path, tables: dict[str, list[tuple[int, Row]]], params: dict[str, float]) -> Network:
+def _assemble(
+    base: Path, tables: dict[str, list[tuple[int, Row]]], params: dict[str, float]
+) -> Network:
     nodes = _frame(tables["nodes"], TABLES["nodes"], "id")
     nodes["open"] = True
     nodes_gdf = gpd.GeoDataFrame(
-        nodes, geometry=[Point(lon, lat) for lon, lat in zip(nodes["lon"], nodes["lat"], strict=True)],
+        nodes,
+        geometry=[Point(lon, lat) for lon, lat in zip(nodes["lon"], nodes["lat"], strict=True)],
         crs="EPSG:4326",
     )
     services = _frame(tables["services"], TABLES["services"], "id")
@@ -349,13 +409,15 @@ def _assemble(base: Path, tables: dict[str, list[tuple[int, Row]]], params: dict
     for stem, rows in tables.items():
         key = TABLES.get(stem, OPTIONAL_TABLES.get(stem)).key  # type: ignore[union-attr]
         for number, row in rows:
-            sources.append({
-                "file": f"{stem}.csv",
-                "row": number,
-                "key": getattr(row, key) if key else str(number),
-                "source": row.source,
-                "assumption": row.is_assumption,
-            })
+            sources.append(
+                {
+                    "file": f"{stem}.csv",
+                    "row": number,
+                    "key": getattr(row, key) if key else str(number),
+                    "source": row.source,
+                    "assumption": row.is_assumption,
+                }
+            )
     return Network(
         nodes=nodes_gdf,
         services=services_gdf,
@@ -402,6 +464,13 @@ def _geometry_issues(base: Path, network: Network) -> list[Issue]:
     for i, feature in enumerate(data.get("features", [])):
         sid = (feature.get("properties") or {}).get("service_id")
         if sid not in network.services.index:
-            issues.append(Issue(GEOMETRY_FILE, None, f"features[{i}].properties.service_id",
-                                f"geometry for unknown service {sid!r}", "warning"))
+            issues.append(
+                Issue(
+                    GEOMETRY_FILE,
+                    None,
+                    f"features[{i}].properties.service_id",
+                    f"geometry for unknown service {sid!r}",
+                    "warning",
+                )
+            )
     return issues

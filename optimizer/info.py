@@ -50,7 +50,8 @@ def network_info(network: Network) -> dict[str, Any]:
         "demand_rows": len(demand),
         "demand_tonnes": round(float(demand["tonnes_per_year"].sum()), 3),
         "demand_tonnes_by_city": {
-            k: round(float(v), 3) for k, v in demand.groupby("city")["tonnes_per_year"].sum().items()
+            k: round(float(v), 3)
+            for k, v in demand.groupby("city")["tonnes_per_year"].sum().items()
         },
         "demand_tonnes_by_product": {
             k: round(float(v), 3)

@@ -132,7 +132,7 @@ class MilpModel:
         key = rows * max(self.num_vars, 1) + cols
         order = np.argsort(key, kind="stable")
         key, rows, cols, vals = key[order], rows[order], cols[order], vals[order]
-        uniq, start = np.unique(key, return_index=True)
+        _, start = np.unique(key, return_index=True)
         summed = np.add.reduceat(vals, start)
         keep = summed != 0.0
         return rows[start][keep], cols[start][keep], summed[keep]

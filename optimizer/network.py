@@ -84,12 +84,18 @@ class Network:
         """Services that run: active, and every node they touch open."""
         s = self.services
         closed_nodes = set(self.nodes.index[~self.nodes["open"]]) if "open" in self.nodes else set()
-        touches_closed = s.apply(
-            lambda r: r["from"] in closed_nodes
-            or r["to"] in closed_nodes
-            or any(v in closed_nodes for v in r["via"]),
-            axis=1,
-        ) if closed_nodes else pd.Series(False, index=s.index)
+        touches_closed = (
+            s.apply(
+                lambda r: (
+                    r["from"] in closed_nodes
+                    or r["to"] in closed_nodes
+                    or any(v in closed_nodes for v in r["via"])
+                ),
+                axis=1,
+            )
+            if closed_nodes
+            else pd.Series(False, index=s.index)
+        )
         return s[(s["active"] == 1) & ~touches_closed.astype(bool)]
 
     @cached_property

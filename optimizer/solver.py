@@ -176,7 +176,10 @@ def _params(options: SolveOptions) -> mathopt.SolveParameters:
 
 _OPTIMAL = {mathopt.TerminationReason.OPTIMAL}
 _INFEASIBLE = {mathopt.TerminationReason.INFEASIBLE}
-_UNBOUNDED = {mathopt.TerminationReason.UNBOUNDED, mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED}
+_UNBOUNDED = {
+    mathopt.TerminationReason.UNBOUNDED,
+    mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED,
+}
 _LIMIT = {mathopt.TerminationReason.FEASIBLE, mathopt.TerminationReason.NO_SOLUTION_FOUND}
 
 

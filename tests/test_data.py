@@ -173,7 +173,9 @@ def test_reader_round_trips_valid_rows(tmp_path_factory, rows):
     path = tmp_path_factory.mktemp("csv") / "products.csv"
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["id", "name", "name_zh", "density_kg_per_cbm", "value_cny_per_t", "notes", "source"])
+    w.writerow(
+        ["id", "name", "name_zh", "density_kg_per_cbm", "value_cny_per_t", "notes", "source"]
+    )
     for pid, name, density, value in rows:
         w.writerow([pid, name, name, repr(density), repr(value), "", "assumption: generated"])
     path.write_text(buf.getvalue(), encoding="utf-8")
