@@ -52,7 +52,7 @@ def run_scenario(
     )
     problem = build_problem(net, dopts, progress=say)
     say(f"solving with {sopts.solver} (time limit {sopts.time_limit_s:g} s, gap {sopts.rel_gap:g})")
-    solved = solve_problem(problem, sopts, log=say if verbose else None)
+    solved = solve_problem(problem, sopts, log=say)
     r = solved.result
     say(f"{r.status}: objective {r.objective}, bound {r.bound}, {r.seconds:.1f} s, model {r.size}")
     sol = solution_from_solve(solved, sc.name)

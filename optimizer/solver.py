@@ -14,6 +14,7 @@ import contextlib
 import math
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ SOLVERS: dict[str, mathopt.SolverType] = {
     "cpsat": mathopt.SolverType.CP_SAT,
 }
 DEFAULT_SOLVER = "highs"
+HEARTBEAT_S = 5.0
 
 
 class SolverError(CorridorError):
@@ -212,11 +214,26 @@ def solve_milp(
             ]
         )
 
+    last: list[str] = [""]
+
     def _msg(lines: list[str]) -> None:
-        if log is not None:
-            for line in lines:
+        for line in lines:
+            if line.strip():
+                last[0] = line.strip()
+            if options.verbose and log is not None:
                 log(line)
 
+    stop = threading.Event()
+
+    def _heartbeat() -> None:
+        # Long solves show progress: every few seconds, the solver's latest log line.
+        while not stop.wait(HEARTBEAT_S):
+            if log is not None:
+                log(f"... {time.perf_counter() - started:.0f} s: {last[0][:110]}")
+
+    beat = threading.Thread(target=_heartbeat, daemon=True)
+    if log is not None and not options.verbose:
+        beat.start()
     try:
         with stdout_to_stderr():
             result = mathopt.solve(
@@ -224,7 +241,7 @@ def solve_milp(
                 SOLVERS[options.solver],
                 params=_params(options),
                 model_params=model_params,
-                msg_cb=_msg if (options.verbose and log is not None) else None,
+                msg_cb=_msg if log is not None else None,
             )
     except Exception as exc:  # MathOpt hides backend errors behind AttributeError
         cause = exc.__cause__ or exc
@@ -237,6 +254,8 @@ def solve_milp(
             solver=options.solver,
             message=f"{type(cause).__name__}: {cause}",
         )
+    finally:
+        stop.set()
     seconds = time.perf_counter() - started
     reason = result.termination.reason
     values: np.ndarray | None = None
