@@ -509,56 +509,66 @@ class _RouteGenerator:
             g.add_edge(s["from"], node, cost=full + extra, loose=loose + extra, hours=hours)
             g.add_edge(node, s["to"], cost=0.0, loose=0.0, hours=0.0)
         del feu_payload
-        self.g = g
         self.warehouses = set(network.warehouses.index)
         self.markets = {n for n, k in self.kind.items() if k == "market"}
-        self._cache: dict[tuple[str, str, frozenset[str]], list[tuple[str, ...]]] = {}
+        # Search graph without warehouses and markets; a target is added back per query.
+        self.full = g
+        self.g = g.subgraph([n for n in g if n not in self.warehouses | self.markets]).copy()
+        self.svc = {
+            sid: (s["from"], s["to"], float(s["leg_h"]), float(s["wait_h"]), float(s["leg_h_max"]))
+            for sid, s in services.iterrows()
+        }
+        self._cache: dict[tuple[str, str], list[tuple[str, ...]]] = {}
 
-    def _paths(self, source: str, target: str, hide: frozenset[str]) -> list[tuple[str, ...]]:
-        key = (source, target, hide)
+    def _paths(self, source: str, target: str) -> list[tuple[str, ...]]:
+        """Up to ``paths_per_weight`` shortest routes under each weighting, deduplicated."""
+        key = (source, target)
         if key in self._cache:
             return self._cache[key]
         out: list[tuple[str, ...]] = []
-        if source in self.g and target in self.g:
-            view = nx.restricted_view(self.g, hide - {source, target}, [])
-            seen: set[tuple[str, ...]] = set()
-            for weight in ("cost", "loose", "hours"):
-                try:
-                    gen = nx.shortest_simple_paths(view, source, target, weight=weight)
-                    for path in itertools.islice(gen, self.options.paths_per_weight):
-                        seq = tuple(n[1] for n in path if isinstance(n, tuple))
-                        if seq not in seen:
-                            seen.add(seq)
-                            out.append(seq)
-                except nx.NetworkXNoPath:
-                    break
+        g = self.g
+        added = target not in g
+        if added and target in self.full:
+            g.add_node(target)
+            for pred, _, data in self.full.in_edges(target, data=True):
+                if pred in g:
+                    g.add_edge(pred, target, **data)
+        try:
+            if source in g and target in g:
+                seen: set[tuple[str, ...]] = set()
+                for weight in ("cost", "loose", "hours"):
+                    try:
+                        gen = nx.shortest_simple_paths(g, source, target, weight=weight)
+                        for path in itertools.islice(gen, self.options.paths_per_weight):
+                            seq = tuple(n[1] for n in path if isinstance(n, tuple))
+                            if seq not in seen:
+                                seen.add(seq)
+                                out.append(seq)
+                    except nx.NetworkXNoPath:
+                        break
+        finally:
+            if added and target in g:
+                g.remove_node(target)
         self._cache[key] = out
         return out
 
     def timing(self, seq: tuple[str, ...]) -> tuple[float, float, tuple[str, ...]]:
         """(hours, hours at the upper range, node sequence) of a service sequence."""
-        s = self.services
         hours = hours_max = 0.0
-        nodes = [s.at[seq[0], "from"]]
+        nodes = [self.svc[seq[0]][0]]
         for i, sid in enumerate(seq):
-            row = s.loc[sid]
+            frm, to, leg_h, wait_h, leg_h_max = self.svc[sid]
             if i > 0:  # transshipment at the boarding node
-                hours += self.dwell.get(row["from"], 0.0)
-                hours_max += self.dwell_max.get(row["from"], 0.0)
-            hours += row["leg_h"] + row["wait_h"]
-            hours_max += row["leg_h_max"] + 2.0 * row["wait_h"]
-            nodes.append(row["to"])
+                hours += self.dwell.get(frm, 0.0)
+                hours_max += self.dwell_max.get(frm, 0.0)
+            hours += leg_h + wait_h
+            hours_max += leg_h_max + 2.0 * wait_h
+            nodes.append(to)
         return hours, hours_max, tuple(nodes)
-
-    def _hide(self, keep: str | None = None) -> frozenset[str]:
-        hidden = set(self.warehouses) | set(self.markets)
-        if keep is not None:
-            hidden.discard(keep)
-        return frozenset(hidden)
 
     def direct(self, did: str, d: pd.Series) -> tuple[list[Route], str]:
         o, m, req = d["origin"], d["market"], float(d["required_days"])
-        seqs = self._paths(o, m, self._hide(m))
+        seqs = self._paths(o, m)
         if not seqs:
             return (
                 [],
@@ -575,8 +585,8 @@ class _RouteGenerator:
         ]
         seqs: list[tuple[str, ...]] = []
         for z in sorted(zones):
-            first = self._paths(o, z, self._hide())
-            second = self._paths(z, m, self._hide(m))
+            first = self._paths(o, z)
+            second = self._paths(z, m)
             seqs += [a + b for a in first for b in second if not (set(a) & set(b))]
         if not seqs:
             return [], f"1210 bonded export needs a route {o} -> bonded zone -> {m}; none is open"
@@ -620,7 +630,7 @@ class _RouteGenerator:
             if last_days > req + 1e-9:
                 reasons.append(f"{w}: last mile {last_days:.1f} d > {req:g} d")
                 continue
-            bulk = self._paths(o, w, self._hide(w))
+            bulk = self._paths(o, w)
             if not bulk:
                 reasons.append(f"{w}: no bulk route from {o}")
                 continue
