@@ -143,7 +143,9 @@ def network_info_cmd(
         )
         typer.echo(f"  value {city}: {value / 1e9:.2f} bn CNY{extra}")
     typer.echo(
-        f"Rows with a real source: {info['sourced_share']:.0%} (the rest are stated assumptions)"
+        f"Rows with a real source and no assumed figure: {info['sourced_share']:.1%}; rows "
+        f"citing a source for part of their figures: {info['cited_share']:.1%} "
+        "(every other figure is a stated assumption)"
     )
 
 

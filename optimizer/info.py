@@ -26,6 +26,9 @@ def network_info(network: Network) -> dict[str, Any]:
     value_by_city = demand.groupby("city")["value_cny"].sum()
     sources = network.sources
     sourced = float((~sources["assumption"]).mean()) if len(sources) else 0.0
+    cited = (
+        float(sources["source"].str.contains("http", regex=False).mean()) if len(sources) else 0.0
+    )
     by_file = (
         sources.groupby("file")["assumption"].agg(lambda s: float((~s).mean())).round(3).to_dict()
         if len(sources)
@@ -69,5 +72,6 @@ def network_info(network: Network) -> dict[str, Any]:
         },
         "plan_source": PLAN_SOURCE,
         "sourced_share": round(sourced, 4),
+        "cited_share": round(cited, 4),
         "sourced_share_by_file": by_file,
     }
