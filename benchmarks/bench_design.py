@@ -93,8 +93,7 @@ def main() -> None:
             rows.append(run(big, dopts, backend, args.scaled_limit, 1e-2))
             print(pd.DataFrame(rows[-1:]).to_string(index=False), flush=True)
     print()
-    print(pd.DataFrame(rows).to_markdown(index=False) if hasattr(pd.DataFrame, "to_markdown")
-          else pd.DataFrame(rows).to_string(index=False))
+    print(pd.DataFrame(rows).to_string(index=False))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,9 @@ from optimizer.design import DesignOptions as DesignOptions
 from optimizer.design import build_problem as build_problem
 from optimizer.design import solve_problem as solve_problem
 from optimizer.network import Network as Network
+from optimizer.pricing import Cargo as Cargo
+from optimizer.pricing import Quote as Quote
+from optimizer.pricing import quote as quote
 from optimizer.scenario import apply_changes as apply_changes
 from optimizer.scenario import load_scenario as load_scenario
 from optimizer.scenario import network_for_scenario as network_for_scenario

@@ -152,34 +152,70 @@ class Network:
         if text in self.nodes.index:
             return text
         want = _fold(text)
-        names: dict[str, str] = {}
+        exact: dict[str, set[str]] = {}
+        cities: dict[str, set[str]] = {}
         for node_id, row in self.nodes.iterrows():
-            for label in (node_id, row["name"], row["name_zh"], row.get("city") or ""):
+            for label in (node_id, row["name"], row["name_zh"]):
                 if isinstance(label, str) and label:
-                    names.setdefault(_fold(label), node_id)
-        if want in names:
-            return names[want]
-        hits = sorted({nid for label, nid in names.items() if want and want in label})
+                    exact.setdefault(_fold(label), set()).add(node_id)
+            city = row.get("city")
+            if isinstance(city, str) and city:
+                cities.setdefault(_fold(city), set()).add(node_id)
+                if city in _CITY_ZH:
+                    cities.setdefault(_fold(_CITY_ZH[city]), set()).add(node_id)
+        if want in exact and len(exact[want]) == 1:
+            return next(iter(exact[want]))
+        hits = set(exact.get(want, set())) | set(cities.get(want, set()))
+        if not hits:
+            tokens = want.split()
+            hits = {
+                nid
+                for label, ids in {**cities, **exact}.items()
+                if tokens and all(t in label for t in tokens)
+                for nid in ids
+            }
         if len(hits) == 1:
-            return hits[0]
-        if len(hits) > 1:
-            # Prefer a hub of the kinds a shipper means by a city name.
-            order = ["rail_port", "origin", "rail_terminal", "seaport", "airport", "market"]
-            kinds = self.nodes.loc[hits, "kind"]
-            for kind in order:
+            return next(iter(hits))
+        if hits:
+            # A city or partial name: prefer the hub a shipper means by it.
+            kinds = self.nodes.loc[sorted(hits), "kind"]
+            for kind in _PREFERRED_KINDS:
                 chosen = list(kinds.index[kinds == kind])
                 if len(chosen) == 1:
                     return chosen[0]
-            listing = ", ".join(f"{h} ({self.nodes.at[h, 'name']})" for h in hits[:8])
+                if kind == "origin" and chosen:
+                    # several zones of one city: the one nearest their centre
+                    pts = self.nodes.loc[chosen, ["lat", "lon"]].astype(float)
+                    centre = pts.mean()
+                    dist = ((pts - centre) ** 2).sum(axis=1)
+                    return str(dist.idxmin())
+            listing = ", ".join(f"{h} ({self.nodes.at[h, 'name']})" for h in sorted(hits)[:8])
             msg = f"{text!r} matches several nodes: {listing}; give a node id"
             raise InputError(msg)
-        close = difflib.get_close_matches(want, list(names), n=5, cutoff=0.5)
-        hint = ", ".join(f"{names[c]} ({self.nodes.at[names[c], 'name']})" for c in close)
+        labels = {**cities, **exact}
+        close = difflib.get_close_matches(want, list(labels), n=8, cutoff=0.5)
+        seen: list[str] = []
+        for c in close:
+            for nid in sorted(labels[c]):
+                if nid not in seen:
+                    seen.append(nid)
+        hint = ", ".join(f"{n} ({self.nodes.at[n, 'name']})" for n in seen[:5])
         msg = f"unknown node {text!r}" + (f"; close matches: {hint}" if hint else "")
         raise InputError(msg)
 
 
+_CITY_ZH = {"Deyang": "德阳", "Mianyang": "绵阳", "Chengdu": "成都", "Chongqing": "重庆"}
+
+_PREFERRED_KINDS = (
+    "rail_port", "origin", "rail_terminal", "seaport", "airport", "warehouse", "market",
+    "border_crossing", "hub", "bonded_zone", "river_port", "chokepoint",
+)
+
+
+_LETTERS = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "ss"})
+
+
 def _fold(text: str) -> str:
-    norm = unicodedata.normalize("NFKD", str(text)).casefold()
+    norm = unicodedata.normalize("NFKD", str(text).translate(_LETTERS)).casefold()
     norm = "".join(ch for ch in norm if not unicodedata.combining(ch))
     return " ".join(norm.replace("_", " ").replace("-", " ").split())

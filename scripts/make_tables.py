@@ -986,6 +986,31 @@ for wh, gws in WH_GATEWAYS.items():
                 rate=round(box), lcl_basis="tonne", lcl_rate=round(box / 12, 1), cur="USD", year=2025, co2="road",
                 source=A_DRAY.format(m=m))
 
+# --- 8b. hinterland links into rail terminals (so a quote to a terminal sees every mode) ---
+A_HINTER = ("assumption: port/airport hinterland link into an inland terminal; container cartage ~USD 550 per "
+            "box (Dec 2020, " + S_CARTAGE + ") for <=50 km, +USD 1.5/km beyond, x{m} regional cost factor; "
+            "km = great-circle x 1.3; rail shuttle {dep}/week, time = 8 h + km/40")
+for gw, term, mode in (("NL_RTM", "DE_DUISBURG", "rail"), ("DE_APT_FRA", "DE_DUISBURG", "road"),
+                       ("BE_APT_LGG", "DE_DUISBURG", "road"), ("DE_HAM", "DE_HAMBURG_RAIL", "road")):
+    if gw not in NODE or term not in NODE:
+        continue
+    km = max(15.0, hav(ll(gw), ll(term)) * 1.3)
+    m = cost_mult(NODE[term]["country"])
+    box = (550 + 1.5 * max(0.0, km - 50)) * m
+    if mode == "rail":
+        svc(f"HL_{short[gw]}_{short[term]}", gw, term, "rail", "Rhine hinterland rail shuttle", km,
+            8 + km / 40, dep=10, basis="FEU", rate=round(box * 0.8), lcl_basis="tonne",
+            lcl_rate=round(box * 0.8 / 12, 1), cur="USD", year=2025, co2="rail_intl",
+            source=A_HINTER.format(m=m, dep=10))
+    elif NODE[gw]["kind"] == "airport":
+        svc(f"HL_{short[gw]}_{short[term]}", gw, term, "road", "Airport trucking to terminal", km, 4 + km / 60,
+            basis="tonne", rate=round((60 + 0.12 * km) * m, 1), cur="USD", year=2025, co2="road",
+            source=A_DRAY_AIR.format(m=m))
+    else:
+        svc(f"HL_{short[gw]}_{short[term]}", gw, term, "road", "Port cartage to terminal", km, 4 + km / 60,
+            basis="FEU", rate=round(box), lcl_basis="tonne", lcl_rate=round(box / 12, 1), cur="USD",
+            year=2025, co2="road", source=A_DRAY.format(m=m))
+
 # --- 9. last mile: warehouses -> markets ---
 WH_MARKETS = {
     "US_WH_LA": ["US_MKT_WEST", "US_MKT_SOUTH", "US_MKT_CENTRAL"],

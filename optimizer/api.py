@@ -1,0 +1,197 @@
+"""The quote API (FastAPI): ``POST /quote``, ``GET /nodes``, ``GET /health``.
+
+Run with ``corridor serve`` (loopback by default). The OpenAPI schema is at
+``/openapi.json`` and interactive docs at ``/docs``. Invalid input answers
+422 with the offending field in ``detail[].loc``; bodies larger than
+:data:`MAX_BODY_BYTES` answer 413; at most :data:`MAX_API_ALTERNATIVES`
+alternatives are returned.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any, Literal
+
+from fastapi import FastAPI, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from optimizer.errors import InputError
+from optimizer.network import Network
+from optimizer.pricing import Cargo, NoRouteError, quote
+from optimizer.schema import MODES
+
+MAX_BODY_BYTES = 16_384
+MAX_API_ALTERNATIVES = 20
+MAX_LIST_ITEMS = 20
+MAX_TONNES = 100_000.0
+MAX_CBM = 200_000.0
+
+ModeName = Literal["road", "rail", "cr_express", "rail_sea", "sea", "river", "air", "last_mile"]
+NodeText = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+class QuoteRequest(BaseModel):
+    """Inputs of a quote (the same as ``corridor price``)."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True,
+                              json_schema_extra={"examples": [{
+                                  "from": "Deyang", "to": "Duisburg", "tonnes": 5, "cbm": 20,
+                              }]})
+
+    origin: NodeText = Field(alias="from", description="Origin node id or name (EN/中文).")
+    destination: NodeText = Field(alias="to", description="Destination node id or name.")
+    tonnes: float | None = Field(None, gt=0, le=MAX_TONNES, description="Gross weight, t.")
+    cbm: float | None = Field(None, gt=0, le=MAX_CBM, description="Volume, cbm.")
+    product: str | None = Field(None, max_length=60, description="Product id (products.csv).")
+    value_cny: float | None = Field(None, ge=0, le=1e12, description="Cargo value, CNY.")
+    modes: list[ModeName] | None = Field(None, max_length=len(MODES))
+    exclude_modes: list[ModeName] = Field(default_factory=list, max_length=len(MODES))
+    avoid: list[NodeText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    via: list[NodeText] = Field(default_factory=list, max_length=5)
+    max_legs: int | None = Field(None, ge=1, le=12)
+    max_transshipments: int | None = Field(None, ge=0, le=11)
+    max_alternatives: int = Field(5, ge=1, le=MAX_API_ALTERNATIVES)
+    rank_by: Literal["cost", "days", "co2"] = "cost"
+    currency: Literal["CNY", "USD", "EUR"] = "CNY"
+
+    @field_validator("tonnes", "cbm", "value_cny")
+    @classmethod
+    def _finite(cls, v: float | None) -> float | None:
+        if v is not None and not math.isfinite(v):
+            msg = "must be a finite number"
+            raise ValueError(msg)
+        return v
+
+
+def _error(field: str, message: str, kind: str = "value_error", status: int = 422) -> JSONResponse:
+    return JSONResponse(status_code=status, content={
+        "detail": [{"loc": ["body", field], "msg": message, "type": kind}],
+    })
+
+
+class _BodyLimit:
+    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413."""
+
+    def __init__(self, app: Any, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        too_big = JSONResponse(status_code=413, content={"detail": [{
+            "loc": ["body"], "msg": f"request body over {self.limit} bytes",
+            "type": "too_large"}]})
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await too_big(scope, receive, send)
+            return
+        seen = 0
+
+        async def limited_receive() -> Any:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.limit:
+                    raise _TooLargeError
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _TooLargeError:
+            await too_big(scope, receive, send)
+
+
+class _TooLargeError(Exception):
+    pass
+
+
+def create_app(network: Network | None = None) -> FastAPI:
+    """The quote API over ``network`` (default: the bundled network, loaded on first use)."""
+    state: dict[str, Network] = {}
+    if network is not None:
+        state["network"] = network
+
+    def net() -> Network:
+        if "network" not in state:
+            from optimizer.data import load_network
+
+            state["network"] = load_network()
+        return state["network"]
+
+    app = FastAPI(
+        title="corridor quote API",
+        version="0.1.0",
+        description="Pareto-optimal multimodal routes (cost, days, CO2) with forwarder-style "
+                    "costing for the Deyang / Mianyang export corridors.",
+    )
+    app.add_middleware(_BodyLimit, limit=MAX_BODY_BYTES)
+
+    @app.get("/health")
+    def health() -> dict[str, Any]:
+        """Liveness and the network served."""
+        n = net()
+        return {"status": "ok", "network": n.name, "nodes": len(n.nodes),
+                "services": len(n.service_table)}
+
+    @app.get("/nodes")
+    def nodes(kind: Annotated[str | None, Query(max_length=30)] = None) -> list[dict[str, Any]]:
+        """Nodes (id, names, kind, country, city, coordinates), optionally of one kind."""
+        frame = net().nodes
+        if kind is not None:
+            frame = frame[frame["kind"] == kind]
+        return [
+            {"id": str(i), "name": r["name"], "name_zh": r["name_zh"], "kind": r["kind"],
+             "country": r["country"], "city": r["city"], "lat": float(r["lat"]),
+             "lon": float(r["lon"])}
+            for i, r in frame.iterrows()
+        ]
+
+    @app.post("/quote", responses={413: {"description": "Body too large"},
+                                   422: {"description": "Invalid input or no route"}})
+    def post_quote(request: QuoteRequest) -> Any:
+        """Quote a cargo: ranked Pareto-optimal alternatives with legs and breakdown."""
+        n = net()
+        for field, text in (("from", request.origin), ("to", request.destination)):
+            try:
+                n.resolve_node(text)
+            except InputError as exc:
+                return _error(field, str(exc), "unknown_node")
+        try:
+            cargo = Cargo.from_inputs(n, tonnes=request.tonnes, cbm=request.cbm,
+                                      product=request.product, value_cny=request.value_cny)
+        except InputError as exc:
+            text = str(exc)
+            field = next((f for f in ("tonnes", "cbm", "value_cny") if text.startswith(f)),
+                         "product")
+            return _error(field, text)
+        try:
+            q = quote(n, request.origin, request.destination, cargo,
+                      modes=request.modes, exclude_modes=request.exclude_modes,
+                      avoid=request.avoid, via=request.via, max_legs=request.max_legs,
+                      max_transshipments=request.max_transshipments,
+                      max_alternatives=request.max_alternatives, rank_by=request.rank_by,
+                      currency=request.currency)
+        except NoRouteError as exc:
+            return _error(exc.field, str(exc), "no_route")
+        except InputError as exc:
+            text = str(exc)
+            field = next((f for f in ("avoid", "via", "modes", "exclude_modes", "max_legs",
+                                      "max_transshipments", "currency") if text.startswith(f)),
+                         "body")
+            return _error(field, text)
+        return q.to_dict()
+
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    """``optimizer.api:app`` for ``uvicorn optimizer.api:app`` (bundled network, lazy)."""
+    if name == "app":
+        return create_app()
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

@@ -1,0 +1,130 @@
+"""The quote API, in process with the framework's test client."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import pytest
+
+with warnings.catch_warnings():
+    # starlette >= 1.x warns that its test client prefers httpx2 (not installed here)
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from optimizer.api import MAX_API_ALTERNATIVES, MAX_BODY_BYTES, create_app
+
+
+@pytest.fixture(scope="module")
+def client(tiny: Any) -> TestClient:
+    return TestClient(create_app(tiny))
+
+
+def field_of(response: Any) -> list[str]:
+    return [str(d["loc"][-1]) for d in response.json()["detail"]]
+
+
+def test_quote_ok(client: TestClient) -> None:
+    r = client.post("/quote", json={"from": "Origin Three", "to": "德国市场", "tonnes": 2,
+                                    "cbm": 30, "currency": "EUR"})
+    assert r.status_code == 200
+    data = r.json()
+    assert [a["modes"][1] for a in data["alternatives"]] == ["cr_express", "air"]
+    first = data["alternatives"][0]
+    assert first["total_cost_cny"] == pytest.approx(
+        sum(leg["cost_cny"] for leg in first["legs"]), abs=0.05)
+    assert first["currency"] == "EUR"
+    assert data["assumptions"]
+    assert data["origin"]["id"] == "CN_O3"
+
+
+def test_quote_matches_python_api(client: TestClient, tiny: Any) -> None:
+    from optimizer.pricing import Cargo, quote
+
+    r = client.post("/quote", json={"from": "CN_O1", "to": "DE_WH1", "tonnes": 5, "cbm": 20})
+    expected = quote(tiny, "CN_O1", "DE_WH1", Cargo(5, 20)).to_dict()
+    assert r.json() == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"from": "CN_O1", "to": "DE_MKT", "tonnes": -2}, "tonnes"),
+        ({"from": "CN_O1", "to": "DE_MKT", "cbm": 0}, "cbm"),
+        ({"from": "CN_O1", "to": "DE_MKT", "tonnes": "heavy"}, "tonnes"),
+        ({"from": "CN_O1", "to": "DE_MKT", "tonnes": [1]}, "tonnes"),
+        ({"from": "CN_O1", "to": "Atlantis", "tonnes": 1}, "to"),
+        ({"from": "Nowhere", "to": "DE_MKT"}, "from"),
+        ({"to": "DE_MKT"}, "from"),
+        ({"from": 5, "to": "DE_MKT"}, "from"),
+        ({"from": "CN_O1", "to": "DE_MKT", "modes": ["ship"]}, 0),
+        ({"from": "CN_O1", "to": "DE_MKT", "product": "kryptonite"}, "product"),
+        ({"from": "CN_O1", "to": "DE_MKT", "avoid": ["Atlantis"]}, "avoid"),
+        ({"from": "CN_O1", "to": "DE_MKT", "max_alternatives": 1000}, "max_alternatives"),
+        ({"from": "CN_O1", "to": "DE_MKT", "currency": "GBP"}, "currency"),
+        ({"from": "CN_O1", "to": "DE_MKT", "colour": "red"}, "colour"),
+        ({"from": "CN_O1", "to": "DE_AIRPORT"}, "to"),  # no route
+    ],
+)
+def test_bad_requests_are_422_naming_the_field(client: TestClient, body: dict[str, Any],
+                                               field: str | int) -> None:
+    r = client.post("/quote", json=body)
+    assert r.status_code == 422, r.text
+    assert str(field) in field_of(r)
+    assert all(d["msg"] for d in r.json()["detail"])
+
+
+def test_unknown_node_lists_close_matches(client: TestClient) -> None:
+    r = client.post("/quote", json={"from": "CN_O1", "to": "DE_MKX"})
+    assert "close matches: DE_MKT" in r.json()["detail"][0]["msg"]
+    r = client.post("/quote", json={"from": "CN_O1", "to": "DE_AIRPORT"})
+    assert "cannot be reached" in r.json()["detail"][0]["msg"]
+
+
+def test_huge_requests_are_bounded(client: TestClient) -> None:
+    big = {"from": "CN_O1", "to": "DE_MKT", "avoid": ["X" * 100] * 200}
+    r = client.post("/quote", json=big)
+    assert r.status_code == 413
+    r = client.post("/quote", content=b"[" + b"1," * MAX_BODY_BYTES + b"1]",
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    r = client.post("/quote", json={"from": "CN_O1", "to": "DE_MKT",
+                                    "avoid": ["CN_O2"] * 21})
+    assert r.status_code == 422
+    assert "avoid" in field_of(r)
+    r = client.post("/quote", json={"from": "CN_O3", "to": "DE_MKT",
+                                    "max_alternatives": MAX_API_ALTERNATIVES})
+    assert r.status_code == 200
+    assert len(r.json()["alternatives"]) <= MAX_API_ALTERNATIVES
+    r = client.post("/quote", json={"from": "CN_O1", "to": "DE_MKT", "tonnes": 1e9})
+    assert r.status_code == 422
+
+
+def test_nodes_health_openapi(client: TestClient) -> None:
+    nodes = client.get("/nodes").json()
+    assert {n["id"] for n in nodes} >= {"CN_O1", "DE_MKT"}
+    assert {"name", "name_zh", "kind", "lat", "lon"} <= set(nodes[0])
+    markets = client.get("/nodes", params={"kind": "market"}).json()
+    assert {n["id"] for n in markets} == {"DE_MKT", "PL_MKT"}
+    assert client.get("/health").json()["status"] == "ok"
+    schema = client.get("/openapi.json").json()
+    assert "/quote" in schema["paths"]
+    props = schema["components"]["schemas"]["QuoteRequest"]["properties"]
+    assert {"from", "to", "tonnes", "cbm", "modes", "avoid"} <= set(props)
+
+
+def test_serve_binds_to_loopback_by_default(monkeypatch: pytest.MonkeyPatch,
+                                            tiny_dir: Any) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from optimizer.cli import app
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda server, **kw: calls.append({"app": server, **kw}))
+    res = CliRunner().invoke(app, ["serve", "--data", str(tiny_dir), "--port", "8123"])
+    assert res.exit_code == 0, res.output
+    assert calls[0]["host"] == "127.0.0.1"
+    assert calls[0]["port"] == 8123
+    served = TestClient(calls[0]["app"])
+    assert served.get("/health").json()["nodes"] == 12
