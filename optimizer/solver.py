@@ -163,6 +163,47 @@ def to_proto(model: MilpModel) -> model_pb2.ModelProto:
     return proto
 
 
+def polish(
+    model: MilpModel, values: np.ndarray, proto: model_pb2.ModelProto | None = None
+) -> tuple[np.ndarray, float] | None:
+    """Fix the integer variables at their rounded values and re-solve the LP that remains.
+
+    A backend stopped by a time limit (or CP-SAT, which handles continuous
+    variables approximately) may return continuous values that are not the
+    best for its own integer decisions; re-solving the LP with HiGHS makes
+    them so, and rounds integers exactly. Returns ``(values, objective)`` or
+    ``None`` when the LP does not solve.
+    """
+    proto = proto if proto is not None else to_proto(model)
+    fixed = model_pb2.ModelProto()
+    fixed.CopyFrom(proto)
+    ints = np.flatnonzero(model.integer)
+    lb = np.array(fixed.variables.lower_bounds)
+    ub = np.array(fixed.variables.upper_bounds)
+    rounded = np.round(values[ints])
+    lb[ints] = rounded
+    ub[ints] = rounded
+    del fixed.variables.lower_bounds[:]
+    del fixed.variables.upper_bounds[:]
+    fixed.variables.lower_bounds.extend(lb.tolist())
+    fixed.variables.upper_bounds.extend(ub.tolist())
+    del fixed.variables.integers[:]
+    fixed.variables.integers.extend([False] * model.num_vars)
+    lp = mathopt.Model.from_model_proto(fixed)
+    variables = list(lp.variables())
+    try:
+        with stdout_to_stderr():
+            res = mathopt.solve(lp, mathopt.SolverType.HIGHS)
+    except Exception:
+        return None
+    if res.termination.reason != mathopt.TerminationReason.OPTIMAL:
+        return None
+    vv = res.variable_values()
+    out = np.array([vv[v] for v in variables], dtype=float)
+    out[ints] = rounded
+    return out, model.objective_value(out)
+
+
 def _params(options: SolveOptions) -> mathopt.SolveParameters:
     params = mathopt.SolveParameters(
         time_limit=timedelta(seconds=options.time_limit_s),
@@ -278,6 +319,13 @@ def solve_milp(
         status = "feasible" if values is not None else "no_solution"
     else:
         status = "error"
+    if values is not None and model.integer.any():
+        polished = polish(model, values, proto)
+        if polished is not None and polished[1] <= (objective or math.inf) + 1e-9 * max(
+            1.0, abs(objective or 0.0)
+        ):
+            values, objective = polished
+        seconds = time.perf_counter() - started
     if objective is not None and bound_f is not None and bound_f > objective:
         bound_f = objective  # solver tolerance: the bound never exceeds the incumbent
     return SolverResult(
