@@ -12,6 +12,7 @@ from optimizer.data import load_network as load_network
 from optimizer.design import DesignOptions as DesignOptions
 from optimizer.design import build_problem as build_problem
 from optimizer.design import solve_problem as solve_problem
+from optimizer.mapping import map_solution as map_solution
 from optimizer.network import Network as Network
 from optimizer.pricing import Cargo as Cargo
 from optimizer.pricing import Quote as Quote
