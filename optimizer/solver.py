@@ -319,6 +319,16 @@ def solve_milp(
         status = "feasible" if values is not None else "no_solution"
     else:
         status = "error"
+    if options.solver == "cpsat" and not model.integer.all() and status == "infeasible":
+        # CP-SAT through MathOpt rounds continuous variables to integers, so its
+        # "infeasible" is not a proof for a model with continuous flows.
+        status = "error"
+        reason_text = (
+            "CP-SAT treats continuous variables as integers: infeasibility is not proven; "
+            "use highs or scip"
+        )
+        return SolverResult(status=status, objective=None, bound=None, gap=None,
+                            seconds=seconds, solver=options.solver, message=reason_text)
     if values is not None and model.integer.any():
         polished = polish(model, values, proto)
         if polished is not None and polished[1] <= (objective or math.inf) + 1e-9 * max(

@@ -1,0 +1,100 @@
+"""corridor robust: the shared warehouse set equals brute force over subsets on a tiny case."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from optimizer.errors import InputError
+from optimizer.robust import brute_force, prepare, solve_robust, write_robust
+from optimizer.solver import SolveOptions
+
+SCEN = Path(__file__).parent / "data" / "scenarios"
+PATHS = [SCEN / f"tiny_sea_{n}.yaml" for n in ("base", "red_sea", "border")]
+EXACT = SolveOptions(rel_gap=0.0, time_limit_s=30)
+
+
+@pytest.fixture(scope="module")
+def prepared():
+    return prepare(PATHS)
+
+
+@pytest.mark.parametrize("criterion", ["expected", "regret"])
+@pytest.mark.parametrize("count", [1, 2])
+def test_robust_choice_equals_brute_force(prepared, criterion, count):
+    result = solve_robust(prepared, count, criterion=criterion, options=EXACT)
+    assert result.status == "optimal"
+    optima = [float(result.optima[p.name].objective) for p in prepared]
+    best_set, best_value = brute_force(prepared, count, criterion, EXACT, optima)
+    assert set(result.chosen) == set(best_set)
+    assert result.objective == pytest.approx(best_value, rel=1e-7)
+
+    s = result.scenarios
+    assert list(s["scenario"]) == ["tiny_sea_base", "tiny_sea_red_sea", "tiny_sea_border"]
+    assert s["check_ok"].all()  # every scenario's plan passes the independent checker
+    assert (s["regret_cny"] >= -1e-6 * s["optimum_cost_cny"]).all()
+    if criterion == "expected":
+        assert result.objective == pytest.approx(s["robust_cost_cny"].mean())
+    else:
+        assert s["regret_cny"].max() <= result.objective + 1e-6
+    c = result.candidates.set_index("warehouse_id")
+    assert set(c.index) == {"DE_WH1", "PL_WH2", "NL_WH3"}
+    assert c["chosen"].sum() == count
+    for p in prepared:
+        opened = set(result.optima[p.name].kpis["open_warehouses"])
+        assert len(opened) == count
+        assert set(c.index[c[f"in_optimum_{p.name}"]]) == opened
+    assert c["in_optimum_count"].sum() == count * len(PATHS)
+    # an unchosen candidate costs nothing; a chosen one at least its fixed cost
+    for w, row in c.iterrows():
+        for p in prepared:
+            if row["chosen"]:
+                assert row[f"cost_{p.name}"] >= row["fixed_cost_cny"]
+            else:
+                assert row[f"cost_{p.name}"] == 0 and row[f"tonnes_{p.name}"] == 0, w
+
+
+def test_robust_set_differs_from_one_scenario_optimum(prepared):
+    # The base case alone would keep PL_WH2; the border closure makes NL_WH3 the hedge.
+    result = solve_robust(prepared, 1, criterion="regret", options=EXACT)
+    assert result.chosen == ("NL_WH3",)
+    s = result.scenarios.set_index("scenario")
+    assert s.at["tiny_sea_base", "optimum_warehouses"] == "PL_WH2"
+    assert s.at["tiny_sea_base", "regret_cny"] > 0
+    assert s.at["tiny_sea_border", "regret_cny"] == pytest.approx(0, abs=1e-3)
+
+
+def test_robust_files_and_errors(tmp_path, prepared):
+    result = solve_robust(prepared[:2], 1, options=EXACT)
+    files = write_robust(result, tmp_path)
+    doc = json.loads(files["json"].read_text(encoding="utf-8"))
+    assert doc["chosen"] == list(result.chosen)
+    assert "| warehouse | chosen |" in files["markdown"].read_text(encoding="utf-8")
+    with pytest.raises(InputError, match="between 1 and 3"):
+        solve_robust(prepared, 4)
+    with pytest.raises(InputError, match="unknown criterion"):
+        solve_robust(prepared, 1, criterion="minimax")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="names must differ"):
+        solve_robust([PATHS[0], PATHS[0]], 1)
+
+
+def test_robust_cli(tmp_path):
+    from optimizer.cli import app
+
+    runner = CliRunner()
+    args = ["robust", *map(str, PATHS), "--warehouses", "1", "--out", str(tmp_path)]
+    res = runner.invoke(app, [*args, "--criterion", "regret", "--gap", "0", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout)
+    assert doc["chosen"] == ["NL_WH3"]
+    assert {r["scenario"] for r in doc["scenarios"]} == {
+        "tiny_sea_base",
+        "tiny_sea_red_sea",
+        "tiny_sea_border",
+    }
+    bad = runner.invoke(app, [*args, "--criterion", "worst"])
+    assert bad.exit_code == 2 and "--criterion must be one of" in bad.output
+    assert "Traceback" not in bad.output
