@@ -7,6 +7,19 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+
+def code_version() -> str:
+    """Version plus a hash of the package's source files (changes with every code change)."""
+    import hashlib
+    from pathlib import Path
+
+    h = hashlib.sha256()
+    for f in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(f.name.encode())
+        h.update(f.read_bytes())
+    return f"{__version__}+{h.hexdigest()[:12]}"
+
+
 from optimizer.check import verify as verify
 from optimizer.data import load_network as load_network
 from optimizer.design import DesignOptions as DesignOptions

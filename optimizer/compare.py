@@ -97,7 +97,7 @@ def is_up_to_date(
     ``code_version`` match, its status has a solution, and every solver option
     in ``overrides`` that is not ``None`` equals the stored one.
     """
-    from optimizer import __version__
+    from optimizer import code_version
 
     path = Path(directory) / "solution.json"
     if not path.is_file():
@@ -106,7 +106,7 @@ def is_up_to_date(
         doc = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return False
-    if doc.get("fingerprint") != fingerprint or doc.get("code_version") != __version__:
+    if doc.get("fingerprint") != fingerprint or doc.get("code_version") != code_version():
         return False
     if doc.get("status") not in HAS_SOLUTION:
         return False

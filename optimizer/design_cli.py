@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from optimizer import __version__
+from optimizer import code_version
 
 
 def run_scenario(
@@ -62,7 +62,7 @@ def run_scenario(
         "description": sc.description,
         "data_dir": sc.data_dir,
         "fingerprint": sc.fingerprint(),
-        "code_version": __version__,
+        "code_version": code_version(),
         "options": {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(dopts).items()},
         "solve_options": asdict(sopts),
         "unserved_precheck": problem.unserved,
