@@ -1,4 +1,4 @@
-"""Reproduce the published optima of /work/shared/benchmarks and time the peers.
+"""Reproduce the published optima of ../shared/benchmarks and time the peers.
 
 Run on demand (not part of the test suite)::
 

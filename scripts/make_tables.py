@@ -26,7 +26,7 @@ import searoute
 OUT = Path(__file__).resolve().parent.parent / "network_data"
 
 # ---------------------------------------------------------------------------
-# Sources (URL + year); all taken from /work/shared/reference/domain_facts.md
+# Sources (URL + year); all taken from ../shared/reference/domain_facts.md
 # ---------------------------------------------------------------------------
 S_PLAN = ("http://www.sc.gov.cn/10462/zfwjts/2021/1/12/b520b0a6951642baa5a1d4cdf0767533.shtml "
           "(川府函〔2021〕9号, 2021)")
