@@ -43,7 +43,7 @@ from optimizer.core import (
     solve_design,
 )
 from optimizer.errors import InputError
-from optimizer.solver import SolveOptions
+from optimizer.solver import SolveOptions, SolveReport
 
 # Below this relative slack between total capacity and total demand the
 # instance is reported infeasible before any solve.
@@ -51,7 +51,7 @@ _FEASIBILITY_TOLERANCE = 1e-9
 
 
 @dataclass(frozen=True)
-class FacilityLocationResult:
+class FacilityLocationResult(SolveReport):
     """A facility location solution as plain arrays.
 
     Attributes
@@ -73,12 +73,6 @@ class FacilityLocationResult:
         Solver message or the reason for infeasibility.
     """
 
-    status: str
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    seconds: float
-    solver: str
     open_facilities: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, int))
     assignment: np.ndarray | None = field(repr=False, default=None)
     message: str = ""

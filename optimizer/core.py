@@ -71,7 +71,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from optimizer.milp import INF, MilpModel
-from optimizer.solver import SolveOptions, SolverResult, solve_milp
+from optimizer.solver import SolveOptions, SolveReport, SolverResult, solve_milp
 
 
 @dataclass(frozen=True)
@@ -279,15 +279,9 @@ class BuiltModel:
 
 
 @dataclass(frozen=True)
-class DesignResult:
+class DesignResult(SolveReport):
     """A solution of a :class:`DesignProblem` as plain arrays plus the solver's report."""
 
-    status: str
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    seconds: float
-    solver: str
     share: np.ndarray | None = field(repr=False, default=None)  # path share or A x K
     unmet_share: np.ndarray | None = field(repr=False, default=None)
     units: np.ndarray | None = field(repr=False, default=None)

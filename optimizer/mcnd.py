@@ -28,11 +28,11 @@ import numpy as np
 
 from optimizer.core import Arcs, Commodities, DesignProblem, DesignResult, solve_design
 from optimizer.errors import InputError
-from optimizer.solver import SolveOptions
+from optimizer.solver import SolveOptions, SolveReport
 
 
 @dataclass(frozen=True)
-class NetworkDesignResult:
+class NetworkDesignResult(SolveReport):
     """A network design solution as plain arrays.
 
     Attributes
@@ -53,12 +53,6 @@ class NetworkDesignResult:
         Solver message or the reason for infeasibility.
     """
 
-    status: str
-    objective: float | None
-    bound: float | None
-    gap: float | None
-    seconds: float
-    solver: str
     open_arcs: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0, int))
     flow: np.ndarray | None = field(repr=False, default=None)
     message: str = ""

@@ -83,8 +83,8 @@ class SolveOptions:
 
 
 @dataclass(frozen=True)
-class SolverResult:
-    """What a backend returned, as plain data."""
+class SolveReport:
+    """What every solve reports: status, objective, bound, gap, time and backend."""
 
     status: str
     objective: float | None
@@ -92,6 +92,12 @@ class SolverResult:
     gap: float | None
     seconds: float
     solver: str
+
+
+@dataclass(frozen=True)
+class SolverResult(SolveReport):
+    """What a backend returned, as plain data."""
+
     values: np.ndarray | None = field(repr=False, default=None)
     message: str = ""
 
