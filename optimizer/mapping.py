@@ -30,7 +30,6 @@ import functools
 import html
 import json
 import math
-import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,6 +50,7 @@ from optimizer.offline import (
     external_references,
     make_offline,
 )
+from optimizer.solution import write_text_atomic
 
 if TYPE_CHECKING:
     from optimizer.network import Network
@@ -1436,15 +1436,7 @@ def save_map(fmap: folium.Map | DualMap, path: str | Path, *, offline: bool = Fa
         if left:
             msg = f"offline map would still fetch {len(left)} URL(s), e.g. {left[0]}"
             raise OfflineAssetError(msg)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    return write_text_atomic(target, page)
 
 
 def load_result(result_dir: str | Path) -> tuple[Solution, Network]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import math
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from optimizer.errors import InputError
+from optimizer.solution import write_text_atomic
 
 if TYPE_CHECKING:
     from optimizer.network import Network
@@ -647,12 +647,4 @@ def write_report(result_dir: str | Path, *, out: str | Path | None = None) -> Pa
     if target.is_dir():
         msg = f"{target} is a directory; give a file name"
         raise InputError(msg)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(page, encoding="utf-8")
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    return write_text_atomic(target, page)

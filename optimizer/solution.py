@@ -488,6 +488,23 @@ def compute_kpis(
 # -- files ------------------------------------------------------------------------------
 
 
+def write_text_atomic(target: str | Path, text: str) -> Path:
+    """Write ``text`` to ``target`` through a temporary file renamed into place.
+
+    A failure leaves any previous file untouched and no temporary file behind.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
 def save_solution(solution: Solution, directory: str | Path) -> Path:
     """Write ``solution.json`` and the CSV tables into ``directory``, atomically.
 
