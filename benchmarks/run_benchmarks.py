@@ -109,7 +109,7 @@ def main() -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("family", choices=["cflp-multi", "cflp-single", "mcnd"])
-    parser.add_argument("--backends", default="highs", help="comma list of highs,scip,cpsat")
+    parser.add_argument("--backends", default="highs", help="highs,highspy,scip,cpsat")
     parser.add_argument("--peers", default="cbc,highspy", help="comma list of cbc,highspy or ''")
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--peer-time-limit", type=float, default=None)
@@ -166,8 +166,8 @@ def main() -> int:
                                                           time_limit=peer_limit)
             except Exception as exc:
                 status, objective, seconds = f"error: {exc}", None, time.perf_counter() - started
-            row.update({f"{peer}_status": status, f"{peer}_objective": objective,
-                        f"{peer}_seconds": round(seconds, 3)})
+            row.update({f"peer_{peer}_status": status, f"peer_{peer}_objective": objective,
+                        f"peer_{peer}_seconds": round(seconds, 3)})
         rows.append(row)
         print(_line(row, backends, peers), flush=True)
     _summary(rows, backends, peers)
@@ -195,9 +195,9 @@ def _line(row: dict, backends: list[str], peers: list[str]) -> str:
             f" {'OK' if row[f'{b}_reproduced'] else 'MISS'}")
     ours = row.get(f"{backends[0]}_seconds") if backends else None
     for p in peers:
-        theirs = row[f"{p}_seconds"]
+        theirs = row[f"peer_{p}_seconds"]
         ratio = "-" if not ours or not theirs else f"{ours / theirs:.2f}x"
-        parts.append(f"| {p} {row[f'{p}_status'][:10]:<10} {theirs:7.2f}s ratio {ratio}")
+        parts.append(f"| {p} {row[f'peer_{p}_status'][:10]:<10} {theirs:7.2f}s ratio {ratio}")
     return " ".join(parts)
 
 
@@ -207,13 +207,14 @@ def _summary(rows: list[dict], backends: list[str], peers: list[str]) -> None:
         total = sum(r[f"{b}_seconds"] for r in rows)
         hit = sum(bool(r[f"{b}_reproduced"]) for r in rows)
         print(f"ours/{b}: {hit}/{len(rows)} reproduced, total {total:.1f} s")
-    if backends:
-        ours = sum(r[f"{backends[0]}_seconds"] for r in rows)
-        for p in peers:
-            theirs = sum(r[f"{p}_seconds"] for r in rows)
-            solved = sum(r[f"{p}_status"] == "optimal" for r in rows)
-            print(f"peer {p}: {solved}/{len(rows)} optimal, total {theirs:.1f} s; "
-                  f"ours/{backends[0]} over {p}: {ours / theirs:.2f}x")
+    for p in peers:
+        theirs = sum(r[f"peer_{p}_seconds"] for r in rows)
+        solved = sum(r[f"peer_{p}_status"] == "optimal" for r in rows)
+        ratios = ", ".join(
+            f"ours/{b} over {p}: {sum(r[f'{b}_seconds'] for r in rows) / theirs:.2f}x"
+            for b in backends
+        ) if theirs else "-"
+        print(f"peer {p}: {solved}/{len(rows)} optimal, total {theirs:.1f} s; {ratios}")
 
 
 if __name__ == "__main__":

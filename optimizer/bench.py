@@ -256,7 +256,12 @@ bench_app = typer.Typer(
 )
 
 Files = Annotated[list[Path], typer.Argument(help="Instance files.", show_default=False)]
-SolverOption = Annotated[str, typer.Option("--solver", help="Backend: highs, scip or cpsat.")]
+SolverOption = Annotated[
+    str,
+    typer.Option(
+        "--solver", help="Backend: highs (OR-Tools MathOpt), highspy (HiGHS direct), scip, cpsat."
+    ),
+]
 TimeLimit = Annotated[float, typer.Option("--time-limit", help="Seconds per instance.")]
 RelGap = Annotated[float, typer.Option("--gap", help="Relative gap at which to stop.")]
 Threads = Annotated[int | None, typer.Option("--threads", help="Solver threads.")]

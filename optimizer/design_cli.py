@@ -88,7 +88,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--out", help="Result directory (default results/<scenario name>/)."),
         ] = None,
         solver: Annotated[
-            str | None, typer.Option("--solver", help="highs, scip or cpsat.")
+            str | None, typer.Option("--solver", help="highs, highspy, scip or cpsat.")
         ] = None,
         time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds.")] = None,
         gap: Annotated[float | None, typer.Option("--gap", help="Relative gap to stop at.")] = None,

@@ -136,7 +136,7 @@ class Options(_Strict):
     max_replenishment_days: float | None = Field(default=None, gt=0)
     dispatch_days: float | None = Field(default=None, ge=0)
     unmet_penalty_cny_per_t: float | None = Field(default=None, ge=0)
-    solver: Literal["highs", "scip", "cpsat"] | None = None
+    solver: Literal["highs", "highspy", "scip", "cpsat"] | None = None
     time_limit_s: float | None = Field(default=None, gt=0)
     rel_gap: float | None = Field(default=None, ge=0, lt=1)
     threads: int | None = Field(default=None, ge=1)

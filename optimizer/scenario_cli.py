@@ -36,7 +36,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
         no_maps: Annotated[bool, typer.Option("--no-maps", help="Leave maps out.")] = False,
         solver: Annotated[
-            str | None, typer.Option("--solver", help="highs, scip or cpsat.")
+            str | None, typer.Option("--solver", help="highs, highspy, scip or cpsat.")
         ] = None,
         time_limit: Annotated[
             float | None, typer.Option("--time-limit", help="Seconds per scenario.")
@@ -90,7 +90,7 @@ def register(app: typer.Typer) -> None:
             typer.Option("--out", help="Report directory (default results/robust/)."),
         ] = None,
         solver: Annotated[
-            str | None, typer.Option("--solver", help="highs, scip or cpsat.")
+            str | None, typer.Option("--solver", help="highs, highspy, scip or cpsat.")
         ] = None,
         time_limit: Annotated[
             float | None, typer.Option("--time-limit", help="Seconds per solve (default 300).")

@@ -28,8 +28,11 @@ from optimizer.errors import CorridorError
 from optimizer.milp import MilpModel
 
 # Name -> MathOpt solver type. HiGHS, SCIP and CP-SAT ship in the OR-Tools wheel.
-SOLVERS: dict[str, mathopt.SolverType] = {
+# ``highspy`` is not a MathOpt backend: the model goes straight to the HiGHS
+# release of the highspy wheel (1.16 here; OR-Tools 9.15 bundles HiGHS 1.12).
+SOLVERS: dict[str, mathopt.SolverType | None] = {
     "highs": mathopt.SolverType.HIGHS,
+    "highspy": None,
     "scip": mathopt.SolverType.GSCIP,
     "cpsat": mathopt.SolverType.CP_SAT,
 }
@@ -48,7 +51,7 @@ class SolveOptions:
     Parameters
     ----------
     solver
-        One of :data:`SOLVERS` (``highs``, ``scip``, ``cpsat``).
+        One of :data:`SOLVERS` (``highs``, ``highspy``, ``scip``, ``cpsat``).
     time_limit_s
         Wall-clock limit; the best solution found is returned when it is hit.
     rel_gap
@@ -248,6 +251,8 @@ def solve_milp(
     """
     options = options or SolveOptions()
     started = time.perf_counter()
+    if options.solver == "highspy":
+        return _finish(model, options, started, *_run_highspy(model, options, hint, log, started))
     proto = to_proto(model)
     mm = mathopt.Model.from_model_proto(proto)
     variables = list(mm.variables())
@@ -335,22 +340,131 @@ def solve_milp(
         )
         return SolverResult(status=status, objective=None, bound=None, gap=None,
                             seconds=seconds, solver=options.solver, message=reason_text)
-    if values is not None and model.integer.any():
+    message = f"{reason.name}: {result.termination.detail}".strip(": ")
+    return _finish(model, options, started, status, values, bound_f, message, proto)
+
+
+def _finish(
+    model: MilpModel,
+    options: SolveOptions,
+    started: float,
+    status: str,
+    values: np.ndarray | None,
+    bound: float | None,
+    message: str,
+    proto: model_pb2.ModelProto | None = None,
+) -> SolverResult:
+    """Polish a solution's continuous part, clamp the bound, and report."""
+    if values is not None and model.integer.all():
+        values = np.round(values)  # nothing continuous to polish
+    objective = model.objective_value(values) if values is not None else None
+    if values is not None and model.integer.any() and not model.integer.all():
         polished = polish(model, values, proto)
         if polished is not None and polished[1] <= (objective or math.inf) + 1e-9 * max(
             1.0, abs(objective or 0.0)
         ):
             values, objective = polished
-        seconds = time.perf_counter() - started
-    if objective is not None and bound_f is not None and bound_f > objective:
-        bound_f = objective  # solver tolerance: the bound never exceeds the incumbent
+    if objective is not None and bound is not None and bound > objective:
+        bound = objective  # solver tolerance: the bound never exceeds the incumbent
     return SolverResult(
         status=status,
         objective=objective,
-        bound=bound_f,
-        gap=relative_gap(objective, bound_f),
-        seconds=seconds,
+        bound=bound,
+        gap=relative_gap(objective, bound),
+        seconds=time.perf_counter() - started,
         solver=options.solver,
         values=values,
-        message=f"{reason.name}: {result.termination.detail}".strip(": "),
+        message=message,
     )
+
+
+def _run_highspy(
+    model: MilpModel,
+    options: SolveOptions,
+    hint: np.ndarray | None,
+    log: Callable[[str], None] | None,
+    started: float,
+) -> tuple[str, np.ndarray | None, float | None, str]:
+    """Solve with the highspy wheel's HiGHS: (status, values, bound, message)."""
+    import highspy
+
+    with stdout_to_stderr():  # the constructor prints a banner at C level
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", log is not None)
+    h.setOptionValue("log_to_console", False)
+    h.setOptionValue("time_limit", float(options.time_limit_s))
+    h.setOptionValue("mip_rel_gap", float(options.rel_gap))
+    h.setOptionValue("mip_abs_gap", float(options.abs_gap))
+    h.setOptionValue("random_seed", int(options.seed))
+    if options.threads is not None:
+        h.setOptionValue("threads", int(options.threads))
+    rows, cols, vals = model.coo()
+    order = np.lexsort((rows, cols))
+    n, m = model.num_vars, model.num_rows
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = n, m
+    lp.col_cost_ = model.cost
+    lp.offset_ = model.offset
+    lp.col_lower_ = np.where(np.isfinite(model.lb), model.lb, -highspy.kHighsInf)
+    lp.col_upper_ = np.where(np.isfinite(model.ub), model.ub, highspy.kHighsInf)
+    lp.row_lower_ = np.where(np.isfinite(model.row_lb), model.row_lb, -highspy.kHighsInf)
+    lp.row_upper_ = np.where(np.isfinite(model.row_ub), model.row_ub, highspy.kHighsInf)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=n))])
+    lp.a_matrix_.index_ = rows[order]
+    lp.a_matrix_.value_ = vals[order]
+    kinds = highspy.HighsVarType
+    lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in model.integer]
+    h.passModel(lp)
+    if hint is not None and len(hint) == n:
+        sol = highspy.HighsSolution()
+        sol.col_value = np.asarray(hint, dtype=float)
+        sol.value_valid = True
+        h.setSolution(sol)
+    last = [""]
+    stop = threading.Event()
+    if log is not None:
+        def _line(event: object) -> None:
+            text = str(getattr(event, "message", "")).strip()
+            if text:
+                last[0] = text
+                if options.verbose:
+                    log(text)
+        h.cbLogging.subscribe(_line)
+
+        def _heartbeat() -> None:
+            while not stop.wait(HEARTBEAT_S):
+                log(f"... {time.perf_counter() - started:.0f} s: {last[0][:110]}")
+
+        if not options.verbose:
+            threading.Thread(target=_heartbeat, daemon=True).start()
+    try:
+        with stdout_to_stderr():
+            h.run()
+    finally:
+        stop.set()
+    ms = h.getModelStatus()
+    info = h.getInfo()
+    values = None
+    if info.primal_solution_status == 2:  # feasible
+        values = np.asarray(h.getSolution().col_value, dtype=float)
+    bound: float | None = None
+    if model.integer.any():
+        b = float(info.mip_dual_bound)
+        bound = b if math.isfinite(b) and abs(b) < highspy.kHighsInf else None
+    K = highspy.HighsModelStatus  # noqa: N806
+    if ms == K.kOptimal:
+        status = "optimal"
+        if bound is None and values is not None:
+            bound = model.objective_value(values)
+    elif ms == K.kInfeasible:
+        status = "infeasible"
+    elif ms in (K.kUnbounded, K.kUnboundedOrInfeasible):
+        status = "unbounded"
+    elif values is not None:
+        status = "feasible"
+    elif ms in (K.kTimeLimit, K.kIterationLimit, K.kSolutionLimit, K.kInterrupt):
+        status = "no_solution"
+    else:
+        status = "error"
+    return status, values, bound, h.modelStatusToString(ms)

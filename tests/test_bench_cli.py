@@ -36,6 +36,23 @@ def test_cflp_json_is_the_only_stdout(runner: CliRunner) -> None:
     assert "[2/2] cap_infeasible: infeasible" in result.stderr
 
 
+def test_highspy_backend_keeps_stdout_pure_in_a_real_process() -> None:
+    # highspy prints its banner at C level when a Highs object is made
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "optimizer.cli", "bench", "cflp", str(DATA / "tiny_cap.txt"),
+         "--solver", "highspy", "--json"],
+        capture_output=True, text=True, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert rows[0]["status"] == "optimal"
+    assert rows[0]["objective"] == pytest.approx(35.0)
+    assert rows[0]["check"] == "ok"
+
+
 def test_cflp_capacity_and_single_source(runner: CliRunner) -> None:
     result = runner.invoke(app, ["bench", "cflp", str(DATA / "cap_placeholder.txt"),
                                  "--capacity", "100", "--capacity", "50", "--single-source"])

@@ -47,7 +47,7 @@ def test_bad_inputs_exit_2_without_traceback(tmp_path):
     runner = CliRunner()
     r = runner.invoke(app, ["solve", str(SCEN), "--solver", "gurobi", "--out", str(tmp_path / "x")])
     assert r.exit_code == 2
-    assert "available: cpsat, highs, scip" in r.output
+    assert "available: cpsat, highs, highspy, scip" in r.output
     r = runner.invoke(app, ["solve", str(tmp_path / "missing.yaml")])
     assert r.exit_code == 2
     assert "not found" in r.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -121,6 +122,27 @@ def test_core_equals_brute_force(seed):
     assert np.all(result.units <= np.where(np.isfinite(arcs.max_units), arcs.max_units, 1e9))
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_highspy_backend_equals_brute_force(seed):
+    # the same model handed to the highspy wheel's HiGHS instead of MathOpt's
+    problem = random_instance(seed)
+    result = solve_design(problem, replace(EXACT, solver="highspy"))
+    assert result.status == "optimal"
+    assert result.solver == "highspy"
+    assert result.objective == pytest.approx(brute_force(problem), rel=1e-7, abs=1e-6)
+    assert result.bound is not None and result.bound <= result.objective + 1e-6
+
+
+def test_highspy_backend_reports_infeasible():
+    arcs = Arcs(ids=("a",), flow_cost=np.zeros(1), unit_capacity=np.array([5.0]),
+                unit_cost=np.array([1.0]), max_units=np.array([1.0]))
+    com = Commodities(ids=("k",), volume=np.array([8.0]))
+    res = solve_design(DesignProblem(arcs, com, Paths.from_lists([0], [[0]])),
+                       replace(EXACT, solver="highspy"))
+    assert res.status == "infeasible"
+    assert not res.has_solution
+
+
 def test_unsplittable_and_choices():
     # two customers, two facilities; single-source forces a worse but feasible split
     arcs = Arcs(
@@ -156,5 +178,5 @@ def test_infeasible_when_demand_must_be_served():
 def test_unknown_solver_lists_available():
     from optimizer.solver import SolverError
 
-    with pytest.raises(SolverError, match="available: cpsat, highs, scip"):
+    with pytest.raises(SolverError, match="available: cpsat, highs, highspy, scip"):
         SolveOptions(solver="gurobi")
