@@ -66,6 +66,7 @@ Constraints
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -587,7 +588,8 @@ def solve_design(
     *,
     log: object = None,
 ) -> DesignResult:
-    """Build, solve and extract in one call."""
+    """Build, solve and extract in one call (seconds and time limit include building)."""
+    started = time.perf_counter()
     built = build_model(problem)
-    result = solve_milp(built.model, options, log=log)  # type: ignore[arg-type]
+    result = solve_milp(built.model, options, log=log, started=started)  # type: ignore[arg-type]
     return extract(problem, built, result)

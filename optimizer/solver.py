@@ -213,9 +213,14 @@ def polish(
     return out, model.objective_value(out)
 
 
-def _params(options: SolveOptions) -> mathopt.SolveParameters:
+def _remaining(options: SolveOptions, started: float) -> float:
+    """The time limit less what building and handing over the model took (at least 0.1 s)."""
+    return max(0.1, options.time_limit_s - (time.perf_counter() - started))
+
+
+def _params(options: SolveOptions, started: float) -> mathopt.SolveParameters:
     params = mathopt.SolveParameters(
-        time_limit=timedelta(seconds=options.time_limit_s),
+        time_limit=timedelta(seconds=_remaining(options, started)),
         relative_gap_tolerance=options.rel_gap,
         absolute_gap_tolerance=options.abs_gap,
         random_seed=options.seed,
@@ -241,8 +246,13 @@ def solve_milp(
     *,
     hint: np.ndarray | None = None,
     log: Callable[[str], None] | None = None,
+    started: float | None = None,
 ) -> SolverResult:
     """Solve ``model`` with the chosen backend.
+
+    ``started`` (a :func:`time.perf_counter` value) is when the caller began
+    building the model: the time limit and the reported seconds count from
+    there, so that they include model building.
 
     Raises
     ------
@@ -250,7 +260,7 @@ def solve_milp(
         For an unknown backend (listing the available ones).
     """
     options = options or SolveOptions()
-    started = time.perf_counter()
+    started = time.perf_counter() if started is None else started
     if options.solver == "highspy":
         return _finish(model, options, started, *_run_highspy(model, options, hint, log, started))
     proto = to_proto(model)
@@ -291,7 +301,7 @@ def solve_milp(
             result = mathopt.solve(
                 mm,
                 SOLVERS[options.solver],
-                params=_params(options),
+                params=_params(options, started),
                 model_params=model_params,
                 msg_cb=_msg if log is not None else None,
             )
@@ -392,7 +402,6 @@ def _run_highspy(
         h = highspy.Highs()
     h.setOptionValue("output_flag", log is not None)
     h.setOptionValue("log_to_console", False)
-    h.setOptionValue("time_limit", float(options.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(options.rel_gap))
     h.setOptionValue("mip_abs_gap", float(options.abs_gap))
     h.setOptionValue("random_seed", int(options.seed))
@@ -416,6 +425,7 @@ def _run_highspy(
     kinds = highspy.HighsVarType
     lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in model.integer]
     h.passModel(lp)
+    h.setOptionValue("time_limit", _remaining(options, started))
     if hint is not None and len(hint) == n:
         sol = highspy.HighsSolution()
         sol.col_value = np.asarray(hint, dtype=float)
