@@ -587,9 +587,25 @@ def solve_design(
     options: SolveOptions | None = None,
     *,
     log: object = None,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
+    started: float | None = None,
 ) -> DesignResult:
-    """Build, solve and extract in one call (seconds and time limit include building)."""
-    started = time.perf_counter()
+    """Build, solve and extract in one call (seconds and time limit include building).
+
+    ``start`` is a starting solution ``(path shares, units per arc)`` handed
+    to the backend as a hint (unmet, split and choice variables at 0, so it
+    suits problems without loose options or choices; a backend drops a start
+    that is not feasible). ``started`` is when the caller's clock began (for a
+    caller that did work of its own before).
+    """
+    started = time.perf_counter() if started is None else started
     built = build_model(problem)
-    result = solve_milp(built.model, options, log=log, started=started)  # type: ignore[arg-type]
+    hint = None
+    if start is not None and problem.paths is not None:
+        hint = np.zeros(built.model.num_vars)
+        hint[built.flow] = np.asarray(start[0], dtype=float)
+        has = built.units >= 0
+        hint[built.units[has]] = np.asarray(start[1], dtype=float)[has]
+    result = solve_milp(built.model, options, hint=hint, log=log,  # type: ignore[arg-type]
+                        started=started)
     return extract(problem, built, result)

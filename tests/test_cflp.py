@@ -110,6 +110,49 @@ def test_matches_brute_force(m: int, n: int, seed: int, single: bool) -> None:
     assert report.objective == pytest.approx(result.objective, abs=1e-6)
 
 
+@settings(max_examples=25, deadline=None)
+@given(m=st.integers(1, 4), n=st.integers(1, 4), seed=st.integers(0, 2**16),
+       single=st.booleans(), backend=st.sampled_from(["highs", "highspy"]))
+def test_large_instance_path_matches_brute_force(m: int, n: int, seed: int, single: bool,
+                                                 backend: str) -> None:
+    # the Lagrangian bound, greedy start and hint used from LARGE_INSTANCE pairs on
+    import optimizer.cflp as cflp
+
+    rng = np.random.default_rng(seed)
+    inst = CapInstance("random", rng.integers(5, 40, m).astype(float),
+                       rng.integers(0, 50, m).astype(float),
+                       rng.integers(1, 20, n).astype(float),
+                       rng.integers(0, 100, (m, n)).astype(float))
+    expected = brute_force(inst, single_source=single)
+    a = (inst.fixed_cost, inst.capacity, inst.demand, inst.assignment_cost)
+    if np.isfinite(expected):
+        lag = cflp.lagrangian_bound(*a, upper=expected + 1.0)
+        assert lag.bound <= expected + 1e-6  # a bound, whatever the multipliers
+        start = cflp.greedy_solution(*a)
+        if start is not None:  # feasible for the single-source problem
+            report = check_facility_location(inst, start[1], np.flatnonzero(start[0]),
+                                             single_source=True)
+            assert report.ok, report.problems
+    saved = cflp.LARGE_INSTANCE
+    cflp.LARGE_INSTANCE = 0
+    try:
+        result = solve_facility_location(*a, single_source=single,
+                                         options=SolveOptions(solver=backend, rel_gap=0.0,
+                                                              abs_gap=1e-9, time_limit_s=30))
+    finally:
+        cflp.LARGE_INSTANCE = saved
+    if not np.isfinite(expected):
+        assert result.status == "infeasible"
+        return
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(expected, abs=1e-6)
+    assert result.bound is not None and result.bound <= expected + 1e-6
+    report = check_facility_location(inst, result.assignment, result.open_facilities,
+                                     single_source=single)
+    assert report.ok, report.problems
+    assert report.objective == pytest.approx(result.objective, abs=1e-6)
+
+
 @pytest.mark.skipif(not SHARED.is_dir(),
                     reason=f"shared benchmark data not found at {SHARED} (set CORRIDOR_BENCHMARKS)")
 @pytest.mark.parametrize(("name", "single", "published", "tolerance"), [
