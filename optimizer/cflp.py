@@ -480,14 +480,46 @@ def solve_facility_location(
                 time.perf_counter() - started, opts.solver,
                 open_facilities=np.flatnonzero(greedy[0]), assignment=greedy[1],
                 message=f"{note}: the start is optimal")
+    keep = np.ones(m, dtype=bool)
+    if greedy is not None and greedy_cost is not None:
+        keep = ~fixed_closed(lag, s, float(d.sum()), greedy_cost) | greedy[0]
+        note += f", {m - int(keep.sum())} of {m} facilities closed by reduced costs"
+    reduced = problem
+    if not keep.all():
+        reduced = facility_location_problem(f[keep], s[keep], d, c[keep],
+                                            single_source=single_source, name=name)
     start = None
     if greedy is not None:
-        start = (greedy[1].T.ravel(), greedy[0].astype(float))
+        start = (greedy[1][keep].T.ravel(), greedy[0][keep].astype(float))
     result = facility_location_result(
-        problem, solve_design(problem, opts, start=start, started=started)
+        reduced, solve_design(reduced, opts, start=start, started=started)
     )
+    if not keep.all() and result.assignment is not None:
+        full = np.zeros((m, n))
+        full[keep] = result.assignment
+        result = replace(result, assignment=full,
+                         open_facilities=np.flatnonzero(keep)[result.open_facilities])
     return _with_bound_and_start(result, lag.bound, greedy, greedy_cost, note,
                                  time.perf_counter() - started, opts.rel_gap)
+
+
+def fixed_closed(lag: LagrangianBound, capacity: np.ndarray, total_demand: float,
+                 upper: float) -> np.ndarray:
+    """Facilities that are closed in every solution cheaper than ``upper``.
+
+    With facility i forced open, the Lagrangian bound becomes
+    ``sum u + g_i + min{g y : s y >= D - s_i}`` over the other facilities; when
+    that exceeds ``upper`` no solution better than ``upper`` opens i
+    (reduced-cost fixing, exact).
+    """
+    g, s = lag.opening_value, np.asarray(capacity, dtype=float)
+    base = float(lag.multipliers.sum())
+    out = np.zeros(g.size, dtype=bool)
+    for i in range(g.size):
+        others = np.arange(g.size) != i
+        y = _cover(g[others], s[others], total_demand - s[i])
+        out[i] = base + g[i] + float(g[others] @ y) > upper * (1 + 1e-9) + 1e-9
+    return out
 
 
 def _cost(fixed_cost: np.ndarray, cost: np.ndarray, is_open: np.ndarray,
