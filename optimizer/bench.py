@@ -321,7 +321,7 @@ def bench_cflp(
     single_source: Annotated[
         bool, typer.Option("--single-source", help="Serve each customer from one facility.")
     ] = False,
-    solver: SolverOption = "highs",
+    solver: SolverOption = "highspy",
     time_limit: TimeLimit = 60.0,
     gap: RelGap = 1e-9,
     threads: Threads = None,
@@ -362,7 +362,7 @@ def _has_capacity_placeholder(file: Path) -> bool:
 @bench_app.command("mcnd")
 def bench_mcnd(
     files: Files,
-    solver: SolverOption = "highs",
+    solver: SolverOption = "highspy",
     time_limit: TimeLimit = 60.0,
     gap: RelGap = 1e-9,
     threads: Threads = None,
