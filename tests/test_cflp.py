@@ -153,6 +153,54 @@ def test_large_instance_path_matches_brute_force(m: int, n: int, seed: int, sing
     assert report.objective == pytest.approx(result.objective, abs=1e-6)
 
 
+@settings(max_examples=20, deadline=None)
+@given(m=st.integers(2, 4), n=st.integers(2, 4), seed=st.integers(0, 2**16),
+       single=st.booleans())
+def test_second_phase_after_a_limit_matches_brute_force(m: int, n: int, seed: int,
+                                                        single: bool) -> None:
+    # phase 1 is made to stop "at its limit" with a weak bound: phase 2 must
+    # still end at the optimum with a valid bound
+    import dataclasses
+
+    import optimizer.cflp as cflp
+
+    rng = np.random.default_rng(seed)
+    inst = CapInstance("random", rng.integers(5, 40, m).astype(float),
+                       rng.integers(0, 50, m).astype(float),
+                       rng.integers(1, 20, n).astype(float),
+                       rng.integers(0, 100, (m, n)).astype(float))
+    expected = brute_force(inst, single_source=single)
+    calls: list[int] = []
+    real = cflp.solve_design
+
+    def first_stops_early(problem, options=None, **kwargs):
+        result = real(problem, options, **kwargs)
+        calls.append(problem.arcs.count)
+        if len(calls) == 1 and result.objective is not None:
+            return dataclasses.replace(result, status="feasible", bound=0.0, gap=1.0)
+        return result
+
+    saved = cflp.LARGE_INSTANCE
+    cflp.LARGE_INSTANCE = 0
+    cflp.solve_design = first_stops_early
+    try:
+        result = solve_facility_location(inst.fixed_cost, inst.capacity, inst.demand,
+                                         inst.assignment_cost, single_source=single,
+                                         options=EXACT)
+    finally:
+        cflp.LARGE_INSTANCE = saved
+        cflp.solve_design = real
+    if not np.isfinite(expected):
+        assert result.status == "infeasible"
+        return
+    assert result.objective == pytest.approx(expected, abs=1e-6)
+    assert result.bound is not None and result.bound <= expected + 1e-6
+    assert result.status == "optimal" or result.gap > 0
+    report = check_facility_location(inst, result.assignment, result.open_facilities,
+                                     single_source=single)
+    assert report.ok, report.problems
+
+
 @pytest.mark.skipif(not SHARED.is_dir(),
                     reason=f"shared benchmark data not found at {SHARED} (set CORRIDOR_BENCHMARKS)")
 @pytest.mark.parametrize(("name", "single", "published", "tolerance"), [
