@@ -519,7 +519,8 @@ def solve_facility_location(
 
     # Phase 1 gets half the time left. If it stops at the limit, its incumbent
     # (better than the greedy start) closes more facilities by the same exact
-    # test, and phase 2 solves the smaller model from that incumbent. A solution
+    # test, and phase 2 solves the smaller model from that incumbent (the same
+    # model, restarted from it, when no more facilities close). A solution
     # outside a phase's facilities costs more than the value that closed them,
     # so phase 1's bound stays valid for the whole problem, and phase 2's
     # bound is valid up to phase 1's incumbent.
@@ -533,7 +534,7 @@ def solve_facility_location(
         is_open[result.open_facilities] = True
         keep2 = keep & (~fixed_closed(lag, s, total_demand, incumbent) | is_open)
         remaining = opts.time_limit_s - (time.perf_counter() - started)
-        if keep2.sum() < keep.sum() and remaining > 1.0:
+        if remaining > 1.0:  # (on the same facilities when none more close: a restart)
             note += (f"; phase 2 from {incumbent:,.2f} on {int(keep2.sum())} facilities"
                      f" (phase 1 bound {result.bound or lag.bound:,.2f})")
             second = solve_on(keep2, (is_open, result.assignment), remaining)
