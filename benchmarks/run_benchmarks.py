@@ -4,7 +4,7 @@ Run on demand (not part of the test suite)::
 
     python benchmarks/run_benchmarks.py cflp-multi --backends highs,scip --peers cbc,highspy
     python benchmarks/run_benchmarks.py cflp-single --only cap6,cap7 --time-limit 120
-    python benchmarks/run_benchmarks.py mcnd --time-limit 60 --csv /tmp/mcnd.csv
+    python benchmarks/run_benchmarks.py mcnd --time-limit 60 --csv mcnd.csv
 
 The data are read in place from ``<repo>/../shared/benchmarks`` (the
 environment variable ``CORRIDOR_BENCHMARKS`` overrides); nothing is copied

@@ -1,6 +1,6 @@
 """Turn a ``run_benchmarks.py --csv`` file into the markdown tables of benchmarks/README.md.
 
-    python benchmarks/table.py /tmp/multi.csv [--backends highspy,highs] [--peers cbc,highspy]
+    python benchmarks/table.py multi.csv [--backends highspy,highs] [--peers cbc,highspy]
 
 Prints a per-instance table (published value, ours per backend: value,
 difference, status, gap, seconds; peers: status, seconds; our time over
