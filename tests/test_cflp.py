@@ -28,6 +28,26 @@ def _solve(inst: CapInstance, *, single_source: bool = False):
                                    options=EXACT)
 
 
+def random_instance(m: int, n: int, seed: int) -> CapInstance:
+    """Capacities 5-39, fixed costs 0-49, demands 1-19, costs 0-99 (seeded)."""
+    rng = np.random.default_rng(seed)
+    return CapInstance("random", rng.integers(5, 40, m).astype(float),
+                       rng.integers(0, 50, m).astype(float),
+                       rng.integers(1, 20, n).astype(float),
+                       rng.integers(0, 100, (m, n)).astype(float))
+
+
+def assert_optimal_and_checked(inst: CapInstance, result, expected: float,
+                               single: bool) -> None:
+    """Optimal, equal to ``expected``, and passing the independent checker."""
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(expected, abs=1e-6)
+    report = check_facility_location(inst, result.assignment, result.open_facilities,
+                                     single_source=single)
+    assert report.ok, report.problems
+    assert report.objective == pytest.approx(result.objective, abs=1e-6)
+
+
 def brute_force(inst: CapInstance, *, single_source: bool) -> float:
     """Enumerate open sets; transportation LP (scipy) or every assignment (single source)."""
     m, n = inst.warehouses, inst.customers
@@ -92,22 +112,13 @@ def test_shape_mismatch_is_an_input_error() -> None:
 @given(m=st.integers(1, 3), n=st.integers(1, 4), seed=st.integers(0, 2**16),
        single=st.booleans())
 def test_matches_brute_force(m: int, n: int, seed: int, single: bool) -> None:
-    rng = np.random.default_rng(seed)
-    demand = rng.integers(1, 20, n).astype(float)
-    inst = CapInstance("random", rng.integers(5, 40, m).astype(float),
-                       rng.integers(0, 50, m).astype(float), demand,
-                       rng.integers(0, 100, (m, n)).astype(float))
+    inst = random_instance(m, n, seed)
     expected = brute_force(inst, single_source=single)
     result = _solve(inst, single_source=single)
     if not np.isfinite(expected):
         assert result.status == "infeasible"
         return
-    assert result.status == "optimal"
-    assert result.objective == pytest.approx(expected, abs=1e-6)
-    report = check_facility_location(inst, result.assignment, result.open_facilities,
-                                     single_source=single)
-    assert report.ok, report.problems
-    assert report.objective == pytest.approx(result.objective, abs=1e-6)
+    assert_optimal_and_checked(inst, result, expected, single)
 
 
 @settings(max_examples=25, deadline=None)
@@ -118,11 +129,7 @@ def test_large_instance_path_matches_brute_force(m: int, n: int, seed: int, sing
     # the Lagrangian bound, greedy start and hint used from LARGE_INSTANCE pairs on
     import optimizer.cflp as cflp
 
-    rng = np.random.default_rng(seed)
-    inst = CapInstance("random", rng.integers(5, 40, m).astype(float),
-                       rng.integers(0, 50, m).astype(float),
-                       rng.integers(1, 20, n).astype(float),
-                       rng.integers(0, 100, (m, n)).astype(float))
+    inst = random_instance(m, n, seed)
     expected = brute_force(inst, single_source=single)
     a = (inst.fixed_cost, inst.capacity, inst.demand, inst.assignment_cost)
     if np.isfinite(expected):
@@ -144,13 +151,8 @@ def test_large_instance_path_matches_brute_force(m: int, n: int, seed: int, sing
     if not np.isfinite(expected):
         assert result.status == "infeasible"
         return
-    assert result.status == "optimal"
-    assert result.objective == pytest.approx(expected, abs=1e-6)
+    assert_optimal_and_checked(inst, result, expected, single)
     assert result.bound is not None and result.bound <= expected + 1e-6
-    report = check_facility_location(inst, result.assignment, result.open_facilities,
-                                     single_source=single)
-    assert report.ok, report.problems
-    assert report.objective == pytest.approx(result.objective, abs=1e-6)
 
 
 @settings(max_examples=20, deadline=None)
@@ -164,11 +166,7 @@ def test_second_phase_after_a_limit_matches_brute_force(m: int, n: int, seed: in
 
     import optimizer.cflp as cflp
 
-    rng = np.random.default_rng(seed)
-    inst = CapInstance("random", rng.integers(5, 40, m).astype(float),
-                       rng.integers(0, 50, m).astype(float),
-                       rng.integers(1, 20, n).astype(float),
-                       rng.integers(0, 100, (m, n)).astype(float))
+    inst = random_instance(m, n, seed)
     expected = brute_force(inst, single_source=single)
     calls: list[int] = []
     real = cflp.solve_design
