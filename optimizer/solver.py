@@ -139,6 +139,38 @@ def stdout_to_stderr() -> Iterator[None]:
         os.close(saved)
 
 
+@contextlib.contextmanager
+def _progress(
+    log: Callable[[str], None] | None, options: SolveOptions, started: float
+) -> Iterator[Callable[[str], None]]:
+    """Yield a sink for the solver's log lines; keep its latest line for a heartbeat.
+
+    Verbose solves forward every line to ``log``; otherwise long solves show
+    progress every few seconds: the time and the solver's latest log line.
+    """
+    last = [""]
+
+    def line(text: str) -> None:
+        if text.strip():
+            last[0] = text.strip()
+        if options.verbose and log is not None:
+            log(text)
+
+    stop = threading.Event()
+
+    def heartbeat() -> None:
+        while not stop.wait(HEARTBEAT_S):
+            if log is not None:
+                log(f"... {time.perf_counter() - started:.0f} s: {last[0][:110]}")
+
+    if log is not None and not options.verbose:
+        threading.Thread(target=heartbeat, daemon=True).start()
+    try:
+        yield line
+    finally:
+        stop.set()
+
+
 def to_proto(model: MilpModel) -> model_pb2.ModelProto:
     """Build a MathOpt ``ModelProto`` from the model's arrays."""
     proto = model_pb2.ModelProto(name=model.name)
@@ -276,34 +308,15 @@ def solve_milp(
             ]
         )
 
-    last: list[str] = [""]
-
-    def _msg(lines: list[str]) -> None:
-        for line in lines:
-            if line.strip():
-                last[0] = line.strip()
-            if options.verbose and log is not None:
-                log(line)
-
-    stop = threading.Event()
-
-    def _heartbeat() -> None:
-        # Long solves show progress: every few seconds, the solver's latest log line.
-        while not stop.wait(HEARTBEAT_S):
-            if log is not None:
-                log(f"... {time.perf_counter() - started:.0f} s: {last[0][:110]}")
-
-    beat = threading.Thread(target=_heartbeat, daemon=True)
-    if log is not None and not options.verbose:
-        beat.start()
     try:
-        with stdout_to_stderr():
+        with _progress(log, options, started) as line, stdout_to_stderr():
             result = mathopt.solve(
                 mm,
                 SOLVERS[options.solver],
                 params=_params(options, started),
                 model_params=model_params,
-                msg_cb=_msg if log is not None else None,
+                msg_cb=(lambda lines: [line(text) for text in lines]) if log is not None
+                else None,
             )
     except Exception as exc:  # MathOpt hides backend errors behind AttributeError
         cause = exc.__cause__ or exc
@@ -316,8 +329,6 @@ def solve_milp(
             solver=options.solver,
             message=f"{type(cause).__name__}: {cause}",
         )
-    finally:
-        stop.set()
     seconds = time.perf_counter() - started
     reason = result.termination.reason
     values: np.ndarray | None = None
@@ -431,28 +442,15 @@ def _run_highspy(
         sol.col_value = np.asarray(hint, dtype=float)
         sol.value_valid = True
         h.setSolution(sol)
-    last = [""]
-    stop = threading.Event()
-    if log is not None:
-        def _line(event: object) -> None:
-            text = str(getattr(event, "message", "")).strip()
-            if text:
-                last[0] = text
-                if options.verbose:
-                    log(text)
-        h.cbLogging.subscribe(_line)
+    with _progress(log, options, started) as line, stdout_to_stderr():
+        if log is not None:
+            def _event(event: object) -> None:
+                text = str(getattr(event, "message", "")).strip()
+                if text:
+                    line(text)
 
-        def _heartbeat() -> None:
-            while not stop.wait(HEARTBEAT_S):
-                log(f"... {time.perf_counter() - started:.0f} s: {last[0][:110]}")
-
-        if not options.verbose:
-            threading.Thread(target=_heartbeat, daemon=True).start()
-    try:
-        with stdout_to_stderr():
-            h.run()
-    finally:
-        stop.set()
+            h.cbLogging.subscribe(_event)
+        h.run()
     ms = h.getModelStatus()
     info = h.getInfo()
     values = None
