@@ -419,8 +419,9 @@ def greedy_solution(
             if s[trial].sum() < d.sum():
                 continue
             moved = assign(trial)
-            if moved is not None and total(trial, moved) < best - 1e-9:
-                move, best = (trial, moved), total(trial, moved)
+            value = np.inf if moved is None else total(trial, moved)
+            if value < best - 1e-9:
+                move, best = (trial, moved), value
         if move is None:
             break
         is_open, to = move
@@ -550,8 +551,7 @@ def solve_facility_location(
                 result = replace(result, bound=bound if np.isfinite(bound) else None)
             gap = relative_gap(result.objective, result.bound)
             status = "optimal" if gap is not None and gap <= opts.rel_gap else "feasible"
-            result = replace(result, status=status, gap=gap,
-                             message=f"{second.message}")
+            result = replace(result, status=status, gap=gap, message=second.message)
     return _with_bound_and_start(result, lag.bound, greedy, greedy_cost, note,
                                  time.perf_counter() - started, opts.rel_gap)
 
