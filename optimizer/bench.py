@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -216,15 +217,19 @@ def _row(instance: str, file: Path, kind: str, result: Any, opened: np.ndarray,
 
 
 def run_cflp(
-    instance: CapInstance, file: Path, *, single_source: bool, options: SolveOptions
+    instance: CapInstance, file: Path, *, single_source: bool, options: SolveOptions,
+    log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Solve one facility location instance and check the solution; return a report row."""
+    """Solve one facility location instance and check the solution; return a report row.
+
+    ``log`` receives progress lines of long solves.
+    """
     kind = "cflp-single" if single_source else "cflp-multi"
     if options.solver in CONTINUOUS_UNSUPPORTED and not single_source:
         return _not_applicable(instance.name, file, kind, options.solver)
     result = solve_facility_location(
         instance.fixed_cost, instance.capacity, instance.demand, instance.assignment_cost,
-        single_source=single_source, options=options, name=instance.name,
+        single_source=single_source, options=options, name=instance.name, log=log,
     )
     check = None
     if result.has_solution:
@@ -343,7 +348,8 @@ def bench_cflp(
             jobs.append((file, read_cap(file)))
     rows = []
     for index, (file, instance) in enumerate(jobs, start=1):
-        row = run_cflp(instance, file, single_source=single_source, options=options)
+        row = run_cflp(instance, file, single_source=single_source, options=options,
+                       log=lambda text: typer.echo(text, err=True))
         _progress(index, len(jobs), row)
         rows.append(row)
     _print(rows, as_json, "open")

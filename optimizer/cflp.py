@@ -30,6 +30,7 @@ pair is a one-arc path whose extra cost per unit of volume is
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -44,6 +45,13 @@ from optimizer.core import (
     solve_design,
 )
 from optimizer.errors import InputError
+from optimizer.lagrangian import (
+    LagrangianBound,
+    branch_and_bound,
+    fixed_closed,
+    lagrangian_bound,
+    transport,
+)
 from optimizer.solver import SolveOptions, SolveReport, relative_gap
 
 # Below this relative slack between total capacity and total demand the
@@ -215,126 +223,14 @@ def infeasibility_reason(
     return None
 
 
-# -- Lagrangian bound and a greedy start (large instances) -----------------------------------
+# -- Large instances: a Lagrangian bound, a greedy start, then branch-and-bound or the MILP --
 #
-# Relax the demand rows with multipliers u_j (Beasley 1988; Goertz and Klose
-# 2012): for facility i the rest is a continuous knapsack
-#     V_i(u) = min sum_j (c_ij - u_j) x_ij  s.t.  sum_j d_j x_ij <= s_i, 0 <= x_ij <= 1,
-# opening costs g_i = f_i + V_i(u), and the cover cut sum_i s_i y_i >= D keeps
-# enough capacity open. L(u) = sum_j u_j + min{g y : s y >= D, y binary} (a
-# cardinality rule when all capacities are equal, as in the OR-Library sets;
-# else its LP, still a bound) is a lower bound of the multi-source optimum
-# (and so of the single-source one) for every u. Subgradient steps on u raise
-# it to the LP bound or above (the cardinality rule is integral) in a few
-# hundred numpy iterations: seconds, where the LP of a 100 x 1000 instance
-# takes HiGHS a minute.
+# The bound, the exact fixing tests and the Lagrangian branch-and-bound live
+# in optimizer.lagrangian; from LARGE_INSTANCE customer-facility pairs on
+# they replace what the root LP would give (seconds, where the LP of a
+# 100 x 1000 instance takes HiGHS a minute).
 
 LARGE_INSTANCE = 20_000  # customer-facility pairs from which the bound and the start are used
-
-
-@dataclass(frozen=True)
-class LagrangianBound:
-    """A lower bound of the CFLP and what it was computed from."""
-
-    bound: float
-    multipliers: np.ndarray = field(repr=False)
-    opening_value: np.ndarray = field(repr=False)  # g_i = f_i + V_i(u)
-    iterations: int = 0
-
-
-def _knapsacks(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray,
-               u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """V_i(u) and the knapsack shares x (m x n) for every facility at once."""
-    gain = cost - u[None, :]
-    order = np.argsort(gain / demand[None, :], axis=1, kind="stable")
-    g = np.take_along_axis(gain, order, axis=1)
-    d = demand[order]
-    before = np.cumsum(d, axis=1) - d
-    room = np.clip((capacity[:, None] - before) / d, 0.0, 1.0)
-    share = np.where(g < 0, room, 0.0)
-    x = np.zeros_like(cost)
-    np.put_along_axis(x, order, share, axis=1)
-    return (share * g).sum(axis=1), x
-
-
-def _cover(g: np.ndarray, capacity: np.ndarray, total: float) -> np.ndarray:
-    """min g y s.t. capacity y >= total over y in {0, 1} when all capacities are equal
-    (exact: the cheapest ``ceil(total / s)`` or more), else over 0 <= y <= 1 (its LP)."""
-    y = (g < 0).astype(float)
-    if g.size and np.ptp(capacity) == 0 and capacity[0] > 0:
-        need = max(0, int(np.ceil(total / capacity[0] - 1e-9)) - int(y.sum()))
-        if need:
-            rest = np.flatnonzero(g >= 0)
-            y[rest[np.argsort(g[rest], kind="stable")[:need]]] = 1.0
-        return y
-    need = total - float(capacity @ y)
-    if need > 0:
-        rest = np.flatnonzero(g >= 0)
-        rest = rest[np.argsort(g[rest] / np.maximum(capacity[rest], 1e-12), kind="stable")]
-        for i in rest:
-            take = min(1.0, need / capacity[i]) if capacity[i] > 0 else 0.0
-            y[i] = take
-            need -= take * capacity[i]
-            if need <= 1e-9:
-                break
-    return y
-
-
-def lagrangian_bound(
-    fixed_cost: np.ndarray,
-    capacity: np.ndarray,
-    demand: np.ndarray,
-    assignment_cost: np.ndarray,
-    *,
-    upper: float | None = None,
-    iterations: int = 300,
-    start: np.ndarray | None = None,
-) -> LagrangianBound:
-    """A lower bound of the facility location optimum by subgradient optimisation.
-
-    Parameters
-    ----------
-    fixed_cost, capacity, demand, assignment_cost
-        As in :func:`facility_location_problem`.
-    upper
-        A known objective value (steers the step length); default: a rough one.
-    iterations
-        Subgradient steps.
-    start
-        Multipliers to start from (default: each customer's cheapest cost).
-
-    Returns
-    -------
-    LagrangianBound
-        The best bound found, its multipliers and the facilities' opening values.
-    """
-    f = np.asarray(fixed_cost, dtype=float)
-    s = np.asarray(capacity, dtype=float)
-    d = np.asarray(demand, dtype=float)
-    c = np.asarray(assignment_cost, dtype=float)
-    total = float(d.sum())
-    u = c.min(axis=0).copy() if start is None else np.asarray(start, dtype=float).copy()
-    target = upper if upper is not None else float(u.sum() + f.max(initial=0.0) * 2)
-    best, best_u, best_g = -np.inf, u.copy(), f.copy()
-    step, stall = 2.0, 0
-    done = 0
-    for done in range(1, iterations + 1):  # noqa: B007 - the count is reported
-        value, x = _knapsacks(c, d, s, u)
-        g = f + value
-        y = _cover(g, s, total)
-        bound = float(u.sum() + g @ y)
-        if not np.isfinite(best) or bound > best + 1e-9 * max(1.0, abs(best)):
-            best, best_u, best_g, stall = bound, u.copy(), g, 0
-        else:
-            stall += 1
-            if stall >= 15:
-                step, stall = step / 2, 0
-        sub = 1.0 - (x * y[:, None]).sum(axis=0)
-        norm = float(sub @ sub)
-        if norm < 1e-12 or step < 1e-4:
-            break
-        u = u + step * max(target - bound, 1e-9 * abs(target)) / norm * sub
-    return LagrangianBound(best, best_u, best_g, done)
 
 
 def greedy_solution(
@@ -439,6 +335,7 @@ def solve_facility_location(
     single_source: bool = False,
     options: SolveOptions | None = None,
     name: str = "cflp",
+    log: Callable[[str], None] | None = None,
 ) -> FacilityLocationResult:
     """Solve a capacitated facility location instance through the core.
 
@@ -448,6 +345,15 @@ def solve_facility_location(
         See :func:`facility_location_problem`.
     options
         Backend and limits; default :class:`~optimizer.solver.SolveOptions`.
+    log
+        Receives progress lines of long solves (e.g. stderr).
+
+    Large instances (from :data:`LARGE_INSTANCE` customer-facility pairs)
+    start from a Lagrangian bound and a greedy solution. Multi-source ones on
+    the ``highspy`` backend are then solved by the Lagrangian
+    branch-and-bound of :mod:`optimizer.lagrangian` (transportation LPs by
+    HiGHS); the others by the core's MILP on the facilities that the exact
+    reduced-cost test leaves, in two phases.
 
     Returns
     -------
@@ -472,7 +378,8 @@ def solve_facility_location(
                                       message=reason)
     m, n = problem.arcs.count, problem.commodities.count
     if m * n < LARGE_INSTANCE:
-        return facility_location_result(problem, solve_design(problem, opts, started=started))
+        return facility_location_result(problem, solve_design(problem, opts, started=started,
+                                                                   log=log))
     # Large instance: a Lagrangian bound and a greedy start first (seconds), then the MILP.
     f, s, d = (np.asarray(a, dtype=float) for a in (fixed_cost, capacity, demand))
     c = np.asarray(assignment_cost, dtype=float)
@@ -495,6 +402,8 @@ def solve_facility_location(
                 time.perf_counter() - started, opts.solver,
                 open_facilities=np.flatnonzero(greedy[0]), assignment=greedy[1],
                 message=f"{note}: the start is optimal")
+    if not single_source and opts.solver == "highspy":
+        return _solve_by_branch_and_bound(f, s, d, c, lag, greedy, note, opts, started, log)
     keep = np.ones(m, dtype=bool)
     total_demand = float(d.sum())
     if greedy is not None and greedy_cost is not None:
@@ -509,7 +418,8 @@ def solve_facility_location(
         hint = None if start is None else (start[1][keep].T.ravel(),
                                            start[0][keep].astype(float))
         res = facility_location_result(
-            sub, solve_design(sub, replace(opts, time_limit_s=max(limit, 0.1)), start=hint)
+            sub, solve_design(sub, replace(opts, time_limit_s=max(limit, 0.1)), start=hint,
+                              log=log)
         )
         if res.assignment is not None:
             full = np.zeros((m, n))
@@ -556,23 +466,36 @@ def solve_facility_location(
                                  time.perf_counter() - started, opts.rel_gap)
 
 
-def fixed_closed(lag: LagrangianBound, capacity: np.ndarray, total_demand: float,
-                 upper: float) -> np.ndarray:
-    """Facilities that are closed in every solution cheaper than ``upper``.
-
-    With facility i forced open, the Lagrangian bound becomes
-    ``sum u + g_i + min{g y : s y >= D - s_i}`` over the other facilities; when
-    that exceeds ``upper`` no solution better than ``upper`` opens i
-    (reduced-cost fixing, exact).
-    """
-    g, s = lag.opening_value, np.asarray(capacity, dtype=float)
-    base = float(lag.multipliers.sum())
-    out = np.zeros(g.size, dtype=bool)
-    for i in range(g.size):
-        others = np.arange(g.size) != i
-        y = _cover(g[others], s[others], total_demand - s[i])
-        out[i] = base + g[i] + float(g[others] @ y) > upper * (1 + 1e-9) + 1e-9
-    return out
+def _solve_by_branch_and_bound(
+    f: np.ndarray, s: np.ndarray, d: np.ndarray, c: np.ndarray, lag: LagrangianBound,
+    greedy: tuple[np.ndarray, np.ndarray] | None, note: str, opts: SolveOptions,
+    started: float, log: Callable[[str], None] | None,
+) -> FacilityLocationResult:
+    """Multi-source: the Lagrangian branch-and-bound from the greedy start's open set."""
+    is_open = greedy[0] if greedy is not None else np.ones(f.size, dtype=bool)
+    priced = transport(f, s, d, c, is_open)
+    incumbent = None if priced is None else (priced[0], is_open, priced[1])
+    if priced is not None:
+        note += f", its open set best assigned {priced[0]:,.2f}"
+    found = branch_and_bound(
+        f, s, d, c, lag, incumbent, deadline=started + opts.time_limit_s,
+        rel_gap=opts.rel_gap, abs_gap=opts.abs_gap, log=log,
+    )
+    seconds = time.perf_counter() - started
+    note += (f"; Lagrangian branch-and-bound: {found.closed_at_root} facilities closed and "
+             f"{found.opened_at_root} opened at the root, {found.nodes} nodes")
+    if found.objective is None or found.is_open is None or found.assignment is None:
+        return FacilityLocationResult("no_solution", None, found.bound, None, seconds,
+                                      opts.solver, message=note)
+    gap = relative_gap(found.objective, found.bound)
+    status = "optimal" if not found.timed_out else "feasible"
+    if found.timed_out:
+        note += f", {found.open_nodes} left open at the time limit"
+    return FacilityLocationResult(
+        status, found.objective, found.bound, gap, seconds, opts.solver,
+        open_facilities=np.flatnonzero(found.is_open), assignment=found.assignment,
+        message=note,
+    )
 
 
 def _cost(fixed_cost: np.ndarray, cost: np.ndarray, is_open: np.ndarray,
