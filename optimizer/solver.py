@@ -417,6 +417,10 @@ def _run_highspy(
     h.setOptionValue("mip_abs_gap", float(options.abs_gap))
     h.setOptionValue("random_seed", int(options.seed))
     if options.threads is not None:
+        # HiGHS keeps one thread scheduler per process: a solve that asks for
+        # another thread count than an earlier one (e.g. an LP at the default)
+        # fails with "Not Set" unless the old scheduler is dropped first.
+        highspy.Highs.resetThreadScheduler(True)  # (blocking: waits for its workers)
         h.setOptionValue("threads", int(options.threads))
     rows, cols, vals = model.coo()
     order = np.lexsort((rows, cols))

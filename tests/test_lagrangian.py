@@ -148,3 +148,19 @@ def test_a_time_limit_returns_the_incumbent_with_a_valid_bound() -> None:
     assert found.objective == pytest.approx(priced[0])
     assert found.bound <= expected + 1e-6
     assert found.objective >= expected - 1e-6
+
+
+def test_a_one_thread_milp_after_a_default_lp_in_the_same_process() -> None:
+    # HiGHS keeps one thread scheduler per process; a MILP asking for 1 thread
+    # after a default-thread LP used to fail with status "Not Set"
+    from optimizer.cflp import solve_facility_location
+    from optimizer.solver import SolveOptions
+
+    args = (np.ones(2), np.array([5.0, 5.0]), np.array([3.0, 3.0]),
+            np.array([[1.0, 2.0], [2.0, 1.0]]))
+    assert transport(*args, np.array([True, True])) is not None
+    for threads in (1, 2, None, 1):
+        result = solve_facility_location(*args, options=SolveOptions(solver="highspy",
+                                                                      threads=threads))
+        assert result.status == "optimal", (threads, result.message)
+        assert result.objective == pytest.approx(4.0)
