@@ -256,6 +256,10 @@ class DesignProblem:
     choice_group: np.ndarray | None = None
     choice_exact: bool = False
     strong_linking: bool = True
+    # Keep only the strong-linking rows (5) that the root LP violates (a
+    # separation loop in solve_design): (5) is implied by (3) for integer y,
+    # so the model stays exact; its node LPs are much smaller (arc form).
+    separate_linking: bool = False
     name: str = "design"
 
     def __post_init__(self) -> None:
@@ -277,6 +281,7 @@ class BuiltModel:
     inunits: np.ndarray  # A x C, -1 where no split variable
     loose: np.ndarray  # A x C, -1 where no split variable
     choices: np.ndarray
+    linking_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 @dataclass(frozen=True)
@@ -362,8 +367,14 @@ def build_model(problem: DesignProblem) -> BuiltModel:
             + 1
         )
         cost = arcs.flow_cost[:, com.cls] * vol[None, :]  # A x K
+        # With no negative flow cost, flow into a commodity's origin or out of
+        # its destination closes a cycle that can be cancelled at no loss (it
+        # only frees capacity): those variables are fixed at 0.
+        flow_ub = np.ones((a_count, k_count))
+        if np.all(arcs.flow_cost >= 0):
+            flow_ub[(head[:, None] == origin[None, :]) | (tail[:, None] == dest[None, :])] = 0.0
         flow = model.add_vars(
-            a_count * k_count, ub=1.0, cost=cost.ravel(), integer=com.unsplittable
+            a_count * k_count, ub=flow_ub.ravel(), cost=cost.ravel(), integer=com.unsplittable
         ).reshape(a_count, k_count)
         unmet = model.add_vars(k_count, ub=unmet_ub, cost=unmet_cost)
         # Constraint (1), arc form: out - in + [v = o] mu - [v = t] mu ... written as
@@ -468,6 +479,7 @@ def build_model(problem: DesignProblem) -> BuiltModel:
         )
 
     # Constraint (5): strong linking on design arcs without a loose option.
+    linking_rows = np.zeros(0, dtype=np.int64)
     if problem.strong_linking:
         if paths is not None:
             pidx, aidx = paths.incidence()
@@ -495,7 +507,7 @@ def build_model(problem: DesignProblem) -> BuiltModel:
                 lhs_rows, lhs_cols = inv, flow[pidx]
             else:
                 lhs_rows, lhs_cols = inv, flow[ua, uk]
-            model.add_rows(
+            linking_rows = model.add_rows(
                 ua.size,
                 np.concatenate([lhs_rows, np.arange(ua.size)]),
                 np.concatenate([lhs_cols, units[ua]]),
@@ -545,6 +557,7 @@ def build_model(problem: DesignProblem) -> BuiltModel:
         inunits=inunits,
         loose=loose,
         choices=choices,
+        linking_rows=linking_rows,
     )
 
 
@@ -600,6 +613,8 @@ def solve_design(
     """
     started = time.perf_counter() if started is None else started
     built = build_model(problem)
+    if problem.separate_linking and built.linking_rows.size:
+        built = _separate_linking(built, options or SolveOptions(), started)
     hint = None
     if start is not None and problem.paths is not None:
         hint = np.zeros(built.model.num_vars)
@@ -609,3 +624,42 @@ def solve_design(
     result = solve_milp(built.model, options, hint=hint, log=log,  # type: ignore[arg-type]
                         started=started)
     return extract(problem, built, result)
+
+
+def _separate_linking(built: BuiltModel, options: SolveOptions, started: float,
+                      rounds: int = 50) -> BuiltModel:
+    """Keep only the strong-linking rows that the LP relaxation violates.
+
+    Start from the model without (5); solve its LP, add the rows of (5) it
+    violates, and repeat until none is violated (the LP bound is then that of
+    the full model) or ``rounds`` LPs. The rows left out are implied by (3)
+    for integer units, so the smaller model has the same integer solutions.
+    """
+    model = built.model
+    linking = built.linking_rows
+    rows, cols, vals = model.coo()
+    is_link = np.zeros(model.num_rows, dtype=bool)
+    is_link[linking] = True
+    local = np.full(model.num_rows, -1, dtype=np.int64)
+    local[linking] = np.arange(linking.size)
+    sel = is_link[rows]
+    l_rows, l_cols, l_vals = local[rows[sel]], cols[sel], vals[sel]
+    upper = model.row_ub[linking]
+    kept = np.zeros(linking.size, dtype=bool)
+    others = np.flatnonzero(~is_link)
+    for _ in range(rounds):
+        if options.time_limit_s - (time.perf_counter() - started) < 1.0:
+            break
+        relaxed = model.with_rows(np.sort(np.r_[others, linking[kept]]), relax=True)
+        lp = solve_milp(relaxed, options, started=started)
+        if lp.values is None:
+            break  # (an infeasible LP: the full solve reports it)
+        activity = np.bincount(l_rows, weights=l_vals * lp.values[l_cols], minlength=linking.size)
+        violated = (activity > upper + 1e-6) & ~kept
+        if not violated.any():
+            break
+        kept |= violated
+    smaller = model.with_rows(np.sort(np.r_[others, linking[kept]]))
+    return BuiltModel(model=smaller, flow=built.flow, unmet=built.unmet, units=built.units,
+                      inunits=built.inunits, loose=built.loose, choices=built.choices,
+                      linking_rows=np.zeros(0, dtype=np.int64))

@@ -139,7 +139,7 @@ def network_design_problem(
         origin=origin,
         destination=destination,
     )
-    return DesignProblem(arcs=arcs, commodities=commodities, name=name)
+    return DesignProblem(arcs=arcs, commodities=commodities, separate_linking=True, name=name)
 
 
 def infeasibility_reason(

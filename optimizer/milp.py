@@ -137,6 +137,26 @@ class MilpModel:
         keep = summed != 0.0
         return rows[start][keep], cols[start][keep], summed[keep]
 
+    def with_rows(self, keep: np.ndarray, *, relax: bool = False) -> MilpModel:
+        """The same variables with only the rows ``keep`` (renumbered in order).
+
+        ``relax`` makes every variable continuous (the LP relaxation).
+        """
+        keep = np.asarray(keep, dtype=np.int64)
+        rows, cols, vals = self.coo()
+        new_index = np.full(self.num_rows, -1, dtype=np.int64)
+        new_index[keep] = np.arange(keep.size)
+        sel = new_index[rows] >= 0
+        out = MilpModel(name=self.name, offset=self.offset)
+        names = self.var_names()
+        out.add_vars(self.num_vars, lb=self.lb, ub=self.ub, cost=self.cost, names=names)
+        out._integer = [np.zeros(self.num_vars, dtype=bool) if relax else self.integer]
+        row_names = self.row_names()
+        out.add_rows(keep.size, new_index[rows[sel]], cols[sel], vals[sel],
+                     lb=self.row_lb[keep], ub=self.row_ub[keep],
+                     names=[row_names[r] for r in keep])
+        return out
+
     def size(self) -> dict[str, int]:
         """Model size: variables, integer variables, constraints, nonzeros."""
         _, _, vals = self.coo()

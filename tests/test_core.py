@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -15,10 +16,13 @@ from optimizer.core import (
     DesignConstraint,
     DesignProblem,
     Paths,
+    _separate_linking,
     build_model,
     solve_design,
 )
-from optimizer.solver import SolveOptions
+from optimizer.mcnd import network_design_problem
+from optimizer.milp import MilpModel
+from optimizer.solver import SolveOptions, solve_milp
 
 EXACT = SolveOptions(rel_gap=0.0, abs_gap=1e-9, time_limit_s=30)
 
@@ -180,3 +184,48 @@ def test_unknown_solver_lists_available():
 
     with pytest.raises(SolverError, match="available: cpsat, highs, highspy, scip"):
         SolveOptions(solver="gurobi")
+
+
+def test_with_rows_keeps_variables_and_selected_rows() -> None:
+    model = MilpModel()
+    x = model.add_vars(3, ub=[1.0, 2.0, 3.0], cost=[1.0, -1.0, 2.0], integer=True)
+    model.add_rows(2, [0, 0, 1], [x[0], x[1], x[2]], [1.0, 2.0, 5.0], lb=[1.0, -np.inf],
+                   ub=[4.0, 7.0], names=["a", "b"])
+    model.add_rows(1, [0, 0], [x[0], x[2]], [3.0, -1.0], ub=0.0, names=["c"])
+    sub = model.with_rows(np.array([0, 2]))
+    rows, cols, vals = sub.coo()
+    assert sub.num_vars == 3 and sub.num_rows == 2
+    assert sub.row_names() == ["a", "c"]
+    np.testing.assert_array_equal(rows, [0, 0, 1, 1])
+    np.testing.assert_array_equal(cols, [0, 1, 0, 2])
+    np.testing.assert_allclose(vals, [1.0, 2.0, 3.0, -1.0])
+    np.testing.assert_allclose(sub.row_lb, [1.0, -np.inf])
+    np.testing.assert_allclose(sub.row_ub, [4.0, 0.0])
+    np.testing.assert_allclose(sub.ub, [1.0, 2.0, 3.0])
+    assert sub.integer.all()
+    assert not model.with_rows(np.array([1]), relax=True).integer.any()
+
+
+def test_separated_linking_keeps_the_lp_bound() -> None:
+    # the separation loop stops when the LP violates no strong-linking row, so
+    # the smaller model's LP bound is the full model's
+    from tests.test_mcnd import random_network
+
+    for seed in range(6):
+        inst = random_network(5, 12, 4, seed)
+        inst = replace(inst, capacity=inst.capacity + 40.0)  # (feasible)
+        problem = network_design_problem(inst.tail, inst.head, inst.flow_cost, inst.capacity,
+                                         inst.fixed_cost, inst.origin, inst.destination,
+                                         inst.volume)
+        built = build_model(problem)
+        options = SolveOptions(solver="highspy")
+        full = solve_milp(built.model.with_rows(np.arange(built.model.num_rows), relax=True),
+                          options)
+        smaller = _separate_linking(built, options, started=time.perf_counter())
+        assert smaller.model.num_rows < built.model.num_rows
+        lp = solve_milp(smaller.model.with_rows(np.arange(smaller.model.num_rows), relax=True),
+                        options)
+        if full.objective is None:
+            assert lp.objective is None
+            continue
+        assert lp.objective == pytest.approx(full.objective, rel=1e-7)

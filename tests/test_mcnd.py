@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import csv
+import itertools
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.optimize import linprog
 
 from optimizer.bench import check_network_design
 from optimizer.benchio import DowInstance, benchmark_dir, read_dow
@@ -26,6 +30,68 @@ def _solve(inst: DowInstance):
     return solve_network_design(inst.tail, inst.head, inst.flow_cost, inst.capacity,
                                 inst.fixed_cost, inst.origin, inst.destination, inst.volume,
                                 options=EXACT)
+
+
+def random_network(nodes: int, arcs: int, commodities: int, seed: int) -> DowInstance:
+    """Distinct arcs between distinct nodes; zero flow costs allowed (seeded)."""
+    rng = np.random.default_rng(seed)
+    pairs = [(i, j) for i in range(nodes) for j in range(nodes) if i != j]
+    chosen = rng.choice(len(pairs), size=min(arcs, len(pairs)), replace=False)
+    tail = np.array([pairs[c][0] for c in chosen])
+    head = np.array([pairs[c][1] for c in chosen])
+    od = rng.choice(len(pairs), size=commodities, replace=False)
+    return DowInstance(
+        "random", nodes, tail, head,
+        rng.integers(0, 10, tail.size).astype(float),
+        rng.integers(5, 30, tail.size).astype(float),
+        rng.integers(0, 50, tail.size).astype(float),
+        np.array([pairs[c][0] for c in od]), np.array([pairs[c][1] for c in od]),
+        rng.integers(1, 15, commodities).astype(float),
+    )
+
+
+def brute_force(inst: DowInstance) -> float:
+    """Enumerate open arc sets; a multicommodity flow LP (scipy) for each."""
+    a_count, k_count, n = inst.arcs, inst.commodities, inst.nodes
+    best = np.inf
+    incidence = np.zeros((n, a_count))
+    incidence[inst.tail, np.arange(a_count)] += 1.0
+    incidence[inst.head, np.arange(a_count)] -= 1.0
+    a_eq = np.kron(np.eye(k_count), incidence)  # x commodity-major: x[k * A + a]
+    b_eq = np.zeros((k_count, n))
+    b_eq[np.arange(k_count), inst.origin] += inst.volume
+    b_eq[np.arange(k_count), inst.destination] -= inst.volume
+    a_ub = np.kron(np.ones(k_count), np.eye(a_count))
+    for mask in itertools.product([0, 1], repeat=a_count):
+        is_open = np.array(mask, dtype=bool)
+        lp = linprog(np.tile(inst.flow_cost, k_count), A_ub=a_ub, b_ub=inst.capacity * is_open,
+                     A_eq=a_eq, b_eq=b_eq.ravel(), bounds=(0, None), method="highs")
+        if lp.status == 0:
+            best = min(best, float(inst.fixed_cost[is_open].sum()) + lp.fun)
+    return best
+
+
+@settings(max_examples=15, deadline=None)
+@given(nodes=st.integers(3, 5), arcs=st.integers(3, 7), commodities=st.integers(1, 3),
+       seed=st.integers(0, 2**16), backend=st.sampled_from(["highs", "highspy"]))
+def test_matches_brute_force(nodes: int, arcs: int, commodities: int, seed: int,
+                             backend: str) -> None:
+    # through the separated strong linking and the cycle-free flow bounds
+    inst = random_network(nodes, arcs, commodities, seed)
+    expected = brute_force(inst)
+    result = solve_network_design(
+        inst.tail, inst.head, inst.flow_cost, inst.capacity, inst.fixed_cost, inst.origin,
+        inst.destination, inst.volume,
+        options=SolveOptions(solver=backend, rel_gap=0.0, abs_gap=1e-9, time_limit_s=30))
+    if not np.isfinite(expected):
+        assert result.status == "infeasible"
+        return
+    assert result.status == "optimal"
+    assert result.objective == pytest.approx(expected, abs=1e-6)
+    assert result.bound is not None and result.bound <= expected + 1e-6
+    report = check_network_design(inst, result.flow, result.open_arcs)
+    assert report.ok, report.problems
+    assert report.objective == pytest.approx(result.objective, abs=1e-6)
 
 
 def test_tiny_by_hand() -> None:
