@@ -379,7 +379,7 @@ def branch_and_bound(
     heap = [_Node(root.bound, 0, state, root.multipliers)]
     seq, nodes = 1, 0
     pruned = np.inf  # the lowest bound of a node pruned within the gap
-    last_log = time.perf_counter()
+    began = last_log = time.perf_counter()
     timed_out = False
     while heap:
         if time.perf_counter() >= deadline:
@@ -438,8 +438,8 @@ def branch_and_bound(
         if log is not None and time.perf_counter() - last_log >= 5.0:
             last_log = time.perf_counter()
             low = heap[0].bound if heap else bound
-            log(f"branch-and-bound: {nodes} nodes, {len(heap)} open, bound {low:,.2f}, "
-                f"incumbent {best[0]:,.2f}")
+            log(f"... {last_log - began:.0f} s: branch-and-bound, {nodes} nodes, {len(heap)} open, "
+                f"bound {low:,.2f}, incumbent {best[0]:,.2f}")
     lower = min([best[0], pruned] + [n.bound for n in heap])
     return BranchAndBoundResult(
         objective=float(best[0]) if np.isfinite(best[0]) else None,
