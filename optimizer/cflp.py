@@ -479,7 +479,7 @@ def _solve_by_branch_and_bound(
         note += f", its open set best assigned {priced[0]:,.2f}"
     found = branch_and_bound(
         f, s, d, c, lag, incumbent, deadline=started + opts.time_limit_s,
-        rel_gap=opts.rel_gap, abs_gap=opts.abs_gap, log=log,
+        rel_gap=opts.rel_gap, abs_gap=opts.abs_gap, log=log, started=started,
     )
     seconds = time.perf_counter() - started
     note += (f"; Lagrangian branch-and-bound: {found.closed_at_root} facilities closed and "

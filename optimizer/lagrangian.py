@@ -321,6 +321,7 @@ def branch_and_bound(
     abs_gap: float = 1e-6,
     node_iterations: int = 60,
     log: Callable[[str], None] | None = None,
+    started: float | None = None,
 ) -> BranchAndBoundResult:
     """Multi-source CFLP by Lagrangian branch-and-bound from a root bound and an incumbent.
 
@@ -341,6 +342,9 @@ def branch_and_bound(
         Subgradient steps per node (from the parent's multipliers).
     log
         Receives a progress line every few seconds.
+    started
+        The :func:`time.perf_counter` value the progress lines count from
+        (default: the call).
 
     Returns
     -------
@@ -379,7 +383,8 @@ def branch_and_bound(
     heap = [_Node(root.bound, 0, state, root.multipliers)]
     seq, nodes = 1, 0
     pruned = np.inf  # the lowest bound of a node pruned within the gap
-    began = last_log = time.perf_counter()
+    last_log = time.perf_counter()
+    began = last_log if started is None else started
     timed_out = False
     while heap:
         if time.perf_counter() >= deadline:
