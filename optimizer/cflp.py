@@ -352,7 +352,9 @@ def solve_facility_location(
     start from a Lagrangian bound and a greedy solution. Multi-source ones on
     the ``highspy`` backend are then solved by the Lagrangian
     branch-and-bound of :mod:`optimizer.lagrangian` (transportation LPs by
-    HiGHS); the others by the core's MILP on the facilities that the exact
+    HiGHS). Single-source ones on that backend first take its bound (for up
+    to 40 % of the limit) and a single-source plan on its open set as the
+    start. The rest goes to the core's MILP on the facilities that the exact
     reduced-cost test leaves, in two phases.
 
     Returns
