@@ -239,14 +239,18 @@ def run_cflp(
     return _row(instance.name, file, kind, result, result.open_facilities, check)
 
 
-def run_mcnd(instance: DowInstance, file: Path, *, options: SolveOptions) -> dict[str, Any]:
-    """Solve one network design instance and check the solution; return a report row."""
+def run_mcnd(instance: DowInstance, file: Path, *, options: SolveOptions,
+             log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Solve one network design instance and check the solution; return a report row.
+
+    ``log`` receives progress lines of long solves.
+    """
     if options.solver in CONTINUOUS_UNSUPPORTED:
         return _not_applicable(instance.name, file, "mcnd", options.solver)
     result = solve_network_design(
         instance.tail, instance.head, instance.flow_cost, instance.capacity,
         instance.fixed_cost, instance.origin, instance.destination, instance.volume,
-        options=options, name=instance.name,
+        options=options, name=instance.name, log=log,
     )
     check = None
     if result.has_solution:
@@ -385,7 +389,8 @@ def bench_mcnd(
     instances = [(file, read_dow(file)) for file in files]
     rows = []
     for index, (file, instance) in enumerate(instances, start=1):
-        row = run_mcnd(instance, file, options=options)
+        row = run_mcnd(instance, file, options=options,
+                       log=lambda text: typer.echo(text, err=True))
         _progress(index, len(instances), row)
         rows.append(row)
     _print(rows, as_json, "arcs")

@@ -22,6 +22,7 @@ with shares :math:`x_{ak} / q_k`, which gives the same optimum.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -191,6 +192,7 @@ def solve_network_design(
     *,
     options: SolveOptions | None = None,
     name: str = "mcnd",
+    log: Callable[[str], None] | None = None,
 ) -> NetworkDesignResult:
     """Solve a fixed-charge network design instance through the core.
 
@@ -200,6 +202,8 @@ def solve_network_design(
         See :func:`network_design_problem`.
     options
         Backend and limits; default :class:`~optimizer.solver.SolveOptions`.
+    log
+        Receives progress lines of long solves (e.g. stderr).
 
     Returns
     -------
@@ -219,7 +223,7 @@ def solve_network_design(
     if reason is not None:
         solver = (options or SolveOptions()).solver
         return NetworkDesignResult("infeasible", None, None, None, 0.0, solver, message=reason)
-    return network_design_result(problem, solve_design(problem, options))
+    return network_design_result(problem, solve_design(problem, options, log=log))
 
 
 def network_design_result(problem: DesignProblem, result: DesignResult) -> NetworkDesignResult:
