@@ -45,7 +45,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from optimizer.solver import stdout_to_stderr
+from optimizer.milp import MilpModel
+from optimizer.solver import SolveOptions, solve_milp
 
 
 @dataclass(frozen=True)
@@ -250,8 +251,6 @@ def transport(fixed_cost: np.ndarray, capacity: np.ndarray, demand: np.ndarray,
     Returns ``(objective including fixed costs, m x n shares)``, or ``None``
     when the open capacity cannot serve the demand.
     """
-    import highspy
-
     s = np.asarray(capacity, dtype=float)
     d = np.asarray(demand, dtype=float)
     c = np.asarray(assignment_cost, dtype=float)
@@ -259,27 +258,16 @@ def transport(fixed_cost: np.ndarray, capacity: np.ndarray, demand: np.ndarray,
     k, n = opened.size, d.size
     if float(s[opened].sum()) < float(d.sum()) * (1 - 1e-12):
         return None
-    with stdout_to_stderr():
-        h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = k * n, n + k
-    lp.col_cost_ = c[opened].T.ravel()  # column j * k + a: facility opened[a], customer j
-    lp.col_lower_ = np.zeros(k * n)
-    lp.col_upper_ = np.ones(k * n)
-    lp.row_lower_ = np.r_[np.ones(n), np.full(k, -highspy.kHighsInf)]
-    lp.row_upper_ = np.r_[np.ones(n), s[opened]]
+    model = MilpModel(name="transport")
+    share_var = model.add_vars(k * n, ub=1.0, cost=c[opened].T.ravel())  # j * k + a
     customer = np.repeat(np.arange(n), k)
     facility = np.tile(np.arange(k), n)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.arange(0, 2 * k * n + 1, 2)
-    lp.a_matrix_.index_ = np.column_stack([customer, n + facility]).ravel()
-    lp.a_matrix_.value_ = np.column_stack([np.ones(k * n), d[customer]]).ravel()
-    h.passModel(lp)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    model.add_rows(n, customer, share_var, 1.0, lb=1.0, ub=1.0)
+    model.add_rows(k, facility, share_var, d[customer], ub=s[opened])
+    lp = solve_milp(model, SolveOptions(solver="highspy"))
+    if lp.status != "optimal" or lp.values is None:
         return None
-    share = np.clip(np.asarray(h.getSolution().col_value).reshape(n, k).T, 0.0, 1.0)
+    share = np.clip(lp.values.reshape(n, k).T, 0.0, 1.0)
     x = np.zeros(c.shape)
     x[opened] = share
     return float(np.asarray(fixed_cost, dtype=float)[opened].sum() + (c * x).sum()), x
