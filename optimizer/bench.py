@@ -287,6 +287,10 @@ def _options(solver: str, time_limit: float, gap: float, threads: int | None,
         raise InputError(str(exc)) from None
 
 
+def _to_stderr(text: str) -> None:
+    typer.echo(text, err=True)
+
+
 def _progress(index: int, total: int, row: dict[str, Any]) -> None:
     if total > 1:
         typer.echo(f"[{index}/{total}] {row['instance']}: {row['status']} "
@@ -353,7 +357,7 @@ def bench_cflp(
     rows = []
     for index, (file, instance) in enumerate(jobs, start=1):
         row = run_cflp(instance, file, single_source=single_source, options=options,
-                       log=lambda text: typer.echo(text, err=True))
+                       log=_to_stderr)
         _progress(index, len(jobs), row)
         rows.append(row)
     _print(rows, as_json, "open")
@@ -389,8 +393,7 @@ def bench_mcnd(
     instances = [(file, read_dow(file)) for file in files]
     rows = []
     for index, (file, instance) in enumerate(instances, start=1):
-        row = run_mcnd(instance, file, options=options,
-                       log=lambda text: typer.echo(text, err=True))
+        row = run_mcnd(instance, file, options=options, log=_to_stderr)
         _progress(index, len(instances), row)
         rows.append(row)
     _print(rows, as_json, "arcs")

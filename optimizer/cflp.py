@@ -397,15 +397,12 @@ def solve_facility_location(
     note = f"Lagrangian bound {lag.bound:,.2f}"
     if greedy_cost is not None:
         note += f", greedy start {greedy_cost:,.2f}"
-        if greedy_cost - lag.bound <= max(opts.rel_gap * abs(greedy_cost), opts.abs_gap):
-            assert greedy is not None
-            return FacilityLocationResult(
-                "optimal", greedy_cost, lag.bound, relative_gap(greedy_cost, lag.bound),
-                time.perf_counter() - started, opts.solver,
-                open_facilities=np.flatnonzero(greedy[0]), assignment=greedy[1],
-                message=f"{note}: the start is optimal")
+        proven = _start_if_proven(greedy, greedy_cost, lag.bound, note, opts, started)
+        if proven is not None:
+            return proven
     if not single_source and opts.solver == "highspy":
         return _solve_by_branch_and_bound(f, s, d, c, lag, greedy, note, opts, started, log)
+
     def solve_on(keep: np.ndarray, start: tuple[np.ndarray, np.ndarray] | None,
                  limit: float) -> FacilityLocationResult:
         """The MILP over the facilities in ``keep``, mapped back to all ``m``."""
@@ -448,14 +445,9 @@ def solve_facility_location(
                 used[plan.open_facilities] = True
                 greedy, greedy_cost = (used, plan.assignment), _cost(f, c, used, plan.assignment)
                 note += f", single-source plan on its open set {greedy_cost:,.2f}"
-        if greedy is not None and greedy_cost is not None and (
-            greedy_cost - lower <= max(opts.rel_gap * abs(greedy_cost), opts.abs_gap)
-        ):
-            return FacilityLocationResult(
-                "optimal", greedy_cost, lower, relative_gap(greedy_cost, lower),
-                time.perf_counter() - started, opts.solver,
-                open_facilities=np.flatnonzero(greedy[0]), assignment=greedy[1],
-                message=f"{note}: the start is optimal")
+        proven = _start_if_proven(greedy, greedy_cost, lower, note, opts, started)
+        if proven is not None:
+            return proven
     keep = np.ones(m, dtype=bool)
     total_demand = float(d.sum())
     if greedy is not None and greedy_cost is not None:
@@ -498,6 +490,21 @@ def solve_facility_location(
             result = replace(result, status=status, gap=gap, message=second.message)
     return _with_bound_and_start(result, lower, greedy, greedy_cost, note,
                                  time.perf_counter() - started, opts.rel_gap)
+
+
+def _start_if_proven(
+    start: tuple[np.ndarray, np.ndarray] | None, cost: float | None, bound: float, note: str,
+    opts: SolveOptions, started: float,
+) -> FacilityLocationResult | None:
+    """The start as the optimal result when it is within the gap of ``bound``, else ``None``."""
+    if start is None or cost is None or (
+        cost - bound > max(opts.rel_gap * abs(cost), opts.abs_gap)
+    ):
+        return None
+    return FacilityLocationResult(
+        "optimal", cost, bound, relative_gap(cost, bound), time.perf_counter() - started,
+        opts.solver, open_facilities=np.flatnonzero(start[0]), assignment=start[1],
+        message=f"{note}: the start is optimal")
 
 
 def _solve_by_branch_and_bound(

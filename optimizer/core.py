@@ -67,7 +67,7 @@ Constraints
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -660,6 +660,4 @@ def _separate_linking(built: BuiltModel, options: SolveOptions, started: float,
             break
         kept |= violated
     smaller = model.with_rows(np.sort(np.r_[others, linking[kept]]))
-    return BuiltModel(model=smaller, flow=built.flow, unmet=built.unmet, units=built.units,
-                      inunits=built.inunits, loose=built.loose, choices=built.choices,
-                      linking_rows=np.zeros(0, dtype=np.int64))
+    return replace(built, model=smaller, linking_rows=np.zeros(0, dtype=np.int64))
