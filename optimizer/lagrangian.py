@@ -203,13 +203,15 @@ def lagrangian_bound(
 
 
 def _probe(lag: LagrangianBound, capacity: np.ndarray, total_demand: float,
-           state: np.ndarray, upper: float) -> tuple[np.ndarray, np.ndarray]:
+           state: np.ndarray, upper: float, *, opens: bool = True
+           ) -> tuple[np.ndarray, np.ndarray]:
     """Free facilities closed, and open, in every solution below ``upper`` (two masks).
 
     With free facility i forced open the bound becomes
     ``sum u + g(O) + g_i + min{g y : s y >= D - s(O) - s_i}`` over the other
     free facilities; when that exceeds ``upper`` no solution below ``upper``
-    opens i. Forced closed, likewise. (Reduced-cost fixing: exact.)
+    opens i. Forced closed, likewise (skipped when ``opens`` is false: the
+    second mask is then all false). (Reduced-cost fixing: exact.)
     """
     g, s = lag.opening_value, np.asarray(capacity, dtype=float)
     base = float(lag.multipliers.sum()) + float(g[state == 1].sum())
@@ -221,6 +223,8 @@ def _probe(lag: LagrangianBound, capacity: np.ndarray, total_demand: float,
         others = np.delete(free, k)
         y = _cover(g[others], s[others], rest - s[i])
         close[i] = base + g[i] + float(g[others] @ y) > upper
+        if not opens:
+            continue
         if float(s[others].sum()) < rest - 1e-9:
             open_[i] = True  # the others cannot cover the demand
             continue
@@ -239,7 +243,8 @@ def fixed_closed(lag: LagrangianBound, capacity: np.ndarray, total_demand: float
     (reduced-cost fixing, exact).
     """
     state = np.full(lag.opening_value.size, -1)
-    close, _ = _probe(lag, capacity, total_demand, state, upper * (1 + 1e-9) + 1e-9)
+    close, _ = _probe(lag, capacity, total_demand, state, upper * (1 + 1e-9) + 1e-9,
+                      opens=False)
     return close
 
 
