@@ -410,9 +410,11 @@ def solve_facility_location(
                                         single_source=single_source, name=name)
         hint = None if start is None else (start[1][keep].T.ravel(),
                                            start[0][keep].astype(float))
+        # (the clock of the solve: progress lines and the limit count from its start)
+        until = time.perf_counter() - started + max(limit, 0.1)
         res = facility_location_result(
-            sub, solve_design(sub, replace(opts, time_limit_s=max(limit, 0.1)), start=hint,
-                              log=log)
+            sub, solve_design(sub, replace(opts, time_limit_s=until), start=hint, log=log,
+                              started=started)
         )
         if res.assignment is not None:
             full = np.zeros((m, n))
