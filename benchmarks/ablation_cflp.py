@@ -60,17 +60,28 @@ def main() -> int:
     prefixes = tuple(p for p in args.only.split(",") if p)
     todo = [t for t in instances(args.family, root) if t[0].startswith(prefixes)]
     single = args.family == "cflp-single"
-    options = SolveOptions(solver=args.backend, time_limit_s=args.time_limit, rel_gap=1e-9,
-                           abs_gap=1e-4, threads=1, seed=0)
+    options = SolveOptions(
+        solver=args.backend,
+        time_limit_s=args.time_limit,
+        rel_gap=1e-9,
+        abs_gap=1e-4,
+        threads=1,
+        seed=0,
+    )
     variants = [v for v in args.variants.split(",") if v]
     totals = {v: [0.0, 0] for v in variants}
     for name, file, capacity, published in todo:
         inst = read_cap(file, capacity=capacity)
         cells = [f"{name:<10}"]
         for variant in variants:
-            base = facility_location_problem(inst.fixed_cost, inst.capacity, inst.demand,
-                                              inst.assignment_cost, single_source=single,
-                                              name=name)
+            base = facility_location_problem(
+                inst.fixed_cost,
+                inst.capacity,
+                inst.demand,
+                inst.assignment_cost,
+                single_source=single,
+                name=name,
+            )
             problem = VARIANTS[variant](base)
             started = time.perf_counter()
             result = facility_location_result(problem, solve_design(problem, options))
@@ -78,10 +89,14 @@ def main() -> int:
             ok = False
             if result.has_solution and result.objective is not None:
                 assert result.assignment is not None
-                check = check_facility_location(inst, result.assignment,
-                                                result.open_facilities, single_source=single)
-                ok = (check.ok and result.status == "optimal"
-                      and abs(result.objective - published) <= TOLERANCE[args.family] + 1e-9)
+                check = check_facility_location(
+                    inst, result.assignment, result.open_facilities, single_source=single
+                )
+                ok = (
+                    check.ok
+                    and result.status == "optimal"
+                    and abs(result.objective - published) <= TOLERANCE[args.family] + 1e-9
+                )
             totals[variant][0] += seconds
             totals[variant][1] += ok
             verdict = "OK" if ok else "MISS"

@@ -81,8 +81,10 @@ def main() -> None:
     sc = load_scenario(args.scenario)
     net = network_of(sc)
     dopts = sc.design_options()
-    print(f"# machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
-          f"python {platform.python_version()}, ortools {ortools.__version__}")
+    print(
+        f"# machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+        f"python {platform.python_version()}, ortools {ortools.__version__}"
+    )
     rows = []
     for backend in args.backends.split(","):
         rows.append(run(net, dopts, backend, args.limit, 1e-3))

@@ -40,8 +40,10 @@ def main() -> None:
     t_load = time.perf_counter() - t0
     origins = net.nodes_of_kind("origin")
     markets = net.nodes_of_kind("market")
-    print(f"network: {net.data_dir} ({len(net.nodes)} nodes, {len(net.service_table)} active "
-          f"services); load {t_load:.2f} s")
+    print(
+        f"network: {net.data_dir} ({len(net.nodes)} nodes, {len(net.service_table)} active "
+        f"services); load {t_load:.2f} s"
+    )
     cargo = Cargo(tonnes=5.0, cbm=20.0, value_cny=600_000.0)
 
     t0 = time.perf_counter()
@@ -59,8 +61,10 @@ def main() -> None:
         times.sort()
         p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
         median = 1000 * statistics.median(times)
-        print(f"one quote {origin} -> {destination}: median {median:.2f} ms,"
-              f" p95 {1000 * p95:.2f} ms ({q.pareto_count} Pareto routes, {args.repeat} runs)")
+        print(
+            f"one quote {origin} -> {destination}: median {median:.2f} ms,"
+            f" p95 {1000 * p95:.2f} ms ({q.pareto_count} Pareto routes, {args.repeat} runs)"
+        )
 
     origin, destination = PAIRS[0]
     times = []
@@ -69,8 +73,10 @@ def main() -> None:
         t0 = time.perf_counter()
         quote(net, origin, destination, fresh)
         times.append(time.perf_counter() - t0)
-    print(f"one quote {origin} -> {destination}, a new cargo each run (cold memo): median "
-          f"{1000 * statistics.median(times):.2f} ms")
+    print(
+        f"one quote {origin} -> {destination}, a new cargo each run (cold memo): median "
+        f"{1000 * statistics.median(times):.2f} ms"
+    )
 
     for label, fn in (("quote", quote), ("pareto_routes", pareto_routes)):
         t0 = time.perf_counter()
@@ -88,10 +94,12 @@ def main() -> None:
                     routes += res.pareto_count if label == "quote" else len(res)  # type: ignore[union-attr, arg-type]
                 per.append(time.perf_counter() - t1)
         total = time.perf_counter() - t0
-        print(f"all origins x all markets with {label}: {len(origins)} x {len(markets)} = "
-              f"{ok + none} quotes in {total:.2f} s (median {1000 * statistics.median(per):.2f} ms,"
-              f" max {1000 * max(per):.1f} ms); {ok} priced, {none} without a route; "
-              f"{routes / max(ok, 1):.1f} Pareto routes on average")
+        print(
+            f"all origins x all markets with {label}: {len(origins)} x {len(markets)} = "
+            f"{ok + none} quotes in {total:.2f} s (median {1000 * statistics.median(per):.2f} ms,"
+            f" max {1000 * max(per):.1f} ms); {ok} priced, {none} without a route; "
+            f"{routes / max(ok, 1):.1f} Pareto routes on average"
+        )
 
 
 if __name__ == "__main__":

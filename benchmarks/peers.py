@@ -56,15 +56,28 @@ def highspy_cflp(inst: CapInstance, *, single_source: bool, time_limit: float) -
     nx = m * n
     rows, cols, vals, lo, hi = _cflp_rows(inst)
     cost = np.concatenate([inst.assignment_cost.ravel(), inst.fixed_cost])
-    integrality = [highspy.HighsVarType.kInteger if single_source
-                   else highspy.HighsVarType.kContinuous] * nx
+    integrality = [
+        highspy.HighsVarType.kInteger if single_source else highspy.HighsVarType.kContinuous
+    ] * nx
     integrality += [highspy.HighsVarType.kInteger] * m
-    return _highspy_solve(cost, np.zeros(nx + m), np.ones(nx + m), integrality,
-                          rows, cols, vals, lo, hi, time_limit, start)
+    return _highspy_solve(
+        cost,
+        np.zeros(nx + m),
+        np.ones(nx + m),
+        integrality,
+        rows,
+        cols,
+        vals,
+        lo,
+        hi,
+        time_limit,
+        start,
+    )
 
 
-def _highspy_solve(cost, lb, ub, integrality, rows, cols, vals, lo, hi, time_limit,
-                   start: float) -> PeerResult:
+def _highspy_solve(
+    cost, lb, ub, integrality, rows, cols, vals, lo, hi, time_limit, start: float
+) -> PeerResult:
     import highspy
     import scipy.sparse as sp
 
@@ -117,12 +130,15 @@ def pulp_cflp(inst: CapInstance, *, single_source: bool, time_limit: float) -> P
     y = [pulp.LpVariable(f"y_{i}", cat=pulp.LpBinary) for i in range(m)]
     c = inst.assignment_cost
     prob += pulp.lpSum(float(inst.fixed_cost[i]) * y[i] for i in range(m)) + pulp.lpSum(
-        float(c[i, j]) * x[i][j] for i in range(m) for j in range(n))
+        float(c[i, j]) * x[i][j] for i in range(m) for j in range(n)
+    )
     for j in range(n):
         prob += pulp.lpSum(x[i][j] for i in range(m)) == 1
     for i in range(m):
-        prob += pulp.lpSum(float(inst.demand[j]) * x[i][j] for j in range(n)) <= float(
-            inst.capacity[i]) * y[i]
+        prob += (
+            pulp.lpSum(float(inst.demand[j]) * x[i][j] for j in range(n))
+            <= float(inst.capacity[i]) * y[i]
+        )
         for j in range(n):
             prob += x[i][j] <= y[i]
     return _pulp_solve(prob, time_limit, start)
@@ -131,8 +147,7 @@ def pulp_cflp(inst: CapInstance, *, single_source: bool, time_limit: float) -> P
 def _pulp_solve(prob, time_limit: float, start: float) -> PeerResult:
     import pulp
 
-    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=1e-9, gapAbs=1e-4,
-                               threads=1)
+    solver = pulp.PULP_CBC_CMD(msg=False, timeLimit=time_limit, gapRel=1e-9, gapAbs=1e-4, threads=1)
     prob.solve(solver)
     status = pulp.LpStatus[prob.status].lower()
     objective = pulp.value(prob.objective) if prob.sol_status in (1, 2) else None
@@ -190,8 +205,9 @@ def highspy_mcnd(inst: DowInstance, *, time_limit: float) -> PeerResult:
     ub = np.where(np.isfinite(ub), ub, highspy.kHighsInf)
     kinds = highspy.HighsVarType
     integrality = [kinds.kContinuous] * nx + [kinds.kInteger] * inst.arcs
-    return _highspy_solve(cost, np.zeros(cost.size), ub, integrality, rows, cols, vals, lo, hi,
-                          time_limit, start)
+    return _highspy_solve(
+        cost, np.zeros(cost.size), ub, integrality, rows, cols, vals, lo, hi, time_limit, start
+    )
 
 
 def pulp_mcnd(inst: DowInstance, *, time_limit: float) -> PeerResult:
@@ -204,15 +220,18 @@ def pulp_mcnd(inst: DowInstance, *, time_limit: float) -> PeerResult:
     x = [[pulp.LpVariable(f"x_{a}_{k}", 0) for k in range(k_count)] for a in range(a_count)]
     y = [pulp.LpVariable(f"y_{a}", cat=pulp.LpBinary) for a in range(a_count)]
     prob += pulp.lpSum(float(inst.fixed_cost[a]) * y[a] for a in range(a_count)) + pulp.lpSum(
-        float(inst.flow_cost[a]) * x[a][k] for a in range(a_count) for k in range(k_count))
+        float(inst.flow_cost[a]) * x[a][k] for a in range(a_count) for k in range(k_count)
+    )
     for k in range(k_count):
         for v in range(inst.nodes):
             out_arcs = np.flatnonzero(inst.tail == v)
             in_arcs = np.flatnonzero(inst.head == v)
             rhs = (inst.volume[k] if v == inst.origin[k] else 0.0) - (
-                inst.volume[k] if v == inst.destination[k] else 0.0)
-            prob += (pulp.lpSum(x[a][k] for a in out_arcs)
-                     - pulp.lpSum(x[a][k] for a in in_arcs) == float(rhs))
+                inst.volume[k] if v == inst.destination[k] else 0.0
+            )
+            prob += pulp.lpSum(x[a][k] for a in out_arcs) - pulp.lpSum(
+                x[a][k] for a in in_arcs
+            ) == float(rhs)
     for a in range(a_count):
         prob += pulp.lpSum(x[a]) <= float(inst.capacity[a]) * y[a]
         for k in range(k_count):

@@ -91,8 +91,14 @@ def instances(family: str, root: Path) -> list[tuple[str, Path, float | None, fl
                     continue
                 name = row["instance"]
                 stem, _, cap = name.partition("_")
-                out.append((name, root / "orlib_cap" / f"{stem}.txt",
-                            float(cap) if cap else None, float(row["objective"])))
+                out.append(
+                    (
+                        name,
+                        root / "orlib_cap" / f"{stem}.txt",
+                        float(cap) if cap else None,
+                        float(row["objective"]),
+                    )
+                )
         return out
     reference = {}
     with (root / "mcnd" / "R" / "highs_reference.csv").open(encoding="utf-8") as handle:
@@ -134,8 +140,14 @@ def main() -> int:
         row: dict[str, object] = {"instance": name, "published": published}
         inst = read_dow(file) if args.family == "mcnd" else read_cap(file, capacity=capacity)
         for backend in backends:
-            options = SolveOptions(solver=backend, time_limit_s=args.time_limit, rel_gap=1e-9,
-                                   abs_gap=1e-4, threads=1, seed=0)
+            options = SolveOptions(
+                solver=backend,
+                time_limit_s=args.time_limit,
+                rel_gap=1e-9,
+                abs_gap=1e-4,
+                threads=1,
+                seed=0,
+            )
             if args.family == "mcnd":
                 r = run_mcnd(inst, file, options=options)
             else:
@@ -147,12 +159,17 @@ def main() -> int:
             if diff is not None:
                 limit = tol * max(1.0, abs(published)) if args.family == "mcnd" else tol
                 ok = abs(diff) <= limit + 1e-9 and r["status"] == "optimal"
-            row.update({
-                f"{backend}_objective": r["objective"], f"{backend}_diff": diff,
-                f"{backend}_status": r["status"], f"{backend}_gap": r["gap"],
-                f"{backend}_seconds": r["seconds"], f"{backend}_check": r["check"],
-                f"{backend}_reproduced": ok,
-            })
+            row.update(
+                {
+                    f"{backend}_objective": r["objective"],
+                    f"{backend}_diff": diff,
+                    f"{backend}_status": r["status"],
+                    f"{backend}_gap": r["gap"],
+                    f"{backend}_seconds": r["seconds"],
+                    f"{backend}_check": r["check"],
+                    f"{backend}_reproduced": ok,
+                }
+            )
         for peer in peers:
             started = time.perf_counter()
             hard = 1.5 * peer_limit + 30
@@ -162,12 +179,18 @@ def main() -> int:
                     status, objective, seconds = run_peer(fn, inst, hard, time_limit=peer_limit)
                 else:
                     fn = pulp_cflp if peer == "cbc" else highspy_cflp
-                    status, objective, seconds = run_peer(fn, inst, hard, single_source=single,
-                                                          time_limit=peer_limit)
+                    status, objective, seconds = run_peer(
+                        fn, inst, hard, single_source=single, time_limit=peer_limit
+                    )
             except Exception as exc:
                 status, objective, seconds = f"error: {exc}", None, time.perf_counter() - started
-            row.update({f"peer_{peer}_status": status, f"peer_{peer}_objective": objective,
-                        f"peer_{peer}_seconds": round(seconds, 3)})
+            row.update(
+                {
+                    f"peer_{peer}_status": status,
+                    f"peer_{peer}_objective": objective,
+                    f"peer_{peer}_seconds": round(seconds, 3),
+                }
+            )
         rows.append(row)
         print(_line(row, backends, peers), flush=True)
     _summary(rows, backends, peers)
@@ -192,7 +215,8 @@ def _line(row: dict, backends: list[str], peers: list[str]) -> str:
             f"| {b} {_num(row[f'{b}_objective'], ',.4f'):>17} {_num(row[f'{b}_diff'], '+.4f'):>9}"
             f" {row[f'{b}_status']:<10} {'-' if gap is None else f'{100 * gap:.3f}%':>7}"
             f" {row[f'{b}_seconds']:7.2f}s check={row[f'{b}_check'] or '-'}"
-            f" {'OK' if row[f'{b}_reproduced'] else 'MISS'}")
+            f" {'OK' if row[f'{b}_reproduced'] else 'MISS'}"
+        )
     ours = row.get(f"{backends[0]}_seconds") if backends else None
     for p in peers:
         theirs = row[f"peer_{p}_seconds"]
@@ -210,10 +234,14 @@ def _summary(rows: list[dict], backends: list[str], peers: list[str]) -> None:
     for p in peers:
         theirs = sum(r[f"peer_{p}_seconds"] for r in rows)
         solved = sum(r[f"peer_{p}_status"] == "optimal" for r in rows)
-        ratios = ", ".join(
-            f"ours/{b} over {p}: {sum(r[f'{b}_seconds'] for r in rows) / theirs:.2f}x"
-            for b in backends
-        ) if theirs else "-"
+        ratios = (
+            ", ".join(
+                f"ours/{b} over {p}: {sum(r[f'{b}_seconds'] for r in rows) / theirs:.2f}x"
+                for b in backends
+            )
+            if theirs
+            else "-"
+        )
         print(f"peer {p}: {solved}/{len(rows)} optimal, total {theirs:.1f} s; {ratios}")
 
 

@@ -47,8 +47,13 @@ def main() -> int:
     for r in rows:
         cells = [r["instance"], _f(r["published"], ",.3f")]
         for b in backends:
-            cells += [_f(r[f"{b}_objective"], ",.4f"), _f(r[f"{b}_diff"], "+.4f"),
-                      r[f"{b}_status"], _gap(r[f"{b}_gap"]), _f(r[f"{b}_seconds"], ".2f")]
+            cells += [
+                _f(r[f"{b}_objective"], ",.4f"),
+                _f(r[f"{b}_diff"], "+.4f"),
+                r[f"{b}_status"],
+                _gap(r[f"{b}_gap"]),
+                _f(r[f"{b}_seconds"], ".2f"),
+            ]
         for p in peers:
             cells += [r[f"peer_{p}_status"], _f(r[f"peer_{p}_seconds"], ".2f")]
             for b in backends[:1]:

@@ -34,10 +34,21 @@ NodeText = Annotated[str, Field(min_length=1, max_length=120)]
 class QuoteRequest(BaseModel):
     """Inputs of a quote (the same as ``corridor price``)."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True,
-                              json_schema_extra={"examples": [{
-                                  "from": "Deyang", "to": "Duisburg", "tonnes": 5, "cbm": 20,
-                              }]})
+    model_config = ConfigDict(
+        extra="forbid",
+        populate_by_name=True,
+        str_strip_whitespace=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "from": "Deyang",
+                    "to": "Duisburg",
+                    "tonnes": 5,
+                    "cbm": 20,
+                }
+            ]
+        },
+    )
 
     origin: NodeText = Field(alias="from", description="Origin node id or name (EN/中文).")
     destination: NodeText = Field(alias="to", description="Destination node id or name.")
@@ -65,9 +76,12 @@ class QuoteRequest(BaseModel):
 
 
 def _error(field: str, message: str, kind: str = "value_error", status: int = 422) -> JSONResponse:
-    return JSONResponse(status_code=status, content={
-        "detail": [{"loc": ["body", field], "msg": message, "type": kind}],
-    })
+    return JSONResponse(
+        status_code=status,
+        content={
+            "detail": [{"loc": ["body", field], "msg": message, "type": kind}],
+        },
+    )
 
 
 class _BodyLimit:
@@ -83,9 +97,18 @@ class _BodyLimit:
             return
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
-        too_big = JSONResponse(status_code=413, content={"detail": [{
-            "loc": ["body"], "msg": f"request body over {self.limit} bytes",
-            "type": "too_large"}]})
+        too_big = JSONResponse(
+            status_code=413,
+            content={
+                "detail": [
+                    {
+                        "loc": ["body"],
+                        "msg": f"request body over {self.limit} bytes",
+                        "type": "too_large",
+                    }
+                ]
+            },
+        )
         if length is not None and (not length.isdigit() or int(length) > self.limit):
             await too_big(scope, receive, send)
             return
@@ -127,7 +150,7 @@ def create_app(network: Network | None = None) -> FastAPI:
         title="corridor quote API",
         version="0.1.0",
         description="Pareto-optimal multimodal routes (cost, days, CO2) with forwarder-style "
-                    "costing for the Deyang / Mianyang export corridors.",
+        "costing for the Deyang / Mianyang export corridors.",
     )
     app.add_middleware(_BodyLimit, limit=MAX_BODY_BYTES)
 
@@ -135,8 +158,12 @@ def create_app(network: Network | None = None) -> FastAPI:
     def health() -> dict[str, Any]:
         """Liveness and the network served."""
         n = net()
-        return {"status": "ok", "network": n.name, "nodes": len(n.nodes),
-                "services": len(n.service_table)}
+        return {
+            "status": "ok",
+            "network": n.name,
+            "nodes": len(n.nodes),
+            "services": len(n.service_table),
+        }
 
     @app.get("/nodes")
     def nodes(kind: Annotated[str | None, Query(max_length=30)] = None) -> list[dict[str, Any]]:
@@ -145,14 +172,26 @@ def create_app(network: Network | None = None) -> FastAPI:
         if kind is not None:
             frame = frame[frame["kind"] == kind]
         return [
-            {"id": str(i), "name": r["name"], "name_zh": r["name_zh"], "kind": r["kind"],
-             "country": r["country"], "city": r["city"], "lat": float(r["lat"]),
-             "lon": float(r["lon"])}
+            {
+                "id": str(i),
+                "name": r["name"],
+                "name_zh": r["name_zh"],
+                "kind": r["kind"],
+                "country": r["country"],
+                "city": r["city"],
+                "lat": float(r["lat"]),
+                "lon": float(r["lon"]),
+            }
             for i, r in frame.iterrows()
         ]
 
-    @app.post("/quote", responses={413: {"description": "Body too large"},
-                                   422: {"description": "Invalid input or no route"}})
+    @app.post(
+        "/quote",
+        responses={
+            413: {"description": "Body too large"},
+            422: {"description": "Invalid input or no route"},
+        },
+    )
     def post_quote(request: QuoteRequest) -> Any:
         """Quote a cargo: ranked Pareto-optimal alternatives with legs and breakdown."""
         n = net()
@@ -162,27 +201,55 @@ def create_app(network: Network | None = None) -> FastAPI:
             except InputError as exc:
                 return _error(field, str(exc), "unknown_node")
         try:
-            cargo = Cargo.from_inputs(n, tonnes=request.tonnes, cbm=request.cbm,
-                                      product=request.product, value_cny=request.value_cny)
+            cargo = Cargo.from_inputs(
+                n,
+                tonnes=request.tonnes,
+                cbm=request.cbm,
+                product=request.product,
+                value_cny=request.value_cny,
+            )
         except InputError as exc:
             text = str(exc)
-            field = next((f for f in ("tonnes", "cbm", "value_cny") if text.startswith(f)),
-                         "product")
+            field = next(
+                (f for f in ("tonnes", "cbm", "value_cny") if text.startswith(f)), "product"
+            )
             return _error(field, text)
         try:
-            q = quote(n, request.origin, request.destination, cargo,
-                      modes=request.modes, exclude_modes=request.exclude_modes,
-                      avoid=request.avoid, via=request.via, max_legs=request.max_legs,
-                      max_transshipments=request.max_transshipments,
-                      max_alternatives=request.max_alternatives, rank_by=request.rank_by,
-                      currency=request.currency)
+            q = quote(
+                n,
+                request.origin,
+                request.destination,
+                cargo,
+                modes=request.modes,
+                exclude_modes=request.exclude_modes,
+                avoid=request.avoid,
+                via=request.via,
+                max_legs=request.max_legs,
+                max_transshipments=request.max_transshipments,
+                max_alternatives=request.max_alternatives,
+                rank_by=request.rank_by,
+                currency=request.currency,
+            )
         except NoRouteError as exc:
             return _error(exc.field, str(exc), "no_route")
         except InputError as exc:
             text = str(exc)
-            field = next((f for f in ("avoid", "via", "modes", "exclude_modes", "max_legs",
-                                      "max_transshipments", "currency") if text.startswith(f)),
-                         "body")
+            field = next(
+                (
+                    f
+                    for f in (
+                        "avoid",
+                        "via",
+                        "modes",
+                        "exclude_modes",
+                        "max_legs",
+                        "max_transshipments",
+                        "currency",
+                    )
+                    if text.startswith(f)
+                ),
+                "body",
+            )
             return _error(field, text)
         return q.to_dict()
 

@@ -100,15 +100,18 @@ def check_facility_location(
     bad = np.flatnonzero(np.abs(served - 1.0) > tolerance)
     if bad.size:
         j = int(bad[0])
-        problems.append(f"demand: customer {j + 1} is served {served[j]:.6g} of its demand "
-                        f"({bad.size} customer(s) wrong)")
+        problems.append(
+            f"demand: customer {j + 1} is served {served[j]:.6g} of its demand "
+            f"({bad.size} customer(s) wrong)"
+        )
     load = x @ instance.demand
     over = load - instance.capacity * y
     bad = np.flatnonzero(over > tolerance * np.maximum(1.0, instance.capacity))
     if bad.size:
         i = int(bad[0])
-        problems.append(f"capacity: facility {i + 1} serves {load[i]:.6g} > "
-                        f"{instance.capacity[i] * y[i]:g}")
+        problems.append(
+            f"capacity: facility {i + 1} serves {load[i]:.6g} > {instance.capacity[i] * y[i]:g}"
+        )
     closed_use = (x > tolerance) & (y[:, None] < 0.5)
     if closed_use.any():
         i, j = np.argwhere(closed_use)[0]
@@ -117,8 +120,9 @@ def check_facility_location(
         frac = np.minimum(x, 1.0 - x) > tolerance
         if frac.any():
             i, j = np.argwhere(frac)[0]
-            problems.append(f"single source: customer {j + 1} gets share {x[i, j]:.6g} from "
-                            f"facility {i + 1}")
+            problems.append(
+                f"single source: customer {j + 1} gets share {x[i, j]:.6g} from facility {i + 1}"
+            )
     return CheckReport(objective, tuple(problems))
 
 
@@ -150,8 +154,9 @@ def check_network_design(
     x = np.asarray(flow, dtype=float)
     a_count, k_count = instance.arcs, instance.commodities
     if x.shape != (a_count, k_count):
-        return CheckReport(float("nan"),
-                           (f"flow has shape {x.shape}, expected {(a_count, k_count)}",))
+        return CheckReport(
+            float("nan"), (f"flow has shape {x.shape}, expected {(a_count, k_count)}",)
+        )
     problems: list[str] = []
     y = np.zeros(a_count)
     y[np.asarray(open_arcs, dtype=np.int64)] = 1.0
@@ -169,15 +174,18 @@ def check_network_design(
     bad = np.abs(balance - required) > tolerance * scale[None, :] * 10
     if bad.any():
         v, k = np.argwhere(bad)[0]
-        problems.append(f"conservation: commodity {k + 1} at node {v + 1} has net outflow "
-                        f"{balance[v, k]:.6g}, expected {required[v, k]:g}")
+        problems.append(
+            f"conservation: commodity {k + 1} at node {v + 1} has net outflow "
+            f"{balance[v, k]:.6g}, expected {required[v, k]:g}"
+        )
     load = x.sum(axis=1)
     over = load - instance.capacity * y
     bad_arcs = np.flatnonzero(over > tolerance * np.maximum(1.0, instance.capacity))
     if bad_arcs.size:
         a = int(bad_arcs[0])
-        problems.append(f"capacity: arc {a + 1} carries {load[a]:.6g} > "
-                        f"{instance.capacity[a] * y[a]:g}")
+        problems.append(
+            f"capacity: arc {a + 1} carries {load[a]:.6g} > {instance.capacity[a] * y[a]:g}"
+        )
     closed_use = (x > tolerance * scale[None, :]) & (y[:, None] < 0.5)
     if closed_use.any():
         a, k = np.argwhere(closed_use)[0]
@@ -187,17 +195,27 @@ def check_network_design(
 
 def _not_applicable(instance: str, file: Path, kind: str, solver: str) -> dict[str, Any]:
     return {
-        "instance": instance, "file": str(file), "problem": kind, "solver": solver,
-        "status": "not_applicable", "objective": None, "bound": None, "gap": None,
-        "seconds": 0.0, "open": [], "open_count": 0, "check": None,
+        "instance": instance,
+        "file": str(file),
+        "problem": kind,
+        "solver": solver,
+        "status": "not_applicable",
+        "objective": None,
+        "bound": None,
+        "gap": None,
+        "seconds": 0.0,
+        "open": [],
+        "open_count": 0,
+        "check": None,
         "checked_objective": None,
         "message": "CP-SAT handles integer variables only; this model has continuous flows "
-                   "(CP-SAT would round them: use highs or scip)",
+        "(CP-SAT would round them: use highs or scip)",
     }
 
 
-def _row(instance: str, file: Path, kind: str, result: Any, opened: np.ndarray,
-         check: CheckReport | None) -> dict[str, Any]:
+def _row(
+    instance: str, file: Path, kind: str, result: Any, opened: np.ndarray, check: CheckReport | None
+) -> dict[str, Any]:
     return {
         "instance": instance,
         "file": str(file),
@@ -217,7 +235,11 @@ def _row(instance: str, file: Path, kind: str, result: Any, opened: np.ndarray,
 
 
 def run_cflp(
-    instance: CapInstance, file: Path, *, single_source: bool, options: SolveOptions,
+    instance: CapInstance,
+    file: Path,
+    *,
+    single_source: bool,
+    options: SolveOptions,
     log: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Solve one facility location instance and check the solution; return a report row.
@@ -228,19 +250,31 @@ def run_cflp(
     if options.solver in CONTINUOUS_UNSUPPORTED and not single_source:
         return _not_applicable(instance.name, file, kind, options.solver)
     result = solve_facility_location(
-        instance.fixed_cost, instance.capacity, instance.demand, instance.assignment_cost,
-        single_source=single_source, options=options, name=instance.name, log=log,
+        instance.fixed_cost,
+        instance.capacity,
+        instance.demand,
+        instance.assignment_cost,
+        single_source=single_source,
+        options=options,
+        name=instance.name,
+        log=log,
     )
     check = None
     if result.has_solution:
         assert result.assignment is not None
-        check = check_facility_location(instance, result.assignment, result.open_facilities,
-                                        single_source=single_source)
+        check = check_facility_location(
+            instance, result.assignment, result.open_facilities, single_source=single_source
+        )
     return _row(instance.name, file, kind, result, result.open_facilities, check)
 
 
-def run_mcnd(instance: DowInstance, file: Path, *, options: SolveOptions,
-             log: Callable[[str], None] | None = None) -> dict[str, Any]:
+def run_mcnd(
+    instance: DowInstance,
+    file: Path,
+    *,
+    options: SolveOptions,
+    log: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
     """Solve one network design instance and check the solution; return a report row.
 
     ``log`` receives progress lines of long solves.
@@ -248,9 +282,17 @@ def run_mcnd(instance: DowInstance, file: Path, *, options: SolveOptions,
     if options.solver in CONTINUOUS_UNSUPPORTED:
         return _not_applicable(instance.name, file, "mcnd", options.solver)
     result = solve_network_design(
-        instance.tail, instance.head, instance.flow_cost, instance.capacity,
-        instance.fixed_cost, instance.origin, instance.destination, instance.volume,
-        options=options, name=instance.name, log=log,
+        instance.tail,
+        instance.head,
+        instance.flow_cost,
+        instance.capacity,
+        instance.fixed_cost,
+        instance.origin,
+        instance.destination,
+        instance.volume,
+        options=options,
+        name=instance.name,
+        log=log,
     )
     check = None
     if result.has_solution:
@@ -278,11 +320,18 @@ Seed = Annotated[int, typer.Option("--seed", help="Random seed.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print a JSON list on stdout (only).")]
 
 
-def _options(solver: str, time_limit: float, gap: float, threads: int | None,
-             seed: int) -> SolveOptions:
+def _options(
+    solver: str, time_limit: float, gap: float, threads: int | None, seed: int
+) -> SolveOptions:
     try:
-        return SolveOptions(solver=solver, time_limit_s=time_limit, rel_gap=gap, abs_gap=1e-4,
-                            threads=threads, seed=seed)
+        return SolveOptions(
+            solver=solver,
+            time_limit_s=time_limit,
+            rel_gap=gap,
+            abs_gap=1e-4,
+            threads=threads,
+            seed=seed,
+        )
     except SolverError as exc:
         raise InputError(str(exc)) from None
 
@@ -293,8 +342,10 @@ def _to_stderr(text: str) -> None:
 
 def _progress(index: int, total: int, row: dict[str, Any]) -> None:
     if total > 1:
-        typer.echo(f"[{index}/{total}] {row['instance']}: {row['status']} "
-                   f"({row['seconds']:.1f} s)", err=True)
+        typer.echo(
+            f"[{index}/{total}] {row['instance']}: {row['status']} ({row['seconds']:.1f} s)",
+            err=True,
+        )
 
 
 def _fmt(value: float | None, spec: str) -> str:
@@ -305,15 +356,19 @@ def _print(rows: list[dict[str, Any]], as_json: bool, what: str) -> None:
     if as_json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return
-    header = f"{'instance':<14} {'status':<11} {'objective':>17} {'bound':>17} {'gap':>9} " \
-             f"{'seconds':>8} {what:>6}  check"
+    header = (
+        f"{'instance':<14} {'status':<11} {'objective':>17} {'bound':>17} {'gap':>9} "
+        f"{'seconds':>8} {what:>6}  check"
+    )
     typer.echo(header)
     for r in rows:
         gap = "-" if r["gap"] is None else f"{100 * r['gap']:.4f}%"
         check = r["check"] or "-"
-        typer.echo(f"{r['instance']:<14} {r['status']:<11} {_fmt(r['objective'], ',.4f'):>17} "
-                   f"{_fmt(r['bound'], ',.4f'):>17} {gap:>9} {r['seconds']:>8.2f} "
-                   f"{r['open_count']:>6}  {check}")
+        typer.echo(
+            f"{r['instance']:<14} {r['status']:<11} {_fmt(r['objective'], ',.4f'):>17} "
+            f"{_fmt(r['bound'], ',.4f'):>17} {gap:>9} {r['seconds']:>8.2f} "
+            f"{r['open_count']:>6}  {check}"
+        )
         if r["status"] in {"infeasible", "error", "no_solution"} and r["message"]:
             typer.echo(f"  reason: {r['message']}")
 
@@ -328,8 +383,11 @@ def bench_cflp(
     files: Files,
     capacity: Annotated[
         list[float] | None,
-        typer.Option("--capacity", help="Capacity for files whose capacities are the word "
-                     "'capacity' (capa/capb/capc); repeat to run several."),
+        typer.Option(
+            "--capacity",
+            help="Capacity for files whose capacities are the word "
+            "'capacity' (capa/capb/capc); repeat to run several.",
+        ),
     ] = None,
     single_source: Annotated[
         bool, typer.Option("--single-source", help="Serve each customer from one facility.")
@@ -356,8 +414,7 @@ def bench_cflp(
             jobs.append((file, read_cap(file)))
     rows = []
     for index, (file, instance) in enumerate(jobs, start=1):
-        row = run_cflp(instance, file, single_source=single_source, options=options,
-                       log=_to_stderr)
+        row = run_cflp(instance, file, single_source=single_source, options=options, log=_to_stderr)
         _progress(index, len(jobs), row)
         rows.append(row)
     _print(rows, as_json, "open")

@@ -279,13 +279,21 @@ def write_cap(instance: CapInstance, path: str | Path) -> None:
     for j in range(instance.customers):
         out.append(f" {float(instance.demand[j])!r} ")
         costs = instance.assignment_cost[:, j].tolist()
-        out.extend(" " + " ".join(repr(c) for c in costs[k : k + 7]) + " "
-                   for k in range(0, len(costs), 7))
+        out.extend(
+            " " + " ".join(repr(c) for c in costs[k : k + 7]) + " " for k in range(0, len(costs), 7)
+        )
     Path(path).write_text("\n".join(out) + "\n", encoding="utf-8")
 
 
-_DOW_ARC_FIELDS = ("tail", "head", "unit flow cost", "capacity", "fixed cost", "constant 1",
-                   "arc number")
+_DOW_ARC_FIELDS = (
+    "tail",
+    "head",
+    "unit flow cost",
+    "capacity",
+    "fixed cost",
+    "constant 1",
+    "arc number",
+)
 _DOW_COMMODITY_FIELDS = ("origin", "destination", "volume")
 
 
@@ -311,8 +319,9 @@ def read_dow(path: str | Path) -> DowInstance:
     """
     path = Path(path)
     text = _read_text(path)
-    records = [(no, line.split()) for no, line in enumerate(text.splitlines(), start=1)
-               if line.strip()]
+    records = [
+        (no, line.split()) for no, line in enumerate(text.splitlines(), start=1) if line.strip()
+    ]
     if not records or records[0][1] != ["MULTIGEN.DAT:"]:
         line_no = records[0][0] if records else 1
         msg = f"{path}, line {line_no} (tag): expected 'MULTIGEN.DAT:'"
@@ -322,8 +331,9 @@ def read_dow(path: str | Path) -> DowInstance:
         raise InputError(msg)
     line_no, head_tokens = records[1]
     if len(head_tokens) != 3:
-        msg = (f"{path}, line {line_no} (header 'N A K'): expected 3 fields, "
-               f"found {len(head_tokens)}")
+        msg = (
+            f"{path}, line {line_no} (header 'N A K'): expected 3 fields, found {len(head_tokens)}"
+        )
         raise InputError(msg)
     header = []
     for k, (token, field) in enumerate(
@@ -338,27 +348,35 @@ def read_dow(path: str | Path) -> DowInstance:
     body = records[2:]
     if len(body) != n_arcs + n_com:
         last = records[-1][0]
-        msg = (f"{path}, line {last} (record count): the header declares {n_arcs} arcs and "
-               f"{n_com} commodities ({n_arcs + n_com} lines), found {len(body)} lines")
+        msg = (
+            f"{path}, line {last} (record count): the header declares {n_arcs} arcs and "
+            f"{n_com} commodities ({n_arcs + n_com} lines), found {len(body)} lines"
+        )
         raise InputError(msg)
 
-    def parse(block: list[tuple[int, list[str]]], fields: tuple[str, ...], what: str,
-              node_fields: int) -> np.ndarray:
+    def parse(
+        block: list[tuple[int, list[str]]], fields: tuple[str, ...], what: str, node_fields: int
+    ) -> np.ndarray:
         table = np.empty((len(block), len(fields)))
         for r, (no, toks) in enumerate(block):
             if len(toks) != len(fields):
-                msg = (f"{path}, line {no} ({what} {r + 1}): expected {len(fields)} fields "
-                       f"({' '.join(fields)}), found {len(toks)}")
+                msg = (
+                    f"{path}, line {no} ({what} {r + 1}): expected {len(fields)} fields "
+                    f"({' '.join(fields)}), found {len(toks)}"
+                )
                 raise InputError(msg)
             for c, (token, field) in enumerate(zip(toks, fields, strict=True)):
                 value = _number(token, f"{path}, line {no}, field {c + 1}", f"{what} {field}")
                 if c < node_fields and (value != int(value) or not 1 <= value <= n_nodes):
-                    msg = (f"{path}, line {no}, field {c + 1} ({what} {field}): unknown node "
-                           f"{token!r}; nodes are numbered 1..{n_nodes}")
+                    msg = (
+                        f"{path}, line {no}, field {c + 1} ({what} {field}): unknown node "
+                        f"{token!r}; nodes are numbered 1..{n_nodes}"
+                    )
                     raise InputError(msg)
                 if value < 0:
-                    msg = (f"{path}, line {no}, field {c + 1} ({what} {field}): "
-                           f"{token!r} is negative")
+                    msg = (
+                        f"{path}, line {no}, field {c + 1} ({what} {field}): {token!r} is negative"
+                    )
                     raise InputError(msg)
                 table[r, c] = value
         return table
@@ -391,8 +409,7 @@ def write_dow(instance: DowInstance, path: str | Path) -> None:
             f"{float(instance.fixed_cost[a])!r}{1:8d}{a + 1:8d}"
         )
     out.extend(
-        f"{instance.origin[k] + 1:8d}{instance.destination[k] + 1:8d} "
-        f"{float(instance.volume[k])!r}"
+        f"{instance.origin[k] + 1:8d}{instance.destination[k] + 1:8d} {float(instance.volume[k])!r}"
         for k in range(instance.commodities)
     )
     Path(path).write_text("\n".join(out) + "\n", encoding="utf-8")

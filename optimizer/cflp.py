@@ -212,14 +212,18 @@ def infeasibility_reason(
     demand = np.asarray(demand, dtype=float)
     total_capacity, total_demand = float(capacity.sum()), float(demand.sum())
     if total_capacity < total_demand * (1 - _FEASIBILITY_TOLERANCE):
-        return (f"total capacity {total_capacity:g} of all {capacity.size} facilities is below "
-                f"total demand {total_demand:g}")
+        return (
+            f"total capacity {total_capacity:g} of all {capacity.size} facilities is below "
+            f"total demand {total_demand:g}"
+        )
     if single_source and capacity.size:
         too_big = np.flatnonzero(demand > capacity.max())
         if too_big.size:
             j = int(too_big[0])
-            return (f"customer {j + 1} demands {demand[j]:g}, more than the largest facility "
-                    f"capacity {capacity.max():g} (single sourcing)")
+            return (
+                f"customer {j + 1} demands {demand[j]:g}, more than the largest facility "
+                f"capacity {capacity.max():g} (single sourcing)"
+            )
     return None
 
 
@@ -376,12 +380,14 @@ def solve_facility_location(
     )
     reason = infeasibility_reason(capacity, demand, single_source=single_source)
     if reason is not None:
-        return FacilityLocationResult("infeasible", None, None, None, 0.0, opts.solver,
-                                      message=reason)
+        return FacilityLocationResult(
+            "infeasible", None, None, None, 0.0, opts.solver, message=reason
+        )
     m, n = problem.arcs.count, problem.commodities.count
     if m * n < LARGE_INSTANCE:
-        return facility_location_result(problem, solve_design(problem, opts, started=started,
-                                                                   log=log))
+        return facility_location_result(
+            problem, solve_design(problem, opts, started=started, log=log)
+        )
     # Large instance: a Lagrangian bound and a greedy start first (seconds), then the MILP.
     f, s, d = (np.asarray(a, dtype=float) for a in (fixed_cost, capacity, demand))
     c = np.asarray(assignment_cost, dtype=float)
@@ -390,8 +396,9 @@ def solve_facility_location(
     greedy = greedy_solution(f, s, d, c, opening_value=lag.opening_value) or first
     greedy_cost = None if greedy is None else _cost(f, c, *greedy)
     if greedy_cost is not None:  # a second pass aimed at the better upper value
-        again = lagrangian_bound(f, s, d, c, upper=greedy_cost, start=lag.multipliers,
-                                 iterations=150)
+        again = lagrangian_bound(
+            f, s, d, c, upper=greedy_cost, start=lag.multipliers, iterations=150
+        )
         if again.bound > lag.bound:
             lag = again
     note = f"Lagrangian bound {lag.bound:,.2f}"
@@ -403,24 +410,28 @@ def solve_facility_location(
     if not single_source and opts.solver == "highspy":
         return _solve_by_branch_and_bound(f, s, d, c, lag, greedy, note, opts, started, log)
 
-    def solve_on(keep: np.ndarray, start: tuple[np.ndarray, np.ndarray] | None,
-                 limit: float) -> FacilityLocationResult:
+    def solve_on(
+        keep: np.ndarray, start: tuple[np.ndarray, np.ndarray] | None, limit: float
+    ) -> FacilityLocationResult:
         """The MILP over the facilities in ``keep``, mapped back to all ``m``."""
-        sub = facility_location_problem(f[keep], s[keep], d, c[keep],
-                                        single_source=single_source, name=name)
-        hint = None if start is None else (start[1][keep].T.ravel(),
-                                           start[0][keep].astype(float))
+        sub = facility_location_problem(
+            f[keep], s[keep], d, c[keep], single_source=single_source, name=name
+        )
+        hint = None if start is None else (start[1][keep].T.ravel(), start[0][keep].astype(float))
         # (the clock of the solve: progress lines and the limit count from its start)
         until = time.perf_counter() - started + max(limit, 0.1)
         res = facility_location_result(
-            sub, solve_design(sub, replace(opts, time_limit_s=until), start=hint, log=log,
-                              started=started)
+            sub,
+            solve_design(
+                sub, replace(opts, time_limit_s=until), start=hint, log=log, started=started
+            ),
         )
         if res.assignment is not None:
             full = np.zeros((m, n))
             full[keep] = res.assignment
-            res = replace(res, assignment=full,
-                          open_facilities=np.flatnonzero(keep)[res.open_facilities])
+            res = replace(
+                res, assignment=full, open_facilities=np.flatnonzero(keep)[res.open_facilities]
+            )
         return res
 
     lower = lag.bound
@@ -430,8 +441,17 @@ def solve_facility_location(
         # single-source plan usually lies: the branch-and-bound gets 40 % of
         # the limit, a single-source MILP on its open set at most 20 s.
         relaxed = _solve_by_branch_and_bound(
-            f, s, d, c, lag, greedy, "", replace(opts, time_limit_s=0.4 * opts.time_limit_s),
-            started, log)
+            f,
+            s,
+            d,
+            c,
+            lag,
+            greedy,
+            "",
+            replace(opts, time_limit_s=0.4 * opts.time_limit_s),
+            started,
+            log,
+        )
         if relaxed.bound is not None and relaxed.bound > lower:
             lower = relaxed.bound
             note += f"; multi-source {relaxed.status} bound {lower:,.2f}"
@@ -440,8 +460,10 @@ def solve_facility_location(
             on[relaxed.open_facilities] = True
             remaining = opts.time_limit_s - (time.perf_counter() - started)
             plan = solve_on(on, None, min(0.25 * remaining, 20.0))
-            if plan.objective is not None and plan.assignment is not None and (
-                greedy_cost is None or plan.objective < greedy_cost
+            if (
+                plan.objective is not None
+                and plan.assignment is not None
+                and (greedy_cost is None or plan.objective < greedy_cost)
             ):
                 used = np.zeros(m, dtype=bool)
                 used[plan.open_facilities] = True
@@ -465,8 +487,10 @@ def solve_facility_location(
     # bound is valid up to phase 1's incumbent.
     remaining = opts.time_limit_s - (time.perf_counter() - started)
     result = solve_on(keep, greedy, 0.5 * remaining)
-    if result.status == "feasible" and result.objective is not None and (
-        result.assignment is not None
+    if (
+        result.status == "feasible"
+        and result.objective is not None
+        and (result.assignment is not None)
     ):
         incumbent = result.objective
         is_open = np.zeros(m, dtype=bool)
@@ -474,8 +498,10 @@ def solve_facility_location(
         keep2 = keep & (~fixed_closed(lag, s, total_demand, incumbent) | is_open)
         remaining = opts.time_limit_s - (time.perf_counter() - started)
         if remaining > 1.0:  # (on the same facilities when none more close: a restart)
-            note += (f"; phase 2 from {incumbent:,.2f} on {int(keep2.sum())} facilities"
-                     f" (phase 1 bound {result.bound or lag.bound:,.2f})")
+            note += (
+                f"; phase 2 from {incumbent:,.2f} on {int(keep2.sum())} facilities"
+                f" (phase 1 bound {result.bound or lag.bound:,.2f})"
+            )
             second = solve_on(keep2, (is_open, result.assignment), remaining)
             first_bound = result.bound if result.bound is not None else -np.inf
             if second.status == "optimal" and second.objective is not None:
@@ -490,29 +516,50 @@ def solve_facility_location(
             gap = relative_gap(result.objective, result.bound)
             status = "optimal" if gap is not None and gap <= opts.rel_gap else "feasible"
             result = replace(result, status=status, gap=gap, message=second.message)
-    return _with_bound_and_start(result, lower, greedy, greedy_cost, note,
-                                 time.perf_counter() - started, opts.rel_gap)
+    return _with_bound_and_start(
+        result, lower, greedy, greedy_cost, note, time.perf_counter() - started, opts.rel_gap
+    )
 
 
 def _start_if_proven(
-    start: tuple[np.ndarray, np.ndarray] | None, cost: float | None, bound: float, note: str,
-    opts: SolveOptions, started: float,
+    start: tuple[np.ndarray, np.ndarray] | None,
+    cost: float | None,
+    bound: float,
+    note: str,
+    opts: SolveOptions,
+    started: float,
 ) -> FacilityLocationResult | None:
     """The start as the optimal result when it is within the gap of ``bound``, else ``None``."""
-    if start is None or cost is None or (
-        cost - bound > max(opts.rel_gap * abs(cost), opts.abs_gap)
+    if (
+        start is None
+        or cost is None
+        or (cost - bound > max(opts.rel_gap * abs(cost), opts.abs_gap))
     ):
         return None
     return FacilityLocationResult(
-        "optimal", cost, bound, relative_gap(cost, bound), time.perf_counter() - started,
-        opts.solver, open_facilities=np.flatnonzero(start[0]), assignment=start[1],
-        message=f"{note}: the start is optimal")
+        "optimal",
+        cost,
+        bound,
+        relative_gap(cost, bound),
+        time.perf_counter() - started,
+        opts.solver,
+        open_facilities=np.flatnonzero(start[0]),
+        assignment=start[1],
+        message=f"{note}: the start is optimal",
+    )
 
 
 def _solve_by_branch_and_bound(
-    f: np.ndarray, s: np.ndarray, d: np.ndarray, c: np.ndarray, lag: LagrangianBound,
-    greedy: tuple[np.ndarray, np.ndarray] | None, note: str, opts: SolveOptions,
-    started: float, log: Callable[[str], None] | None,
+    f: np.ndarray,
+    s: np.ndarray,
+    d: np.ndarray,
+    c: np.ndarray,
+    lag: LagrangianBound,
+    greedy: tuple[np.ndarray, np.ndarray] | None,
+    note: str,
+    opts: SolveOptions,
+    started: float,
+    log: Callable[[str], None] | None,
 ) -> FacilityLocationResult:
     """Multi-source: the Lagrangian branch-and-bound from the greedy start's open set."""
     is_open = greedy[0] if greedy is not None else np.ones(f.size, dtype=bool)
@@ -521,28 +568,47 @@ def _solve_by_branch_and_bound(
     if priced is not None:
         note += f", its open set best assigned {priced[0]:,.2f}"
     found = branch_and_bound(
-        f, s, d, c, lag, incumbent, deadline=started + opts.time_limit_s,
-        rel_gap=opts.rel_gap, abs_gap=opts.abs_gap, log=log, started=started,
+        f,
+        s,
+        d,
+        c,
+        lag,
+        incumbent,
+        deadline=started + opts.time_limit_s,
+        rel_gap=opts.rel_gap,
+        abs_gap=opts.abs_gap,
+        log=log,
+        started=started,
     )
     seconds = time.perf_counter() - started
-    note += (f"; Lagrangian branch-and-bound: {found.closed_at_root} facilities closed and "
-             f"{found.opened_at_root} opened at the root, {found.nodes} nodes")
+    note += (
+        f"; Lagrangian branch-and-bound: {found.closed_at_root} facilities closed and "
+        f"{found.opened_at_root} opened at the root, {found.nodes} nodes"
+    )
     if found.objective is None or found.is_open is None or found.assignment is None:
-        return FacilityLocationResult("no_solution", None, found.bound, None, seconds,
-                                      opts.solver, message=note)
+        return FacilityLocationResult(
+            "no_solution", None, found.bound, None, seconds, opts.solver, message=note
+        )
     gap = relative_gap(found.objective, found.bound)
     status = "optimal" if not found.timed_out else "feasible"
     if found.timed_out:
         note += f", {found.open_nodes} left open at the time limit"
     return FacilityLocationResult(
-        status, found.objective, found.bound, gap, seconds, opts.solver,
-        open_facilities=np.flatnonzero(found.is_open), assignment=found.assignment,
+        status,
+        found.objective,
+        found.bound,
+        gap,
+        seconds,
+        opts.solver,
+        open_facilities=np.flatnonzero(found.is_open),
+        assignment=found.assignment,
         message=note,
     )
 
 
-def _cost(fixed_cost: np.ndarray, cost: np.ndarray, is_open: np.ndarray,
-          assignment: np.ndarray) -> float:
+def _cost(
+    fixed_cost: np.ndarray, cost: np.ndarray, is_open: np.ndarray, assignment: np.ndarray
+) -> float:
     return float(fixed_cost[is_open].sum() + (cost * assignment).sum())
 
 
@@ -560,17 +626,22 @@ def _with_bound_and_start(
         return result
     best_bound = max(bound, result.bound) if result.bound is not None else bound
     objective, open_facilities, assignment = (
-        result.objective, result.open_facilities, result.assignment
+        result.objective,
+        result.open_facilities,
+        result.assignment,
     )
     used_start = False
-    if greedy is not None and greedy_cost is not None and (
-        objective is None or greedy_cost < objective
+    if (
+        greedy is not None
+        and greedy_cost is not None
+        and (objective is None or greedy_cost < objective)
     ):
         objective, open_facilities, assignment = greedy_cost, np.flatnonzero(greedy[0]), greedy[1]
         used_start = True
     if objective is None:
-        return replace(result, bound=best_bound, seconds=seconds,
-                       message=f"{result.message}; {note}")
+        return replace(
+            result, bound=best_bound, seconds=seconds, message=f"{result.message}; {note}"
+        )
     best_bound = min(best_bound, objective)
     status = result.status
     if status == "no_solution":
@@ -579,11 +650,16 @@ def _with_bound_and_start(
     if gap is not None and gap <= rel_gap:
         status = "optimal"
     return replace(
-        result, status=status, objective=objective, bound=best_bound,
-        gap=gap, seconds=seconds,
-        open_facilities=open_facilities, assignment=assignment,
-        message=f"{result.message}; {note}" + ("; the start is the best found" if used_start
-                                               else ""),
+        result,
+        status=status,
+        objective=objective,
+        bound=best_bound,
+        gap=gap,
+        seconds=seconds,
+        open_facilities=open_facilities,
+        assignment=assignment,
+        message=f"{result.message}; {note}"
+        + ("; the start is the best found" if used_start else ""),
     )
 
 
@@ -596,8 +672,9 @@ def facility_location_result(
     if result.status == "infeasible":
         message = "the solver proved that no facility plan serves every customer"
     if not result.has_solution:
-        return FacilityLocationResult(result.status, None, result.bound, None, result.seconds,
-                                      result.solver, message=message)
+        return FacilityLocationResult(
+            result.status, None, result.bound, None, result.seconds, result.solver, message=message
+        )
     assert result.share is not None and result.units is not None
     assignment = result.share.reshape(n, m).T.copy()
     return FacilityLocationResult(

@@ -621,13 +621,19 @@ def solve_design(
         hint[built.flow] = np.asarray(start[0], dtype=float)
         has = built.units >= 0
         hint[built.units[has]] = np.asarray(start[1], dtype=float)[has]
-    result = solve_milp(built.model, options, hint=hint, log=log,  # type: ignore[arg-type]
-                        started=started)
+    result = solve_milp(
+        built.model,
+        options,
+        hint=hint,
+        log=log,  # type: ignore[arg-type]
+        started=started,
+    )
     return extract(problem, built, result)
 
 
-def _separate_linking(built: BuiltModel, options: SolveOptions, started: float,
-                      rounds: int = 50) -> BuiltModel:
+def _separate_linking(
+    built: BuiltModel, options: SolveOptions, started: float, rounds: int = 50
+) -> BuiltModel:
     """Keep only the strong-linking rows that the LP relaxation violates.
 
     Start from the model without (5); solve its LP, add the rows of (5) it

@@ -59,8 +59,9 @@ class LagrangianBound:
     iterations: int = 0
 
 
-def _knapsacks(cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray,
-               u: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _knapsacks(
+    cost: np.ndarray, demand: np.ndarray, capacity: np.ndarray, u: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """``V_i(u)`` for every facility and the knapsack shares as triples (row, col, share).
 
     Only pairs with ``c_ij < u_j`` can enter a knapsack; they are few once
@@ -110,8 +111,9 @@ def _cover(g: np.ndarray, capacity: np.ndarray, total: float) -> np.ndarray:
     return y
 
 
-def _fixed_cover(g: np.ndarray, capacity: np.ndarray, total: float, state: np.ndarray
-                 ) -> np.ndarray:
+def _fixed_cover(
+    g: np.ndarray, capacity: np.ndarray, total: float, state: np.ndarray
+) -> np.ndarray:
     """:func:`_cover` with ``state`` 1 (open), 0 (closed) or -1 (free) per facility."""
     y = (state == 1).astype(float)
     free = np.flatnonzero(state == -1)
@@ -121,10 +123,21 @@ def _fixed_cover(g: np.ndarray, capacity: np.ndarray, total: float, state: np.nd
 
 
 def _subgradient(
-    f: np.ndarray, s: np.ndarray, d: np.ndarray, c: np.ndarray, u: np.ndarray,
-    *, upper: float, iterations: int, step: float, patience: int, min_step: float,
-    state: np.ndarray | None = None, stop_above: float = np.inf,
-    deadline: float = np.inf, visit: Callable[[np.ndarray, float], None] | None = None,
+    f: np.ndarray,
+    s: np.ndarray,
+    d: np.ndarray,
+    c: np.ndarray,
+    u: np.ndarray,
+    *,
+    upper: float,
+    iterations: int,
+    step: float,
+    patience: int,
+    min_step: float,
+    state: np.ndarray | None = None,
+    stop_above: float = np.inf,
+    deadline: float = np.inf,
+    visit: Callable[[np.ndarray, float], None] | None = None,
 ) -> tuple[LagrangianBound, np.ndarray]:
     """Subgradient ascent of L(u) (with ``state`` fixings): the best bound and the averaged y.
 
@@ -197,14 +210,21 @@ def lagrangian_bound(
     c = np.asarray(assignment_cost, dtype=float)
     u = c.min(axis=0).copy() if start is None else np.asarray(start, dtype=float).copy()
     target = upper if upper is not None else float(u.sum() + f.max(initial=0.0) * 2)
-    lag, _ = _subgradient(f, s, d, c, u, upper=target, iterations=iterations, step=2.0,
-                          patience=15, min_step=1e-4)
+    lag, _ = _subgradient(
+        f, s, d, c, u, upper=target, iterations=iterations, step=2.0, patience=15, min_step=1e-4
+    )
     return lag
 
 
-def _probe(lag: LagrangianBound, capacity: np.ndarray, total_demand: float,
-           state: np.ndarray, upper: float, *, opens: bool = True
-           ) -> tuple[np.ndarray, np.ndarray]:
+def _probe(
+    lag: LagrangianBound,
+    capacity: np.ndarray,
+    total_demand: float,
+    state: np.ndarray,
+    upper: float,
+    *,
+    opens: bool = True,
+) -> tuple[np.ndarray, np.ndarray]:
     """Free facilities closed, and open, in every solution below ``upper`` (two masks).
 
     With free facility i forced open the bound becomes
@@ -233,8 +253,9 @@ def _probe(lag: LagrangianBound, capacity: np.ndarray, total_demand: float,
     return close, open_
 
 
-def fixed_closed(lag: LagrangianBound, capacity: np.ndarray, total_demand: float,
-                 upper: float) -> np.ndarray:
+def fixed_closed(
+    lag: LagrangianBound, capacity: np.ndarray, total_demand: float, upper: float
+) -> np.ndarray:
     """Facilities that are closed in every solution cheaper than ``upper``.
 
     With facility i forced open, the Lagrangian bound becomes
@@ -243,14 +264,17 @@ def fixed_closed(lag: LagrangianBound, capacity: np.ndarray, total_demand: float
     (reduced-cost fixing, exact).
     """
     state = np.full(lag.opening_value.size, -1)
-    close, _ = _probe(lag, capacity, total_demand, state, upper * (1 + 1e-9) + 1e-9,
-                      opens=False)
+    close, _ = _probe(lag, capacity, total_demand, state, upper * (1 + 1e-9) + 1e-9, opens=False)
     return close
 
 
-def transport(fixed_cost: np.ndarray, capacity: np.ndarray, demand: np.ndarray,
-              assignment_cost: np.ndarray, is_open: np.ndarray
-              ) -> tuple[float, np.ndarray] | None:
+def transport(
+    fixed_cost: np.ndarray,
+    capacity: np.ndarray,
+    demand: np.ndarray,
+    assignment_cost: np.ndarray,
+    is_open: np.ndarray,
+) -> tuple[float, np.ndarray] | None:
     """The best multi-source assignment to the open facilities (a transportation LP).
 
     Returns ``(objective including fixed costs, m x n shares)``, or ``None``
@@ -401,11 +425,20 @@ def branch_and_bound(
                 del seen[:-2]
 
         lag, average = _subgradient(
-            f[active], s[active], d, c[active], node.multipliers.copy(),
+            f[active],
+            s[active],
+            d,
+            c[active],
+            node.multipliers.copy(),
             upper=best[0] if np.isfinite(best[0]) else node.bound * 1.01 + 1.0,
-            iterations=node_iterations, step=0.5, patience=5,
-            min_step=0.01, state=sub_state, stop_above=best[0] - tolerance(),
-            deadline=deadline, visit=visit,
+            iterations=node_iterations,
+            step=0.5,
+            patience=5,
+            min_step=0.01,
+            state=sub_state,
+            stop_above=best[0] - tolerance(),
+            deadline=deadline,
+            visit=visit,
         )
         for y, value in seen:  # the Lagrangian heuristic: price the node's best open sets
             price(_spread(y, active, m), value)
@@ -436,14 +469,21 @@ def branch_and_bound(
         if log is not None and time.perf_counter() - last_log >= 5.0:
             last_log = time.perf_counter()
             low = heap[0].bound if heap else bound
-            log(f"... {last_log - began:.0f} s: branch-and-bound, {nodes} nodes, {len(heap)} open, "
-                f"bound {low:,.2f}, incumbent {best[0]:,.2f}")
+            log(
+                f"... {last_log - began:.0f} s: branch-and-bound, {nodes} nodes, {len(heap)} open, "
+                f"bound {low:,.2f}, incumbent {best[0]:,.2f}"
+            )
     lower = min([best[0], pruned] + [n.bound for n in heap])
     return BranchAndBoundResult(
         objective=float(best[0]) if np.isfinite(best[0]) else None,
         bound=float(lower),
-        is_open=best[1], assignment=best[2], nodes=nodes, open_nodes=len(heap),
-        closed_at_root=closed_at_root, opened_at_root=opened_at_root, timed_out=timed_out,
+        is_open=best[1],
+        assignment=best[2],
+        nodes=nodes,
+        open_nodes=len(heap),
+        closed_at_root=closed_at_root,
+        opened_at_root=opened_at_root,
+        timed_out=timed_out,
     )
 
 

@@ -109,8 +109,7 @@ def network_design_problem(
     head = np.asarray(head, dtype=np.int64)
     origin = np.asarray(origin, dtype=np.int64)
     destination = np.asarray(destination, dtype=np.int64)
-    arrays = {"head": head, "flow_cost": flow_cost, "capacity": capacity,
-              "fixed_cost": fixed_cost}
+    arrays = {"head": head, "flow_cost": flow_cost, "capacity": capacity, "fixed_cost": fixed_cost}
     for label, values in arrays.items():
         if np.shape(values) != tail.shape:
             msg = f"{label} has shape {np.shape(values)}, expected {tail.shape} like tail"
@@ -118,10 +117,16 @@ def network_design_problem(
     if np.shape(destination) != origin.shape or np.shape(volume) != origin.shape:
         msg = "origin, destination and volume must have the same length"
         raise InputError(msg)
-    for label, values in {"tail": tail, "head": head, "origin": origin,
-                          "destination": destination, "flow_cost": flow_cost,
-                          "capacity": capacity, "fixed_cost": fixed_cost,
-                          "volume": volume}.items():
+    for label, values in {
+        "tail": tail,
+        "head": head,
+        "origin": origin,
+        "destination": destination,
+        "flow_cost": flow_cost,
+        "capacity": capacity,
+        "fixed_cost": fixed_cost,
+        "volume": volume,
+    }.items():
         if np.any(np.asarray(values) < 0):
             msg = f"{label} has negative entries"
             raise InputError(msg)
@@ -164,19 +169,32 @@ def infeasibility_reason(
     tail, head = np.asarray(tail), np.asarray(head)
     origin, destination = np.asarray(origin), np.asarray(destination)
     capacity, volume = np.asarray(capacity, dtype=float), np.asarray(volume, dtype=float)
-    n_nodes = int(max(tail.max(initial=-1), head.max(initial=-1), origin.max(initial=-1),
-                      destination.max(initial=-1))) + 1
+    n_nodes = (
+        int(
+            max(
+                tail.max(initial=-1),
+                head.max(initial=-1),
+                origin.max(initial=-1),
+                destination.max(initial=-1),
+            )
+        )
+        + 1
+    )
     out_cap = np.bincount(tail, weights=capacity, minlength=n_nodes)
     in_cap = np.bincount(head, weights=capacity, minlength=n_nodes)
     sends = np.bincount(origin, weights=volume, minlength=n_nodes)
     receives = np.bincount(destination, weights=volume, minlength=n_nodes)
     for v in range(n_nodes):
         if sends[v] > out_cap[v] + 1e-9:
-            return (f"node {v + 1} must send {sends[v]:g} units but its outgoing arcs carry "
-                    f"{out_cap[v]:g} in total")
+            return (
+                f"node {v + 1} must send {sends[v]:g} units but its outgoing arcs carry "
+                f"{out_cap[v]:g} in total"
+            )
         if receives[v] > in_cap[v] + 1e-9:
-            return (f"node {v + 1} must receive {receives[v]:g} units but its incoming arcs "
-                    f"carry {in_cap[v]:g} in total")
+            return (
+                f"node {v + 1} must receive {receives[v]:g} units but its incoming arcs "
+                f"carry {in_cap[v]:g} in total"
+            )
     return None
 
 
@@ -217,8 +235,9 @@ def solve_network_design(
     InputError
         See :func:`network_design_problem`.
     """
-    problem = network_design_problem(tail, head, flow_cost, capacity, fixed_cost, origin,
-                                     destination, volume, name=name)
+    problem = network_design_problem(
+        tail, head, flow_cost, capacity, fixed_cost, origin, destination, volume, name=name
+    )
     reason = infeasibility_reason(tail, head, capacity, origin, destination, volume)
     if reason is not None:
         solver = (options or SolveOptions()).solver
@@ -230,11 +249,14 @@ def network_design_result(problem: DesignProblem, result: DesignResult) -> Netwo
     """Turn a core :class:`DesignResult` of :func:`network_design_problem` into arrays."""
     message = result.message
     if result.status == "infeasible":
-        message = ("the solver proved that the commodities cannot be routed even with every "
-                   "arc open (a cut of the network has too little capacity)")
+        message = (
+            "the solver proved that the commodities cannot be routed even with every "
+            "arc open (a cut of the network has too little capacity)"
+        )
     if not result.has_solution:
-        return NetworkDesignResult(result.status, None, result.bound, None, result.seconds,
-                                   result.solver, message=message)
+        return NetworkDesignResult(
+            result.status, None, result.bound, None, result.seconds, result.solver, message=message
+        )
     assert result.share is not None and result.units is not None
     flow = result.share * problem.commodities.volume[None, :]
     return NetworkDesignResult(

@@ -152,9 +152,15 @@ class MilpModel:
         out.add_vars(self.num_vars, lb=self.lb, ub=self.ub, cost=self.cost, names=names)
         out._integer = [np.zeros(self.num_vars, dtype=bool) if relax else self.integer]
         row_names = self.row_names()
-        out.add_rows(keep.size, new_index[rows[sel]], cols[sel], vals[sel],
-                     lb=self.row_lb[keep], ub=self.row_ub[keep],
-                     names=[row_names[r] for r in keep])
+        out.add_rows(
+            keep.size,
+            new_index[rows[sel]],
+            cols[sel],
+            vals[sel],
+            lb=self.row_lb[keep],
+            ub=self.row_ub[keep],
+            names=[row_names[r] for r in keep],
+        )
         return out
 
     def size(self) -> dict[str, int]:

@@ -207,8 +207,18 @@ class Network:
 _CITY_ZH = {"Deyang": "德阳", "Mianyang": "绵阳", "Chengdu": "成都", "Chongqing": "重庆"}
 
 _PREFERRED_KINDS = (
-    "rail_port", "origin", "rail_terminal", "seaport", "airport", "warehouse", "market",
-    "border_crossing", "hub", "bonded_zone", "river_port", "chokepoint",
+    "rail_port",
+    "origin",
+    "rail_terminal",
+    "seaport",
+    "airport",
+    "warehouse",
+    "market",
+    "border_crossing",
+    "hub",
+    "bonded_zone",
+    "river_port",
+    "chokepoint",
 )
 
 

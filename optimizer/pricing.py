@@ -142,9 +142,7 @@ class Cargo:
             if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
                 msg = f"{name} must be a positive number (got {value!r})"
                 raise InputError(msg)
-        if self.value_cny is not None and (
-            not math.isfinite(self.value_cny) or self.value_cny < 0
-        ):
+        if self.value_cny is not None and (not math.isfinite(self.value_cny) or self.value_cny < 0):
             msg = f"value_cny must be zero or positive (got {self.value_cny!r})"
             raise InputError(msg)
 
@@ -188,14 +186,16 @@ class Cargo:
 
                 close = difflib.get_close_matches(product, list(network.products.index), n=3)
                 msg = f"unknown product {product!r}" + (
-                    f"; close matches: {', '.join(close)}" if close
+                    f"; close matches: {', '.join(close)}"
+                    if close
                     else f"; known: {', '.join(network.products.index)}"
                 )
                 raise InputError(msg)
             density = float(network.products.at[product, "density_kg_per_cbm"])
         for name, value in (("tonnes", tonnes), ("cbm", cbm), ("value_cny", value_cny)):
-            if value is not None and (not math.isfinite(value) or value < 0
-                                      or (value == 0 and name != "value_cny")):
+            if value is not None and (
+                not math.isfinite(value) or value < 0 or (value == 0 and name != "value_cny")
+            ):
                 msg = f"{name} must be a positive number (got {value!r})"
                 raise InputError(msg)
         if tonnes is None and cbm is None:
@@ -205,26 +205,34 @@ class Cargo:
             assert cbm is not None
             if density is not None:
                 tonnes = cbm * density / 1000.0
-                notes.append(f"weight from the density of {product} ({density:g} kg/cbm): "
-                             f"{tonnes:.3g} t")
+                notes.append(
+                    f"weight from the density of {product} ({density:g} kg/cbm): {tonnes:.3g} t"
+                )
             else:
                 tonnes = cbm
                 notes.append("weight not given: assumed 1 t per cbm")
         if cbm is None:
             if density is not None:
                 cbm = tonnes * 1000.0 / density
-                notes.append(f"volume from the density of {product} ({density:g} kg/cbm): "
-                             f"{cbm:.3g} cbm")
+                notes.append(
+                    f"volume from the density of {product} ({density:g} kg/cbm): {cbm:.3g} cbm"
+                )
             else:
                 cbm = tonnes
-                notes.append("volume not given: assumed 1 cbm per tonne (weight-or-measure "
-                             "break-even; air chargeable weight = gross weight)")
+                notes.append(
+                    "volume not given: assumed 1 cbm per tonne (weight-or-measure "
+                    "break-even; air chargeable weight = gross weight)"
+                )
         if value_cny is None and product is not None:
             value_cny = tonnes * float(network.products.at[product, "value_cny_per_t"])
             notes.append(f"cargo value from products.csv ({product}): {value_cny:,.0f} CNY")
-        return cls(tonnes=float(tonnes), cbm=float(cbm),
-                   value_cny=None if value_cny is None else float(value_cny),
-                   product=product, assumptions=tuple(notes))
+        return cls(
+            tonnes=float(tonnes),
+            cbm=float(cbm),
+            value_cny=None if value_cny is None else float(value_cny),
+            product=product,
+            assumptions=tuple(notes),
+        )
 
 
 @dataclass(frozen=True)
@@ -254,8 +262,12 @@ class Breakdown:
         return self.freight + self.handling + self.border + self.inventory
 
     def __add__(self, other: Breakdown) -> Breakdown:
-        return Breakdown(self.freight + other.freight, self.handling + other.handling,
-                         self.border + other.border, self.inventory + other.inventory)
+        return Breakdown(
+            self.freight + other.freight,
+            self.handling + other.handling,
+            self.border + other.border,
+            self.inventory + other.inventory,
+        )
 
 
 @dataclass(frozen=True)
@@ -378,6 +390,7 @@ class Quote:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (amounts in CNY, plus ``total_cost`` in ``currency``)."""
+
         def money(x: float) -> float:
             return round(x, 2)
 
@@ -386,29 +399,34 @@ class Quote:
 
         alts = []
         for rank, alt in enumerate(self.alternatives, start=1):
-            alts.append({
-                "rank": rank,
-                "summary": alt.summary,
-                "tags": list(alt.tags),
-                "total_cost_cny": money(alt.total_cost_cny),
-                "total_cost": conv(alt.total_cost_cny),
-                "currency": self.currency,
-                "days": round(alt.days, 2),
-                "days_min": round(alt.hours_min / 24.0, 2),
-                "days_max": round(alt.hours_max / 24.0, 2),
-                "co2_kg": round(alt.co2_kg, 1),
-                "transshipments": alt.transshipments,
-                "modes": list(alt.modes),
-                "price_years": list(alt.price_years),
-                "breakdown": {k: money(v) for k, v in asdict(alt.breakdown).items()},
-                "legs": [_leg_dict(leg) for leg in alt.legs],
-            })
+            alts.append(
+                {
+                    "rank": rank,
+                    "summary": alt.summary,
+                    "tags": list(alt.tags),
+                    "total_cost_cny": money(alt.total_cost_cny),
+                    "total_cost": conv(alt.total_cost_cny),
+                    "currency": self.currency,
+                    "days": round(alt.days, 2),
+                    "days_min": round(alt.hours_min / 24.0, 2),
+                    "days_max": round(alt.hours_max / 24.0, 2),
+                    "co2_kg": round(alt.co2_kg, 1),
+                    "transshipments": alt.transshipments,
+                    "modes": list(alt.modes),
+                    "price_years": list(alt.price_years),
+                    "breakdown": {k: money(v) for k, v in asdict(alt.breakdown).items()},
+                    "legs": [_leg_dict(leg) for leg in alt.legs],
+                }
+            )
         c = self.cargo
         return {
             "origin": {"id": self.origin, "name": self.origin_name},
             "destination": {"id": self.destination, "name": self.destination_name},
             "cargo": {
-                "tonnes": c.tonnes, "cbm": c.cbm, "value_cny": c.value_cny, "product": c.product,
+                "tonnes": c.tonnes,
+                "cbm": c.cbm,
+                "value_cny": c.value_cny,
+                "product": c.product,
                 "density_kg_per_cbm": round(c.density_kg_per_cbm, 1),
             },
             "currency": self.currency,
@@ -443,9 +461,13 @@ def _leg_dict(leg: Leg) -> dict[str, Any]:
         "dwell_days": round(leg.dwell_hours / 24.0, 2),
         "departures_per_week": leg.departures_per_week,
         "cost_cny": round(leg.cost_cny, 2),
-        "load": {"kind": leg.load.kind, "description": leg.load.description,
-                 "quantity": round(leg.load.quantity, 3), "unit": leg.load.unit,
-                 "rate_cny": round(leg.load.rate_cny, 4)},
+        "load": {
+            "kind": leg.load.kind,
+            "description": leg.load.description,
+            "quantity": round(leg.load.quantity, 3),
+            "unit": leg.load.unit,
+            "rate_cny": round(leg.load.rate_cny, 4),
+        },
         "breakdown": {k: round(v, 2) for k, v in asdict(leg.breakdown).items()},
         "co2_kg": round(leg.co2_kg, 1),
         "co2_g_per_tkm": leg.co2_g_per_tkm,
@@ -504,7 +526,8 @@ class _Prepared:
     # memo tables (pure functions of their keys); cleared when they grow past _MEMO_SIZE
     edge_memo: dict[tuple[str, float, float, float], _Edge] = field(default_factory=dict)
     bound_memo: dict[tuple[str, _Options], dict[str, tuple[int, float, float]]] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
 
 
 _CACHE: weakref.WeakKeyDictionary[Network, _Prepared] = weakref.WeakKeyDictionary()
@@ -524,8 +547,11 @@ def _prepare(network: Network) -> _Prepared:
         return hit
     wh_handling: dict[str, float] = {}
     if len(network.warehouses) and "handling_cny_per_t" in network.warehouses:
-        wh_handling = {str(k): float(v) for k, v in
-                       network.warehouses["handling_cny_per_t"].items() if _opt_float(v)}
+        wh_handling = {
+            str(k): float(v)
+            for k, v in network.warehouses["handling_cny_per_t"].items()
+            if _opt_float(v)
+        }
     nodes: dict[str, _Node] = {}
     for nid, row in network.nodes.iterrows():
         handling = float(row["handling_cny_per_t"])
@@ -533,10 +559,13 @@ def _prepare(network: Network) -> _Prepared:
             handling = max(handling, wh_handling.get(str(nid), 0.0))
         dwell = float(row["dwell_h"])
         nodes[str(nid)] = _Node(
-            id=str(nid), name=str(row["name"]), kind=str(row["kind"]),
+            id=str(nid),
+            name=str(row["name"]),
+            kind=str(row["kind"]),
             handling_cny_per_t=handling,
             border_fee_cny_per_t=float(row["border_fee_cny_per_t"]),
-            dwell_h=dwell, dwell_h_max=_opt_float(row.get("dwell_h_max")) or dwell,
+            dwell_h=dwell,
+            dwell_h_max=_opt_float(row.get("dwell_h_max")) or dwell,
         )
     services: dict[str, _Svc] = {}
     out: dict[str, list[_Svc]] = {}
@@ -546,19 +575,29 @@ def _prepare(network: Network) -> _Prepared:
         if nodes[r["to"]].kind == MARKET_KIND and r["mode"] not in MARKET_DELIVERY_MODES:
             continue
         svc = _Svc(
-            id=str(sid), frm=str(r["from"]), to=str(r["to"]), via=tuple(r["via"]),
-            mode=str(r["mode"]), corridor=str(r["corridor"] or ""),
+            id=str(sid),
+            frm=str(r["from"]),
+            to=str(r["to"]),
+            via=tuple(r["via"]),
+            mode=str(r["mode"]),
+            corridor=str(r["corridor"] or ""),
             operator=r["operator"] if isinstance(r["operator"], str) and r["operator"] else None,
-            distance_km=float(r["distance_km"]), leg_h=float(r["leg_h"]),
-            leg_h_max=float(r["leg_h_max"]), wait_h=float(r["wait_h"]),
+            distance_km=float(r["distance_km"]),
+            leg_h=float(r["leg_h"]),
+            leg_h_max=float(r["leg_h_max"]),
+            wait_h=float(r["wait_h"]),
             departures_per_week=_opt_float(r["departures_per_week"]),
-            rate_basis=str(r["rate_basis"]), rate_cny=float(r["rate_cny"]),
-            lcl_basis=r["lcl_basis"] if isinstance(r["lcl_basis"], str) and r["lcl_basis"]
+            rate_basis=str(r["rate_basis"]),
+            rate_cny=float(r["rate_cny"]),
+            lcl_basis=r["lcl_basis"]
+            if isinstance(r["lcl_basis"], str) and r["lcl_basis"]
             else None,
             lcl_rate_cny=_opt_float(r["lcl_rate_cny"]),
             via_fee_cny_per_t=float(r["via_fee_cny_per_t"]),
-            co2_g_per_tkm=float(r["co2_g_per_tkm"]), co2_source=str(r["co2_source"]),
-            price_year=int(r["price_year"]), currency=str(r["currency"]),
+            co2_g_per_tkm=float(r["co2_g_per_tkm"]),
+            co2_source=str(r["co2_source"]),
+            price_year=int(r["price_year"]),
+            currency=str(r["currency"]),
         )
         services[svc.id] = svc
         out.setdefault(svc.frm, []).append(svc)
@@ -569,17 +608,22 @@ def _prepare(network: Network) -> _Prepared:
     hc_t, hc_v = _hc40(network)
     # (label, payload t, volume cbm, price as a multiple of the service rate)
     units = {
-        "FEU": (("20'", teu_t, teu_v, float(share)), ("40'", feu_t, feu_v, 1.0),
-                ("40'HC", hc_t, hc_v, 1.0)),
-        "TEU": (("20'", teu_t, teu_v, 1.0), ("40'", feu_t, feu_v, 2.0),
-                ("40'HC", hc_t, hc_v, 2.0)),
-        "truck": (("truck", network.param("truck_payload_t"),
-                   network.param("truck_volume_cbm"), 1.0),),
+        "FEU": (
+            ("20'", teu_t, teu_v, float(share)),
+            ("40'", feu_t, feu_v, 1.0),
+            ("40'HC", hc_t, hc_v, 1.0),
+        ),
+        "TEU": (("20'", teu_t, teu_v, 1.0), ("40'", feu_t, feu_v, 2.0), ("40'HC", hc_t, hc_v, 2.0)),
+        "truck": (
+            ("truck", network.param("truck_payload_t"), network.param("truck_volume_cbm"), 1.0),
+        ),
     }
     prepared = _Prepared(
-        nodes=nodes, services=services,
+        nodes=nodes,
+        services=services,
         out={k: tuple(v) for k, v in out.items()},
-        into={k: tuple(v) for k, v in into.items()}, units=units,
+        into={k: tuple(v) for k, v in into.items()},
+        units=units,
         volumetric_kg_per_cbm=network.param("air_volumetric_kg_per_cbm"),
         carrying_rate=network.param("inventory_carrying_rate_per_year"),
     )
@@ -590,8 +634,10 @@ def _prepare(network: Network) -> _Prepared:
 def _hc40(network: Network) -> tuple[float, float]:
     """40'HC payload and volume: parameters ``fehc_payload_t`` / ``fehc_volume_cbm`` if given."""
     p = network.parameters
-    return (float(p.get("fehc_payload_t", min(HC40_PAYLOAD_T, network.param("feu_payload_t")))),
-            float(p.get("fehc_volume_cbm", HC40_VOLUME_CBM)))
+    return (
+        float(p.get("fehc_payload_t", min(HC40_PAYLOAD_T, network.param("feu_payload_t")))),
+        float(p.get("fehc_volume_cbm", HC40_VOLUME_CBM)),
+    )
 
 
 # -- freight -----------------------------------------------------------------------------------
@@ -615,18 +661,26 @@ def _freight(svc: _Svc, cargo: Cargo, prep: _Prepared) -> Load:
         for label, payload, volume, multiple in prep.units[svc.rate_basis]:
             n = max(1, math.ceil(max(cargo.tonnes / payload, cargo.cbm / volume) - 1e-9))
             unit_rate = svc.rate_cny * multiple
-            options.append(Load("FCL", f"{n} x {label}", float(n), label, unit_rate,
-                                n * unit_rate))
+            options.append(Load("FCL", f"{n} x {label}", float(n), label, unit_rate, n * unit_rate))
         if svc.lcl_basis is not None and svc.lcl_rate_cny is not None:
-            qty, unit = _chargeable(svc.lcl_basis, cargo, prep.volumetric_kg_per_cbm,
-                                    minimum=True)
-            options.append(Load("LCL", f"LCL {qty:,.2f} {unit}", qty, unit, svc.lcl_rate_cny,
-                                qty * svc.lcl_rate_cny))
+            qty, unit = _chargeable(svc.lcl_basis, cargo, prep.volumetric_kg_per_cbm, minimum=True)
+            options.append(
+                Load(
+                    "LCL",
+                    f"LCL {qty:,.2f} {unit}",
+                    qty,
+                    unit,
+                    svc.lcl_rate_cny,
+                    qty * svc.lcl_rate_cny,
+                )
+            )
     else:
-        qty, unit = _chargeable(svc.rate_basis, cargo, prep.volumetric_kg_per_cbm,
-                                minimum=svc.rate_basis != "kg")
-        options.append(Load("weight", f"{qty:,.2f} {unit}", qty, unit, svc.rate_cny,
-                            qty * svc.rate_cny))
+        qty, unit = _chargeable(
+            svc.rate_basis, cargo, prep.volumetric_kg_per_cbm, minimum=svc.rate_basis != "kg"
+        )
+        options.append(
+            Load("weight", f"{qty:,.2f} {unit}", qty, unit, svc.rate_cny, qty * svc.rate_cny)
+        )
     return min(options, key=lambda o: o.freight_cny)
 
 
@@ -678,7 +732,9 @@ def _edge_uncached(svc: _Svc, cargo: Cargo, prep: _Prepared) -> _Edge:
     node_fee = (node.handling_cny_per_t + _node_border(node)) * t
     co2 = svc.co2_g_per_tkm * svc.distance_km * t / 1000.0
     return _Edge(
-        svc=svc, load=load, co2_kg=co2,
+        svc=svc,
+        load=load,
+        co2_kg=co2,
         inc_first=(base + inv_per_h * h_first, h_first, co2),
         inc_next=(base + node_fee + inv_per_h * h_next, h_next, co2),
     )
@@ -699,8 +755,9 @@ class _Options:
     max_legs: int
 
 
-def _resolve_many(network: Network, prep: _Prepared, items: Iterable[str],
-                  what: str) -> tuple[list[str], list[str]]:
+def _resolve_many(
+    network: Network, prep: _Prepared, items: Iterable[str], what: str
+) -> tuple[list[str], list[str]]:
     nodes: list[str] = []
     services: list[str] = []
     for item in items:
@@ -744,8 +801,9 @@ _Found = tuple[float, float, float, tuple[_Edge, ...]]
 _LB_MARGIN = 1.0 - 1e-9
 
 
-def _bounds(prep: _Prepared, opts: _Options,
-            destination: str) -> dict[str, tuple[int, float, float]]:
+def _bounds(
+    prep: _Prepared, opts: _Options, destination: str
+) -> dict[str, tuple[int, float, float]]:
     """Per node: lower bounds on (legs, hours, kg CO2 per tonne) to reach the destination.
 
     Reverse BFS / Dijkstra over the services the options allow; nodes absent
@@ -759,9 +817,13 @@ def _bounds(prep: _Prepared, opts: _Options,
         prep.bound_memo.clear()
 
     def usable(svc: _Svc) -> bool:
-        return not (svc.mode not in opts.allowed or svc.id in opts.avoid_services
-                    or svc.frm in opts.avoid_nodes or svc.frm == destination
-                    or any(v in opts.avoid_nodes for v in svc.via))
+        return not (
+            svc.mode not in opts.allowed
+            or svc.id in opts.avoid_services
+            or svc.frm in opts.avoid_nodes
+            or svc.frm == destination
+            or any(v in opts.avoid_nodes for v in svc.via)
+        )
 
     legs = {destination: 0}
     frontier = [destination]
@@ -873,9 +935,14 @@ def _search(
                 if not alive[j]:
                     continue
                 lj = labels[j]
-                if (lj[0] <= nc and lj[1] <= nh and lj[2] <= ne and lj[3] <= nlegs
-                        and (lj[5] | nmask) == lj[5]
-                        and (not strict or set(lj[6]) <= set(npath))):
+                if (
+                    lj[0] <= nc
+                    and lj[1] <= nh
+                    and lj[2] <= ne
+                    and lj[3] <= nlegs
+                    and (lj[5] | nmask) == lj[5]
+                    and (not strict or set(lj[6]) <= set(npath))
+                ):
                     dominated = True
                     break
             if dominated:
@@ -884,9 +951,14 @@ def _search(
                 if not alive[j]:
                     continue
                 lj = labels[j]
-                if (nc <= lj[0] and nh <= lj[1] and ne <= lj[2] and nlegs <= lj[3]
-                        and (lj[5] | nmask) == nmask
-                        and (not strict or set(npath) <= set(lj[6]))):
+                if (
+                    nc <= lj[0]
+                    and nh <= lj[1]
+                    and ne <= lj[2]
+                    and nlegs <= lj[3]
+                    and (lj[5] | nmask) == nmask
+                    and (not strict or set(npath) <= set(lj[6]))
+                ):
                     alive[j] = False
             new = len(labels)
             labels.append((nc, nh, ne, nlegs, v, nmask, npath, idx, edge))
@@ -913,8 +985,9 @@ def _search(
 class _LazyEdges:
     """Edges out of each node for one cargo and set of options, costed on first use."""
 
-    def __init__(self, prep: _Prepared, cargo: Cargo, opts: _Options, origin: str,
-                 destination: str) -> None:
+    def __init__(
+        self, prep: _Prepared, cargo: Cargo, opts: _Options, origin: str, destination: str
+    ) -> None:
         self.prep, self.cargo, self.opts = prep, cargo, opts
         self.origin, self.destination = origin, destination
         self.memo: dict[str, list[_Edge]] = {}
@@ -928,19 +1001,32 @@ class _LazyEdges:
         # a route ends where it reaches the destination: nothing leaves it
         if node not in opts.avoid_nodes and node != self.destination:
             for svc in self.prep.out.get(node, ()):
-                if (svc.mode not in opts.allowed or svc.id in opts.avoid_services
-                        or svc.to in opts.avoid_nodes or svc.to == self.origin
-                        or any(v in opts.avoid_nodes for v in svc.via)):
+                if (
+                    svc.mode not in opts.allowed
+                    or svc.id in opts.avoid_services
+                    or svc.to in opts.avoid_nodes
+                    or svc.to == self.origin
+                    or any(v in opts.avoid_nodes for v in svc.via)
+                ):
                     continue
                 kept.append(_edge(svc, self.cargo, self.prep))
         self.memo[node] = kept
         return kept
 
 
-def _build_options(network: Network, prep: _Prepared, origin: str, destination: str, *,
-                   modes: Iterable[str] | None, exclude_modes: Iterable[str] | None,
-                   avoid: Iterable[str], via: Iterable[str], max_legs: int | None,
-                   max_transshipments: int | None) -> _Options:
+def _build_options(
+    network: Network,
+    prep: _Prepared,
+    origin: str,
+    destination: str,
+    *,
+    modes: Iterable[str] | None,
+    exclude_modes: Iterable[str] | None,
+    avoid: Iterable[str],
+    via: Iterable[str],
+    max_legs: int | None,
+    max_transshipments: int | None,
+) -> _Options:
     allowed = _modes(modes, exclude_modes)
     avoid_nodes, avoid_services = _resolve_many(network, prep, avoid, "avoid")
     for n in (origin, destination):
@@ -961,20 +1047,28 @@ def _build_options(network: Network, prep: _Prepared, origin: str, destination: 
     if legs < 1:
         msg = "max_legs must be 1 or more"
         raise InputError(msg)
-    return _Options(allowed, frozenset(avoid_nodes), frozenset(avoid_services),
-                    tuple(dict.fromkeys(via_nodes)), tuple(dict.fromkeys(via_services)), legs)
+    return _Options(
+        allowed,
+        frozenset(avoid_nodes),
+        frozenset(avoid_services),
+        tuple(dict.fromkeys(via_nodes)),
+        tuple(dict.fromkeys(via_services)),
+        legs,
+    )
 
 
-def _run(network: Network, origin: str, destination: str, cargo: Cargo,
-         opts: _Options) -> list[_Found]:
+def _run(
+    network: Network, origin: str, destination: str, cargo: Cargo, opts: _Options
+) -> list[_Found]:
     prep = _prepare(network)
     edges = _LazyEdges(prep, cargo, opts, origin, destination)
     req_nodes = {n: 1 << i for i, n in enumerate(opts.via_nodes)}
     k = len(req_nodes)
     req_svcs = {s: 1 << (k + i) for i, s in enumerate(opts.via_services)}
     bounds = _bounds(prep, opts, destination)
-    return _search(prep, edges, origin, destination, opts.max_legs, req_nodes, req_svcs, bounds,
-                   cargo.tonnes)
+    return _search(
+        prep, edges, origin, destination, opts.max_legs, req_nodes, req_svcs, bounds, cargo.tonnes
+    )
 
 
 def pareto_routes(
@@ -1001,9 +1095,18 @@ def pareto_routes(
     """
     prep = _prepare(network)
     o, d = network.resolve_node(origin), network.resolve_node(destination)
-    opts = _build_options(network, prep, o, d, modes=modes, exclude_modes=exclude_modes,
-                          avoid=avoid, via=via, max_legs=max_legs,
-                          max_transshipments=max_transshipments)
+    opts = _build_options(
+        network,
+        prep,
+        o,
+        d,
+        modes=modes,
+        exclude_modes=exclude_modes,
+        avoid=avoid,
+        via=via,
+        max_legs=max_legs,
+        max_transshipments=max_transshipments,
+    )
     return [
         Route(tuple(x.svc.id for x in chain), (o, *(x.svc.to for x in chain)), c, h, e)
         for c, h, e, chain in _run(network, o, d, cargo, opts)
@@ -1059,27 +1162,58 @@ def _alternative(prep: _Prepared, chain: tuple[_Edge, ...], cargo: Cargo) -> Alt
             border=svc.via_fee_cny_per_t * t + (_node_border(node) * t if i else 0.0),
             inventory=inv_per_h * h_leg,
         )
-        legs.append(Leg(
-            service_id=svc.id, mode=svc.mode, corridor=svc.corridor, operator=svc.operator,
-            from_node=svc.frm, to_node=svc.to, from_name=node.name,
-            to_name=prep.nodes[svc.to].name, via=svc.via, distance_km=svc.distance_km,
-            load=edge.load, breakdown=bd, hours=h_leg, hours_min=h_min, hours_max=h_max,
-            wait_hours=svc.wait_h, dwell_hours=dwell, co2_kg=edge.co2_kg,
-            co2_g_per_tkm=svc.co2_g_per_tkm, co2_source=svc.co2_source,
-            departures_per_week=svc.departures_per_week, price_year=svc.price_year,
-            rate_currency=svc.currency,
-        ))
+        legs.append(
+            Leg(
+                service_id=svc.id,
+                mode=svc.mode,
+                corridor=svc.corridor,
+                operator=svc.operator,
+                from_node=svc.frm,
+                to_node=svc.to,
+                from_name=node.name,
+                to_name=prep.nodes[svc.to].name,
+                via=svc.via,
+                distance_km=svc.distance_km,
+                load=edge.load,
+                breakdown=bd,
+                hours=h_leg,
+                hours_min=h_min,
+                hours_max=h_max,
+                wait_hours=svc.wait_h,
+                dwell_hours=dwell,
+                co2_kg=edge.co2_kg,
+                co2_g_per_tkm=svc.co2_g_per_tkm,
+                co2_source=svc.co2_source,
+                departures_per_week=svc.departures_per_week,
+                price_year=svc.price_year,
+                rate_currency=svc.currency,
+            )
+        )
     breakdown = Breakdown()
     for leg in legs:
         breakdown = breakdown + leg.breakdown
-    return Alternative(legs=tuple(legs), breakdown=breakdown, total_cost_cny=total,
-                       hours=hours, hours_min=hours_min, hours_max=hours_max, co2_kg=co2)
+    return Alternative(
+        legs=tuple(legs),
+        breakdown=breakdown,
+        total_cost_cny=total,
+        hours=hours,
+        hours_min=hours_min,
+        hours_max=hours_max,
+        co2_kg=co2,
+    )
 
 
 # -- why no route ------------------------------------------------------------------------------
-def _reachable(prep: _Prepared, origin: str, destination: str, *, allowed: frozenset[str],
-               avoid_nodes: frozenset[str], avoid_services: frozenset[str],
-               max_legs: int) -> list[_Svc] | None:
+def _reachable(
+    prep: _Prepared,
+    origin: str,
+    destination: str,
+    *,
+    allowed: frozenset[str],
+    avoid_nodes: frozenset[str],
+    avoid_services: frozenset[str],
+    max_legs: int,
+) -> list[_Svc] | None:
     """A fewest-legs chain of services from origin to destination (BFS), or None."""
     parent: dict[str, _Svc | None] = {origin: None}
     depth = {origin: 0}
@@ -1090,8 +1224,12 @@ def _reachable(prep: _Prepared, origin: str, destination: str, *, allowed: froze
             if depth[u] >= max_legs or (u != origin and prep.nodes[u].kind == MARKET_KIND):
                 continue
             for svc in prep.out.get(u, ()):
-                if (svc.mode not in allowed or svc.id in avoid_services
-                        or svc.to in avoid_nodes or any(v in avoid_nodes for v in svc.via)):
+                if (
+                    svc.mode not in allowed
+                    or svc.id in avoid_services
+                    or svc.to in avoid_nodes
+                    or any(v in avoid_nodes for v in svc.via)
+                ):
                     continue
                 if svc.to not in depth:
                     depth[svc.to] = depth[u] + 1
@@ -1119,13 +1257,29 @@ def _why_no_route(prep: _Prepared, origin: str, destination: str, opts: _Options
         return f"{head}: no active service ends at {destination}{extra}"
     everything = frozenset(MODES)
     big = len(prep.nodes)
-    if _reachable(prep, origin, destination, allowed=everything, avoid_nodes=frozenset(),
-                  avoid_services=frozenset(), max_legs=big) is None:
-        return (f"{head}: {destination} cannot be reached from {origin} by any active service "
-                "(check closed nodes and inactive services)")
+    if (
+        _reachable(
+            prep,
+            origin,
+            destination,
+            allowed=everything,
+            avoid_nodes=frozenset(),
+            avoid_services=frozenset(),
+            max_legs=big,
+        )
+        is None
+    ):
+        return (
+            f"{head}: {destination} cannot be reached from {origin} by any active service "
+            "(check closed nodes and inactive services)"
+        )
     reasons = []
-    base = {"allowed": opts.allowed, "avoid_nodes": opts.avoid_nodes,
-            "avoid_services": opts.avoid_services, "max_legs": opts.max_legs}
+    base = {
+        "allowed": opts.allowed,
+        "avoid_nodes": opts.avoid_nodes,
+        "avoid_services": opts.avoid_services,
+        "max_legs": opts.max_legs,
+    }
     if opts.allowed != everything:
         chain = _reachable(prep, origin, destination, **{**base, "allowed": everything})
         if chain is not None:
@@ -1135,18 +1289,24 @@ def _why_no_route(prep: _Prepared, origin: str, destination: str, opts: _Options
                 f"e.g. {' > '.join(s.id for s in chain)} also needs {', '.join(needed)}"
             )
     if (opts.avoid_nodes or opts.avoid_services) and _reachable(
-            prep, origin, destination,
-            **{**base, "avoid_nodes": frozenset(), "avoid_services": frozenset()}) is not None:
+        prep,
+        origin,
+        destination,
+        **{**base, "avoid_nodes": frozenset(), "avoid_services": frozenset()},
+    ) is not None:
         avoided = sorted(opts.avoid_nodes | opts.avoid_services)
         reasons.append(f"every route passes through something avoided ({', '.join(avoided)})")
     shortest = _reachable(prep, origin, destination, **{**base, "max_legs": big})
     if shortest is not None and len(shortest) > opts.max_legs:
-        reasons.append(f"the shortest route needs {len(shortest)} legs, more than max_legs="
-                       f"{opts.max_legs}")
+        reasons.append(
+            f"the shortest route needs {len(shortest)} legs, more than max_legs={opts.max_legs}"
+        )
     if opts.via_nodes or opts.via_services:
-        reasons.append("no route passes through all of "
-                       + ", ".join((*opts.via_nodes, *opts.via_services))
-                       + " without revisiting a node")
+        reasons.append(
+            "no route passes through all of "
+            + ", ".join((*opts.via_nodes, *opts.via_services))
+            + " without revisiting a node"
+        )
     if not reasons:
         reasons.append("the options together rule out every route")
     return f"{head}: " + "; ".join(reasons)
@@ -1238,35 +1398,61 @@ def quote(
     if currency not in network.fx.index:
         msg = f"unknown currency {currency!r}; fx.csv has {', '.join(network.fx.index)}"
         raise InputError(msg)
-    opts = _build_options(network, prep, o, d, modes=modes, exclude_modes=exclude_modes,
-                          avoid=avoid, via=via, max_legs=max_legs,
-                          max_transshipments=max_transshipments)
+    opts = _build_options(
+        network,
+        prep,
+        o,
+        d,
+        modes=modes,
+        exclude_modes=exclude_modes,
+        avoid=avoid,
+        via=via,
+        max_legs=max_legs,
+        max_transshipments=max_transshipments,
+    )
     found = _run(network, o, d, cargo, opts)
     if not found:
         raise NoRouteError(_why_no_route(prep, o, d, opts))
-    alts = [_alternative(prep, chain, cargo)
-            for _, _, _, chain in _select(found, int(max_alternatives), rank_by)]
+    alts = [
+        _alternative(prep, chain, cargo)
+        for _, _, _, chain in _select(found, int(max_alternatives), rank_by)
+    ]
     cheapest = min(range(len(alts)), key=lambda i: _RANK_KEYS["cost"](alts[i]))
     fastest = min(range(len(alts)), key=lambda i: _RANK_KEYS["days"](alts[i]))
     greenest = min(range(len(alts)), key=lambda i: _RANK_KEYS["co2"](alts[i]))
     tagged = []
     for i, alt in enumerate(alts):
-        tags = tuple(t for t, j in (("cheapest", cheapest), ("fastest", fastest),
-                                    ("greenest", greenest)) if i == j)
+        tags = tuple(
+            t
+            for t, j in (("cheapest", cheapest), ("fastest", fastest), ("greenest", greenest))
+            if i == j
+        )
         tagged.append(_with_tags(alt, tags))
     years = tuple(sorted({y for a in tagged for y in a.price_years}))
     fx_row = network.fx.loc[currency]
     return Quote(
-        origin=o, destination=d, origin_name=prep.nodes[o].name,
-        destination_name=prep.nodes[d].name, cargo=cargo, alternatives=tuple(tagged),
-        pareto_count=len(found), cheapest=cheapest, fastest=fastest, greenest=greenest,
-        currency=currency, cny_per_unit=float(fx_row["cny_per_unit"]),
-        fx_date=str(fx_row["date"]), price_years=years,
+        origin=o,
+        destination=d,
+        origin_name=prep.nodes[o].name,
+        destination_name=prep.nodes[d].name,
+        cargo=cargo,
+        alternatives=tuple(tagged),
+        pareto_count=len(found),
+        cheapest=cheapest,
+        fastest=fastest,
+        greenest=greenest,
+        currency=currency,
+        cny_per_unit=float(fx_row["cny_per_unit"]),
+        fx_date=str(fx_row["date"]),
+        price_years=years,
         assumptions=_assumptions(network, prep, cargo, currency, opts, d),
         options={
-            "modes": sorted(opts.allowed), "avoid": sorted(opts.avoid_nodes | opts.avoid_services),
-            "via": [*opts.via_nodes, *opts.via_services], "max_legs": opts.max_legs,
-            "max_alternatives": int(max_alternatives), "rank_by": rank_by,
+            "modes": sorted(opts.allowed),
+            "avoid": sorted(opts.avoid_nodes | opts.avoid_services),
+            "via": [*opts.via_nodes, *opts.via_services],
+            "max_legs": opts.max_legs,
+            "max_alternatives": int(max_alternatives),
+            "rank_by": rank_by,
         },
         network_name=network.name,
     )
@@ -1312,8 +1498,9 @@ def _select(found: list[_Found], limit: int, rank_by: str) -> list[_Found]:
     return [found[i] for i in order if i in keep]
 
 
-def _assumptions(network: Network, prep: _Prepared, cargo: Cargo, currency: str,
-                 opts: _Options, destination: str) -> tuple[str, ...]:
+def _assumptions(
+    network: Network, prep: _Prepared, cargo: Cargo, currency: str, opts: _Options, destination: str
+) -> tuple[str, ...]:
     vol = prep.volumetric_kg_per_cbm
     fx = network.fx
     notes = list(cargo.assumptions)
@@ -1329,8 +1516,11 @@ def _assumptions(network: Network, prep: _Prepared, cargo: Cargo, currency: str,
         f"{network.param('teu_payload_t'):g} t / {network.param('teu_volume_cbm'):g} cbm, 40' "
         f"{network.param('feu_payload_t'):g} t / {network.param('feu_volume_cbm'):g} cbm, "
         f"40'HC {_hc40(network)[0]:g} t / {_hc40(network)[1]:g} cbm"
-        + ("" if "fehc_volume_cbm" in network.parameters
-           else " (freightutils.com container table, ISO 668)")
+        + (
+            ""
+            if "fehc_volume_cbm" in network.parameters
+            else " (freightutils.com container table, ISO 668)"
+        )
         + f", truck {network.param('truck_payload_t'):g} t / "
         f"{network.param('truck_volume_cbm'):g} cbm",
         "FEU rates price a 40' or 40'HC; a 20' on an FEU-priced service at "
@@ -1352,19 +1542,31 @@ def _assumptions(network: Network, prep: _Prepared, cargo: Cargo, currency: str,
     ]
     if cargo.value_cny:
         rate = prep.carrying_rate
-        notes.append(f"in-transit inventory cost: value {cargo.value_cny:,.0f} CNY x "
-                     f"{rate:g}/year (inventory_carrying_rate_per_year) x days / 365")
+        notes.append(
+            f"in-transit inventory cost: value {cargo.value_cny:,.0f} CNY x "
+            f"{rate:g}/year (inventory_carrying_rate_per_year) x days / 365"
+        )
     else:
         notes.append("no cargo value given: in-transit inventory cost not included")
-    cur = [f"{c} {float(fx.at[c, 'cny_per_unit']):g} CNY ({fx.at[c, 'date']})"
-           for c in fx.index if c != "CNY"]
-    notes.append("rates converted to CNY at fx.csv: " + ", ".join(cur)
-                 + (f"; totals also shown in {currency}" if currency != "CNY" else ""))
-    notes.append("rates are taken at their own price_year, not escalated; excluded: duties, "
-                 "VAT, insurance, customs brokerage and surcharges not in the data")
+    cur = [
+        f"{c} {float(fx.at[c, 'cny_per_unit']):g} CNY ({fx.at[c, 'date']})"
+        for c in fx.index
+        if c != "CNY"
+    ]
+    notes.append(
+        "rates converted to CNY at fx.csv: "
+        + ", ".join(cur)
+        + (f"; totals also shown in {currency}" if currency != "CNY" else "")
+    )
+    notes.append(
+        "rates are taken at their own price_year, not escalated; excluded: duties, "
+        "VAT, insurance, customs brokerage and surcharges not in the data"
+    )
     if prep.nodes[destination].kind == MARKET_KIND:
-        notes.append("a market is reached by a last_mile (parcel / pallet) or road (direct B2B "
-                     "truck) service; its price is to the market's distribution centroid")
+        notes.append(
+            "a market is reached by a last_mile (parcel / pallet) or road (direct B2B "
+            "truck) service; its price is to the market's distribution centroid"
+        )
     if opts.max_legs != DEFAULT_MAX_LEGS:
         notes.append(f"routes limited to {opts.max_legs} legs")
     return tuple(notes)

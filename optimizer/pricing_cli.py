@@ -48,8 +48,9 @@ def load_for_pricing(data_dir: Path | None, scenario: Path | None) -> Network:
     if data_dir is not None:
         # The scenario's changes applied to the data directory given with --data.
         parsed = scenario_module.load_scenario(scenario)
-        return scenario_module.apply_changes(load_network_quietly(data_dir), parsed.changes,
-                                             name=parsed.name)
+        return scenario_module.apply_changes(
+            load_network_quietly(data_dir), parsed.changes, name=parsed.name
+        )
     return scenario_module.network_for_scenario(scenario)
 
 
@@ -67,8 +68,10 @@ def format_quote(q: Quote) -> str:
         f"{q.pareto_count} Pareto-optimal route(s); showing {len(q.alternatives)}.",
         "",
     ]
-    head = (f"{'#':>2}  {'cost ' + cur:>14} {'days':>6} {'range':>11} {'CO2 kg':>9} {'tr':>3}"
-            f"  {'tags':<26} route")
+    head = (
+        f"{'#':>2}  {'cost ' + cur:>14} {'days':>6} {'range':>11} {'CO2 kg':>9} {'tr':>3}"
+        f"  {'tags':<26} route"
+    )
     lines += [head, "-" * (len(head) + 50)]
     for i, alt in enumerate(q.alternatives, start=1):
         rng = f"{alt.hours_min / 24:.1f}-{alt.hours_max / 24:.1f}"
@@ -79,12 +82,15 @@ def format_quote(q: Quote) -> str:
         )
     for i, alt in enumerate(q.alternatives, start=1):
         b = alt.breakdown
-        lines += ["", f"[{i}] {alt.summary}",
-                  f"    freight {b.freight:,.0f} + handling {b.handling:,.0f} + border "
-                  f"{b.border:,.0f} + inventory {b.inventory:,.0f} = {alt.total_cost_cny:,.0f} "
-                  f"CNY; {alt.days:.1f} days ({alt.hours_min / 24:.1f}-{alt.hours_max / 24:.1f});"
-                  f" {alt.co2_kg:,.0f} kg CO2e; rates of "
-                  f"{', '.join(map(str, alt.price_years))}"]
+        lines += [
+            "",
+            f"[{i}] {alt.summary}",
+            f"    freight {b.freight:,.0f} + handling {b.handling:,.0f} + border "
+            f"{b.border:,.0f} + inventory {b.inventory:,.0f} = {alt.total_cost_cny:,.0f} "
+            f"CNY; {alt.days:.1f} days ({alt.hours_min / 24:.1f}-{alt.hours_max / 24:.1f});"
+            f" {alt.co2_kg:,.0f} kg CO2e; rates of "
+            f"{', '.join(map(str, alt.price_years))}",
+        ]
         for leg in alt.legs:
             lines.append(
                 f"    {leg.days:5.1f} d {leg.cost_cny:>10,.0f} CNY  {leg.mode:<10} "
@@ -105,28 +111,48 @@ def register(app: typer.Typer) -> None:
         tonnes: Annotated[float | None, typer.Option("--tonnes", help="Gross weight, t.")] = None,
         cbm: Annotated[float | None, typer.Option("--cbm", help="Volume, cbm.")] = None,
         product: Annotated[str | None, typer.Option("--product", help="Product id.")] = None,
-        value: Annotated[float | None, typer.Option(
-            "--value", help="Cargo value in CNY (in-transit inventory cost).")] = None,
-        modes: Annotated[list[str] | None, typer.Option(
-            "--modes", help="Modes allowed (repeat or comma-separate); default all.")] = None,
-        exclude_modes: Annotated[list[str] | None, typer.Option(
-            "--exclude-modes", help="Modes excluded.")] = None,
-        avoid: Annotated[list[str] | None, typer.Option(
-            "--avoid", help="Nodes (ids/names) or service ids to avoid.")] = None,
-        via: Annotated[list[str] | None, typer.Option(
-            "--via", help="Nodes or service ids every route must pass.")] = None,
+        value: Annotated[
+            float | None,
+            typer.Option("--value", help="Cargo value in CNY (in-transit inventory cost)."),
+        ] = None,
+        modes: Annotated[
+            list[str] | None,
+            typer.Option("--modes", help="Modes allowed (repeat or comma-separate); default all."),
+        ] = None,
+        exclude_modes: Annotated[
+            list[str] | None, typer.Option("--exclude-modes", help="Modes excluded.")
+        ] = None,
+        avoid: Annotated[
+            list[str] | None,
+            typer.Option("--avoid", help="Nodes (ids/names) or service ids to avoid."),
+        ] = None,
+        via: Annotated[
+            list[str] | None,
+            typer.Option("--via", help="Nodes or service ids every route must pass."),
+        ] = None,
         max_legs: Annotated[int | None, typer.Option("--max-legs", min=1, max=12)] = None,
-        max_transshipments: Annotated[int | None, typer.Option(
-            "--max-transshipments", min=0, max=11)] = None,
-        alternatives: Annotated[int, typer.Option(
-            "--alternatives", "-n", min=1, max=50,
-            help="Alternatives shown (cheapest, fastest, greenest always kept).")] = 5,
+        max_transshipments: Annotated[
+            int | None, typer.Option("--max-transshipments", min=0, max=11)
+        ] = None,
+        alternatives: Annotated[
+            int,
+            typer.Option(
+                "--alternatives",
+                "-n",
+                min=1,
+                max=50,
+                help="Alternatives shown (cheapest, fastest, greenest always kept).",
+            ),
+        ] = 5,
         rank_by: Annotated[str, typer.Option("--rank-by", help="cost, days or co2.")] = "cost",
         currency: Annotated[str, typer.Option("--currency", help="CNY, USD or EUR.")] = "CNY",
-        scenario: Annotated[Path | None, typer.Option(
-            "--scenario", help="Scenario YAML: quote on its network.")] = None,
-        data_dir: Annotated[Path | None, typer.Option(
-            "--data", help="Network data directory (default: bundled network_data/).")] = None,
+        scenario: Annotated[
+            Path | None, typer.Option("--scenario", help="Scenario YAML: quote on its network.")
+        ] = None,
+        data_dir: Annotated[
+            Path | None,
+            typer.Option("--data", help="Network data directory (default: bundled network_data/)."),
+        ] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
     ) -> None:
         """Quote the Pareto-optimal routes (cost, days, CO2) for a cargo."""
@@ -134,13 +160,22 @@ def register(app: typer.Typer) -> None:
         from optimizer.pricing import Cargo, quote
 
         network = load_for_pricing(data_dir, scenario)
-        cargo = Cargo.from_inputs(network, tonnes=tonnes, cbm=cbm, product=product,
-                                  value_cny=value)
-        q = quote(network, origin, destination, cargo, modes=_split(modes) or None,
-                  exclude_modes=_split(exclude_modes), avoid=_split(avoid), via=_split(via),
-                  max_legs=max_legs, max_transshipments=max_transshipments,
-                  max_alternatives=alternatives, rank_by=rank_by,  # type: ignore[arg-type]
-                  currency=currency)
+        cargo = Cargo.from_inputs(network, tonnes=tonnes, cbm=cbm, product=product, value_cny=value)
+        q = quote(
+            network,
+            origin,
+            destination,
+            cargo,
+            modes=_split(modes) or None,
+            exclude_modes=_split(exclude_modes),
+            avoid=_split(avoid),
+            via=_split(via),
+            max_legs=max_legs,
+            max_transshipments=max_transshipments,
+            max_alternatives=alternatives,
+            rank_by=rank_by,  # type: ignore[arg-type]
+            currency=currency,
+        )
         if as_json:
             emit_json(q.to_dict())
         else:

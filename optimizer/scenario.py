@@ -582,5 +582,3 @@ def network_of(scenario: Scenario) -> Network:
         warnings.simplefilter("ignore", DataWarning)
         base = load_network(scenario.data_dir)
     return apply_changes(base, scenario.changes, name=scenario.name)
-
-

@@ -315,8 +315,7 @@ def solve_milp(
                 SOLVERS[options.solver],
                 params=_params(options, started),
                 model_params=model_params,
-                msg_cb=(lambda lines: [line(text) for text in lines]) if log is not None
-                else None,
+                msg_cb=(lambda lines: [line(text) for text in lines]) if log is not None else None,
             )
     except Exception as exc:  # MathOpt hides backend errors behind AttributeError
         cause = exc.__cause__ or exc
@@ -359,8 +358,15 @@ def solve_milp(
             "CP-SAT treats continuous variables as integers: infeasibility is not proven; "
             "use highs or scip"
         )
-        return SolverResult(status=status, objective=None, bound=None, gap=None,
-                            seconds=seconds, solver=options.solver, message=reason_text)
+        return SolverResult(
+            status=status,
+            objective=None,
+            bound=None,
+            gap=None,
+            seconds=seconds,
+            solver=options.solver,
+            message=reason_text,
+        )
     message = f"{reason.name}: {result.termination.detail}".strip(": ")
     return _finish(model, options, started, status, values, bound_f, message, proto)
 
@@ -448,6 +454,7 @@ def _run_highspy(
         h.setSolution(sol)
     with _progress(log, options, started) as line, stdout_to_stderr():
         if log is not None:
+
             def _event(event: object) -> None:
                 text = str(getattr(event, "message", "")).strip()
                 if text:

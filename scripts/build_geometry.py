@@ -134,11 +134,17 @@ def main(data_dir: Path) -> Path:
         coords = dedupe(simplify(unwrap(coords)))
         if len(coords) < 2:
             coords = dedupe([a, b]) * (1 if a != b else 2)
-        features.append({
-            "type": "Feature",
-            "properties": {"service_id": sid, "mode": mode, "active": int(s.get("active") or 1)},
-            "geometry": {"type": "LineString", "coordinates": [list(c) for c in coords]},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "service_id": sid,
+                    "mode": mode,
+                    "active": int(s.get("active") or 1),
+                },
+                "geometry": {"type": "LineString", "coordinates": [list(c) for c in coords]},
+            }
+        )
     out = data_dir / "geometry.geojson"
     doc = {"type": "FeatureCollection", "features": features}
     text = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))

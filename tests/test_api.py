@@ -25,14 +25,17 @@ def field_of(response: Any) -> list[str]:
 
 
 def test_quote_ok(client: TestClient) -> None:
-    r = client.post("/quote", json={"from": "Origin Three", "to": "德国市场", "tonnes": 2,
-                                    "cbm": 30, "currency": "EUR"})
+    r = client.post(
+        "/quote",
+        json={"from": "Origin Three", "to": "德国市场", "tonnes": 2, "cbm": 30, "currency": "EUR"},
+    )
     assert r.status_code == 200
     data = r.json()
     assert [a["modes"][1] for a in data["alternatives"]] == ["cr_express", "air"]
     first = data["alternatives"][0]
     assert first["total_cost_cny"] == pytest.approx(
-        sum(leg["cost_cny"] for leg in first["legs"]), abs=0.05)
+        sum(leg["cost_cny"] for leg in first["legs"]), abs=0.05
+    )
     assert first["currency"] == "EUR"
     assert data["assumptions"]
     assert data["origin"]["id"] == "CN_O3"
@@ -66,8 +69,9 @@ def test_quote_matches_python_api(client: TestClient, tiny: Any) -> None:
         ({"from": "CN_O1", "to": "DE_AIRPORT"}, "to"),  # no route
     ],
 )
-def test_bad_requests_are_422_naming_the_field(client: TestClient, body: dict[str, Any],
-                                               field: str | int) -> None:
+def test_bad_requests_are_422_naming_the_field(
+    client: TestClient, body: dict[str, Any], field: str | int
+) -> None:
     r = client.post("/quote", json=body)
     assert r.status_code == 422, r.text
     assert str(field) in field_of(r)
@@ -85,15 +89,18 @@ def test_huge_requests_are_bounded(client: TestClient) -> None:
     big = {"from": "CN_O1", "to": "DE_MKT", "avoid": ["X" * 100] * 200}
     r = client.post("/quote", json=big)
     assert r.status_code == 413
-    r = client.post("/quote", content=b"[" + b"1," * MAX_BODY_BYTES + b"1]",
-                    headers={"content-type": "application/json"})
+    r = client.post(
+        "/quote",
+        content=b"[" + b"1," * MAX_BODY_BYTES + b"1]",
+        headers={"content-type": "application/json"},
+    )
     assert r.status_code == 413
-    r = client.post("/quote", json={"from": "CN_O1", "to": "DE_MKT",
-                                    "avoid": ["CN_O2"] * 21})
+    r = client.post("/quote", json={"from": "CN_O1", "to": "DE_MKT", "avoid": ["CN_O2"] * 21})
     assert r.status_code == 422
     assert "avoid" in field_of(r)
-    r = client.post("/quote", json={"from": "CN_O3", "to": "DE_MKT",
-                                    "max_alternatives": MAX_API_ALTERNATIVES})
+    r = client.post(
+        "/quote", json={"from": "CN_O3", "to": "DE_MKT", "max_alternatives": MAX_API_ALTERNATIVES}
+    )
     assert r.status_code == 200
     assert len(r.json()["alternatives"]) <= MAX_API_ALTERNATIVES
     r = client.post("/quote", json={"from": "CN_O1", "to": "DE_MKT", "tonnes": 1e9})
@@ -113,8 +120,7 @@ def test_nodes_health_openapi(client: TestClient) -> None:
     assert {"from", "to", "tonnes", "cbm", "modes", "avoid"} <= set(props)
 
 
-def test_serve_binds_to_loopback_by_default(monkeypatch: pytest.MonkeyPatch,
-                                            tiny_dir: Any) -> None:
+def test_serve_binds_to_loopback_by_default(monkeypatch: pytest.MonkeyPatch, tiny_dir: Any) -> None:
     import uvicorn
     from typer.testing import CliRunner
 

@@ -20,8 +20,10 @@ def runner() -> CliRunner:
 
 
 def test_cflp_json_is_the_only_stdout(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["bench", "cflp", str(DATA / "tiny_cap.txt"),
-                                 str(DATA / "cap_infeasible.txt"), "--json"])
+    result = runner.invoke(
+        app,
+        ["bench", "cflp", str(DATA / "tiny_cap.txt"), str(DATA / "cap_infeasible.txt"), "--json"],
+    )
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
     assert [r["instance"] for r in rows] == ["tiny_cap", "cap_infeasible"]
@@ -42,9 +44,20 @@ def test_highspy_backend_keeps_stdout_pure_in_a_real_process() -> None:
     import sys
 
     proc = subprocess.run(
-        [sys.executable, "-m", "optimizer.cli", "bench", "cflp", str(DATA / "tiny_cap.txt"),
-         "--solver", "highspy", "--json"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "optimizer.cli",
+            "bench",
+            "cflp",
+            str(DATA / "tiny_cap.txt"),
+            "--solver",
+            "highspy",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
@@ -54,8 +67,19 @@ def test_highspy_backend_keeps_stdout_pure_in_a_real_process() -> None:
 
 
 def test_cflp_capacity_and_single_source(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["bench", "cflp", str(DATA / "cap_placeholder.txt"),
-                                 "--capacity", "100", "--capacity", "50", "--single-source"])
+    result = runner.invoke(
+        app,
+        [
+            "bench",
+            "cflp",
+            str(DATA / "cap_placeholder.txt"),
+            "--capacity",
+            "100",
+            "--capacity",
+            "50",
+            "--single-source",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "cap_placeholder_100" in result.stdout
     assert "optimal" in result.stdout
@@ -65,21 +89,32 @@ def test_cflp_capacity_and_single_source(runner: CliRunner) -> None:
 
 
 def test_mcnd_table(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["bench", "mcnd", str(DATA / "tiny.dow"),
-                                 str(DATA / "dow_infeasible.dow")])
+    result = runner.invoke(
+        app, ["bench", "mcnd", str(DATA / "tiny.dow"), str(DATA / "dow_infeasible.dow")]
+    )
     assert result.exit_code == 0, result.output
     assert "26.0000" in result.stdout
     assert "node 1 must send 25 units" in result.stdout
 
 
-@pytest.mark.parametrize(("args", "pattern"), [
-    (["cflp", str(DATA / "cap_non_numeric.txt")], r"line 3, token 6 \(fixed cost of warehouse 2\)"),
-    (["cflp", str(DATA / "cap_placeholder.txt")], r"--capacity"),
-    (["mcnd", str(DATA / "dow_unknown_node.dow")], r"line 4, field 2 \(arc head\): unknown node"),
-    (["mcnd", str(DATA / "tiny.dow"), "--solver", "gurobi"], r"unknown solver 'gurobi'"),
-])
-def test_bad_input_exits_2_without_traceback(runner: CliRunner, args: list[str],
-                                             pattern: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "pattern"),
+    [
+        (
+            ["cflp", str(DATA / "cap_non_numeric.txt")],
+            r"line 3, token 6 \(fixed cost of warehouse 2\)",
+        ),
+        (["cflp", str(DATA / "cap_placeholder.txt")], r"--capacity"),
+        (
+            ["mcnd", str(DATA / "dow_unknown_node.dow")],
+            r"line 4, field 2 \(arc head\): unknown node",
+        ),
+        (["mcnd", str(DATA / "tiny.dow"), "--solver", "gurobi"], r"unknown solver 'gurobi'"),
+    ],
+)
+def test_bad_input_exits_2_without_traceback(
+    runner: CliRunner, args: list[str], pattern: str
+) -> None:
     result = runner.invoke(app, ["bench", *args])
     assert result.exit_code == 2
     assert "Traceback" not in result.output
@@ -87,7 +122,8 @@ def test_bad_input_exits_2_without_traceback(runner: CliRunner, args: list[str],
 
 
 def test_cpsat_refuses_continuous_flows(runner: CliRunner) -> None:
-    result = runner.invoke(app, ["bench", "mcnd", str(DATA / "tiny.dow"), "--solver", "cpsat",
-                                 "--json"])
+    result = runner.invoke(
+        app, ["bench", "mcnd", str(DATA / "tiny.dow"), "--solver", "cpsat", "--json"]
+    )
     rows = json.loads(result.stdout)
     assert rows[0]["status"] == "not_applicable"

@@ -56,22 +56,44 @@ def test_read_tiny_dow() -> None:
 @pytest.mark.parametrize(
     ("name", "reader", "pattern"),
     [
-        ("cap_wrong_token_count.txt", read_cap,
-         r"cap_wrong_token_count\.txt, line 9 \(token count\): expected .* 15 tokens .* found 14"),
-        ("cap_non_numeric.txt", read_cap,
-         r"cap_non_numeric\.txt, line 3, token 6 \(fixed cost of warehouse 2\): '2O\.' is not a "
-         r"number"),
-        ("cap_placeholder.txt", read_cap,
-         r"cap_placeholder\.txt, line 2, token 3 \(capacity of warehouse 1\): .*--capacity"),
-        ("dow_wrong_field_count.dow", read_dow,
-         r"dow_wrong_field_count\.dow, line 4 \(arc 2\): expected 7 fields .* found 6"),
-        ("dow_non_numeric.dow", read_dow,
-         r"dow_non_numeric\.dow, line 4, field 4 \(arc capacity\): '1x' is not a number"),
-        ("dow_unknown_node.dow", read_dow,
-         r"dow_unknown_node\.dow, line 4, field 2 \(arc head\): unknown node '7'; nodes are "
-         r"numbered 1\.\.3"),
-        ("dow_record_count.dow", read_dow,
-         r"dow_record_count\.dow, line 5 \(record count\): the header declares 3 arcs"),
+        (
+            "cap_wrong_token_count.txt",
+            read_cap,
+            r"cap_wrong_token_count\.txt, line 9 \(token count\): "
+            r"expected .* 15 tokens .* found 14",
+        ),
+        (
+            "cap_non_numeric.txt",
+            read_cap,
+            r"cap_non_numeric\.txt, line 3, token 6 \(fixed cost of warehouse 2\): '2O\.' is not a "
+            r"number",
+        ),
+        (
+            "cap_placeholder.txt",
+            read_cap,
+            r"cap_placeholder\.txt, line 2, token 3 \(capacity of warehouse 1\): .*--capacity",
+        ),
+        (
+            "dow_wrong_field_count.dow",
+            read_dow,
+            r"dow_wrong_field_count\.dow, line 4 \(arc 2\): expected 7 fields .* found 6",
+        ),
+        (
+            "dow_non_numeric.dow",
+            read_dow,
+            r"dow_non_numeric\.dow, line 4, field 4 \(arc capacity\): '1x' is not a number",
+        ),
+        (
+            "dow_unknown_node.dow",
+            read_dow,
+            r"dow_unknown_node\.dow, line 4, field 2 \(arc head\): unknown node '7'; nodes are "
+            r"numbered 1\.\.3",
+        ),
+        (
+            "dow_record_count.dow",
+            read_dow,
+            r"dow_record_count\.dow, line 5 \(record count\): the header declares 3 arcs",
+        ),
         ("dow_missing_tag.dow", read_dow, r"dow_missing_tag\.dow, line 1 \(tag\)"),
         ("no_such_file.txt", read_cap, r"no_such_file\.txt: no such file"),
     ],
@@ -98,16 +120,31 @@ def test_cap_round_trip(tmp_path: Path, m: int, n: int, data: st.DataObject) -> 
 @settings(max_examples=12, deadline=None, suppress_health_check=FIXTURE)
 @given(nodes=st.integers(2, 8), a=st.integers(1, 12), k=st.integers(1, 6), data=st.data())
 def test_dow_round_trip(tmp_path: Path, nodes: int, a: int, k: int, data: st.DataObject) -> None:
-    node = lambda size: np.array(data.draw(st.lists(st.integers(0, nodes - 1), min_size=size,  # noqa: E731
-                                                    max_size=size)), dtype=np.int64)
-    draw = lambda size: np.array(data.draw(st.lists(positive, min_size=size, max_size=size)))  # noqa: E731
-    inst = DowInstance("rt", nodes, node(a), node(a), draw(a), draw(a), draw(a), node(k), node(k),
-                       draw(k))
+    def node(size: int) -> np.ndarray:
+        return np.array(
+            data.draw(st.lists(st.integers(0, nodes - 1), min_size=size, max_size=size)),
+            dtype=np.int64,
+        )
+
+    def draw(size: int) -> np.ndarray:
+        return np.array(data.draw(st.lists(positive, min_size=size, max_size=size)))
+
+    inst = DowInstance(
+        "rt", nodes, node(a), node(a), draw(a), draw(a), draw(a), node(k), node(k), draw(k)
+    )
     write_dow(inst, tmp_path / "rt.dow")
     back = read_dow(tmp_path / "rt.dow")
     assert back.nodes == nodes
-    for field in ("tail", "head", "flow_cost", "capacity", "fixed_cost", "origin",
-                  "destination", "volume"):
+    for field in (
+        "tail",
+        "head",
+        "flow_cost",
+        "capacity",
+        "fixed_cost",
+        "origin",
+        "destination",
+        "volume",
+    ):
         np.testing.assert_array_equal(getattr(back, field), getattr(inst, field))
 
 
@@ -117,8 +154,11 @@ def test_any_bad_token_is_located(tmp_path: Path, position: int, junk: str) -> N
     tokens = (DATA / "tiny_cap.txt").read_text(encoding="utf-8").split()
     tokens[position] = junk
     (tmp_path / "bad.txt").write_text(" ".join(tokens), encoding="utf-8")
-    with pytest.raises(InputError, match=rf"bad\.txt, line 1, token {position + 1} \(.+\): "
-                                         rf"'{re.escape(junk)}' is not a (finite )?number"):
+    with pytest.raises(
+        InputError,
+        match=rf"bad\.txt, line 1, token {position + 1} \(.+\): "
+        rf"'{re.escape(junk)}' is not a (finite )?number",
+    ):
         read_cap(tmp_path / "bad.txt")
 
 

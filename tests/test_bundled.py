@@ -32,8 +32,24 @@ def test_bundled_sizes(bundled):
     assert foreign_airports >= 10
     assert info["warehouses"] >= 25
     assert len(info["warehouse_countries"]) >= 12
-    assert {"US", "DE", "JP", "HK", "TW", "PL", "HU", "RU", "KZ", "UZ", "AE", "VN", "TH", "MY",
-            "SG", "ID"} <= set(info["warehouse_countries"])
+    assert {
+        "US",
+        "DE",
+        "JP",
+        "HK",
+        "TW",
+        "PL",
+        "HU",
+        "RU",
+        "KZ",
+        "UZ",
+        "AE",
+        "VN",
+        "TH",
+        "MY",
+        "SG",
+        "ID",
+    } <= set(info["warehouse_countries"])
     assert info["markets"] >= 40
     assert info["products"] >= 8
     for crossing in ("CN_ALASHANKOU", "CN_KHORGOS", "CN_ERENHOT", "CN_MANZHOULI", "CN_QINZHOU"):
@@ -48,5 +64,12 @@ def test_every_row_has_a_source_or_a_stated_assumption(bundled):
     assert src["source"].str.len().min() > 0
     reasons = src.loc[src["assumption"], "source"].str.split(":", n=1).str[1].str.strip()
     assert (reasons.str.len() > 10).all()
-    assert set(bundled.services["mode"]) >= {"road", "rail", "cr_express", "rail_sea", "sea", "air",
-                                            "last_mile"}
+    assert set(bundled.services["mode"]) >= {
+        "road",
+        "rail",
+        "cr_express",
+        "rail_sea",
+        "sea",
+        "air",
+        "last_mile",
+    }

@@ -23,27 +23,35 @@ EXACT = SolveOptions(rel_gap=1e-9, abs_gap=1e-6, time_limit_s=30)
 
 
 def _solve(inst: CapInstance, *, single_source: bool = False):
-    return solve_facility_location(inst.fixed_cost, inst.capacity, inst.demand,
-                                   inst.assignment_cost, single_source=single_source,
-                                   options=EXACT)
+    return solve_facility_location(
+        inst.fixed_cost,
+        inst.capacity,
+        inst.demand,
+        inst.assignment_cost,
+        single_source=single_source,
+        options=EXACT,
+    )
 
 
 def random_instance(m: int, n: int, seed: int) -> CapInstance:
     """Capacities 5-39, fixed costs 0-49, demands 1-19, costs 0-99 (seeded)."""
     rng = np.random.default_rng(seed)
-    return CapInstance("random", rng.integers(5, 40, m).astype(float),
-                       rng.integers(0, 50, m).astype(float),
-                       rng.integers(1, 20, n).astype(float),
-                       rng.integers(0, 100, (m, n)).astype(float))
+    return CapInstance(
+        "random",
+        rng.integers(5, 40, m).astype(float),
+        rng.integers(0, 50, m).astype(float),
+        rng.integers(1, 20, n).astype(float),
+        rng.integers(0, 100, (m, n)).astype(float),
+    )
 
 
-def assert_optimal_and_checked(inst: CapInstance, result, expected: float,
-                               single: bool) -> None:
+def assert_optimal_and_checked(inst: CapInstance, result, expected: float, single: bool) -> None:
     """Optimal, equal to ``expected``, and passing the independent checker."""
     assert result.status == "optimal"
     assert result.objective == pytest.approx(expected, abs=1e-6)
-    report = check_facility_location(inst, result.assignment, result.open_facilities,
-                                     single_source=single)
+    report = check_facility_location(
+        inst, result.assignment, result.open_facilities, single_source=single
+    )
     assert report.ok, report.problems
     assert report.objective == pytest.approx(result.objective, abs=1e-6)
 
@@ -67,8 +75,15 @@ def brute_force(inst: CapInstance, *, single_source: bool) -> float:
         k = opened.size
         a_eq = np.kron(np.ones(k), np.eye(n))  # sum_i x_ij = 1, x i-major
         a_ub = np.kron(np.eye(k), inst.demand[None, :])
-        lp = linprog(cost.ravel(), A_ub=a_ub, b_ub=cap, A_eq=a_eq, b_eq=np.ones(n),
-                     bounds=(0, 1), method="highs")
+        lp = linprog(
+            cost.ravel(),
+            A_ub=a_ub,
+            b_ub=cap,
+            A_eq=a_eq,
+            b_eq=np.ones(n),
+            bounds=(0, 1),
+            method="highs",
+        )
         if lp.status == 0:
             best = min(best, fixed + lp.fun)
     return best
@@ -81,8 +96,9 @@ def test_tiny_by_hand() -> None:
         assert result.status == "optimal"
         assert result.objective == pytest.approx(35.0)
         np.testing.assert_array_equal(result.open_facilities, [0, 1])
-        assert check_facility_location(inst, result.assignment, result.open_facilities,
-                                       single_source=single).ok
+        assert check_facility_location(
+            inst, result.assignment, result.open_facilities, single_source=single
+        ).ok
 
 
 def test_infeasible_reports_reason() -> None:
@@ -95,8 +111,9 @@ def test_infeasible_reports_reason() -> None:
 
 def test_core_mapping_costs_are_totals() -> None:
     inst = read_cap(DATA / "tiny_cap.txt")
-    problem = facility_location_problem(inst.fixed_cost, inst.capacity, inst.demand,
-                                        inst.assignment_cost)
+    problem = facility_location_problem(
+        inst.fixed_cost, inst.capacity, inst.demand, inst.assignment_cost
+    )
     # path j*m+i carries c_ij / d_j per unit of volume: d_j * that = c_ij
     per_volume = problem.paths.cost * problem.commodities.volume[problem.paths.commodity]
     np.testing.assert_allclose(per_volume, inst.assignment_cost.T.ravel())
@@ -109,8 +126,7 @@ def test_shape_mismatch_is_an_input_error() -> None:
 
 
 @settings(max_examples=10, deadline=None)
-@given(m=st.integers(1, 3), n=st.integers(1, 4), seed=st.integers(0, 2**16),
-       single=st.booleans())
+@given(m=st.integers(1, 3), n=st.integers(1, 4), seed=st.integers(0, 2**16), single=st.booleans())
 def test_matches_brute_force(m: int, n: int, seed: int, single: bool) -> None:
     inst = random_instance(m, n, seed)
     expected = brute_force(inst, single_source=single)
@@ -122,10 +138,16 @@ def test_matches_brute_force(m: int, n: int, seed: int, single: bool) -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(m=st.integers(1, 4), n=st.integers(1, 4), seed=st.integers(0, 2**16),
-       single=st.booleans(), backend=st.sampled_from(["highs", "highspy"]))
-def test_large_instance_path_matches_brute_force(m: int, n: int, seed: int, single: bool,
-                                                 backend: str) -> None:
+@given(
+    m=st.integers(1, 4),
+    n=st.integers(1, 4),
+    seed=st.integers(0, 2**16),
+    single=st.booleans(),
+    backend=st.sampled_from(["highs", "highspy"]),
+)
+def test_large_instance_path_matches_brute_force(
+    m: int, n: int, seed: int, single: bool, backend: str
+) -> None:
     # the Lagrangian bound, greedy start and hint used from LARGE_INSTANCE pairs on
     import optimizer.cflp as cflp
 
@@ -137,15 +159,18 @@ def test_large_instance_path_matches_brute_force(m: int, n: int, seed: int, sing
         assert lag.bound <= expected + 1e-6  # a bound, whatever the multipliers
         start = cflp.greedy_solution(*a)
         if start is not None:  # feasible for the single-source problem
-            report = check_facility_location(inst, start[1], np.flatnonzero(start[0]),
-                                             single_source=True)
+            report = check_facility_location(
+                inst, start[1], np.flatnonzero(start[0]), single_source=True
+            )
             assert report.ok, report.problems
     saved = cflp.LARGE_INSTANCE
     cflp.LARGE_INSTANCE = 0
     try:
-        result = solve_facility_location(*a, single_source=single,
-                                         options=SolveOptions(solver=backend, rel_gap=0.0,
-                                                              abs_gap=1e-9, time_limit_s=30))
+        result = solve_facility_location(
+            *a,
+            single_source=single,
+            options=SolveOptions(solver=backend, rel_gap=0.0, abs_gap=1e-9, time_limit_s=30),
+        )
     finally:
         cflp.LARGE_INSTANCE = saved
     if not np.isfinite(expected):
@@ -156,10 +181,10 @@ def test_large_instance_path_matches_brute_force(m: int, n: int, seed: int, sing
 
 
 @settings(max_examples=20, deadline=None)
-@given(m=st.integers(2, 4), n=st.integers(2, 4), seed=st.integers(0, 2**16),
-       single=st.booleans())
-def test_second_phase_after_a_limit_matches_brute_force(m: int, n: int, seed: int,
-                                                        single: bool) -> None:
+@given(m=st.integers(2, 4), n=st.integers(2, 4), seed=st.integers(0, 2**16), single=st.booleans())
+def test_second_phase_after_a_limit_matches_brute_force(
+    m: int, n: int, seed: int, single: bool
+) -> None:
     # phase 1 is made to stop "at its limit" with a weak bound: phase 2 must
     # still end at the optimum with a valid bound
     import dataclasses
@@ -182,9 +207,14 @@ def test_second_phase_after_a_limit_matches_brute_force(m: int, n: int, seed: in
     cflp.LARGE_INSTANCE = 0
     cflp.solve_design = first_stops_early
     try:
-        result = solve_facility_location(inst.fixed_cost, inst.capacity, inst.demand,
-                                         inst.assignment_cost, single_source=single,
-                                         options=EXACT)
+        result = solve_facility_location(
+            inst.fixed_cost,
+            inst.capacity,
+            inst.demand,
+            inst.assignment_cost,
+            single_source=single,
+            options=EXACT,
+        )
     finally:
         cflp.LARGE_INSTANCE = saved
         cflp.solve_design = real
@@ -194,24 +224,31 @@ def test_second_phase_after_a_limit_matches_brute_force(m: int, n: int, seed: in
     assert result.objective == pytest.approx(expected, abs=1e-6)
     assert result.bound is not None and result.bound <= expected + 1e-6
     assert result.status == "optimal" or result.gap > 0
-    report = check_facility_location(inst, result.assignment, result.open_facilities,
-                                     single_source=single)
+    report = check_facility_location(
+        inst, result.assignment, result.open_facilities, single_source=single
+    )
     assert report.ok, report.problems
 
 
-@pytest.mark.skipif(not SHARED.is_dir(),
-                    reason=f"shared benchmark data not found at {SHARED} (set CORRIDOR_BENCHMARKS)")
-@pytest.mark.parametrize(("name", "single", "published", "tolerance"), [
-    ("cap41", False, 1040444.375, 1e-3),
-    ("cap71", False, 932615.750, 1e-3),
-    ("cap71", True, 932615.75, 5e-3),
-])
+@pytest.mark.skipif(
+    not SHARED.is_dir(),
+    reason=f"shared benchmark data not found at {SHARED} (set CORRIDOR_BENCHMARKS)",
+)
+@pytest.mark.parametrize(
+    ("name", "single", "published", "tolerance"),
+    [
+        ("cap41", False, 1040444.375, 1e-3),
+        ("cap71", False, 932615.750, 1e-3),
+        ("cap71", True, 932615.75, 5e-3),
+    ],
+)
 def test_published_optimum(name: str, single: bool, published: float, tolerance: float) -> None:
     inst = read_cap(SHARED / f"{name}.txt")
     result = _solve(inst, single_source=single)
     assert result.status == "optimal"
     assert result.objective == pytest.approx(published, abs=tolerance)
-    report = check_facility_location(inst, result.assignment, result.open_facilities,
-                                     single_source=single)
+    report = check_facility_location(
+        inst, result.assignment, result.open_facilities, single_source=single
+    )
     assert report.ok
     assert report.objective == pytest.approx(published, abs=tolerance)

@@ -24,18 +24,49 @@ def test_solve_writes_files_and_json(tmp_path):
     for name in ("solution.json", "flows.csv", "lanes.csv", "warehouses.csv", "unmet.csv"):
         assert (out / name).exists()
     header = (out / "flows.csv").read_text().splitlines()[0].split(",")
-    assert header[:9] == ["demand_id", "origin", "market", "product", "service_id", "from", "to",
-                          "mode", "tonnes"]
+    assert header[:9] == [
+        "demand_id",
+        "origin",
+        "market",
+        "product",
+        "service_id",
+        "from",
+        "to",
+        "mode",
+        "tonnes",
+    ]
     header = (out / "lanes.csv").read_text().splitlines()[0].split(",")
-    assert header[:10] == ["service_id", "from", "to", "mode", "corridor", "tonnes", "units",
-                           "unit_capacity", "fill_rate", "cost_cny"]
+    assert header[:10] == [
+        "service_id",
+        "from",
+        "to",
+        "mode",
+        "corridor",
+        "tonnes",
+        "units",
+        "unit_capacity",
+        "fill_rate",
+        "cost_cny",
+    ]
 
 
 def test_json_stdout_is_pure_in_a_real_process(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "optimizer.cli", "solve", str(SCEN), "--out", str(tmp_path / "r"),
-         "--json", "--solver", "scip"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "optimizer.cli",
+            "solve",
+            str(SCEN),
+            "--out",
+            str(tmp_path / "r"),
+            "--json",
+            "--solver",
+            "scip",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)  # nothing but JSON on stdout

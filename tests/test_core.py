@@ -138,11 +138,17 @@ def test_highspy_backend_equals_brute_force(seed):
 
 
 def test_highspy_backend_reports_infeasible():
-    arcs = Arcs(ids=("a",), flow_cost=np.zeros(1), unit_capacity=np.array([5.0]),
-                unit_cost=np.array([1.0]), max_units=np.array([1.0]))
+    arcs = Arcs(
+        ids=("a",),
+        flow_cost=np.zeros(1),
+        unit_capacity=np.array([5.0]),
+        unit_cost=np.array([1.0]),
+        max_units=np.array([1.0]),
+    )
     com = Commodities(ids=("k",), volume=np.array([8.0]))
-    res = solve_design(DesignProblem(arcs, com, Paths.from_lists([0], [[0]])),
-                       replace(EXACT, solver="highspy"))
+    res = solve_design(
+        DesignProblem(arcs, com, Paths.from_lists([0], [[0]])), replace(EXACT, solver="highspy")
+    )
     assert res.status == "infeasible"
     assert not res.has_solution
 
@@ -189,8 +195,15 @@ def test_unknown_solver_lists_available():
 def test_with_rows_keeps_variables_and_selected_rows() -> None:
     model = MilpModel()
     x = model.add_vars(3, ub=[1.0, 2.0, 3.0], cost=[1.0, -1.0, 2.0], integer=True)
-    model.add_rows(2, [0, 0, 1], [x[0], x[1], x[2]], [1.0, 2.0, 5.0], lb=[1.0, -np.inf],
-                   ub=[4.0, 7.0], names=["a", "b"])
+    model.add_rows(
+        2,
+        [0, 0, 1],
+        [x[0], x[1], x[2]],
+        [1.0, 2.0, 5.0],
+        lb=[1.0, -np.inf],
+        ub=[4.0, 7.0],
+        names=["a", "b"],
+    )
     model.add_rows(1, [0, 0], [x[0], x[2]], [3.0, -1.0], ub=0.0, names=["c"])
     sub = model.with_rows(np.array([0, 2]))
     rows, cols, vals = sub.coo()
@@ -214,17 +227,26 @@ def test_separated_linking_keeps_the_lp_bound() -> None:
     for seed in range(6):
         inst = random_network(5, 12, 4, seed)
         inst = replace(inst, capacity=inst.capacity + 40.0)  # (feasible)
-        problem = network_design_problem(inst.tail, inst.head, inst.flow_cost, inst.capacity,
-                                         inst.fixed_cost, inst.origin, inst.destination,
-                                         inst.volume)
+        problem = network_design_problem(
+            inst.tail,
+            inst.head,
+            inst.flow_cost,
+            inst.capacity,
+            inst.fixed_cost,
+            inst.origin,
+            inst.destination,
+            inst.volume,
+        )
         built = build_model(problem)
         options = SolveOptions(solver="highspy")
-        full = solve_milp(built.model.with_rows(np.arange(built.model.num_rows), relax=True),
-                          options)
+        full = solve_milp(
+            built.model.with_rows(np.arange(built.model.num_rows), relax=True), options
+        )
         smaller = _separate_linking(built, options, started=time.perf_counter())
         assert smaller.model.num_rows < built.model.num_rows
-        lp = solve_milp(smaller.model.with_rows(np.arange(smaller.model.num_rows), relax=True),
-                        options)
+        lp = solve_milp(
+            smaller.model.with_rows(np.arange(smaller.model.num_rows), relax=True), options
+        )
         if full.objective is None:
             assert lp.objective is None
             continue

@@ -27,9 +27,17 @@ needs_shared = pytest.mark.skipif(
 
 
 def _solve(inst: DowInstance):
-    return solve_network_design(inst.tail, inst.head, inst.flow_cost, inst.capacity,
-                                inst.fixed_cost, inst.origin, inst.destination, inst.volume,
-                                options=EXACT)
+    return solve_network_design(
+        inst.tail,
+        inst.head,
+        inst.flow_cost,
+        inst.capacity,
+        inst.fixed_cost,
+        inst.origin,
+        inst.destination,
+        inst.volume,
+        options=EXACT,
+    )
 
 
 def random_network(nodes: int, arcs: int, commodities: int, seed: int) -> DowInstance:
@@ -41,11 +49,15 @@ def random_network(nodes: int, arcs: int, commodities: int, seed: int) -> DowIns
     head = np.array([pairs[c][1] for c in chosen])
     od = rng.choice(len(pairs), size=commodities, replace=False)
     return DowInstance(
-        "random", nodes, tail, head,
+        "random",
+        nodes,
+        tail,
+        head,
         rng.integers(0, 10, tail.size).astype(float),
         rng.integers(5, 30, tail.size).astype(float),
         rng.integers(0, 50, tail.size).astype(float),
-        np.array([pairs[c][0] for c in od]), np.array([pairs[c][1] for c in od]),
+        np.array([pairs[c][0] for c in od]),
+        np.array([pairs[c][1] for c in od]),
         rng.integers(1, 15, commodities).astype(float),
     )
 
@@ -64,25 +76,45 @@ def brute_force(inst: DowInstance) -> float:
     a_ub = np.kron(np.ones(k_count), np.eye(a_count))
     for mask in itertools.product([0, 1], repeat=a_count):
         is_open = np.array(mask, dtype=bool)
-        lp = linprog(np.tile(inst.flow_cost, k_count), A_ub=a_ub, b_ub=inst.capacity * is_open,
-                     A_eq=a_eq, b_eq=b_eq.ravel(), bounds=(0, None), method="highs")
+        lp = linprog(
+            np.tile(inst.flow_cost, k_count),
+            A_ub=a_ub,
+            b_ub=inst.capacity * is_open,
+            A_eq=a_eq,
+            b_eq=b_eq.ravel(),
+            bounds=(0, None),
+            method="highs",
+        )
         if lp.status == 0:
             best = min(best, float(inst.fixed_cost[is_open].sum()) + lp.fun)
     return best
 
 
 @settings(max_examples=15, deadline=None)
-@given(nodes=st.integers(3, 5), arcs=st.integers(3, 7), commodities=st.integers(1, 3),
-       seed=st.integers(0, 2**16), backend=st.sampled_from(["highs", "highspy"]))
-def test_matches_brute_force(nodes: int, arcs: int, commodities: int, seed: int,
-                             backend: str) -> None:
+@given(
+    nodes=st.integers(3, 5),
+    arcs=st.integers(3, 7),
+    commodities=st.integers(1, 3),
+    seed=st.integers(0, 2**16),
+    backend=st.sampled_from(["highs", "highspy"]),
+)
+def test_matches_brute_force(
+    nodes: int, arcs: int, commodities: int, seed: int, backend: str
+) -> None:
     # through the separated strong linking and the cycle-free flow bounds
     inst = random_network(nodes, arcs, commodities, seed)
     expected = brute_force(inst)
     result = solve_network_design(
-        inst.tail, inst.head, inst.flow_cost, inst.capacity, inst.fixed_cost, inst.origin,
-        inst.destination, inst.volume,
-        options=SolveOptions(solver=backend, rel_gap=0.0, abs_gap=1e-9, time_limit_s=30))
+        inst.tail,
+        inst.head,
+        inst.flow_cost,
+        inst.capacity,
+        inst.fixed_cost,
+        inst.origin,
+        inst.destination,
+        inst.volume,
+        options=SolveOptions(solver=backend, rel_gap=0.0, abs_gap=1e-9, time_limit_s=30),
+    )
     if not np.isfinite(expected):
         assert result.status == "infeasible"
         return

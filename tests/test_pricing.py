@@ -35,16 +35,39 @@ EUR = 7.4531
 
 # -- helpers --------------------------------------------------------------------------------
 NODE_DEFAULTS: dict[str, Any] = {
-    "name_zh": "节点", "kind": "hub", "country": "CN", "city": "X", "lat": 30.0, "lon": 104.0,
-    "handling_cny_per_t": 0.0, "border_fee_cny_per_t": 0.0, "dwell_h": 0.0,
-    "dwell_h_max": float("nan"), "open": True, "source": "assumption: test",
+    "name_zh": "节点",
+    "kind": "hub",
+    "country": "CN",
+    "city": "X",
+    "lat": 30.0,
+    "lon": 104.0,
+    "handling_cny_per_t": 0.0,
+    "border_fee_cny_per_t": 0.0,
+    "dwell_h": 0.0,
+    "dwell_h_max": float("nan"),
+    "open": True,
+    "source": "assumption: test",
 }
 SERVICE_DEFAULTS: dict[str, Any] = {
-    "via": (), "mode": "road", "corridor": "test", "operator": None, "distance_km": 100.0,
-    "transit_h": 10.0, "transit_h_max": float("nan"), "departures_per_week": float("nan"),
-    "rate_basis": "tonne", "rate": 100.0, "lcl_basis": None, "lcl_rate": float("nan"),
-    "units_per_departure": float("nan"), "currency": "CNY", "price_year": 2024,
-    "co2_g_per_tkm": 50.0, "co2_source": "test", "active": 1, "source": "assumption: test",
+    "via": (),
+    "mode": "road",
+    "corridor": "test",
+    "operator": None,
+    "distance_km": 100.0,
+    "transit_h": 10.0,
+    "transit_h_max": float("nan"),
+    "departures_per_week": float("nan"),
+    "rate_basis": "tonne",
+    "rate": 100.0,
+    "lcl_basis": None,
+    "lcl_rate": float("nan"),
+    "units_per_departure": float("nan"),
+    "currency": "CNY",
+    "price_year": 2024,
+    "co2_g_per_tkm": 50.0,
+    "co2_source": "test",
+    "active": 1,
+    "source": "assumption: test",
 }
 
 
@@ -62,7 +85,8 @@ def make_network(base: Any, nodes: list[dict[str, Any]], services: list[dict[str
     return base.replace(
         nodes=gpd.GeoDataFrame(nodes_df, geometry=[None] * len(nodes_df)),
         services=gpd.GeoDataFrame(svc_df, geometry=[None] * len(svc_df)),
-        warehouses=base.warehouses.iloc[0:0], demand=base.demand.iloc[0:0],
+        warehouses=base.warehouses.iloc[0:0],
+        demand=base.demand.iloc[0:0],
     )
 
 
@@ -84,13 +108,14 @@ def assert_consistent(q: Quote) -> None:
     d = q.to_dict()
     for alt in d["alternatives"]:
         assert alt["total_cost_cny"] == pytest.approx(
-            sum(leg["cost_cny"] for leg in alt["legs"]), abs=0.05)
+            sum(leg["cost_cny"] for leg in alt["legs"]), abs=0.05
+        )
         assert alt["total_cost_cny"] == pytest.approx(sum(alt["breakdown"].values()), abs=0.05)
 
 
 def dominates(a: Alternative, b: Alternative) -> bool:
-    le = (a.total_cost_cny <= b.total_cost_cny and a.hours <= b.hours and a.co2_kg <= b.co2_kg)
-    lt = (a.total_cost_cny < b.total_cost_cny or a.hours < b.hours or a.co2_kg < b.co2_kg)
+    le = a.total_cost_cny <= b.total_cost_cny and a.hours <= b.hours and a.co2_kg <= b.co2_kg
+    lt = a.total_cost_cny < b.total_cost_cny or a.hours < b.hours or a.co2_kg < b.co2_kg
     return le and lt
 
 
@@ -104,13 +129,34 @@ def pareto_vectors(vectors: list[tuple[float, float, float]]) -> set[tuple[float
 
 # -- hand-worked costing --------------------------------------------------------------------
 def test_chargeable_weight_air_vs_sea_two_tonnes_thirty_cbm(tiny: Any) -> None:
-    net = make_network(tiny, [{"id": "CN_A"}, {"id": "DE_B"}], [
-        {"id": "AIR", "from": "CN_A", "to": "DE_B", "mode": "air", "rate_basis": "kg",
-         "rate": 30.0, "distance_km": 8000, "co2_g_per_tkm": 600},
-        {"id": "SEA", "from": "CN_A", "to": "DE_B", "mode": "sea", "rate_basis": "FEU",
-         "rate": 20000.0, "lcl_basis": "wm", "lcl_rate": 400.0, "distance_km": 20000,
-         "co2_g_per_tkm": 10},
-    ])
+    net = make_network(
+        tiny,
+        [{"id": "CN_A"}, {"id": "DE_B"}],
+        [
+            {
+                "id": "AIR",
+                "from": "CN_A",
+                "to": "DE_B",
+                "mode": "air",
+                "rate_basis": "kg",
+                "rate": 30.0,
+                "distance_km": 8000,
+                "co2_g_per_tkm": 600,
+            },
+            {
+                "id": "SEA",
+                "from": "CN_A",
+                "to": "DE_B",
+                "mode": "sea",
+                "rate_basis": "FEU",
+                "rate": 20000.0,
+                "lcl_basis": "wm",
+                "lcl_rate": 400.0,
+                "distance_km": 20000,
+                "co2_g_per_tkm": 10,
+            },
+        ],
+    )
     cargo = Cargo(tonnes=2, cbm=30)
     air = freight_for(net, "AIR", cargo)
     # 30 cbm x 166.667 kg/cbm = 5,000 kg > 2,000 kg gross
@@ -119,10 +165,22 @@ def test_chargeable_weight_air_vs_sea_two_tonnes_thirty_cbm(tiny: Any) -> None:
     sea = freight_for(net, "SEA", cargo)
     # LCL: 30 w/m x 400 = 12,000 CNY beats a 20' at 0.6 x 20,000 = 12,000? tie -> FCL first
     assert sea.freight_cny == pytest.approx(12_000.0)
-    cheaper_lcl = make_network(tiny, [{"id": "CN_A"}, {"id": "DE_B"}], [
-        {"id": "SEA", "from": "CN_A", "to": "DE_B", "mode": "sea", "rate_basis": "FEU",
-         "rate": 20000.0, "lcl_basis": "wm", "lcl_rate": 300.0},
-    ])
+    cheaper_lcl = make_network(
+        tiny,
+        [{"id": "CN_A"}, {"id": "DE_B"}],
+        [
+            {
+                "id": "SEA",
+                "from": "CN_A",
+                "to": "DE_B",
+                "mode": "sea",
+                "rate_basis": "FEU",
+                "rate": 20000.0,
+                "lcl_basis": "wm",
+                "lcl_rate": 300.0,
+            },
+        ],
+    )
     lcl = freight_for(cheaper_lcl, "SEA", cargo)
     assert (lcl.kind, lcl.quantity, lcl.freight_cny) == ("LCL", 30.0, 9000.0)
     # CO2 uses the gross weight (GLEC), not the chargeable weight
@@ -141,8 +199,9 @@ def test_chargeable_weight_air_vs_sea_two_tonnes_thirty_cbm(tiny: Any) -> None:
         (40, 70, "3 x 20'", 10800),  # heavy: 3 x 20' (21.7 t each) beat 2 x 40'
     ],
 )
-def test_fcl_lcl_choice_on_feu_service(tiny: Any, tonnes: float, cbm: float, load: str,
-                                       usd: float) -> None:
+def test_fcl_lcl_choice_on_feu_service(
+    tiny: Any, tonnes: float, cbm: float, load: str, usd: float
+) -> None:
     got = freight_for(tiny, "X_RP_RT", Cargo(tonnes=tonnes, cbm=cbm))
     assert got.description == load
     assert got.freight_cny == pytest.approx(usd * USD)
@@ -198,7 +257,9 @@ def test_quote_resolves_names_and_tags_extremes(tiny: Any) -> None:
     q = quote(tiny, "Origin Three", "德国市场", Cargo(tonnes=2, cbm=30), currency="USD")
     assert (q.origin, q.destination) == ("CN_O3", "DE_MKT")
     assert [a.modes for a in q.alternatives] == [
-        ("road", "cr_express", "last_mile"), ("road", "air", "last_mile")]
+        ("road", "cr_express", "last_mile"),
+        ("road", "air", "last_mile"),
+    ]
     assert q.alternatives[q.cheapest].modes[1] == "cr_express"
     assert q.alternatives[q.fastest].modes[1] == "air"
     assert q.alternatives[q.greenest].modes[1] == "cr_express"
@@ -214,8 +275,7 @@ def test_quote_resolves_names_and_tags_extremes(tiny: Any) -> None:
 
 
 def test_max_alternatives_keeps_fastest_and_greenest(tiny: Any) -> None:
-    q = quote(tiny, "CN_O3", "DE_MKT", Cargo(tonnes=2, cbm=30), max_alternatives=1,
-              rank_by="cost")
+    q = quote(tiny, "CN_O3", "DE_MKT", Cargo(tonnes=2, cbm=30), max_alternatives=1, rank_by="cost")
     assert len(q.alternatives) == 2  # cheapest = greenest (rail), fastest (air) kept
     q = quote(tiny, "CN_O3", "DE_MKT", Cargo(tonnes=2, cbm=30), rank_by="days")
     assert q.alternatives[0].modes[1] == "air"
@@ -233,8 +293,11 @@ def test_avoid_border_or_mode_removes_every_route_through_it(tiny: Any) -> None:
         assert_consistent(q)
     q = quote(tiny, "CN_O3", "DE_MKT", cargo, exclude_modes=["air"])
     assert all("air" not in a.modes for a in q.alternatives)
-    with pytest.raises(NoRouteError, match=r"every route passes through something avoided "
-                                           r"\(PL_BORDER\)"):
+    with pytest.raises(
+        NoRouteError,
+        match=r"every route passes through something avoided "
+        r"\(PL_BORDER\)",
+    ):
         quote(tiny, "CN_O1", "DE_MKT", cargo, avoid=["PL_BORDER"])
 
 
@@ -265,12 +328,22 @@ def test_via_and_transshipment_bounds(tiny: Any) -> None:
 
 
 def test_market_reached_only_by_final_delivery(tiny: Any) -> None:
-    net = make_network(tiny, [{"id": "CN_A"}, {"id": "DE_H"}, {"id": "DE_M", "kind": "market"}], [
-        {"id": "SEA_TO_MARKET", "from": "CN_A", "to": "DE_M", "mode": "sea"},
-        {"id": "ROAD", "from": "CN_A", "to": "DE_H"},
-        {"id": "LM", "from": "DE_H", "to": "DE_M", "mode": "last_mile", "rate_basis": "kg",
-         "rate": 1.0},
-    ])
+    net = make_network(
+        tiny,
+        [{"id": "CN_A"}, {"id": "DE_H"}, {"id": "DE_M", "kind": "market"}],
+        [
+            {"id": "SEA_TO_MARKET", "from": "CN_A", "to": "DE_M", "mode": "sea"},
+            {"id": "ROAD", "from": "CN_A", "to": "DE_H"},
+            {
+                "id": "LM",
+                "from": "DE_H",
+                "to": "DE_M",
+                "mode": "last_mile",
+                "rate_basis": "kg",
+                "rate": 1.0,
+            },
+        ],
+    )
     routes = pareto_routes(net, "CN_A", "DE_M", Cargo(1, 1))
     assert [r.services for r in routes] == [("ROAD", "LM")]
 
@@ -290,30 +363,48 @@ BASES = ["FEU", "TEU", "truck", "tonne", "kg", "cbm", "wm"]
 @st.composite
 def random_networks(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     n = draw(st.integers(3, 6))
-    nodes = [{"id": f"CN_N{i}", "handling_cny_per_t": float(draw(st.integers(0, 30))),
-              "dwell_h": float(draw(st.integers(0, 24)))} for i in range(n)]
-    nodes += [{"id": "KZ_B", "kind": "border_crossing", "border_fee_cny_per_t": 40.0,
-               "dwell_h": 24.0, "dwell_h_max": 72.0}]
+    nodes = [
+        {
+            "id": f"CN_N{i}",
+            "handling_cny_per_t": float(draw(st.integers(0, 30))),
+            "dwell_h": float(draw(st.integers(0, 24))),
+        }
+        for i in range(n)
+    ]
+    nodes += [
+        {
+            "id": "KZ_B",
+            "kind": "border_crossing",
+            "border_fee_cny_per_t": 40.0,
+            "dwell_h": 24.0,
+            "dwell_h_max": 72.0,
+        }
+    ]
     services = []
     for k in range(draw(st.integers(2, 14))):
         a = draw(st.integers(0, n - 1))
         b = draw(st.integers(0, n - 1).filter(lambda x, a=a: x != a))
         basis = draw(st.sampled_from(BASES))
         lcl = basis in ("FEU", "TEU", "truck") and draw(st.booleans())
-        services.append({
-            "id": f"S{k}", "from": f"CN_N{a}", "to": f"CN_N{b}",
-            "mode": draw(st.sampled_from(["road", "rail", "sea", "air"])),
-            "via": ("KZ_B",) if draw(st.booleans()) else (),
-            "rate_basis": basis,
-            "rate": float(draw(st.integers(1, 50))) * (100 if basis in BASES[:3] else 1),
-            "lcl_basis": draw(st.sampled_from(["tonne", "cbm", "wm", "kg"])) if lcl else None,
-            "lcl_rate": float(draw(st.integers(1, 50))) if lcl else float("nan"),
-            "transit_h": float(draw(st.integers(1, 100))),
-            "departures_per_week": float(draw(st.sampled_from([1, 2, 7])))
-            if draw(st.booleans()) else float("nan"),
-            "distance_km": float(draw(st.integers(10, 5000))),
-            "co2_g_per_tkm": float(draw(st.integers(0, 100))),
-        })
+        services.append(
+            {
+                "id": f"S{k}",
+                "from": f"CN_N{a}",
+                "to": f"CN_N{b}",
+                "mode": draw(st.sampled_from(["road", "rail", "sea", "air"])),
+                "via": ("KZ_B",) if draw(st.booleans()) else (),
+                "rate_basis": basis,
+                "rate": float(draw(st.integers(1, 50))) * (100 if basis in BASES[:3] else 1),
+                "lcl_basis": draw(st.sampled_from(["tonne", "cbm", "wm", "kg"])) if lcl else None,
+                "lcl_rate": float(draw(st.integers(1, 50))) if lcl else float("nan"),
+                "transit_h": float(draw(st.integers(1, 100))),
+                "departures_per_week": float(draw(st.sampled_from([1, 2, 7])))
+                if draw(st.booleans())
+                else float("nan"),
+                "distance_km": float(draw(st.integers(10, 5000))),
+                "co2_g_per_tkm": float(draw(st.integers(0, 100))),
+            }
+        )
     return nodes, services
 
 
@@ -325,8 +416,9 @@ def random_networks(draw: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any
     max_legs=st.sampled_from([None, 1, 2, 3]),
     use_via=st.booleans(),
 )
-def test_pareto_set_equals_brute_force(tiny: Any, graph: Any, tonnes: float, cbm: float,
-                                       max_legs: int | None, use_via: bool) -> None:
+def test_pareto_set_equals_brute_force(
+    tiny: Any, graph: Any, tonnes: float, cbm: float, max_legs: int | None, use_via: bool
+) -> None:
     nodes, services = graph
     net = make_network(tiny, nodes, services)
     cargo = Cargo(tonnes=tonnes, cbm=cbm, value_cny=50_000.0)
@@ -360,12 +452,16 @@ def test_pareto_set_equals_brute_force(tiny: Any, graph: Any, tonnes: float, cbm
 
 def test_pareto_routes_never_revisit(tiny: Any) -> None:
     # a cheap cycle A -> B -> A must not be used
-    net = make_network(tiny, [{"id": "CN_A"}, {"id": "CN_B"}, {"id": "CN_C"}], [
-        {"id": "AB", "from": "CN_A", "to": "CN_B", "rate": 1},
-        {"id": "BA", "from": "CN_B", "to": "CN_A", "rate": 1},
-        {"id": "AC", "from": "CN_A", "to": "CN_C", "rate": 50, "transit_h": 30},
-        {"id": "BC", "from": "CN_B", "to": "CN_C", "rate": 100, "transit_h": 1},
-    ])
+    net = make_network(
+        tiny,
+        [{"id": "CN_A"}, {"id": "CN_B"}, {"id": "CN_C"}],
+        [
+            {"id": "AB", "from": "CN_A", "to": "CN_B", "rate": 1},
+            {"id": "BA", "from": "CN_B", "to": "CN_A", "rate": 1},
+            {"id": "AC", "from": "CN_A", "to": "CN_C", "rate": 50, "transit_h": 30},
+            {"id": "BC", "from": "CN_B", "to": "CN_C", "rate": 100, "transit_h": 1},
+        ],
+    )
     routes = pareto_routes(net, "CN_A", "CN_C", Cargo(1, 1))
     assert {r.services for r in routes} == {("AC",), ("AB", "BC")}
 
@@ -375,14 +471,43 @@ def test_cli_price_json_and_table(tiny_dir: Path) -> None:
     from optimizer.cli import app
 
     runner = CliRunner()
-    res = runner.invoke(app, ["price", "--from", "CN_O3", "--to", "德国市场", "--tonnes", "2",
-                              "--cbm", "30", "--data", str(tiny_dir), "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "price",
+            "--from",
+            "CN_O3",
+            "--to",
+            "德国市场",
+            "--tonnes",
+            "2",
+            "--cbm",
+            "30",
+            "--data",
+            str(tiny_dir),
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     data = json.loads(res.stdout)
     assert {"alternatives", "assumptions"} <= set(data)
     assert len(data["alternatives"]) == 2
-    res = runner.invoke(app, ["price", "--from", "CN_O3", "--to", "DE_MKT", "--data",
-                              str(tiny_dir), "--exclude-modes", "air", "--currency", "EUR"])
+    res = runner.invoke(
+        app,
+        [
+            "price",
+            "--from",
+            "CN_O3",
+            "--to",
+            "DE_MKT",
+            "--data",
+            str(tiny_dir),
+            "--exclude-modes",
+            "air",
+            "--currency",
+            "EUR",
+        ],
+    )
     assert res.exit_code == 0, res.output
     assert "cost EUR" in res.stdout and "Assumptions:" in res.stdout
     assert "> air >" not in res.stdout
@@ -392,13 +517,15 @@ def test_cli_price_bad_input_exits_2_without_traceback(tiny_dir: Path) -> None:
     from optimizer.cli import app
 
     runner = CliRunner()
-    res = runner.invoke(app, ["price", "--from", "CN_O1", "--to", "DE_MKX", "--data",
-                              str(tiny_dir)])
+    res = runner.invoke(
+        app, ["price", "--from", "CN_O1", "--to", "DE_MKX", "--data", str(tiny_dir)]
+    )
     assert res.exit_code == 2
     assert "close matches: DE_MKT" in res.output
     assert "Traceback" not in res.output
-    res = runner.invoke(app, ["price", "--from", "CN_O1", "--to", "DE_AIRPORT", "--data",
-                              str(tiny_dir), "--json"])
+    res = runner.invoke(
+        app, ["price", "--from", "CN_O1", "--to", "DE_AIRPORT", "--data", str(tiny_dir), "--json"]
+    )
     assert res.exit_code == 2
     assert res.stdout == ""
     assert "no route from CN_O1 to DE_AIRPORT" in res.output
@@ -407,8 +534,19 @@ def test_cli_price_bad_input_exits_2_without_traceback(tiny_dir: Path) -> None:
 def test_cli_price_scenario(tiny_dir: Path) -> None:
     from optimizer.cli import app
 
-    res = CliRunner().invoke(app, ["price", "--from", "CN_O3", "--to", "DE_MKT", "--scenario",
-                                   str(PRICING / "close_border.yaml"), "--json"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "price",
+            "--from",
+            "CN_O3",
+            "--to",
+            "DE_MKT",
+            "--scenario",
+            str(PRICING / "close_border.yaml"),
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     modes = [a["modes"] for a in json.loads(res.stdout)["alternatives"]]
     assert modes == [["road", "air", "last_mile"]]
@@ -439,6 +577,7 @@ def test_bundled_deyang_to_duisburg_warehouse(bundled: Any) -> None:
     fastest = q.alternatives[q.fastest]
     assert "air" in fastest.modes
     assert 1 < fastest.days < 10
-    train = min((a for a in q.alternatives if "cr_express" in a.modes),
-                key=lambda a: a.total_cost_cny)
+    train = min(
+        (a for a in q.alternatives if "cr_express" in a.modes), key=lambda a: a.total_cost_cny
+    )
     assert 12 < train.days < 30
