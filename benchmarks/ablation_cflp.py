@@ -5,7 +5,7 @@ Run on demand (not part of the test suite)::
     python benchmarks/ablation_cflp.py cflp-single --only cap6,cap7,cap9,cap10,cap12,cap13
     python benchmarks/ablation_cflp.py cflp-multi --backend highs
 
-Variants (all through :mod:`optimizer.core`, checked by the independent checker):
+Variants (all through :mod:`optimizer.engine.core`, checked by the independent checker):
 
 * ``ours``: strong linking ``x_ij <= min(1, s_i/d_j) y_i`` and the capacity
   cover cut ``sum_i s_i y_i >= sum_j d_j`` (what ``corridor bench`` runs);
@@ -31,11 +31,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run_benchmarks import TOLERANCE, data_dir, instances
 
-from optimizer.bench import check_facility_location
-from optimizer.benchio import read_cap
-from optimizer.cflp import facility_location_problem, facility_location_result
-from optimizer.core import solve_design
-from optimizer.solver import SolveOptions
+from optimizer.bench.instances import read_cap
+from optimizer.bench.run import check_facility_location
+from optimizer.engine.core import solve_design
+from optimizer.engine.solver import SolveOptions
+from optimizer.models.cflp import facility_location_problem, facility_location_result
 
 VARIANTS = {
     "ours": lambda p: p,

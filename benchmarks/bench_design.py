@@ -24,11 +24,11 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from optimizer.check import verify  # noqa: E402
-from optimizer.design import build_problem, solve_problem  # noqa: E402
-from optimizer.scenario import load_scenario, network_of  # noqa: E402
-from optimizer.solution import solution_from_solve  # noqa: E402
-from optimizer.solver import SolveOptions  # noqa: E402
+from optimizer.data.scenario import load_scenario, network_of  # noqa: E402
+from optimizer.engine.solver import SolveOptions  # noqa: E402
+from optimizer.models.design import build_problem, solve_problem  # noqa: E402
+from optimizer.results.check import verify  # noqa: E402
+from optimizer.results.solution import solution_from_solve  # noqa: E402
 
 
 def scaled(net, factor: int = 10):

@@ -16,8 +16,8 @@ import time
 import warnings
 from pathlib import Path
 
-from optimizer.data import load_network
-from optimizer.pricing import Cargo, NoRouteError, pareto_routes, quote
+from optimizer.data.loader import load_network
+from optimizer.pricing.quote import Cargo, NoRouteError, pareto_routes, quote
 
 PAIRS = [
     ("CN_DY_ETDZ", "DE_WH_DUISBURG"),

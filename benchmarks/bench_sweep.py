@@ -26,7 +26,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from optimizer.sweep import run_sweep  # noqa: E402
+from optimizer.studies.sweep import run_sweep  # noqa: E402
 
 
 def main() -> None:

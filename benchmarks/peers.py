@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from optimizer.benchio import CapInstance, DowInstance
+from optimizer.bench.instances import CapInstance, DowInstance
 
 PeerResult = tuple[str, float | None, float]
 

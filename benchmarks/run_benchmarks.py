@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from peers import highspy_cflp, highspy_mcnd, pulp_cflp, pulp_mcnd
 
-from optimizer.bench import run_cflp, run_mcnd
-from optimizer.benchio import read_cap, read_dow
-from optimizer.solver import SolveOptions
+from optimizer.bench.instances import read_cap, read_dow
+from optimizer.bench.run import run_cflp, run_mcnd
+from optimizer.engine.solver import SolveOptions
 
 
 def _peer_child(queue, fn, inst, kwargs) -> None:

@@ -16,10 +16,10 @@ from fastapi import FastAPI, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from optimizer.data.network import Network
+from optimizer.data.schema import MODES
 from optimizer.errors import InputError
-from optimizer.network import Network
-from optimizer.pricing import Cargo, NoRouteError, quote
-from optimizer.schema import MODES
+from optimizer.pricing.quote import Cargo, NoRouteError, quote
 
 MAX_BODY_BYTES = 16_384
 MAX_API_ALTERNATIVES = 20
@@ -141,7 +141,7 @@ def create_app(network: Network | None = None) -> FastAPI:
 
     def net() -> Network:
         if "network" not in state:
-            from optimizer.data import load_network
+            from optimizer.data.loader import load_network
 
             state["network"] = load_network()
         return state["network"]

@@ -19,7 +19,7 @@ def tiny_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def tiny():
-    from optimizer.data import load_network
+    from optimizer.data.loader import load_network
 
     return load_network(TINY)
 

@@ -42,7 +42,7 @@ def test_quote_ok(client: TestClient) -> None:
 
 
 def test_quote_matches_python_api(client: TestClient, tiny: Any) -> None:
-    from optimizer.pricing import Cargo, quote
+    from optimizer.pricing.quote import Cargo, quote
 
     r = client.post("/quote", json={"from": "CN_O1", "to": "DE_WH1", "tonnes": 5, "cbm": 20})
     expected = quote(tiny, "CN_O1", "DE_WH1", Cargo(5, 20)).to_dict()

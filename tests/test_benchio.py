@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optimizer.benchio import (
+from optimizer.bench.instances import (
     CapInstance,
     DowInstance,
     benchmark_dir,

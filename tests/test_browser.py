@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from optimizer import mapping, report
+from optimizer.output import mapping, report
 from tests.test_mapping import results  # noqa: F401 - the shared session fixture
 
 ROOT = Path(__file__).resolve().parent.parent

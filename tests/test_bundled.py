@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from optimizer.data import DEFAULT_DATA_DIR, validate_network_dir
-from optimizer.info import network_info
+from optimizer.data.info import network_info
+from optimizer.data.loader import DEFAULT_DATA_DIR, validate_network_dir
 
 
 @pytest.fixture(scope="module")

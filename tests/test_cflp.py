@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from optimizer.bench import check_facility_location
-from optimizer.benchio import CapInstance, benchmark_dir, read_cap
-from optimizer.cflp import facility_location_problem, solve_facility_location
+from optimizer.bench.instances import CapInstance, benchmark_dir, read_cap
+from optimizer.bench.run import check_facility_location
+from optimizer.engine.solver import SolveOptions
 from optimizer.errors import InputError
-from optimizer.solver import SolveOptions
+from optimizer.models.cflp import facility_location_problem, solve_facility_location
 
 DATA = Path(__file__).parent / "data" / "bench"
 SHARED = benchmark_dir() / "orlib_cap"
@@ -149,7 +149,7 @@ def test_large_instance_path_matches_brute_force(
     m: int, n: int, seed: int, single: bool, backend: str
 ) -> None:
     # the Lagrangian bound, greedy start and hint used from LARGE_INSTANCE pairs on
-    import optimizer.cflp as cflp
+    import optimizer.models.cflp as cflp
 
     inst = random_instance(m, n, seed)
     expected = brute_force(inst, single_source=single)
@@ -189,7 +189,7 @@ def test_second_phase_after_a_limit_matches_brute_force(
     # still end at the optimum with a valid bound
     import dataclasses
 
-    import optimizer.cflp as cflp
+    import optimizer.models.cflp as cflp
 
     inst = random_instance(m, n, seed)
     expected = brute_force(inst, single_source=single)

@@ -9,9 +9,14 @@ import pytest
 from typer.testing import CliRunner
 
 import optimizer
-from optimizer.compare import KEY_COLUMNS, compare_scenarios, is_up_to_date, write_comparison
-from optimizer.design import build_problem
-from optimizer.scenario import load_scenario, network_of
+from optimizer.data.scenario import load_scenario, network_of
+from optimizer.models.design import build_problem
+from optimizer.studies.compare import (
+    KEY_COLUMNS,
+    compare_scenarios,
+    is_up_to_date,
+    write_comparison,
+)
 
 SCEN = Path(__file__).parent / "data" / "scenarios"
 

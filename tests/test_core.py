@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from optimizer.core import (
+from optimizer.engine.core import (
     Arcs,
     Commodities,
     DesignConstraint,
@@ -20,9 +20,9 @@ from optimizer.core import (
     build_model,
     solve_design,
 )
-from optimizer.mcnd import network_design_problem
-from optimizer.milp import MilpModel
-from optimizer.solver import SolveOptions, solve_milp
+from optimizer.engine.milp import MilpModel
+from optimizer.engine.solver import SolveOptions, solve_milp
+from optimizer.models.mcnd import network_design_problem
 
 EXACT = SolveOptions(rel_gap=0.0, abs_gap=1e-9, time_limit_s=30)
 
@@ -186,7 +186,7 @@ def test_infeasible_when_demand_must_be_served():
 
 
 def test_unknown_solver_lists_available():
-    from optimizer.solver import SolverError
+    from optimizer.engine.solver import SolverError
 
     with pytest.raises(SolverError, match="available: cpsat, highs, highspy, scip"):
         SolveOptions(solver="gurobi")

@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from optimizer.cli import app
-from optimizer.data import load_network, read_table, validate_network_dir
+from optimizer.data.loader import load_network, read_table, validate_network_dir
+from optimizer.data.schema import ProductRow
 from optimizer.errors import NetworkDataError
-from optimizer.schema import ProductRow
 
 from .conftest import BAD, TINY
 

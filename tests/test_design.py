@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from optimizer.check import verify
-from optimizer.design import DesignOptions, build_problem, solve_problem
-from optimizer.scenario import ScaleRates, SetDemand, apply_changes
-from optimizer.solution import load_solution, save_solution, solution_from_solve
-from optimizer.solver import SolveOptions
+from optimizer.data.scenario import ScaleRates, SetDemand, apply_changes
+from optimizer.engine.solver import SolveOptions
+from optimizer.models.design import DesignOptions, build_problem, solve_problem
+from optimizer.results.check import verify
+from optimizer.results.solution import load_solution, save_solution, solution_from_solve
 
 EXACT = SolveOptions(rel_gap=0.0, abs_gap=1e-6, time_limit_s=60)
 
@@ -93,7 +93,7 @@ def test_consolidation_uses_fewer_containers_together(tiny):
 
 
 def test_prefers_consolidated_route_when_cheaper(tiny):
-    from optimizer.scenario import load_scenario  # noqa: F401 - scenario module in use
+    from optimizer.data.scenario import load_scenario  # noqa: F401 - scenario module in use
 
     # a second train with slightly cheaper loose cargo: D2 alone takes it ...
     extra = {

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from optimizer.bench import check_facility_location
-from optimizer.benchio import CapInstance
-from optimizer.lagrangian import (
+from optimizer.bench.instances import CapInstance
+from optimizer.bench.run import check_facility_location
+from optimizer.engine.lagrangian import (
     _knapsacks,
     _probe,
     branch_and_bound,
@@ -177,8 +177,8 @@ def test_a_time_limit_returns_the_incumbent_with_a_valid_bound() -> None:
 def test_a_one_thread_milp_after_a_default_lp_in_the_same_process() -> None:
     # HiGHS keeps one thread scheduler per process; a MILP asking for 1 thread
     # after a default-thread LP used to fail with status "Not Set"
-    from optimizer.cflp import solve_facility_location
-    from optimizer.solver import SolveOptions
+    from optimizer.engine.solver import SolveOptions
+    from optimizer.models.cflp import solve_facility_location
 
     args = (
         np.ones(2),

@@ -13,8 +13,8 @@ import pytest
 from folium.plugins import DualMap
 from typer.testing import CliRunner
 
-from optimizer import mapping, report
-from optimizer.offline import external_references
+from optimizer.output import mapping, report
+from optimizer.output.offline import external_references
 
 SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -24,7 +24,7 @@ TINY = Path(__file__).parent / "data" / "tiny"
 @pytest.fixture(scope="session")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Two tiny results: the base (PL_WH2 opens) and one with PL_WH2 never opened."""
-    from optimizer.design_cli import run_scenario
+    from optimizer.cli.solve import run_scenario
 
     root = tmp_path_factory.mktemp("results")
     closed = root / "tiny_no_lodz.yaml"
@@ -81,8 +81,8 @@ def test_map_solution_does_not_solve(solved, monkeypatch: pytest.MonkeyPatch) ->
     def boom(*_a, **_k):
         raise AssertionError("a map builder must not solve")
 
-    monkeypatch.setattr("optimizer.design.solve_problem", boom)
-    monkeypatch.setattr("optimizer.design.build_problem", boom)
+    monkeypatch.setattr("optimizer.models.design.solve_problem", boom)
+    monkeypatch.setattr("optimizer.models.design.build_problem", boom)
     mapping.map_solution(solution, network)
 
 
@@ -182,7 +182,7 @@ def test_offline_map_is_self_contained_and_deterministic(solved) -> None:
 
 
 def test_save_map_refuses_external_urls_when_offline(solved, tmp_path: Path) -> None:
-    from optimizer.offline import OfflineAssetError
+    from optimizer.output.offline import OfflineAssetError
 
     solution, network = solved
     fmap = mapping.map_solution(solution, network)  # online: links CDNs
@@ -207,7 +207,7 @@ def test_display_path_crosses_the_antimeridian_continuously() -> None:
 
 
 def test_bundled_transpacific_lane_is_continuous() -> None:
-    from optimizer.data import load_network
+    from optimizer.data.loader import load_network
 
     network = load_network()
     sid = "SEA_QINZHOU_US_LAX"
@@ -259,7 +259,7 @@ def test_comparison_map_shows_changes(results: dict[str, Path]) -> None:
 
 
 def test_quote_map_has_a_layer_per_alternative(tiny) -> None:
-    from optimizer.pricing import Cargo, quote
+    from optimizer.pricing.quote import Cargo, quote
 
     q = quote(tiny, "CN_O1", "DE_MKT", Cargo(tonnes=2.0, cbm=10.0), max_alternatives=5)
     fmap = mapping.map_quote(q, tiny)

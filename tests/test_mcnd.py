@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from optimizer.bench import check_network_design
-from optimizer.benchio import DowInstance, benchmark_dir, read_dow
-from optimizer.mcnd import solve_network_design
-from optimizer.solver import SolveOptions
+from optimizer.bench.instances import DowInstance, benchmark_dir, read_dow
+from optimizer.bench.run import check_network_design
+from optimizer.engine.solver import SolveOptions
+from optimizer.models.mcnd import solve_network_design
 
 DATA = Path(__file__).parent / "data" / "bench"
 SHARED = benchmark_dir() / "mcnd" / "R"

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from optimizer.errors import InputError
-from optimizer.pricing import (
+from optimizer.pricing.quote import (
     HC40_VOLUME_CBM,
     Alternative,
     Cargo,
@@ -349,7 +349,7 @@ def test_market_reached_only_by_final_delivery(tiny: Any) -> None:
 
 
 def test_scenario_network(tiny: Any) -> None:
-    from optimizer.pricing_cli import load_for_pricing
+    from optimizer.cli.price import load_for_pricing
 
     net = load_for_pricing(None, PRICING / "close_border.yaml")
     q = quote(net, "CN_O3", "DE_MKT", Cargo(tonnes=1, cbm=1))
@@ -558,7 +558,7 @@ def test_cli_price_scenario(tiny_dir: Path) -> None:
 def bundled() -> Any:
     import warnings
 
-    from optimizer.data import load_network
+    from optimizer.data.loader import load_network
     from optimizer.errors import CorridorError
 
     try:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from optimizer.engine.solver import SolveOptions
 from optimizer.errors import InputError
-from optimizer.robust import brute_force, prepare, solve_robust, write_robust
-from optimizer.solver import SolveOptions
+from optimizer.studies.robust import brute_force, prepare, solve_robust, write_robust
 
 SCEN = Path(__file__).parent / "data" / "scenarios"
 PATHS = [SCEN / f"tiny_sea_{n}.yaml" for n in ("base", "red_sea", "border")]

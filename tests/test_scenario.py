@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from optimizer.data.scenario import load_scenario, network_of
 from optimizer.errors import InputError
-from optimizer.scenario import load_scenario, network_of
 
 
 def write(tmp: Path, name: str, text: str) -> Path:
@@ -113,7 +113,7 @@ changes:
 
 
 def test_closure_makes_node_carry_no_flow(tmp_path, tiny_dir):
-    from optimizer.design_cli import run_scenario
+    from optimizer.cli.solve import run_scenario
 
     p = write(
         tmp_path,

@@ -11,7 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from optimizer.errors import InputError
-from optimizer.sweep import draw_values, load_sweep, plan_sweep, run_sweep
+from optimizer.studies.sweep import draw_values, load_sweep, plan_sweep, run_sweep
 
 SCEN = Path(__file__).parent / "data" / "scenarios"
 SWEEP = SCEN / "tiny_sweep.yaml"

@@ -1,0 +1,1 @@
+"""Published benchmark instances: readers, runners and independent checks."""

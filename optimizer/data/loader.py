@@ -1,0 +1,476 @@
+"""Load and validate a network data directory into a :class:`~optimizer.data.network.Network`.
+
+Every problem in every file is collected first, then reported at once as a
+:class:`~optimizer.errors.NetworkDataError` whose issues name the file, the
+row (spreadsheet numbering: the header is row 1) and the field. Warnings
+(rows without a real source, geometry for unknown services) are returned by
+:func:`validate_network_dir` and raised as errors with ``strict=True``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import warnings
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+from pydantic import ValidationError
+from shapely.geometry import LineString, Point, shape
+from shapely.geometry.base import BaseGeometry
+
+from optimizer.data.network import Network
+from optimizer.data.schema import (
+    OPTIONAL_TABLES,
+    REQUIRED_PARAMETERS,
+    TABLES,
+    Row,
+    ServiceRow,
+    columns_of,
+    required_columns,
+)
+from optimizer.errors import Issue, NetworkDataError
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "network_data"
+GEOMETRY_FILE = "geometry.geojson"
+
+
+class DataWarning(UserWarning):
+    """A data problem that does not stop loading (e.g. a row without a source)."""
+
+
+def read_table(path: Path, model: type[Row]) -> tuple[list[tuple[int, Row]], list[Issue]]:
+    """Read one CSV file into validated rows.
+
+    Returns the rows that validated, each with its spreadsheet row number,
+    and the issues found (encoding, header, cell values).
+    """
+    name = path.name
+    issues: list[Issue] = []
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [], [Issue(name, None, None, f"cannot read file: {exc.strerror or exc}")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [], [
+            Issue(
+                name,
+                line,
+                None,
+                f"file is not UTF-8 (byte {exc.start} on row {line} cannot be decoded); "
+                "save it as UTF-8 (e.g. from GBK)",
+            )
+        ]
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        return [], [Issue(name, None, None, "file is empty (no header row)")]
+    except csv.Error as exc:
+        return [], [Issue(name, 1, None, f"CSV error: {exc}")]
+    header = [h.strip() for h in header]
+    known = columns_of(model)
+    unknown = [h for h in header if h not in known]
+    for h in unknown:
+        hint = _close(h, known)
+        issues.append(
+            Issue(name, 1, h, "unknown column" + (f"; did you mean {hint!r}?" if hint else ""))
+        )
+    missing = [c for c in required_columns(model) if c not in header]
+    for c in missing:
+        issues.append(Issue(name, 1, c, "required column is missing"))
+    dupes = [h for h, n in Counter(header).items() if n > 1]
+    for h in dupes:
+        issues.append(Issue(name, 1, h, "column appears more than once"))
+    if missing or dupes:
+        return [], issues
+    rows: list[tuple[int, Row]] = []
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if not any(c.strip() for c in cells):
+                continue
+            if len(cells) != len(header):
+                issues.append(
+                    Issue(name, number, None, f"has {len(cells)} cells, header has {len(header)}")
+                )
+                continue
+            record = {h: c for h, c in zip(header, cells, strict=True) if h in known}
+            try:
+                rows.append((number, model.model_validate(record)))
+            except ValidationError as exc:
+                for err in exc.errors():
+                    loc = err.get("loc") or ()
+                    fld = str(loc[0]) if loc else None
+                    if fld == "from_":
+                        fld = "from"
+                    value = record.get(fld) if fld else None
+                    text_msg = _plain(err.get("msg", "invalid"))
+                    if value not in (None, ""):
+                        text_msg += f" (got {value!r})"
+                    issues.append(Issue(name, number, fld, text_msg))
+    except csv.Error as exc:
+        issues.append(Issue(name, reader.line_num, None, f"CSV error: {exc}"))
+    return rows, issues
+
+
+def _plain(msg: str) -> str:
+    return msg.replace("Value error, ", "").replace("Input should be", "should be")
+
+
+def _close(word: str, choices: Iterable[str]) -> str | None:
+    import difflib
+
+    hit = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return hit[0] if hit else None
+
+
+def _duplicates(
+    file: str, rows: list[tuple[int, Row]], key: str, issues: list[Issue]
+) -> dict[str, tuple[int, Row]]:
+    seen: dict[str, tuple[int, Row]] = {}
+    for number, row in rows:
+        value = getattr(row, key)
+        if value in seen:
+            issues.append(
+                Issue(
+                    file, number, key, f"duplicate {key} {value!r} (first on row {seen[value][0]})"
+                )
+            )
+        else:
+            seen[value] = (number, row)
+    return seen
+
+
+def load_network(
+    directory: str | Path | None = None, *, strict: bool = False, check_reach: bool = True
+) -> Network:
+    """Load a network data directory.
+
+    Parameters
+    ----------
+    directory
+        Folder holding the CSV files (default: the bundled ``network_data``).
+    strict
+        Treat warnings (e.g. rows without a source) as errors.
+    check_reach
+        Check that every demand's market can be reached from its origin.
+
+    Raises
+    ------
+    NetworkDataError
+        Listing every problem found, each with file, row and field.
+    """
+    network, problems = _load(directory, check_reach=check_reach)
+    errors = [p for p in problems if p.severity == "error"]
+    warns = [p for p in problems if p.severity == "warning"]
+    if strict:
+        errors += warns
+    if errors or network is None:
+        raise NetworkDataError(errors, str(directory or DEFAULT_DATA_DIR))
+    for w in warns:
+        warnings.warn(str(w), DataWarning, stacklevel=2)
+    return network
+
+
+def validate_network_dir(
+    directory: str | Path | None = None, *, strict: bool = False
+) -> tuple[Network | None, list[Issue]]:
+    """Load a directory and return ``(network or None, every issue)`` without raising."""
+    network, problems = _load(directory, check_reach=True)
+    if strict:
+        problems = [dataclass_replace(p, severity="error") for p in problems]
+    if any(p.severity == "error" for p in problems):
+        network = None
+    return network, problems
+
+
+def dataclass_replace(issue: Issue, **kw: Any) -> Issue:
+    import dataclasses
+
+    return dataclasses.replace(issue, **kw)
+
+
+def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network | None, list[Issue]]:
+    base = Path(directory) if directory is not None else DEFAULT_DATA_DIR
+    issues: list[Issue] = []
+    if not base.is_dir():
+        return None, [Issue(str(base), None, None, "network data directory not found")]
+    tables: dict[str, list[tuple[int, Row]]] = {}
+    for stem, model in {**TABLES, **OPTIONAL_TABLES}.items():
+        path = base / f"{stem}.csv"
+        if not path.exists():
+            if stem in TABLES:
+                issues.append(Issue(path.name, None, None, "required file is missing"))
+            tables[stem] = []
+            continue
+        rows, found = read_table(path, model)
+        issues.extend(found)
+        tables[stem] = rows
+
+    # -- keys and sources ---------------------------------------------------
+    keyed: dict[str, dict[str, tuple[int, Row]]] = {}
+    for stem, model in {**TABLES, **OPTIONAL_TABLES}.items():
+        if model.key:
+            keyed[stem] = _duplicates(model.file, tables[stem], model.key, issues)
+    for stem, rows in tables.items():
+        for number, row in rows:
+            if row.is_assumption and len(row.source.split(":", 1)[-1].strip()) < 3:
+                issues.append(
+                    Issue(
+                        f"{stem}.csv",
+                        number,
+                        "source",
+                        "an assumption needs a one-line reason ('assumption: ...')",
+                        "warning",
+                    )
+                )
+
+    nodes = keyed.get("nodes", {})
+    products = keyed.get("products", {})
+
+    def ref(file: str, number: int, fld: str, value: str, kinds: tuple[str, ...] = ()) -> bool:
+        if value not in nodes:
+            hint = _close(value, nodes)
+            issues.append(
+                Issue(
+                    file,
+                    number,
+                    fld,
+                    f"unknown node {value!r}" + (f"; did you mean {hint!r}?" if hint else ""),
+                )
+            )
+            return False
+        kind = nodes[value][1].kind  # type: ignore[attr-defined]
+        if kinds and kind not in kinds:
+            issues.append(
+                Issue(
+                    file, number, fld, f"node {value!r} is a {kind}, expected {' or '.join(kinds)}"
+                )
+            )
+            return False
+        return True
+
+    for number, row in tables["services"]:
+        assert isinstance(row, ServiceRow)
+        ref("services.csv", number, "from", row.from_)
+        ref("services.csv", number, "to", row.to)
+        for v in row.via_nodes:
+            ref("services.csv", number, "via", v)
+        if row.rate_basis in ("FEU", "TEU", "truck") and row.mode in ("air", "last_mile"):
+            issues.append(
+                Issue(
+                    "services.csv",
+                    number,
+                    "rate_basis",
+                    f"{row.mode} services are priced by weight, not per {row.rate_basis}",
+                )
+            )
+        if row.mode == "last_mile" and row.to in nodes and nodes[row.to][1].kind != "market":  # type: ignore[attr-defined]
+            issues.append(
+                Issue("services.csv", number, "to", "a last_mile service must end at a market")
+            )
+    for number, row in tables["warehouses"]:
+        ref("warehouses.csv", number, "node_id", row.node_id, ("warehouse",))  # type: ignore[attr-defined]
+    wh_clean = not any(i.file == "warehouses.csv" for i in issues)
+    for node_id, (number, row) in nodes.items():
+        if wh_clean and row.kind == "warehouse" and node_id not in keyed.get("warehouses", {}):  # type: ignore[attr-defined]
+            issues.append(
+                Issue(
+                    "nodes.csv",
+                    number,
+                    "id",
+                    f"warehouse node {node_id!r} has no row in warehouses.csv",
+                )
+            )
+    for number, row in tables["demand"]:
+        ref("demand.csv", number, "origin", row.origin, ("origin",))  # type: ignore[attr-defined]
+        ref("demand.csv", number, "market", row.market, ("market",))  # type: ignore[attr-defined]
+        if row.product not in products:  # type: ignore[attr-defined]
+            hint = _close(row.product, products)  # type: ignore[attr-defined]
+            issues.append(
+                Issue(
+                    "demand.csv",
+                    number,
+                    "product",
+                    f"unknown product {row.product!r}"  # type: ignore[attr-defined]
+                    + (f"; did you mean {hint!r}?" if hint else ""),
+                )
+            )
+    fx = keyed.get("fx", {})
+    for number, row in tables["services"]:
+        if row.currency not in fx:  # type: ignore[attr-defined]
+            issues.append(
+                Issue(
+                    "services.csv",
+                    number,
+                    "currency",
+                    f"no exchange rate for {row.currency} in fx.csv",
+                )
+            )  # type: ignore[attr-defined]
+    params = {name: row.value for name, (_, row) in keyed.get("parameters", {}).items()}  # type: ignore[attr-defined]
+    for name in REQUIRED_PARAMETERS:
+        if tables["parameters"] and name not in params:
+            issues.append(
+                Issue("parameters.csv", None, "name", f"required parameter {name!r} is missing")
+            )
+
+    # Warehouses must reach a market by last mile.
+    last_mile_from = {
+        row.from_
+        for _, row in tables["services"]  # type: ignore[attr-defined]
+        if row.mode == "last_mile" and row.active == 1
+    }  # type: ignore[attr-defined]
+    for node_id, (number, _row) in keyed.get("warehouses", {}).items():
+        if node_id in nodes and node_id not in last_mile_from:
+            issues.append(
+                Issue(
+                    "warehouses.csv",
+                    number,
+                    "node_id",
+                    f"warehouse {node_id!r} has no active last_mile service to any market",
+                )
+            )
+
+    if any(i.severity == "error" for i in issues):
+        return None, issues
+
+    network = _assemble(base, tables, params)
+
+    # Geometry problems are warnings: a service without a feature is drawn straight.
+    issues.extend(_geometry_issues(base, network))
+
+    if check_reach:
+        g = network.graph
+        reach_cache: dict[str, set[str]] = {}
+        for number, row in tables["demand"]:
+            o, m = row.origin, row.market  # type: ignore[attr-defined]
+            if o not in reach_cache:
+                reach_cache[o] = set(nx.descendants(g, o)) if o in g else set()
+            if m not in reach_cache[o]:
+                issues.append(
+                    Issue(
+                        "demand.csv",
+                        number,
+                        "market",
+                        f"market {m!r} cannot be reached from origin {o!r} by any active service",
+                    )
+                )
+    if any(i.severity == "error" for i in issues):
+        return None, issues
+    return network, issues
+
+
+def _frame(rows: list[tuple[int, Row]], model: type[Row], key: str | None) -> pd.DataFrame:
+    cols = columns_of(model)
+    records = []
+    for _, row in rows:
+        data = row.model_dump(by_alias=True)
+        records.append({c: data.get(c) for c in cols})
+    frame = pd.DataFrame.from_records(records, columns=cols)
+    if key:
+        frame = frame.set_index(key, drop=False)
+        frame.index.name = None
+    return frame
+
+
+def _assemble(
+    base: Path, tables: dict[str, list[tuple[int, Row]]], params: dict[str, float]
+) -> Network:
+    nodes = _frame(tables["nodes"], TABLES["nodes"], "id")
+    nodes["open"] = True
+    nodes_gdf = gpd.GeoDataFrame(
+        nodes,
+        geometry=[Point(lon, lat) for lon, lat in zip(nodes["lon"], nodes["lat"], strict=True)],
+        crs="EPSG:4326",
+    )
+    services = _frame(tables["services"], TABLES["services"], "id")
+    services["via"] = [row.via_nodes for _, row in tables["services"]]  # type: ignore[attr-defined]
+    for col in ("transit_h_max", "departures_per_week", "lcl_rate", "units_per_departure"):
+        services[col] = services[col].astype(float)
+    geoms = _read_geometry(base)
+    lines: list[BaseGeometry] = []
+    for sid, row in services.iterrows():
+        geom = geoms.get(str(sid))
+        if geom is None:
+            pts = [row["from"], *row["via"], row["to"]]
+            geom = LineString([(nodes.at[p, "lon"], nodes.at[p, "lat"]) for p in pts])
+        lines.append(geom)
+    services_gdf = gpd.GeoDataFrame(services, geometry=lines, crs="EPSG:4326")
+    sources = []
+    for stem, rows in tables.items():
+        key = TABLES.get(stem, OPTIONAL_TABLES.get(stem)).key  # type: ignore[union-attr]
+        for number, row in rows:
+            sources.append(
+                {
+                    "file": f"{stem}.csv",
+                    "row": number,
+                    "key": getattr(row, key) if key else str(number),
+                    "source": row.source,
+                    "assumption": row.is_assumption,
+                }
+            )
+    return Network(
+        nodes=nodes_gdf,
+        services=services_gdf,
+        warehouses=_frame(tables["warehouses"], TABLES["warehouses"], "node_id"),
+        products=_frame(tables["products"], TABLES["products"], "id"),
+        demand=_frame(tables["demand"], TABLES["demand"], "id"),
+        fx=_frame(tables["fx"], TABLES["fx"], "currency"),
+        parameters=dict(params),
+        sources=pd.DataFrame(sources, columns=["file", "row", "key", "source", "assumption"]),
+        data_dir=str(base),
+    )
+
+
+def _read_geometry(base: Path) -> dict[str, BaseGeometry]:
+    path = base / GEOMETRY_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    out: dict[str, BaseGeometry] = {}
+    for feature in data.get("features", []):
+        sid = (feature.get("properties") or {}).get("service_id")
+        if sid and feature.get("geometry"):
+            try:
+                out[str(sid)] = shape(feature["geometry"])
+            except (ValueError, TypeError, AttributeError):
+                continue
+    return out
+
+
+def _geometry_issues(base: Path, network: Network) -> list[Issue]:
+    path = base / GEOMETRY_FILE
+    if not path.exists():
+        return []  # documented: services without geometry are drawn straight
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        return [Issue(GEOMETRY_FILE, None, None, "file is not UTF-8")]
+    except json.JSONDecodeError as exc:
+        return [Issue(GEOMETRY_FILE, exc.lineno, None, f"invalid JSON: {exc.msg}")]
+    issues = []
+    for i, feature in enumerate(data.get("features", [])):
+        sid = (feature.get("properties") or {}).get("service_id")
+        if sid not in network.services.index:
+            issues.append(
+                Issue(
+                    GEOMETRY_FILE,
+                    None,
+                    f"features[{i}].properties.service_id",
+                    f"geometry for unknown service {sid!r}",
+                    "warning",
+                )
+            )
+    return issues

@@ -1,0 +1,584 @@
+"""Scenario files: a base, a list of changes, and model options.
+
+A scenario YAML names its ``base`` (a network data directory, or another
+scenario file whose changes are applied first) and lists ``changes``; each
+change is a mapping with one key naming its kind. :func:`apply_changes`
+never mutates a network: it builds a new one with :meth:`Network.replace`.
+
+Example::
+
+    name: red_sea_closure
+    description: Suez and Bab-el-Mandeb closed; Asia-Europe ships go round the Cape.
+    source: https://...
+    base: baseline.yaml
+    changes:
+      - close_nodes: [EG_SUEZ]
+      - open_services: {via: ZA_CAPE}
+      - scale_rates: {mode: sea, via: ZA_CAPE, factor: 1.3}
+    options:
+      max_warehouses: 8
+
+Change kinds: ``close_nodes``, ``open_nodes``, ``close_services``,
+``open_services``, ``scale_rates``, ``scale_transit``, ``set_dwell``,
+``add_service``, ``scale_demand``, ``set_demand``, ``carbon_price``,
+``subsidy``, ``warehouses``, ``options``. See ``docs/scenarios.md``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from shapely.geometry import LineString
+
+from optimizer.data.loader import DEFAULT_DATA_DIR, load_network
+from optimizer.data.network import Network
+from optimizer.data.schema import CUSTOMS_MODES, MODES, ServiceRow
+from optimizer.engine.solver import SolveOptions
+from optimizer.errors import InputError
+from optimizer.models.design import DesignOptions
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceSelector(_Strict):
+    """Which services a change applies to: every given field must match."""
+
+    ids: list[str] | None = None
+    mode: list[str] | str | None = None
+    corridor: str | None = Field(default=None, description="substring of the corridor name")
+    via: str | None = None
+    from_: str | None = Field(default=None, alias="from")
+    to: str | None = None
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ScaleRates(ServiceSelector):
+    factor: float = Field(ge=0)
+
+
+class ScaleTransit(ServiceSelector):
+    factor: float = Field(default=1.0, gt=0)
+    add_h: float = 0.0
+
+
+class Subsidy(ServiceSelector):
+    cny_per_container: float | None = None
+    cny_per_train: float | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Subsidy:
+        if (self.cny_per_container is None) == (self.cny_per_train is None):
+            msg = "give exactly one of cny_per_container and cny_per_train"
+            raise ValueError(msg)
+        return self
+
+
+class SetDwell(_Strict):
+    nodes: list[str]
+    dwell_h: float | None = Field(default=None, ge=0)
+    dwell_h_max: float | None = Field(default=None, ge=0)
+    add_h: float = 0.0
+
+
+class DemandSelector(_Strict):
+    ids: list[str] | None = None
+    origin: list[str] | str | None = None
+    city: Literal["Deyang", "Mianyang"] | None = None
+    market: list[str] | str | None = None
+    product: list[str] | str | None = None
+    customs_mode: list[str] | str | None = None
+
+
+class ScaleDemand(DemandSelector):
+    factor: float = Field(ge=0)
+
+
+class SetDemand(DemandSelector):
+    tonnes_per_year: float | None = Field(default=None, gt=0)
+    required_days: float | None = Field(default=None, gt=0)
+    customs_mode_to: Literal["9610", "9710", "9810", "1210"] | None = None
+
+
+class Warehouses(_Strict):
+    force_open: list[str] = []
+    force_closed: list[str] = []
+    max: int | None = Field(default=None, ge=0)
+    min: int | None = Field(default=None, ge=0)
+    exact: int | None = Field(default=None, ge=0)
+    budget_cny: float | None = Field(default=None, ge=0)
+    single_sourcing: bool | None = None
+
+
+class Options(_Strict):
+    """Model and solver options."""
+
+    max_warehouses: int | None = Field(default=None, ge=0)
+    min_warehouses: int | None = Field(default=None, ge=0)
+    exact_warehouses: int | None = Field(default=None, ge=0)
+    budget_cny: float | None = Field(default=None, ge=0)
+    must_open: list[str] | None = None
+    never_open: list[str] | None = None
+    single_sourcing: bool | None = None
+    carbon_price_cny_per_t: float | None = Field(default=None, ge=0)
+    paths_per_weight: int | None = Field(default=None, ge=1)
+    max_replenishment_days: float | None = Field(default=None, gt=0)
+    dispatch_days: float | None = Field(default=None, ge=0)
+    unmet_penalty_cny_per_t: float | None = Field(default=None, ge=0)
+    solver: Literal["highs", "highspy", "scip", "cpsat"] | None = None
+    time_limit_s: float | None = Field(default=None, gt=0)
+    rel_gap: float | None = Field(default=None, ge=0, lt=1)
+    threads: int | None = Field(default=None, ge=1)
+    seed: int | None = None
+
+
+CHANGE_KINDS: dict[str, Any] = {
+    "close_nodes": list[str],
+    "open_nodes": list[str],
+    "close_services": ServiceSelector,
+    "open_services": ServiceSelector,
+    "scale_rates": ScaleRates,
+    "scale_transit": ScaleTransit,
+    "set_dwell": SetDwell,
+    "add_service": dict,
+    "scale_demand": ScaleDemand,
+    "set_demand": SetDemand,
+    "carbon_price": float,
+    "subsidy": Subsidy,
+    "warehouses": Warehouses,
+    "options": Options,
+}
+
+
+class ScenarioFile(_Strict):
+    name: str | None = None
+    description: str = ""
+    source: str = ""
+    base: str | None = None
+    changes: list[dict[str, Any]] = []
+    options: Options = Options()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A parsed scenario with its base chain resolved."""
+
+    name: str
+    path: str
+    description: str
+    source: str
+    data_dir: str
+    changes: tuple[tuple[str, Any, str], ...]  # (kind, parsed value, where)
+    options: dict[str, Any] = field(default_factory=dict)
+    chain: tuple[str, ...] = ()
+
+    def design_options(self) -> DesignOptions:
+        """Model options after every change and ``options`` block."""
+        keys = DesignOptions.__dataclass_fields__
+        kw = {k: v for k, v in self.options.items() if k in keys and v is not None}
+        for k in ("must_open", "never_open"):
+            if k in kw:
+                kw[k] = tuple(kw[k])
+        return DesignOptions(**kw)
+
+    def solve_options(self, **overrides: Any) -> SolveOptions:
+        """Solver options: the scenario's, then explicit overrides (e.g. from the CLI)."""
+        keys = ("solver", "time_limit_s", "rel_gap", "threads", "seed")
+        kw = {k: self.options[k] for k in keys if self.options.get(k) is not None}
+        kw.update({k: v for k, v in overrides.items() if v is not None})
+        kw.setdefault("rel_gap", 1e-3)
+        return SolveOptions(**kw)
+
+    def fingerprint(self) -> str:
+        """Hash of everything that determines the result (changes, options, data files)."""
+        h = hashlib.sha256()
+        h.update(
+            json.dumps(
+                [(k, _dump(v)) for k, v, _ in self.changes], sort_keys=True, default=str
+            ).encode()
+        )
+        h.update(json.dumps(self.options, sort_keys=True, default=str).encode())
+        data = Path(self.data_dir)
+        for f in sorted(data.glob("*")):
+            if f.is_file():
+                h.update(f.name.encode())
+                h.update(hashlib.sha256(f.read_bytes()).digest())
+        return h.hexdigest()
+
+
+def _dump(v: Any) -> Any:
+    return v.model_dump(by_alias=True) if isinstance(v, BaseModel) else v
+
+
+def _loc(err: dict[str, Any]) -> str:
+    return ".".join(str(x) for x in err.get("loc", ()))
+
+
+def load_scenario(path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
+    """Parse a scenario file and its bases.
+
+    Raises
+    ------
+    InputError
+        On unreadable YAML, unknown keys or change kinds (with close matches),
+        wrong types (with the key path), or a cycle of bases.
+    """
+    p = Path(path)
+    where = str(p)
+    if not p.exists():
+        msg = f"{where}: scenario file not found"
+        raise InputError(msg)
+    key = str(p.resolve())
+    if key in _seen:
+        msg = f"{where}: scenario bases form a cycle: {' -> '.join([*_seen, key])}"
+        raise InputError(msg)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError:
+        msg = f"{where}: not UTF-8"
+        raise InputError(msg) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark is not None else ""
+        msg = f"{where}{line}: invalid YAML ({getattr(exc, 'problem', exc)})"
+        raise InputError(msg) from None
+    if not isinstance(raw, dict):
+        msg = f"{where}: a scenario must be a mapping of keys"
+        raise InputError(msg)
+    unknown = [k for k in raw if k not in ScenarioFile.model_fields]
+    if unknown:
+        k = unknown[0]
+        hint = difflib.get_close_matches(str(k), list(ScenarioFile.model_fields), n=1)
+        msg = f"{where}: unknown key {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
+        raise InputError(msg)
+    try:
+        spec = ScenarioFile.model_validate(raw)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        msg = f"{where}: {_loc(e)}: {e['msg']}"
+        raise InputError(msg) from None
+
+    # base
+    if spec.base is None:
+        base_changes: tuple[tuple[str, Any, str], ...] = ()
+        base_options: dict[str, Any] = {}
+        data_dir = str(DEFAULT_DATA_DIR)
+        chain: tuple[str, ...] = ()
+    else:
+        b = (p.parent / spec.base).resolve()
+        if b.is_dir():
+            base_changes, base_options, data_dir, chain = (), {}, str(b), ()
+        elif b.suffix in (".yaml", ".yml"):
+            parent = load_scenario(b, (*_seen, key))
+            base_changes, base_options = parent.changes, dict(parent.options)
+            data_dir, chain = parent.data_dir, (*parent.chain, parent.name)
+        else:
+            msg = f"{where}: base {spec.base!r} is neither a data directory nor a scenario file"
+            raise InputError(msg)
+
+    changes: list[tuple[str, Any, str]] = []
+    for i, change in enumerate(spec.changes):
+        loc = f"{where}: changes[{i}]"
+        if not isinstance(change, dict) or len(change) != 1:
+            msg = f"{loc}: each change is a mapping with exactly one key (its kind)"
+            raise InputError(msg)
+        ((kind, value),) = change.items()
+        if kind not in CHANGE_KINDS:
+            hint = difflib.get_close_matches(str(kind), list(CHANGE_KINDS), n=2)
+            msg = f"{loc}: unknown change {kind!r}" + (
+                f"; did you mean {' or '.join(repr(h) for h in hint)}?"
+                if hint
+                else f"; known: {', '.join(CHANGE_KINDS)}"
+            )
+            raise InputError(msg)
+        typ = CHANGE_KINDS[kind]
+        try:
+            if isinstance(typ, type) and issubclass(typ, BaseModel):
+                parsed = typ.model_validate(value if value is not None else {})
+            elif typ is dict:
+                if not isinstance(value, dict):
+                    raise InputError(f"{loc}.{kind}: must be a mapping of service columns")
+                parsed = value
+            elif typ is float:
+                parsed = float(value)
+                if parsed < 0:
+                    raise InputError(f"{loc}.{kind}: must be >= 0")
+            else:
+                if isinstance(value, str):
+                    value = [value]
+                if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+                    raise InputError(f"{loc}.{kind}: must be a list of ids")
+                parsed = list(value)
+        except ValidationError as exc:
+            e = exc.errors()[0]
+            field_path = _loc(e)
+            msg = f"{loc}.{kind}" + (f".{field_path}" if field_path else "") + f": {e['msg']}"
+            if e.get("type") == "extra_forbidden" and isinstance(typ, type):
+                fields = [f.alias or n for n, f in typ.model_fields.items()]
+                hint = difflib.get_close_matches(str(e["loc"][-1]), fields, n=1)
+                msg = f"{loc}.{kind}: unknown key {e['loc'][-1]!r}" + (
+                    f"; did you mean {hint[0]!r}?" if hint else f"; known: {', '.join(fields)}"
+                )
+            raise InputError(msg) from None
+        except (TypeError, ValueError) as exc:
+            msg = f"{loc}.{kind}: {exc}"
+            raise InputError(msg) from None
+        changes.append((kind, parsed, loc))
+
+    options = dict(base_options)
+    for kind, parsed, _ in changes:
+        options.update(_options_from_change(kind, parsed, options))
+    options.update({k: v for k, v in spec.options.model_dump().items() if v is not None})
+    return Scenario(
+        name=spec.name or p.stem,
+        path=str(p),
+        description=spec.description,
+        source=spec.source,
+        data_dir=data_dir,
+        changes=(*base_changes, *changes),
+        options=options,
+        chain=chain,
+    )
+
+
+def _options_from_change(kind: str, value: Any, current: dict[str, Any]) -> dict[str, Any]:
+    if kind == "carbon_price":
+        return {"carbon_price_cny_per_t": value}
+    if kind == "options":
+        return {k: v for k, v in value.model_dump().items() if v is not None}
+    if kind == "warehouses":
+        out: dict[str, Any] = {}
+        if value.force_open:
+            out["must_open"] = sorted(set(current.get("must_open") or []) | set(value.force_open))
+        if value.force_closed:
+            out["never_open"] = sorted(
+                set(current.get("never_open") or []) | set(value.force_closed)
+            )
+        for src, dst in (
+            ("max", "max_warehouses"),
+            ("min", "min_warehouses"),
+            ("exact", "exact_warehouses"),
+            ("budget_cny", "budget_cny"),
+            ("single_sourcing", "single_sourcing"),
+        ):
+            if getattr(value, src) is not None:
+                out[dst] = getattr(value, src)
+        return out
+    return {}
+
+
+# -- applying changes -------------------------------------------------------------------------
+
+
+def _unknown(kind: str, ids: Iterable[str], known: Iterable[str], where: str) -> None:
+    known = list(known)
+    bad = [i for i in ids if i not in known]
+    if bad:
+        hint = difflib.get_close_matches(bad[0], known, n=3)
+        msg = f"{where}: unknown {kind} {bad[0]!r}" + (
+            f"; close matches: {', '.join(hint)}" if hint else ""
+        )
+        raise InputError(msg)
+
+
+def select_services(net: Network, sel: ServiceSelector, where: str) -> pd.Index:
+    """Ids of the services (active or not) a selector matches.
+
+    Raises
+    ------
+    InputError
+        On unknown ids, modes or nodes, or when nothing matches.
+    """
+    s = net.services
+    mask = pd.Series(True, index=s.index)
+    if sel.ids is not None:
+        _unknown("service", sel.ids, s.index, where)
+        mask &= s.index.isin(sel.ids)
+    if sel.mode is not None:
+        modes = [sel.mode] if isinstance(sel.mode, str) else sel.mode
+        _unknown("mode", modes, MODES, where)
+        mask &= s["mode"].isin(modes)
+    if sel.corridor is not None:
+        mask &= s["corridor"].str.contains(sel.corridor, case=False, regex=False)
+    for fld, col in (("via", None), ("from_", "from"), ("to", "to")):
+        node = getattr(sel, fld)
+        if node is None:
+            continue
+        _unknown("node", [node], net.nodes.index, where)
+        if col is None:
+            mask &= s["via"].apply(lambda v, n=node: n in v)
+        else:
+            mask &= s[col] == node
+    ids = s.index[mask]
+    if len(ids) == 0:
+        msg = f"{where}: the selector matches no service"
+        raise InputError(msg)
+    return ids
+
+
+def select_demand(net: Network, sel: DemandSelector, where: str) -> pd.Index:
+    """Ids of the demand rows a selector matches.
+
+    Raises
+    ------
+    InputError
+        On unknown ids or values, or when nothing matches.
+    """
+    d = net.demand
+    mask = pd.Series(True, index=d.index)
+
+    def many(v: Any) -> list[str]:
+        return [v] if isinstance(v, str) else list(v)
+
+    if sel.ids is not None:
+        _unknown("demand row", sel.ids, d.index, where)
+        mask &= d.index.isin(sel.ids)
+    for fld, known in (
+        ("origin", net.nodes.index),
+        ("market", net.nodes.index),
+        ("product", net.products.index),
+        ("customs_mode", CUSTOMS_MODES),
+    ):
+        val = getattr(sel, fld)
+        if val is not None:
+            vals = many(val)
+            _unknown(fld.replace("_", " "), vals, known, where)
+            mask &= d[fld].astype(str).isin(vals)
+    if sel.city is not None:
+        mask &= d["origin"].map(net.nodes["city"]) == sel.city
+    ids = d.index[mask]
+    if len(ids) == 0:
+        msg = f"{where}: the selector matches no demand row"
+        raise InputError(msg)
+    return ids
+
+
+def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: str = "") -> Network:
+    """Apply parsed changes in order; return a new :class:`Network`.
+
+    Raises
+    ------
+    InputError
+        When a change names an unknown node, service, warehouse or demand row.
+    """
+    nodes = net.nodes.copy()
+    services = net.services.copy()
+    demand = net.demand.copy()
+    fx = net.fx["cny_per_unit"]
+    for kind, v, where in changes:
+        loc = f"{where}.{kind}"
+        if kind in ("close_nodes", "open_nodes"):
+            _unknown("node", v, nodes.index, loc)
+            nodes.loc[v, "open"] = kind == "open_nodes"
+        elif kind in ("close_services", "open_services"):
+            ids = select_services(net.replace(services=services, nodes=nodes), v, loc)
+            services.loc[ids, "active"] = 1 if kind == "open_services" else 0
+        elif kind == "scale_rates":
+            ids = select_services(net.replace(services=services, nodes=nodes), v, loc)
+            services.loc[ids, "rate"] = services.loc[ids, "rate"].astype(float) * v.factor
+            services.loc[ids, "lcl_rate"] = services.loc[ids, "lcl_rate"].astype(float) * v.factor
+        elif kind == "scale_transit":
+            ids = select_services(net.replace(services=services, nodes=nodes), v, loc)
+            for col in ("transit_h", "transit_h_max"):
+                services.loc[ids, col] = services.loc[ids, col].astype(float) * v.factor + v.add_h
+        elif kind == "set_dwell":
+            _unknown("node", v.nodes, nodes.index, loc)
+            if v.dwell_h is not None:
+                nodes.loc[v.nodes, "dwell_h"] = v.dwell_h
+            if v.dwell_h_max is not None:
+                nodes.loc[v.nodes, "dwell_h_max"] = v.dwell_h_max
+            if v.add_h:
+                nodes.loc[v.nodes, "dwell_h"] = nodes.loc[v.nodes, "dwell_h"] + v.add_h
+                nodes.loc[v.nodes, "dwell_h_max"] = (
+                    nodes.loc[v.nodes, "dwell_h_max"].fillna(
+                        nodes.loc[v.nodes, "dwell_h"] - v.add_h
+                    )
+                    + v.add_h
+                )
+        elif kind == "subsidy":
+            ids = select_services(net.replace(services=services, nodes=nodes), v, loc)
+            for sid in ids:
+                row = services.loc[sid]
+                if row["rate_basis"] not in ("FEU", "TEU", "truck"):
+                    msg = f"{loc}: service {sid} is not priced per container"
+                    raise InputError(msg)
+                per_box = v.cny_per_container
+                if per_box is None:
+                    upd = row["units_per_departure"]
+                    if pd.isna(upd):
+                        msg = f"{loc}: service {sid} has no units_per_departure (per-train subsidy)"
+                        raise InputError(msg)
+                    per_box = float(v.cny_per_train) / float(upd)
+                cut = per_box / float(fx[row["currency"]])
+                services.at[sid, "rate"] = max(0.0, float(row["rate"]) - cut)
+        elif kind == "add_service":
+            try:
+                row = ServiceRow.model_validate(v)
+            except ValidationError as exc:
+                e = exc.errors()[0]
+                msg = f"{loc}.{_loc(e)}: {e['msg']}"
+                raise InputError(msg) from None
+            if row.id in services.index:
+                msg = f"{loc}: service id {row.id!r} already exists"
+                raise InputError(msg)
+            _unknown("node", [row.from_, row.to, *row.via_nodes], nodes.index, loc)
+            data = row.model_dump(by_alias=True)
+            data["via"] = row.via_nodes
+            pts = [row.from_, *row.via_nodes, row.to]
+            geom = LineString([(nodes.at[n, "lon"], nodes.at[n, "lat"]) for n in pts])
+            new = pd.DataFrame([data]).set_index(pd.Index([row.id]))
+            new["geometry"] = [geom]
+            services = pd.concat([services, new[services.columns]])
+            services = services.__class__(services, geometry="geometry", crs=net.services.crs)
+        elif kind == "scale_demand":
+            ids = select_demand(net.replace(demand=demand, nodes=nodes), v, loc)
+            demand.loc[ids, "tonnes_per_year"] = demand.loc[ids, "tonnes_per_year"] * v.factor
+        elif kind == "set_demand":
+            ids = select_demand(net.replace(demand=demand, nodes=nodes), v, loc)
+            if v.tonnes_per_year is not None:
+                demand.loc[ids, "tonnes_per_year"] = v.tonnes_per_year
+            if v.required_days is not None:
+                demand.loc[ids, "required_days"] = v.required_days
+            if v.customs_mode_to is not None:
+                demand.loc[ids, "customs_mode"] = v.customs_mode_to
+        elif kind == "warehouses":
+            for w in (*v.force_open, *v.force_closed):
+                _unknown("warehouse", [w], net.warehouses.index, loc)
+        elif kind in ("carbon_price", "options"):
+            if kind == "options":
+                for w in (*(v.must_open or []), *(v.never_open or [])):
+                    _unknown("warehouse", [w], net.warehouses.index, loc)
+        else:  # pragma: no cover - CHANGE_KINDS and this function move together
+            msg = f"{loc}: change kind not implemented"
+            raise InputError(msg)
+    demand = demand[demand["tonnes_per_year"] > 0]
+    return net.replace(nodes=nodes, services=services, demand=demand, name=name or net.name)
+
+
+def network_for_scenario(path: str | Path) -> Network:
+    """Load the base data of a scenario and apply its changes."""
+    sc = load_scenario(path)
+    return network_of(sc)
+
+
+def network_of(scenario: Scenario) -> Network:
+    """The network of a parsed scenario."""
+    import warnings
+
+    from optimizer.data.loader import DataWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        base = load_network(scenario.data_dir)
+    return apply_changes(base, scenario.changes, name=scenario.name)

@@ -1,0 +1,264 @@
+"""Row schemas of the network data files (see ``docs/data_model.md``).
+
+One pydantic model per CSV file. Empty cells arrive as ``None``; each model
+declares which columns are required, their types and ranges. Cross-row
+checks (duplicate ids, references, reachability) live in :mod:`optimizer.data.loader`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NODE_KINDS = (
+    "origin",
+    "rail_port",
+    "airport",
+    "seaport",
+    "river_port",
+    "border_crossing",
+    "rail_terminal",
+    "hub",
+    "bonded_zone",
+    "chokepoint",
+    "warehouse",
+    "market",
+)
+MODES = ("road", "rail", "cr_express", "rail_sea", "sea", "river", "air", "last_mile")
+UNIT_BASES = ("FEU", "TEU", "truck")
+WEIGHT_BASES = ("tonne", "kg", "cbm", "wm")
+RATE_BASES = UNIT_BASES + WEIGHT_BASES
+CUSTOMS_MODES = ("9610", "9710", "9810", "1210")
+CURRENCIES = ("CNY", "USD", "EUR")
+
+NodeKind = Literal[
+    "origin",
+    "rail_port",
+    "airport",
+    "seaport",
+    "river_port",
+    "border_crossing",
+    "rail_terminal",
+    "hub",
+    "bonded_zone",
+    "chokepoint",
+    "warehouse",
+    "market",
+]
+Mode = Literal["road", "rail", "cr_express", "rail_sea", "sea", "river", "air", "last_mile"]
+RateBasis = Literal["FEU", "TEU", "truck", "tonne", "kg", "cbm", "wm"]
+WeightBasis = Literal["tonne", "kg", "cbm", "wm"]
+CustomsMode = Literal["9610", "9710", "9810", "1210"]
+Currency = Literal["CNY", "USD", "EUR"]
+
+_ID = re.compile(r"^[A-Z]{2}_[A-Z0-9_]+$")
+
+
+class Row(BaseModel):
+    """Base: strict columns, blank cells are ``None``, text is stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    file: ClassVar[str] = ""
+    key: ClassVar[str] = "id"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blank_to_none(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {
+                k: (None if isinstance(v, str) and v.strip() == "" else v) for k, v in data.items()
+            }
+        return data
+
+    source: str = Field(min_length=1)
+
+    @property
+    def is_assumption(self) -> bool:
+        return self.source.lower().startswith("assumption")
+
+
+class NodeRow(Row):
+    file: ClassVar[str] = "nodes.csv"
+    id: str
+    name: str
+    name_zh: str
+    kind: NodeKind
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    city: str | None = None
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    handling_cny_per_t: float = Field(default=0.0, ge=0)
+    border_fee_cny_per_t: float = Field(default=0.0, ge=0)
+    dwell_h: float = Field(default=0.0, ge=0)
+    dwell_h_max: float | None = Field(default=None, ge=0)
+
+    @field_validator("id")
+    @classmethod
+    def _id_format(cls, v: str) -> str:
+        if not _ID.match(v):
+            msg = "must look like CC_NAME (country prefix, capitals, digits, underscores)"
+            raise ValueError(msg)
+        return v
+
+    @model_validator(mode="after")
+    def _checks(self) -> NodeRow:
+        if self.dwell_h_max is not None and self.dwell_h_max < self.dwell_h:
+            msg = "dwell_h_max is below dwell_h"
+            raise ValueError(msg)
+        if self.kind == "origin" and self.city not in ("Deyang", "Mianyang"):
+            msg = "an origin's city must be Deyang or Mianyang"
+            raise ValueError(msg)
+        return self
+
+
+class ServiceRow(Row):
+    file: ClassVar[str] = "services.csv"
+    id: str
+    from_: str = Field(alias="from")
+    to: str
+    via: str | None = None
+    mode: Mode
+    corridor: str
+    operator: str | None = None
+    distance_km: float = Field(gt=0)
+    transit_h: float = Field(gt=0)
+    transit_h_max: float | None = Field(default=None, gt=0)
+    departures_per_week: float | None = Field(default=None, gt=0)
+    rate_basis: RateBasis
+    rate: float = Field(ge=0)
+    lcl_basis: WeightBasis | None = None
+    lcl_rate: float | None = Field(default=None, ge=0)
+    units_per_departure: float | None = Field(default=None, gt=0)
+    currency: Currency
+    price_year: int = Field(ge=1990, le=2100)
+    co2_g_per_tkm: float = Field(ge=0)
+    co2_source: str = Field(min_length=1)
+    active: int = Field(default=1, ge=0, le=1)
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _checks(self) -> ServiceRow:
+        if self.from_ == self.to:
+            msg = "from and to are the same node"
+            raise ValueError(msg)
+        if self.transit_h_max is not None and self.transit_h_max < self.transit_h:
+            msg = "transit_h_max is below transit_h"
+            raise ValueError(msg)
+        if (self.lcl_basis is None) != (self.lcl_rate is None):
+            msg = "lcl_basis and lcl_rate go together"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def via_nodes(self) -> tuple[str, ...]:
+        if not self.via:
+            return ()
+        return tuple(v.strip() for v in self.via.split(";") if v.strip())
+
+
+class WarehouseRow(Row):
+    file: ClassVar[str] = "warehouses.csv"
+    key: ClassVar[str] = "node_id"
+    node_id: str
+    operator: str
+    status: Literal["existing", "candidate"]
+    public_service: int = Field(default=0, ge=0, le=1)
+    area_m2: float = Field(gt=0)
+    fixed_cost_cny_per_year: float = Field(ge=0)
+    capacity_t_per_year: float = Field(gt=0)
+    handling_cny_per_t: float = Field(ge=0)
+    storage_cny_per_cbm_month: float = Field(ge=0)
+    stock_days: float = Field(ge=0)
+
+
+class ProductRow(Row):
+    file: ClassVar[str] = "products.csv"
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    name_zh: str
+    density_kg_per_cbm: float = Field(gt=0)
+    value_cny_per_t: float = Field(gt=0)
+    notes: str | None = None
+
+
+class DemandRow(Row):
+    file: ClassVar[str] = "demand.csv"
+    id: str
+    origin: str
+    market: str
+    product: str
+    tonnes_per_year: float = Field(gt=0)
+    customs_mode: CustomsMode
+    required_days: float = Field(gt=0)
+
+    @field_validator("customs_mode", mode="before")
+    @classmethod
+    def _mode_text(cls, v: Any) -> Any:
+        return str(v).strip() if v is not None else v
+
+
+class FxRow(Row):
+    file: ClassVar[str] = "fx.csv"
+    key: ClassVar[str] = "currency"
+    currency: Currency
+    cny_per_unit: float = Field(gt=0)
+    date: str
+
+
+class ParameterRow(Row):
+    file: ClassVar[str] = "parameters.csv"
+    key: ClassVar[str] = "name"
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    value: float
+    unit: str | None = None
+
+
+class WaypointRow(Row):
+    file: ClassVar[str] = "waypoints.csv"
+    key: ClassVar[str] = ""
+    corridor: str
+    seq: int = Field(ge=0)
+    name: str
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+
+
+TABLES: dict[str, type[Row]] = {
+    "nodes": NodeRow,
+    "services": ServiceRow,
+    "warehouses": WarehouseRow,
+    "products": ProductRow,
+    "demand": DemandRow,
+    "fx": FxRow,
+    "parameters": ParameterRow,
+}
+OPTIONAL_TABLES: dict[str, type[Row]] = {"waypoints": WaypointRow}
+
+REQUIRED_PARAMETERS = (
+    "feu_payload_t",
+    "feu_volume_cbm",
+    "teu_payload_t",
+    "teu_volume_cbm",
+    "truck_payload_t",
+    "truck_volume_cbm",
+    "air_volumetric_kg_per_cbm",
+    "inventory_carrying_rate_per_year",
+    "weeks_per_year",
+    "unmet_penalty_cny_per_t",
+)
+
+
+def columns_of(model: type[Row]) -> list[str]:
+    """CSV column names of a row model (aliases where set)."""
+    out = []
+    for name, info in model.model_fields.items():
+        out.append(info.alias or name)
+    return out
+
+
+def required_columns(model: type[Row]) -> list[str]:
+    """Columns that must be present in the header."""
+    return [info.alias or name for name, info in model.model_fields.items() if info.is_required()]

@@ -1,0 +1,1 @@
+"""What users read: reports, charts, maps and their HTML."""

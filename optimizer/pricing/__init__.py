@@ -1,0 +1,1 @@
+"""Route pricing: costing, the multi-criteria route search and quotes."""

@@ -1,0 +1,344 @@
+"""Independent checker of a design solution.
+
+Recomputes the objective from the solution's tables (routes, lanes,
+warehouses, unmet) and the network data, without using the model builder:
+costs are priced again from ``services.csv``, ``nodes.csv``,
+``warehouses.csv``, ``products.csv`` and ``parameters.csv``. For given
+container counts and flows, the split of each lane's cargo between full
+containers and loose (LCL) cargo is recomputed optimally (a fractional
+knapsack: fill containers with the cargo whose loose rate per unit of space
+is highest), so the recomputed objective is the cost of the reported
+decisions, not a copy of the solver's number.
+
+Checked: flow conservation per demand (routes are connected chains from the
+origin to the market, served + unmet = demand), lane container capacity and
+service capacity, warehouse capacity and the warehouse options, delivery-time
+limits, and the objective.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from optimizer.models.design import DesignOptions
+from optimizer.data.network import Network
+from optimizer.results.solution import Solution
+
+UNIT = {"FEU": "feu", "TEU": "teu", "truck": "truck"}
+
+
+@dataclass
+class CheckReport:
+    """What the checker found."""
+
+    objective: float
+    reported: float | None
+    violations: list[str] = field(default_factory=list)
+    parts: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations and self.objective_matches
+
+    @property
+    def objective_matches(self) -> bool:
+        if self.reported is None:
+            return False
+        return abs(self.objective - self.reported) <= 1e-6 * max(1.0, abs(self.reported)) + 1e-3
+
+
+def _chargeable(basis: str, density: float, mode: str, air_kg_per_cbm: float) -> float:
+    # Independent restatement of the pricing rules (docs/data_model.md).
+    if basis == "tonne":
+        return 1.0
+    if basis == "kg":
+        return 1000.0 * (max(1.0, air_kg_per_cbm / density) if mode == "air" else 1.0)
+    if basis == "cbm":
+        return 1000.0 / density
+    if basis == "wm":
+        return max(1.0, 1000.0 / density)
+    raise ValueError(basis)
+
+
+def verify(
+    network: Network, solution: Solution, options: DesignOptions | None = None, *, tol: float = 1e-6
+) -> CheckReport:
+    """Check a solution against the network and options; see the module docstring."""
+    options = options or DesignOptions()
+    v: list[str] = []
+    p = network.parameters
+    weeks = float(p["weeks_per_year"])
+    air = float(p["air_volumetric_kg_per_cbm"])
+    carry = float(p["inventory_carrying_rate_per_year"])
+    penalty = (
+        options.unmet_penalty_cny_per_t
+        if options.unmet_penalty_cny_per_t is not None
+        else float(p["unmet_penalty_cny_per_t"])
+    )
+    nodes = network.nodes
+    services = network.services
+    fx = network.fx["cny_per_unit"]
+    products = network.products
+    demand = network.demand
+    wh = network.warehouses
+    routes = solution.routes
+    lanes = solution.lanes.set_index("service_id") if len(solution.lanes) else solution.lanes
+    closed_nodes = set(nodes.index[~nodes["open"]])
+
+    def svc(sid: str) -> pd.Series:
+        return services.loc[sid]
+
+    def hours(sid: str) -> tuple[float, float]:
+        s = svc(sid)
+        via = s["via"]
+        dwell = sum(float(nodes.at[n, "dwell_h"]) for n in via)
+        dep = s["departures_per_week"]
+        wait = 0.0 if (dep is None or (isinstance(dep, float) and math.isnan(dep))) else 84.0 / dep
+        return float(s["transit_h"]) + dwell, wait
+
+    parts = dict.fromkeys(
+        (
+            "transport",
+            "warehouse_fixed",
+            "handling_storage",
+            "in_transit_inventory",
+            "carbon",
+            "unmet_penalty",
+        ),
+        0.0,
+    )
+
+    # -- routes: chains, timing, per-route costs -------------------------------------
+    served = dict.fromkeys(demand.index, 0.0)
+    lane_t: dict[str, dict[str, float]] = {}
+    wh_t: dict[str, float] = {}
+    wh_markets: dict[str, set[str]] = {}
+    for _, r in routes.iterrows():
+        did = r["demand_id"]
+        if did not in demand.index:
+            v.append(f"route {r['route']}: unknown demand {did}")
+            continue
+        d = demand.loc[did]
+        t = float(r["tonnes"])
+        if t < -tol:
+            v.append(f"route {r['route']}: negative tonnes")
+        served[did] += t
+        seq = [s for s in str(r["services"]).split(";") if s]
+        at = d["origin"]
+        total_h = 0.0
+        for i, sid in enumerate(seq):
+            if sid not in services.index:
+                v.append(f"route {r['route']}: unknown service {sid}")
+                break
+            s = svc(sid)
+            if s["from"] != at:
+                v.append(f"demand {did}: route breaks at {sid} ({s['from']} != {at})")
+            if (
+                int(s["active"]) != 1
+                or s["from"] in closed_nodes
+                or s["to"] in closed_nodes
+                or any(n in closed_nodes for n in s["via"])
+            ):
+                v.append(f"demand {did}: uses closed service {sid}")
+            h, wait = hours(sid)
+            if i > 0:
+                total_h += float(nodes.at[s["from"], "dwell_h"])
+                if s["from"] != r["warehouse"]:
+                    parts["transport"] += t * float(nodes.at[s["from"], "handling_cny_per_t"])
+            total_h += h + wait
+            at = s["to"]
+            lane_t.setdefault(sid, {}).setdefault(d["product"], 0.0)
+            lane_t[sid][d["product"]] += t
+        if at != d["market"]:
+            v.append(f"demand {did}: route ends at {at}, not at market {d['market']}")
+        value = float(products.at[d["product"], "value_cny_per_t"])
+        mode = str(d["customs_mode"])
+        w = r["warehouse"] if isinstance(r["warehouse"], str) else ""
+        if mode == "9810":
+            if not w:
+                v.append(f"demand {did}: 9810 must go through an overseas warehouse")
+                continue
+            last = seq[-1]
+            h_last, wait_last = hours(last)
+            bulk_h = total_h - h_last - wait_last - float(nodes.at[svc(last)["from"], "dwell_h"])
+            deliver = (h_last + wait_last) / 24.0 + options.dispatch_days
+            parts["in_transit_inventory"] += t * value * carry * (bulk_h / 24.0) / 365.0
+            if bulk_h / 24.0 > options.max_replenishment_days + 1e-6:
+                v.append(f"demand {did}: replenishment {bulk_h / 24:.1f} d over the limit")
+            wh_t[w] = wh_t.get(w, 0.0) + t
+            wh_markets.setdefault(d["market"], set()).add(w)
+            # warehouse handling, storage and stock capital
+            row = wh.loc[w]
+            density = float(products.at[d["product"], "density_kg_per_cbm"])
+            per_t = (
+                float(row["handling_cny_per_t"])
+                + float(row["storage_cny_per_cbm_month"])
+                * float(row["stock_days"])
+                / 30.0
+                * 1000.0
+                / density
+                + value * carry * float(row["stock_days"]) / 365.0
+            )
+            parts["handling_storage"] += t * per_t
+        else:
+            if w:
+                v.append(f"demand {did}: {mode} must not pass an overseas warehouse")
+            deliver = total_h / 24.0
+            parts["in_transit_inventory"] += t * value * carry * deliver / 365.0
+            if mode == "1210":
+                nodes_on = [svc(s)["to"] for s in seq]
+                if not any(nodes.at[n, "kind"] == "bonded_zone" for n in nodes_on):
+                    v.append(f"demand {did}: 1210 must pass a bonded zone")
+        if t > tol and deliver > float(d["required_days"]) + 1e-6:
+            v.append(f"demand {did}: delivers in {deliver:.2f} d > required {d['required_days']}")
+
+    # -- conservation -----------------------------------------------------------------
+    unmet = solution.unmet.groupby("demand_id")["tonnes"].sum() if len(solution.unmet) else {}
+    for did, d in demand.iterrows():
+        u = float(unmet.get(did, 0.0)) if len(solution.unmet) else 0.0
+        total = served[did] + u
+        if abs(total - float(d["tonnes_per_year"])) > 1e-5 * max(1.0, float(d["tonnes_per_year"])):
+            v.append(
+                f"demand {did}: served {served[did]:.3f} + unmet {u:.3f} != {d['tonnes_per_year']}"
+            )
+        parts["unmet_penalty"] += u * penalty
+
+    # -- lanes: price again, check capacity --------------------------------------------------
+    for sid, by_product in lane_t.items():
+        s = svc(sid)
+        rate = float(s["rate"]) * float(fx[s["currency"]])
+        basis = s["rate_basis"]
+        tonnes = sum(by_product.values())
+        fee = sum(float(nodes.at[n, "border_fee_cny_per_t"]) for n in s["via"])
+        co2 = float(s["co2_g_per_tkm"]) * float(s["distance_km"]) / 1e6
+        parts["transport"] += tonnes * fee
+        parts["carbon"] += tonnes * co2 * options.carbon_price_cny_per_t
+        units_week = float(lanes.at[sid, "units"]) if sid in lanes.index else 0.0
+        if basis in UNIT:
+            payload = float(p[f"{UNIT[basis]}_payload_t"])
+            volume = float(p[f"{UNIT[basis]}_volume_cbm"])
+            if units_week < -tol or abs(units_week - round(units_week)) > 1e-6:
+                v.append(f"lane {sid}: units {units_week} not a whole number")
+            dep, upd = s["departures_per_week"], s["units_per_departure"]
+            if (
+                not (pd.isna(dep) or pd.isna(upd))
+                and units_week > math.floor(dep * upd + 1e-9) + tol
+            ):
+                v.append(
+                    f"lane {sid}: {units_week} units/week over the service capacity {dep * upd:g}"
+                )
+            parts["transport"] += units_week * rate * weeks
+            # space left in containers, per week, in payload tonnes
+            space = units_week * payload
+            items = []
+            for prod, t_year in by_product.items():
+                dens = float(products.at[prod, "density_kg_per_cbm"])
+                use = max(1.0, payload / (volume * dens / 1000.0))
+                if isinstance(s["lcl_basis"], str) and not pd.isna(s["lcl_rate"]):
+                    loose_per_t = (
+                        float(s["lcl_rate"])
+                        * float(fx[s["currency"]])
+                        * _chargeable(s["lcl_basis"], dens, s["mode"], air)
+                    )
+                else:
+                    loose_per_t = math.inf
+                items.append((loose_per_t / use, use, t_year / weeks, loose_per_t))
+            items.sort(key=lambda x: -x[0])
+            for _, use, t_week, loose_per_t in items:
+                fit = min(t_week, space / use) if space > 0 else 0.0
+                space -= fit * use
+                rest = t_week - fit
+                if rest > 1e-7 * max(1.0, t_week):
+                    if math.isinf(loose_per_t):
+                        v.append(
+                            f"lane {sid}: {rest * weeks:.3f} t/year do not fit in "
+                            f"{units_week:g} units/week and loose cargo is not accepted"
+                        )
+                    else:
+                        parts["transport"] += rest * weeks * loose_per_t
+        else:
+            for prod, t_year in by_product.items():
+                dens = float(products.at[prod, "density_kg_per_cbm"])
+                parts["transport"] += t_year * rate * _chargeable(basis, dens, s["mode"], air)
+        if sid in lanes.index and abs(float(lanes.at[sid, "tonnes"]) - tonnes) > 1e-5 * max(
+            1, tonnes
+        ):
+            v.append(
+                f"lane {sid}: lanes.csv says {lanes.at[sid, 'tonnes']} t, routes carry {tonnes}"
+            )
+    for sid in lanes.index if len(lanes) else []:
+        if sid not in lane_t and float(lanes.at[sid, "units"]) > 0:
+            # units paid for but unused: still a cost
+            s = svc(sid)
+            parts["transport"] += (
+                float(lanes.at[sid, "units"]) * float(s["rate"]) * float(fx[s["currency"]]) * weeks
+            )
+
+    # -- warehouses ----------------------------------------------------------------------
+    wtab = solution.warehouses.set_index("warehouse_id") if len(solution.warehouses) else None
+    open_set = set()
+    if wtab is not None:
+        open_set = {w for w in wtab.index if bool(wtab.at[w, "open"])}
+    for w, t in wh_t.items():
+        if t > tol and w not in open_set:
+            v.append(f"warehouse {w}: carries {t:.1f} t but is not open")
+        cap = float(wh.at[w, "capacity_t_per_year"])
+        if t > cap * (1 + 1e-6):
+            v.append(f"warehouse {w}: throughput {t:.1f} t over capacity {cap:.1f}")
+    for w in open_set:
+        parts["warehouse_fixed"] += float(wh.at[w, "fixed_cost_cny_per_year"])
+        if not bool(nodes.at[w, "open"]):
+            v.append(f"warehouse {w}: open but its node is closed")
+    n_open = len(open_set)
+    if options.max_warehouses is not None and n_open > options.max_warehouses:
+        v.append(f"{n_open} warehouses open > max {options.max_warehouses}")
+    if options.min_warehouses is not None and n_open < options.min_warehouses:
+        v.append(f"{n_open} warehouses open < min {options.min_warehouses}")
+    if options.exact_warehouses is not None and n_open != options.exact_warehouses:
+        v.append(f"{n_open} warehouses open != {options.exact_warehouses}")
+    for w in options.must_open:
+        if w not in open_set and bool(nodes.at[w, "open"]):
+            v.append(f"must-open warehouse {w} is closed")
+    for w in options.never_open:
+        if w in open_set:
+            v.append(f"never-open warehouse {w} is open")
+    for w in wh.index[wh["status"] == "existing"]:
+        if w not in open_set and bool(nodes.at[w, "open"]) and w not in options.never_open:
+            v.append(f"existing warehouse {w} is closed")
+    if options.budget_cny is not None:
+        fixed = sum(float(wh.at[w, "fixed_cost_cny_per_year"]) for w in open_set)
+        if fixed > options.budget_cny * (1 + 1e-9):
+            v.append(f"warehouse fixed cost {fixed:,.0f} over budget {options.budget_cny:,.0f}")
+    if options.single_sourcing:
+        for m, ws in wh_markets.items():
+            if len(ws) > 1:
+                v.append(f"market {m} served by {len(ws)} warehouses under single sourcing")
+
+    total = sum(parts.values())
+    kpi_total = solution.kpis.get("total_cost_cny") if solution.kpis else None
+    if kpi_total is not None and abs(
+        kpi_total - sum(solution.kpis["cost_parts_cny"].values())
+    ) > 1e-6 * max(1, abs(kpi_total)):
+        v.append("cost parts do not sum to the total")
+    if (
+        kpi_total is not None
+        and solution.objective is not None
+        and abs(kpi_total - solution.objective) > 1e-6 * max(1, abs(kpi_total)) + 1e-3
+    ):
+        v.append(f"total cost {kpi_total:,.2f} != objective {solution.objective:,.2f}")
+    return CheckReport(objective=total, reported=solution.objective, violations=v, parts=parts)
+
+
+def summarize(report: CheckReport) -> dict[str, Any]:
+    """The checker's verdict as plain data (for solution.json and the CLI)."""
+    return {
+        "ok": report.ok,
+        "recomputed_objective": report.objective,
+        "reported_objective": report.reported,
+        "violations": report.violations[:50],
+        "recomputed_parts": report.parts,
+    }

@@ -1,0 +1,606 @@
+"""The plain :class:`Solution` of a design solve, its KPIs, and its files.
+
+A ``Solution`` holds no solver objects: status, objective, bound, gap, time,
+KPIs and pandas tables. Reports, maps and the checker read it (or its files)
+and the network only. Files are written atomically: into a temporary
+directory beside the target, renamed into place at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optimizer.models.design import DomainSolve
+from optimizer.errors import InputError
+
+FLOW_COLUMNS = [
+    "demand_id",
+    "origin",
+    "market",
+    "product",
+    "service_id",
+    "from",
+    "to",
+    "mode",
+    "tonnes",
+    "route",
+    "warehouse",
+    "customs_mode",
+]
+LANE_COLUMNS = [
+    "service_id",
+    "from",
+    "to",
+    "mode",
+    "corridor",
+    "tonnes",
+    "units",
+    "unit_capacity",
+    "fill_rate",
+    "cost_cny",
+    "unit_basis",
+    "units_per_year",
+    "loose_tonnes",
+    "tonne_km",
+    "co2_t",
+]
+WAREHOUSE_COLUMNS = [
+    "warehouse_id",
+    "open",
+    "throughput_tonnes",
+    "capacity_tonnes",
+    "utilization",
+    "fixed_cost_cny",
+    "country",
+    "name",
+    "markets_served",
+    "handling_storage_cny",
+]
+UNMET_COLUMNS = ["demand_id", "tonnes", "reason", "origin", "market", "product", "customs_mode"]
+ROUTE_COLUMNS = [
+    "demand_id",
+    "route",
+    "share",
+    "tonnes",
+    "warehouse",
+    "services",
+    "delivery_days",
+    "delivery_days_max",
+    "transit_days",
+    "required_days",
+    "on_time",
+]
+COST_PARTS = (
+    "transport",
+    "warehouse_fixed",
+    "handling_storage",
+    "in_transit_inventory",
+    "carbon",
+    "unmet_penalty",
+)
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A design solution as plain data."""
+
+    scenario: str
+    solver: str
+    status: str
+    objective: float | None
+    bound: float | None
+    gap: float | None
+    solve_seconds: float
+    kpis: dict[str, Any]
+    flows: pd.DataFrame = field(repr=False)
+    lanes: pd.DataFrame = field(repr=False)
+    warehouses: pd.DataFrame = field(repr=False)
+    unmet: pd.DataFrame = field(repr=False)
+    routes: pd.DataFrame = field(repr=False)
+    model_size: dict[str, int] = field(default_factory=dict)
+    message: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``solution.json`` document."""
+        return {
+            "scenario": self.scenario,
+            "solver": self.solver,
+            "status": self.status,
+            "objective": self.objective,
+            "bound": self.bound,
+            "gap": self.gap,
+            "solve_seconds": round(self.solve_seconds, 3),
+            "kpis": self.kpis,
+            "model_size": self.model_size,
+            "message": self.message,
+            **self.meta,
+        }
+
+    def summary(self) -> str:
+        """A short text table: status, objective, bound, gap, time, warehouses, unmet."""
+        k = self.kpis
+        lines = [
+            f"scenario         {self.scenario}",
+            f"status           {self.status} ({self.solver}, {self.solve_seconds:.1f} s)",
+            f"objective        {_num(self.objective)} CNY/year",
+            f"bound            {_num(self.bound)}",
+            f"gap              {'-' if self.gap is None else f'{self.gap:.3%}'}",
+        ]
+        if k:
+            parts = ", ".join(f"{p} {v / 1e6:,.1f} M" for p, v in k["cost_parts_cny"].items() if v)
+            lines += [
+                f"cost parts       {parts}",
+                f"open warehouses  {', '.join(k['open_warehouses']) or '-'}",
+                f"CO2              {k['co2_tonnes']:,.0f} t",
+                f"delivery         mean {k['mean_delivery_days']:.1f} days, "
+                f"on time {k['on_time_share']:.1%}",
+                f"containers       {k['containers_per_year']:,.0f}/year, "
+                f"mean fill {k['mean_fill_rate']:.1%}",
+                f"unmet            {k['unmet_tonnes']:,.1f} t",
+                "mode shares (t-km) "
+                + ", ".join(f"{m} {v:.1%}" for m, v in k["tonne_km_share_by_mode"].items()),
+            ]
+        return "\n".join(lines)
+
+
+def _num(v: float | None) -> str:
+    return "-" if v is None else f"{v:,.0f}"
+
+
+def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
+    """Read a solved :class:`~optimizer.models.design.DomainSolve` into a :class:`Solution`."""
+    problem, res = solve.problem, solve.result
+    net = problem.network
+    weeks = problem.weeks
+    demand = problem.demand
+    base_kw = {
+        "scenario": scenario,
+        "solver": res.solver,
+        "status": res.status,
+        "objective": res.objective,
+        "bound": res.bound,
+        "gap": res.gap,
+        "solve_seconds": res.seconds,
+        "model_size": res.size,
+        "message": res.message,
+    }
+    if not res.has_solution:
+        unmet = pd.DataFrame(
+            [
+                {
+                    "demand_id": did,
+                    "tonnes": float(demand.at[did, "tonnes_per_year"]),
+                    "reason": problem.unserved.get(did, f"solver returned {res.status}"),
+                    "origin": demand.at[did, "origin"],
+                    "market": demand.at[did, "market"],
+                    "product": demand.at[did, "product"],
+                    "customs_mode": str(demand.at[did, "customs_mode"]),
+                }
+                for did in demand.index
+            ],
+            columns=UNMET_COLUMNS,
+        )
+        return Solution(
+            kpis={},
+            flows=pd.DataFrame(columns=FLOW_COLUMNS),
+            lanes=pd.DataFrame(columns=LANE_COLUMNS),
+            warehouses=pd.DataFrame(columns=WAREHOUSE_COLUMNS),
+            unmet=unmet,
+            routes=pd.DataFrame(columns=ROUTE_COLUMNS),
+            **base_kw,
+        )
+
+    core = problem.core
+    arcs = core.arcs
+    services = net.service_table
+    share = res.share
+    vol_week = core.commodities.volume
+    paths = core.paths
+    assert paths is not None and share is not None and res.units is not None
+    assert res.class_flow is not None and res.loose_flow is not None and res.unmet_share is not None
+
+    # -- routes and flows -------------------------------------------------------
+    route_rows = []
+    flow_rows = []
+    for p, route in enumerate(problem.routes):
+        if share[p] <= 1e-9:
+            continue
+        k = int(paths.commodity[p])
+        did = route.demand
+        tonnes = float(share[p] * vol_week[k] * weeks)
+        d = demand.loc[did]
+        req = float(d["required_days"])
+        route_rows.append(
+            {
+                "demand_id": did,
+                "route": p,
+                "share": float(share[p]),
+                "tonnes": tonnes,
+                "warehouse": route.warehouse or "",
+                "services": ";".join(route.services),
+                "delivery_days": route.days,
+                "delivery_days_max": route.days_max,
+                "transit_days": route.transit_days,
+                "required_days": req,
+                "on_time": bool(route.days_max <= req + 1e-9),
+            }
+        )
+        for sid in route.services:
+            s = services.loc[sid]
+            flow_rows.append(
+                {
+                    "demand_id": did,
+                    "origin": d["origin"],
+                    "market": d["market"],
+                    "product": d["product"],
+                    "service_id": sid,
+                    "from": s["from"],
+                    "to": s["to"],
+                    "mode": s["mode"],
+                    "tonnes": tonnes,
+                    "route": p,
+                    "warehouse": route.warehouse or "",
+                    "customs_mode": str(d["customs_mode"]),
+                }
+            )
+    routes = pd.DataFrame(route_rows, columns=ROUTE_COLUMNS)
+    flows = pd.DataFrame(flow_rows, columns=FLOW_COLUMNS)
+    if not flows.empty:
+        flows = (
+            flows.groupby(["demand_id", "service_id", "route"], as_index=False, sort=True).agg(
+                {
+                    c: "first"
+                    for c in FLOW_COLUMNS
+                    if c not in ("demand_id", "service_id", "route", "tonnes")
+                }
+                | {"tonnes": "sum"}
+            )
+        )[FLOW_COLUMNS]
+
+    # -- lanes -------------------------------------------------------------------------
+    parts = problem.cost_parts
+    lane_rows = []
+    n_s = problem.n_services
+    for a in range(n_s):
+        t_week = float(res.class_flow[a].sum())
+        units = float(res.units[a]) if arcs.is_design[a] else 0.0
+        if t_week <= 1e-9 and units <= 0:
+            continue
+        sid = problem.arc_ids[a]
+        s = services.loc[sid]
+        loose_w = float(res.loose_flow[a].sum())
+        in_units = res.class_flow[a] - res.loose_flow[a]
+        cap = float(arcs.unit_capacity[a]) if math.isfinite(arcs.unit_capacity[a]) else float("nan")
+        fill = (
+            (float((arcs.usage[a] * in_units).sum()) / (units * cap)) if units > 0 else float("nan")
+        )
+        cost = (
+            units * arcs.unit_cost[a]
+            + float(
+                (
+                    res.loose_flow[a]
+                    * np.where(np.isfinite(arcs.loose_cost[a]), arcs.loose_cost[a], 0)
+                ).sum()
+            )
+            + float((res.class_flow[a] * arcs.flow_cost[a]).sum())
+        )
+        tonnes = t_week * weeks
+        lane_rows.append(
+            {
+                "service_id": sid,
+                "from": s["from"],
+                "to": s["to"],
+                "mode": s["mode"],
+                "corridor": s["corridor"],
+                "tonnes": tonnes,
+                "units": units,
+                "unit_capacity": cap,
+                "fill_rate": fill,
+                "cost_cny": cost,
+                "unit_basis": s["rate_basis"] if arcs.is_design[a] else "",
+                "units_per_year": units * weeks,
+                "loose_tonnes": loose_w * weeks,
+                "tonne_km": tonnes * float(s["distance_km"]),
+                "co2_t": tonnes * float(s["distance_km"]) * float(s["co2_g_per_tkm"]) / 1e6,
+            }
+        )
+    lanes = pd.DataFrame(lane_rows, columns=LANE_COLUMNS)
+
+    # -- warehouses ----------------------------------------------------------------------
+    wh = net.warehouses
+    wh_rows = []
+    served: dict[str, set[str]] = {}
+    for r in route_rows:
+        if r["warehouse"]:
+            served.setdefault(r["warehouse"], set()).add(str(demand.at[r["demand_id"], "market"]))
+    for i, w in enumerate(wh.index):
+        a = n_s + i
+        opened = bool(res.units[a] > 0.5)
+        thr = float(res.class_flow[a].sum()) * weeks
+        capy = float(wh.at[w, "capacity_t_per_year"])
+        wh_rows.append(
+            {
+                "warehouse_id": w,
+                "open": opened,
+                "throughput_tonnes": thr,
+                "capacity_tonnes": capy,
+                "utilization": thr / capy if capy else 0.0,
+                "fixed_cost_cny": float(wh.at[w, "fixed_cost_cny_per_year"]) if opened else 0.0,
+                "country": net.nodes.at[w, "country"],
+                "name": net.nodes.at[w, "name"],
+                "markets_served": ";".join(sorted(served.get(w, set()))),
+                "handling_storage_cny": float(
+                    (res.class_flow[a] * parts["handling_storage"][a]).sum()
+                ),
+            }
+        )
+    warehouses = pd.DataFrame(wh_rows, columns=WAREHOUSE_COLUMNS)
+
+    # -- unmet -------------------------------------------------------------------------
+    unmet_rows = []
+    for k, did in enumerate(core.commodities.ids):
+        u = float(res.unmet_share[k])
+        if u <= 1e-7:
+            continue
+        reason = problem.unserved.get(did) or _capacity_reason(problem, solve, k)
+        d = demand.loc[did]
+        unmet_rows.append(
+            {
+                "demand_id": did,
+                "tonnes": u * vol_week[k] * weeks,
+                "reason": reason,
+                "origin": d["origin"],
+                "market": d["market"],
+                "product": d["product"],
+                "customs_mode": str(d["customs_mode"]),
+            }
+        )
+    unmet = pd.DataFrame(unmet_rows, columns=UNMET_COLUMNS)
+
+    kpis = compute_kpis(problem, res, lanes, warehouses, routes, unmet)
+    return Solution(
+        kpis=kpis,
+        flows=flows,
+        lanes=lanes,
+        warehouses=warehouses,
+        unmet=unmet,
+        routes=routes,
+        **base_kw,
+    )
+
+
+def _capacity_reason(problem: Any, solve: DomainSolve, k: int) -> str:
+    """Why a demand with candidate routes was left unmet: the binding capacity on them."""
+    res = solve.result
+    core = problem.core
+    arcs = core.arcs
+    paths = core.paths
+    binding = set()
+    for p in np.flatnonzero(paths.commodity == k):
+        for a in paths.arcs_of(int(p)):
+            if arcs.is_design[a] and math.isfinite(arcs.max_units[a]):
+                cap_total = arcs.unit_capacity[a] * arcs.max_units[a]
+                used = float((arcs.usage[a] * res.class_flow[a]).sum())
+                if arcs.max_units[a] == 0:
+                    binding.add(f"{problem.arc_ids[a]} closed")
+                elif used >= cap_total * (1 - 1e-6):
+                    binding.add(f"{problem.arc_ids[a]} full")
+    if binding:
+        return "capacity: " + ", ".join(sorted(binding)[:5])
+    return "cheaper to leave unserved than to pay for capacity at the unmet penalty"
+
+
+def compute_kpis(
+    problem: Any,
+    res: Any,
+    lanes: pd.DataFrame,
+    warehouses: pd.DataFrame,
+    routes: pd.DataFrame,
+    unmet: pd.DataFrame,
+) -> dict[str, Any]:
+    """KPIs of a solution; cost parts sum to the total, which equals the objective."""
+    core = problem.core
+    arcs = core.arcs
+    weeks = problem.weeks
+    units = res.units
+    design_cost = units * arcs.unit_cost
+    n_s = problem.n_services
+    transport = float(design_cost[:n_s].sum())
+    loose_cost = np.where(np.isfinite(arcs.loose_cost), arcs.loose_cost, 0.0)
+    transport += float((res.loose_flow * loose_cost).sum())
+    transport += float((res.class_flow * problem.cost_parts["transport"]).sum())
+    carbon = float((res.class_flow * problem.cost_parts["carbon"]).sum())
+    handling = float((res.class_flow * problem.cost_parts["handling_storage"]).sum())
+    wh_fixed = float(design_cost[n_s:].sum())
+    vol = core.commodities.volume
+    com_of_path = core.paths.commodity
+    path_t = res.share * vol[com_of_path]
+    transport += float((path_t * problem.path_parts["transport"]).sum())
+    inventory = float((path_t * problem.path_parts["in_transit_inventory"]).sum())
+    unmet_cost = float(
+        (
+            res.unmet_share
+            * vol
+            * np.where(np.isfinite(core.commodities.unmet_cost), core.commodities.unmet_cost, 0.0)
+        ).sum()
+    )
+    parts = {
+        "transport": transport,
+        "warehouse_fixed": wh_fixed,
+        "handling_storage": handling,
+        "in_transit_inventory": inventory,
+        "carbon": carbon,
+        "unmet_penalty": unmet_cost,
+    }
+    total = sum(parts.values())
+    demand_t = float(problem.demand["tonnes_per_year"].sum())
+    served_t = float(routes["tonnes"].sum()) if len(routes) else 0.0
+    tkm = lanes.groupby("mode")["tonne_km"].sum() if len(lanes) else pd.Series(dtype=float)
+    tkm_total = float(tkm.sum())
+    unit_lanes = lanes[lanes["units"] > 0] if len(lanes) else lanes
+    containers = float(unit_lanes["units_per_year"].sum()) if len(unit_lanes) else 0.0
+    fill = (
+        float((unit_lanes["fill_rate"] * unit_lanes["units_per_year"]).sum() / containers)
+        if containers
+        else 0.0
+    )
+    mean_days = (
+        float((routes["delivery_days"] * routes["tonnes"]).sum() / served_t) if served_t else 0.0
+    )
+    on_time_t = float(routes.loc[routes["on_time"], "tonnes"].sum()) if len(routes) else 0.0
+    co2 = float(lanes["co2_t"].sum()) if len(lanes) else 0.0
+    open_wh = sorted(warehouses.loc[warehouses["open"], "warehouse_id"]) if len(warehouses) else []
+    return {
+        "total_cost_cny": total,
+        "cost_parts_cny": parts,
+        "co2_tonnes": co2,
+        "demand_tonnes": demand_t,
+        "served_tonnes": served_t,
+        "unmet_tonnes": float(unmet["tonnes"].sum()) if len(unmet) else 0.0,
+        "mean_delivery_days": mean_days,
+        "on_time_share": on_time_t / demand_t if demand_t else 0.0,
+        "tonne_km_share_by_mode": {
+            str(m): float(v / tkm_total) for m, v in tkm.sort_values(ascending=False).items()
+        }
+        if tkm_total
+        else {},
+        "open_warehouses": open_wh,
+        "containers_per_year": containers,
+        "mean_fill_rate": fill,
+        "served_via_warehouse_tonnes": float(routes.loc[routes["warehouse"] != "", "tonnes"].sum())
+        if len(routes)
+        else 0.0,
+        "weeks_per_year": weeks,
+    }
+
+
+# -- files ------------------------------------------------------------------------------
+
+
+def write_text_atomic(target: str | Path, text: str) -> Path:
+    """Write ``text`` to ``target`` through a temporary file renamed into place.
+
+    A failure leaves any previous file untouched and no temporary file behind.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
+
+
+def save_solution(solution: Solution, directory: str | Path) -> Path:
+    """Write ``solution.json`` and the CSV tables into ``directory``, atomically.
+
+    The files are written into a temporary directory beside the target and
+    renamed into place at the end; an existing directory is replaced only
+    then. A failure leaves the previous results untouched.
+    """
+    target = Path(directory)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        (tmp / "solution.json").write_text(
+            json.dumps(solution.to_json(), indent=2, ensure_ascii=False, default=_default) + "\n",
+            encoding="utf-8",
+        )
+        solution.flows.to_csv(tmp / "flows.csv", index=False)
+        solution.lanes.to_csv(tmp / "lanes.csv", index=False)
+        solution.warehouses.to_csv(tmp / "warehouses.csv", index=False)
+        solution.unmet.to_csv(tmp / "unmet.csv", index=False)
+        solution.routes.to_csv(tmp / "routes.csv", index=False)
+        old = None
+        if target.exists():
+            old = target.parent / f".{target.name}.old-{os.getpid()}"
+            target.rename(old)
+        tmp.rename(target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def _default(obj: Any) -> Any:
+    if hasattr(obj, "item"):
+        return obj.item()
+    if isinstance(obj, set | tuple):
+        return list(obj)
+    msg = f"not JSON serialisable: {type(obj).__name__}"
+    raise TypeError(msg)
+
+
+def load_solution(directory: str | Path) -> Solution:
+    """Read a result directory written by :func:`save_solution`.
+
+    Raises
+    ------
+    InputError
+        When the directory or one of its files is missing or unreadable.
+    """
+    d = Path(directory)
+    path = d / "solution.json"
+    if not path.exists():
+        msg = f"{d}: no solution.json (not a corridor result directory)"
+        raise InputError(msg)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        msg = f"{path}: unreadable ({exc})"
+        raise InputError(msg) from None
+
+    def table(name: str, cols: list[str]) -> pd.DataFrame:
+        p = d / name
+        if not p.exists():
+            msg = f"{d}: missing {name}"
+            raise InputError(msg)
+        frame = pd.read_csv(p, dtype={"customs_mode": str})
+        return frame if len(frame.columns) else pd.DataFrame(columns=cols)
+
+    known = {
+        "scenario",
+        "solver",
+        "status",
+        "objective",
+        "bound",
+        "gap",
+        "solve_seconds",
+        "kpis",
+        "model_size",
+        "message",
+    }
+    return Solution(
+        scenario=doc.get("scenario", ""),
+        solver=doc.get("solver", ""),
+        status=doc.get("status", ""),
+        objective=doc.get("objective"),
+        bound=doc.get("bound"),
+        gap=doc.get("gap"),
+        solve_seconds=float(doc.get("solve_seconds", 0.0)),
+        kpis=doc.get("kpis", {}),
+        flows=table("flows.csv", FLOW_COLUMNS),
+        lanes=table("lanes.csv", LANE_COLUMNS),
+        warehouses=table("warehouses.csv", WAREHOUSE_COLUMNS),
+        unmet=table("unmet.csv", UNMET_COLUMNS),
+        routes=table("routes.csv", ROUTE_COLUMNS),
+        model_size=doc.get("model_size", {}),
+        message=doc.get("message", ""),
+        meta={k: v for k, v in doc.items() if k not in known},
+    )

@@ -1,0 +1,1 @@
+"""Studies over scenarios: the one pipeline, comparisons, robust siting and sweeps."""

@@ -1,0 +1,625 @@
+"""Scenario sweeps on dask.distributed: ``corridor sweep``.
+
+A sweep file names a base scenario, a seed, and parameters, each with a
+distribution and the scenario changes it drives (``$value`` in a change is
+replaced by the drawn value)::
+
+    name: border_rates_demand
+    base: baseline.yaml
+    seed: 2025
+    method: monte_carlo          # or grid (every combination)
+    runs: 50                     # Monte Carlo draws
+    parameters:
+      border_closed:
+        bernoulli: 0.2           # the changes apply with this probability
+        changes:
+          - close_nodes: [PL_MALASZEWICZE]
+      sea_rate:
+        uniform: [0.8, 1.6]      # grid: `steps` evenly spaced values (default 3)
+        changes:
+          - scale_rates: {mode: sea, factor: $value}
+      demand_growth:
+        choice: [1.0, 1.1, 1.25]
+        changes:
+          - scale_demand: {factor: $value}
+    options: {rel_gap: 0.001, time_limit_s: 60}
+
+Every run becomes an ordinary scenario file (``runs/<name>_0001.yaml``, based
+on the base scenario) that ``corridor solve`` can solve on its own. All draws
+are made up front from ``numpy.random.default_rng(seed)`` in the order runs x
+parameters, so the runs, and with a deterministic solver their results, do not
+depend on the number of workers or on the order in which runs finish. Timings
+are kept out of the results table (they are in ``timings.csv``).
+
+Runs are solved on a dask.distributed cluster: a :class:`LocalCluster` of
+single-threaded worker processes by default (no dashboard), or an existing
+cluster when a scheduler address is given (its workers must see the scenario
+and data files, e.g. on a shared file system). A failed run is a row with
+``status = error`` and its message; the other runs are kept.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+import os
+import socket
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from optimizer.errors import InputError
+
+#: Columns of the results table after the run id, scenario and parameter columns.
+RESULT_COLUMNS = [
+    "status",
+    "error",
+    "objective",
+    "gap",
+    "total_cost_cny",
+    "logistics_cost_cny",
+    "cost_transport_cny",
+    "cost_warehouse_fixed_cny",
+    "cost_handling_storage_cny",
+    "cost_in_transit_inventory_cny",
+    "cost_carbon_cny",
+    "cost_unmet_penalty_cny",
+    "co2_tonnes",
+    "mean_delivery_days",
+    "on_time_share",
+    "unmet_tonnes",
+    "open_warehouses",
+    "open_warehouse_ids",
+    "check_ok",
+]
+PLACEHOLDER = "$value"
+
+
+class Parameter(BaseModel):
+    """One swept parameter: a distribution and the changes it drives."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    bernoulli: float | None = Field(default=None, ge=0, le=1)
+    uniform: tuple[float, float] | None = None
+    choice: list[Any] | None = None
+    steps: int = Field(default=3, ge=1, description="grid values of a uniform parameter")
+    changes: list[dict[str, Any]]
+
+    @model_validator(mode="after")
+    def _one_distribution(self) -> Parameter:
+        given = [k for k in ("bernoulli", "uniform", "choice") if getattr(self, k) is not None]
+        if len(given) != 1:
+            msg = "give exactly one of bernoulli, uniform and choice"
+            raise ValueError(msg)
+        if self.uniform is not None and self.uniform[0] > self.uniform[1]:
+            msg = "uniform: [low, high] with low <= high"
+            raise ValueError(msg)
+        if self.choice is not None and not self.choice:
+            msg = "choice needs at least one value"
+            raise ValueError(msg)
+        return self
+
+    def draw(self, rng: np.random.Generator) -> Any:
+        """One random value."""
+        if self.bernoulli is not None:
+            return bool(rng.random() < self.bernoulli)
+        if self.uniform is not None:
+            lo, hi = self.uniform
+            return round(float(rng.uniform(lo, hi)), 6)
+        assert self.choice is not None
+        return _plain(self.choice[int(rng.integers(len(self.choice)))])
+
+    def grid(self) -> list[Any]:
+        """Every value of a grid sweep."""
+        if self.bernoulli is not None:
+            return [False, True]
+        if self.uniform is not None:
+            lo, hi = self.uniform
+            return [round(float(v), 6) for v in np.linspace(lo, hi, self.steps)]
+        assert self.choice is not None
+        return [_plain(v) for v in self.choice]
+
+    def changes_for(self, value: Any) -> list[dict[str, Any]]:
+        """The scenario changes for a drawn value (none when a Bernoulli draw is false)."""
+        if self.bernoulli is not None and not value:
+            return []
+        return [_substitute(c, value) for c in self.changes]
+
+
+class SweepFile(BaseModel):
+    """The sweep YAML."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str | None = None
+    description: str = ""
+    base: str
+    seed: int = 0
+    method: Literal["monte_carlo", "grid"] = "monte_carlo"
+    runs: int | None = Field(default=None, ge=1)
+    parameters: dict[str, Parameter]
+    options: dict[str, Any] = {}
+
+    @model_validator(mode="after")
+    def _runs(self) -> SweepFile:
+        if self.method == "monte_carlo" and self.runs is None:
+            msg = "a monte_carlo sweep needs runs (the number of draws)"
+            raise ValueError(msg)
+        if not self.parameters:
+            msg = "give at least one parameter"
+            raise ValueError(msg)
+        return self
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if hasattr(v, "item") else v
+
+
+def _substitute(obj: Any, value: Any) -> Any:
+    if isinstance(obj, str):
+        if obj == PLACEHOLDER:
+            return value
+        return obj.replace(PLACEHOLDER, str(value))
+    if isinstance(obj, dict):
+        return {k: _substitute(v, value) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_substitute(v, value) for v in obj]
+    return obj
+
+
+@dataclass(frozen=True)
+class SweepCase:
+    """One run: its scenario file and the parameter values that made it."""
+
+    run: int
+    name: str
+    path: str
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """A parsed sweep and its runs (scenario files written under ``directory/runs``)."""
+
+    name: str
+    path: str
+    spec: SweepFile
+    base: str
+    cases: tuple[SweepCase, ...]
+    directory: Path
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """The gathered table (one row per run, by run id), timings and where files went."""
+
+    sweep: Sweep
+    table: pd.DataFrame
+    timings: pd.DataFrame
+    wall_seconds: float
+    workers: int
+    scheduler: str
+    files: dict[str, Path] = field(default_factory=dict)
+
+    @property
+    def failures(self) -> pd.DataFrame:
+        return self.table[self.table["status"] == "error"]
+
+
+# -- planning ---------------------------------------------------------------------------------
+
+
+def load_sweep(path: str | Path) -> SweepFile:
+    """Parse a sweep file.
+
+    Raises
+    ------
+    InputError
+        On a missing or unreadable file, unknown keys, or bad distributions.
+    """
+    p = Path(path)
+    if not p.is_file():
+        msg = f"{p}: sweep file not found"
+        raise InputError(msg)
+    try:
+        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        msg = f"{p}: invalid YAML ({exc})"
+        raise InputError(msg) from None
+    if not isinstance(raw, dict):
+        msg = f"{p}: a sweep file is a mapping of keys"
+        raise InputError(msg)
+    try:
+        return SweepFile.model_validate(raw)
+    except ValidationError as exc:
+        e = exc.errors()[0]
+        where = ".".join(str(x) for x in e.get("loc", ()))
+        msg = f"{p}: {where + ': ' if where else ''}{e['msg']}"
+        raise InputError(msg) from None
+
+
+def draw_values(spec: SweepFile) -> list[dict[str, Any]]:
+    """Parameter values of every run, from the seed (Monte Carlo) or the full grid."""
+    names = list(spec.parameters)
+    if spec.method == "grid":
+        grids = [spec.parameters[n].grid() for n in names]
+        combos = [dict(zip(names, c, strict=True)) for c in itertools.product(*grids)]
+        return combos[: spec.runs] if spec.runs is not None else combos
+    rng = np.random.default_rng(spec.seed)
+    assert spec.runs is not None
+    return [{n: spec.parameters[n].draw(rng) for n in names} for _ in range(spec.runs)]
+
+
+def plan_sweep(path: str | Path, out: str | Path | None = None) -> Sweep:
+    """Parse a sweep, draw its runs and write one scenario file per run.
+
+    Every run file is parsed again (:func:`~optimizer.data.scenario.load_scenario`)
+    so that a malformed change fails here, before any work is sent out; an
+    unknown node or service shows up per run when it is applied.
+
+    Raises
+    ------
+    InputError
+        On a bad sweep file, a missing base scenario, or a run whose changes do not parse.
+    """
+    from optimizer.data.scenario import load_scenario
+
+    spec = load_sweep(path)
+    p = Path(path)
+    name = spec.name or p.stem
+    base = (p.parent / spec.base).resolve()
+    load_scenario(base)  # the base must parse on its own
+    directory = Path(out) if out is not None else Path("results") / "sweeps" / name
+    runs_dir = directory / "runs"
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    for old in runs_dir.glob("*.yaml"):
+        old.unlink()
+    cases = []
+    values = draw_values(spec)
+    width = max(4, len(str(len(values))))
+    for i, vals in enumerate(values, start=1):
+        changes: list[dict[str, Any]] = []
+        for pname, param in spec.parameters.items():
+            changes += param.changes_for(vals[pname])
+        run_name = f"{name}_{i:0{width}d}"
+        doc = {
+            "name": run_name,
+            "description": f"run {i} of sweep {name}: "
+            + ", ".join(f"{k}={v}" for k, v in vals.items()),
+            "base": str(base),
+            "changes": changes,
+            "options": dict(spec.options),
+        }
+        run_path = runs_dir / f"{run_name}.yaml"
+        run_path.write_text(
+            yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8"
+        )
+        try:
+            load_scenario(run_path)
+        except InputError as exc:
+            msg = f"sweep {p}: run {i} ({', '.join(f'{k}={v}' for k, v in vals.items())}): {exc}"
+            raise InputError(msg) from None
+        cases.append(SweepCase(run=i, name=run_name, path=str(run_path.resolve()), values=vals))
+    return Sweep(
+        name=name,
+        path=str(p),
+        spec=spec,
+        base=str(base),
+        cases=tuple(cases),
+        directory=directory,
+    )
+
+
+# -- one run (runs on a worker) ---------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=4)
+def _base_network(data_dir: str) -> Any:
+    import warnings
+
+    from optimizer.data.loader import DataWarning, load_network
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        return load_network(data_dir)
+
+
+def solve_case(case: SweepCase) -> dict[str, Any]:
+    """Solve one run and return its row (never raises: a failure is a row with its message).
+
+    The row has ``run``, ``scenario``, ``p_<parameter>`` and :data:`RESULT_COLUMNS`,
+    plus ``_seconds`` and ``_worker`` (taken out of the results table).
+    """
+    from optimizer.data.scenario import apply_changes, load_scenario
+    from optimizer.models.design import build_problem, solve_problem
+    from optimizer.results.check import verify
+    from optimizer.results.solution import solution_from_solve
+
+    started = time.perf_counter()
+    row: dict[str, Any] = {"run": case.run, "scenario": case.name}
+    row.update({f"p_{k}": v for k, v in case.values.items()})
+    row.update(dict.fromkeys(RESULT_COLUMNS))
+    row["error"] = ""
+    try:
+        sc = load_scenario(case.path)
+        net = apply_changes(_base_network(sc.data_dir), sc.changes, name=sc.name)
+        dopts = sc.design_options()
+        solved = solve_problem(build_problem(net, dopts), sc.solve_options())
+        sol = solution_from_solve(solved, sc.name)
+        row["status"] = sol.status
+        row["objective"] = sol.objective
+        row["gap"] = sol.gap
+        k = sol.kpis
+        if k:
+            parts = k["cost_parts_cny"]
+            row["total_cost_cny"] = k["total_cost_cny"]
+            row["logistics_cost_cny"] = k["total_cost_cny"] - parts["unmet_penalty"]
+            for part, v in parts.items():
+                row[f"cost_{part}_cny"] = v
+            for key in ("co2_tonnes", "mean_delivery_days", "on_time_share", "unmet_tonnes"):
+                row[key] = k[key]
+            row["open_warehouses"] = len(k["open_warehouses"])
+            row["open_warehouse_ids"] = ";".join(k["open_warehouses"])
+            row["check_ok"] = bool(verify(net, sol, dopts).ok)
+        else:
+            row["error"] = sol.message or f"no solution ({sol.status})"
+    except Exception as exc:  # a failed run is reported, never fatal to the sweep
+        row["status"] = "error"
+        # name the run file, not its directory, so that the table does not depend on --out
+        text = str(exc).replace(case.path, Path(case.path).name)
+        row["error"] = f"{type(exc).__name__}: {text}"
+    row["_seconds"] = time.perf_counter() - started
+    row["_worker"] = f"{socket.gethostname()}:{os.getpid()}"
+    return row
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+class Progress:
+    """A progress bar on stderr (one line per update when stderr is not a terminal)."""
+
+    def __init__(self, total: int, *, stream: Any = None, width: int = 30) -> None:
+        self.total = total
+        self.done = 0
+        self.failed = 0
+        self.stream = stream if stream is not None else sys.stderr
+        self.width = width
+        self.started = time.perf_counter()
+        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+
+    def update(self, ok: bool) -> None:
+        self.done += 1
+        self.failed += not ok
+        filled = int(self.width * self.done / max(self.total, 1))
+        bar = "#" * filled + "." * (self.width - filled)
+        elapsed = time.perf_counter() - self.started
+        line = f"sweep [{bar}] {self.done}/{self.total} runs, {self.failed} failed, {elapsed:.0f} s"
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if self.done == self.total else ""))
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def run_sweep(
+    path: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+    progress: bool = True,
+    say: Callable[[str], None] | None = None,
+) -> SweepResult:
+    """Plan a sweep, solve every run on dask.distributed, gather and write the table.
+
+    ``workers``: worker processes of the LocalCluster (default: CPU count, at
+    most 8); ignored when ``scheduler`` (an address such as
+    ``tcp://10.0.0.5:8786``) names an existing cluster.
+
+    Raises
+    ------
+    InputError
+        On a bad sweep file, ``workers < 1``, or a scheduler that cannot be reached.
+    """
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    say = say or (lambda _m: None)
+    if workers is not None and workers < 1:
+        msg = f"--workers must be at least 1, got {workers}"
+        raise InputError(msg)
+    sweep = plan_sweep(path, out)
+    say(f"sweep {sweep.name}: {len(sweep.cases)} runs written to {sweep.directory}/runs/")
+    started = time.perf_counter()
+    cluster = None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except (OSError, TimeoutError) as exc:
+            msg = f"cannot reach the dask scheduler at {scheduler}: {exc}"
+            raise InputError(msg) from None
+        n_workers = len(client.scheduler_info().get("workers", {}))
+    else:
+        n_workers = workers or min(8, os.cpu_count() or 1)
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            # no dashboard; the scheduler's small HTTP server (health, metrics) would
+            # otherwise try port 8787 and warn when another cluster holds it
+            scheduler_kwargs={"dashboard_address": ":0"},
+        )
+        client = Client(cluster)
+    say(f"solving on {n_workers} worker(s) ({scheduler or 'LocalCluster'})")
+    rows: list[dict[str, Any]] = []
+    bar = Progress(len(sweep.cases)) if progress else None
+    try:
+        futures = client.map(solve_case, list(sweep.cases), pure=False)
+        case_of = {f.key: c for f, c in zip(futures, sweep.cases, strict=True)}
+        for fut in as_completed(futures):
+            try:
+                row = fut.result()
+            except Exception as exc:  # a worker died or the task could not run
+                c = case_of[fut.key]
+                row = {"run": c.run, "scenario": c.name}
+                row.update({f"p_{k}": v for k, v in c.values.items()})
+                row.update(dict.fromkeys(RESULT_COLUMNS))
+                row.update(
+                    status="error",
+                    error=f"{type(exc).__name__}: {exc}",
+                    _seconds=float("nan"),
+                    _worker="",
+                )
+            rows.append(row)
+            if bar is not None:
+                bar.update(row["status"] != "error")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    wall = time.perf_counter() - started
+    table, timings = results_table(sweep, rows)
+    result = SweepResult(
+        sweep=sweep,
+        table=table,
+        timings=timings,
+        wall_seconds=wall,
+        workers=n_workers,
+        scheduler=scheduler or "LocalCluster",
+    )
+    files = write_sweep(result)
+    return SweepResult(**{**result.__dict__, "files": files})
+
+
+def results_table(
+    sweep: Sweep, rows: Sequence[dict[str, Any]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(results by run id, timings) from the worker rows, independent of completion order."""
+    params = [f"p_{k}" for k in sweep.spec.parameters]
+    columns = ["run", "scenario", *params, *RESULT_COLUMNS]
+    frame = pd.DataFrame(list(rows))
+    for c in [*columns, "_seconds", "_worker"]:
+        if c not in frame.columns:
+            frame[c] = None
+    frame = frame.sort_values("run").reset_index(drop=True)
+    timings = frame[["run", "scenario", "_seconds", "_worker"]].rename(
+        columns={"_seconds": "seconds", "_worker": "worker"}
+    )
+    table = frame[columns].copy()
+    table["error"] = table["error"].fillna("").astype(str)
+    for c in RESULT_COLUMNS:
+        if c not in ("status", "error", "open_warehouse_ids", "check_ok"):
+            table[c] = pd.to_numeric(table[c], errors="coerce").astype(float)
+    table["open_warehouse_ids"] = table["open_warehouse_ids"].fillna("").astype(str)
+    table["check_ok"] = table["check_ok"].astype("boolean")
+    table["status"] = table["status"].astype(str)
+    return table, timings
+
+
+def warehouse_frequency(table: pd.DataFrame) -> pd.DataFrame:
+    """How often each warehouse is open across the solved runs."""
+    ok = table[table["status"].isin(["optimal", "feasible"])]
+    counts: dict[str, int] = {}
+    for ids in ok["open_warehouse_ids"]:
+        for w in filter(None, str(ids).split(";")):
+            counts[w] = counts.get(w, 0) + 1
+    n = max(len(ok), 1)
+    rows = [
+        {"warehouse_id": w, "runs_open": c, "share_open": c / n}
+        for w, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    return pd.DataFrame(rows, columns=["warehouse_id", "runs_open", "share_open"])
+
+
+def write_sweep(result: SweepResult) -> dict[str, Path]:
+    """Write sweep.parquet, sweep.csv, timings.csv, warehouse_frequency.csv and sweep.json."""
+    d = result.sweep.directory
+    d.mkdir(parents=True, exist_ok=True)
+    files = {
+        "parquet": d / "sweep.parquet",
+        "csv": d / "sweep.csv",
+        "timings": d / "timings.csv",
+        "warehouses": d / "warehouse_frequency.csv",
+        "meta": d / "sweep.json",
+    }
+    result.table.to_parquet(files["parquet"], index=False)
+    result.table.to_csv(files["csv"], index=False)
+    result.timings.to_csv(files["timings"], index=False)
+    warehouse_frequency(result.table).to_csv(files["warehouses"], index=False)
+    t = result.table
+    solved = t[t["status"].isin(["optimal", "feasible"])]
+    meta = {
+        "sweep": result.sweep.name,
+        "file": result.sweep.path,
+        "base": result.sweep.base,
+        "seed": result.sweep.spec.seed,
+        "method": result.sweep.spec.method,
+        "runs": len(t),
+        "solved": len(solved),
+        "failed": int((t["status"] == "error").sum()),
+        "workers": result.workers,
+        "scheduler": result.scheduler,
+        "wall_seconds": round(result.wall_seconds, 3),
+        "total_cost_cny": _stats(solved["total_cost_cny"]),
+        "co2_tonnes": _stats(solved["co2_tonnes"]),
+        "unmet_tonnes": _stats(solved["unmet_tonnes"]),
+    }
+    files["meta"].write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return files
+
+
+def _stats(s: pd.Series) -> dict[str, float | None]:
+    if not len(s):
+        return {"mean": None, "p05": None, "p50": None, "p95": None}
+
+    def q(x: float) -> float:
+        return float(s.quantile(x))
+
+    mean = float(s.mean())
+    return {
+        "mean": mean if math.isfinite(mean) else None,
+        "p05": q(0.05),
+        "p50": q(0.5),
+        "p95": q(0.95),
+    }
+
+
+def sweep_summary(result: SweepResult) -> str:
+    """A few lines for the terminal."""
+    t = result.table
+    solved = t[t["status"].isin(["optimal", "feasible"])]
+    lines = [
+        f"sweep {result.sweep.name}: {len(t)} runs, {len(solved)} solved, "
+        f"{len(result.failures)} failed, {result.wall_seconds:.1f} s on {result.workers} "
+        f"worker(s) ({result.scheduler})",
+    ]
+    if len(solved):
+        c = solved["total_cost_cny"] / 1e6
+        lines.append(
+            f"total cost (M CNY/yr): mean {c.mean():,.1f}, 5% {c.quantile(0.05):,.1f}, "
+            f"median {c.median():,.1f}, 95% {c.quantile(0.95):,.1f}"
+        )
+        freq = warehouse_frequency(t).head(12)
+        if len(freq):
+            lines.append(
+                "warehouses open most often: "
+                + ", ".join(f"{r.warehouse_id} {r.share_open:.0%}" for r in freq.itertuples())
+            )
+    for r in result.failures.head(10).itertuples():
+        lines.append(f"  run {r.run} ({r.scenario}) failed: {r.error}")
+    if len(result.failures) > 10:
+        lines.append(f"  ... and {len(result.failures) - 10} more (see sweep.csv)")
+    lines.append(f"results in {result.sweep.directory}/ (sweep.parquet, sweep.csv)")
+    return "\n".join(lines)
