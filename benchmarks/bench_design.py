@@ -29,6 +29,7 @@ from optimizer.engine.solver import SolveOptions  # noqa: E402
 from optimizer.models.design import build_problem, solve_problem  # noqa: E402
 from optimizer.results.check import verify  # noqa: E402
 from optimizer.results.solution import solution_from_solve  # noqa: E402
+from optimizer.studies.pipeline import design_options  # noqa: E402
 
 
 def scaled(net, factor: int = 10):
@@ -80,7 +81,7 @@ def main() -> None:
     args = ap.parse_args()
     sc = load_scenario(args.scenario)
     net = network_of(sc)
-    dopts = sc.design_options()
+    dopts = design_options(sc)
     print(
         f"# machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
         f"python {platform.python_version()}, ortools {ortools.__version__}"

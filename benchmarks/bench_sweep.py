@@ -54,7 +54,7 @@ def main() -> None:
     rows = []
     tables: dict[int, pd.DataFrame] = {}
     for n in counts:
-        res = run_sweep(sweep, workers=n, out=out / f"workers_{n}", progress=True)
+        res = run_sweep(sweep, workers=n, out=out / f"workers_{n}")
         tables[n] = res.table
         solve_s = float(res.timings["seconds"].sum())
         rows.append(

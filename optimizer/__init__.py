@@ -40,6 +40,8 @@ from optimizer.pricing.quote import Cargo as Cargo
 from optimizer.pricing.quote import Quote as Quote
 from optimizer.pricing.quote import quote as quote
 from optimizer.results.check import verify as verify
+from optimizer.results.files import load_solution as load_solution
+from optimizer.results.files import save_solution as save_solution
 from optimizer.results.solution import Solution as Solution
-from optimizer.results.solution import load_solution as load_solution
-from optimizer.results.solution import save_solution as save_solution
+from optimizer.studies.pipeline import run_scenario as run_scenario
+from optimizer.studies.pipeline import solve_or_reuse as solve_or_reuse

@@ -1,4 +1,10 @@
-"""Typed errors. The CLI catches :class:`CorridorError` and exits 2 with its message."""
+"""Typed errors. The CLI catches :class:`CorridorError` and exits 2 with its message.
+
+Every error a user can fix says where the problem is: ``file``, ``row`` and
+``field`` (a column, or a key path such as ``changes[1].scale_rates.factor``)
+are attributes as well as part of the message, so the API can answer 422
+with the field and the app can point at it, without parsing the text.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,28 @@ from dataclasses import dataclass
 
 
 class CorridorError(Exception):
-    """Base class for every error corridor reports to a user (no traceback)."""
+    """Base class for every error corridor reports to a user (no traceback).
+
+    Parameters
+    ----------
+    message
+        The whole message, already naming the place.
+    file, row, field
+        Where the problem is, when it is in an input (``None`` when not known).
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        file: str | None = None,
+        row: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.file = file
+        self.row = row
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -29,7 +56,10 @@ class Issue:
 
 
 class NetworkDataError(CorridorError, ValueError):
-    """The network data directory has problems; ``issues`` lists every one."""
+    """The network data directory has problems; ``issues`` lists every one.
+
+    ``file``, ``row`` and ``field`` are those of the first issue.
+    """
 
     def __init__(self, issues: list[Issue], directory: str = "") -> None:
         self.issues = list(issues)
@@ -37,7 +67,13 @@ class NetworkDataError(CorridorError, ValueError):
         if directory:
             head += f" at {directory}"
         lines = [head + ":"] + [f"  - {issue}" for issue in self.issues]
-        super().__init__("\n".join(lines))
+        first = self.issues[0] if self.issues else None
+        super().__init__(
+            "\n".join(lines),
+            file=first.file if first else None,
+            row=first.row if first else None,
+            field=first.field if first else None,
+        )
 
 
 class InputError(CorridorError, ValueError):

@@ -11,12 +11,9 @@ from typer.testing import CliRunner
 import optimizer
 from optimizer.data.scenario import load_scenario, network_of
 from optimizer.models.design import build_problem
-from optimizer.studies.compare import (
-    KEY_COLUMNS,
-    compare_scenarios,
-    is_up_to_date,
-    write_comparison,
-)
+from optimizer.output.comparison import write_comparison
+from optimizer.studies.compare import KEY_COLUMNS, compare_scenarios
+from optimizer.studies.pipeline import design_options, is_up_to_date
 
 SCEN = Path(__file__).parent / "data" / "scenarios"
 
@@ -128,8 +125,8 @@ def test_red_sea_raises_the_cost_of_suez_sea_routes_and_only_those():
     cols = ["rate_cny", "lcl_rate_cny", "leg_h", "wait_h", "via_fee_cny_per_t"]
     assert b.loc[common, cols].fillna(-1).equals(r.loc[common, cols].fillna(-1))
 
-    cb = _route_costs(build_problem(base, base_sc.design_options()))
-    cr = _route_costs(build_problem(red, red_sc.design_options()))
+    cb = _route_costs(build_problem(base, design_options(base_sc)))
+    cr = _route_costs(build_problem(red, design_options(red_sc)))
     via_suez = [k for k in cb if "S_QZ_RTM" in k[1]]
     assert via_suez, "the fixture must offer sea routes"
     for demand, services in via_suez:

@@ -11,7 +11,8 @@ from optimizer.data.scenario import ScaleRates, SetDemand, apply_changes
 from optimizer.engine.solver import SolveOptions
 from optimizer.models.design import DesignOptions, build_problem, solve_problem
 from optimizer.results.check import verify
-from optimizer.results.solution import load_solution, save_solution, solution_from_solve
+from optimizer.results.files import load_solution, save_solution
+from optimizer.results.solution import solution_from_solve
 
 EXACT = SolveOptions(rel_gap=0.0, abs_gap=1e-6, time_limit_s=60)
 

@@ -24,7 +24,7 @@ TINY = Path(__file__).parent / "data" / "tiny"
 @pytest.fixture(scope="session")
 def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """Two tiny results: the base (PL_WH2 opens) and one with PL_WH2 never opened."""
-    from optimizer.cli.solve import run_scenario
+    from optimizer.studies.pipeline import run_scenario
 
     root = tmp_path_factory.mktemp("results")
     closed = root / "tiny_no_lodz.yaml"
@@ -32,8 +32,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         f"name: tiny_no_lodz\nbase: {TINY}\noptions:\n  never_open: [PL_WH2]\n  rel_gap: 0\n",
         encoding="utf-8",
     )
-    _, base = run_scenario(SCENARIOS / "tiny_base.yaml", out=root / "tiny_base")
-    _, other = run_scenario(closed, out=root / "tiny_no_lodz")
+    base = run_scenario(SCENARIOS / "tiny_base.yaml", out=root / "tiny_base").directory
+    other = run_scenario(closed, out=root / "tiny_no_lodz").directory
     return {"base": base, "no_lodz": other}
 
 

@@ -10,7 +10,8 @@ from typer.testing import CliRunner
 
 from optimizer.engine.solver import SolveOptions
 from optimizer.errors import InputError
-from optimizer.studies.robust import brute_force, prepare, solve_robust, write_robust
+from optimizer.output.robust import write_robust
+from optimizer.studies.robust import brute_force, prepare, solve_robust
 
 SCEN = Path(__file__).parent / "data" / "scenarios"
 PATHS = [SCEN / f"tiny_sea_{n}.yaml" for n in ("base", "red_sea", "border")]

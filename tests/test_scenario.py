@@ -8,6 +8,7 @@ import pytest
 
 from optimizer.data.scenario import load_scenario, network_of
 from optimizer.errors import InputError
+from optimizer.studies.pipeline import design_options
 
 
 def write(tmp: Path, name: str, text: str) -> Path:
@@ -49,7 +50,7 @@ options:
     assert sc.name == "child"
     assert sc.chain == ("base",)
     assert [k for k, _, _ in sc.changes] == ["close_nodes", "open_nodes", "carbon_price"]
-    opts = sc.design_options()
+    opts = design_options(sc)
     assert opts.max_warehouses == 1 and opts.single_sourcing and opts.carbon_price_cny_per_t == 80
     net = network_of(sc)
     assert bool(net.nodes.at["PL_BORDER", "open"])  # reopened after the base closed it
@@ -103,7 +104,7 @@ changes:
     assert net.demand.at["D3", "tonnes_per_year"] == 40
     assert net.demand.at["D3", "required_days"] == 12
     assert "T_RP_RT" in net.service_table.index
-    opts = sc.design_options()
+    opts = design_options(sc)
     assert opts.must_open == ("DE_WH1",)
     assert opts.max_warehouses == 2 and opts.budget_cny == 9e6
     assert opts.carbon_price_cny_per_t == 50 and opts.paths_per_weight == 2
@@ -113,7 +114,7 @@ changes:
 
 
 def test_closure_makes_node_carry_no_flow(tmp_path, tiny_dir):
-    from optimizer.cli.solve import run_scenario
+    from optimizer.studies.pipeline import run_scenario
 
     p = write(
         tmp_path,
@@ -125,7 +126,7 @@ changes:
 options: {{rel_gap: 0}}
 """,
     )
-    sol, _ = run_scenario(p, out=tmp_path / "out")
+    sol = run_scenario(p, out=tmp_path / "out").solution
     used = set(sol.flows["service_id"])
     assert "X_RP_RT" not in used  # the only service via PL_BORDER
     assert sol.kpis["unmet_tonnes"] > 0

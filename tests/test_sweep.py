@@ -41,7 +41,7 @@ def test_one_and_two_workers_give_identical_tables_and_keep_failures(tmp_path):
     path = tmp_path / "sweep.yaml"
     path.write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
 
-    one = run_sweep(path, workers=1, out=tmp_path / "w1", progress=False)
+    one = run_sweep(path, workers=1, out=tmp_path / "w1")
     assert one.workers == 1
     from optimizer.cli import app
 

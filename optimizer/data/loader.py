@@ -10,6 +10,8 @@ row (spreadsheet numbering: the header is row 1) and the field. Warnings
 from __future__ import annotations
 
 import csv
+import dataclasses
+import functools
 import io
 import json
 import warnings
@@ -181,6 +183,43 @@ def load_network(
     return network
 
 
+def _signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of every file of a data directory."""
+    return tuple(
+        (f.name, st.st_size, st.st_mtime_ns)
+        for f in sorted(directory.iterdir())
+        if f.is_file() and (st := f.stat())
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(directory: str, signature: tuple[tuple[str, int, int], ...]) -> Network:
+    del signature  # part of the cache key only
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        return load_network(directory)
+
+
+def load_base_network(directory: str | Path | None = None) -> Network:
+    """Load a data directory without repeating its warnings, reusing an unchanged one.
+
+    For scenarios, studies and long-running front ends that load the same base
+    data many times: the network is cached by the directory's path and the
+    size and modification time of each of its files, so an edited file is
+    read again. Data warnings are not repeated (``corridor network validate``
+    lists them).
+
+    Raises
+    ------
+    NetworkDataError
+        Listing every problem found, each with file, row and field.
+    """
+    base = Path(directory or DEFAULT_DATA_DIR).resolve()
+    if not base.is_dir():
+        return load_network(base)  # raises with the reason
+    return _load_cached(str(base), _signature(base))
+
+
 def validate_network_dir(
     directory: str | Path | None = None, *, strict: bool = False
 ) -> tuple[Network | None, list[Issue]]:
@@ -194,8 +233,7 @@ def validate_network_dir(
 
 
 def dataclass_replace(issue: Issue, **kw: Any) -> Issue:
-    import dataclasses
-
+    """A copy of ``issue`` with some fields changed."""
     return dataclasses.replace(issue, **kw)
 
 

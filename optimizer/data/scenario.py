@@ -39,12 +39,10 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from shapely.geometry import LineString
 
-from optimizer.data.loader import DEFAULT_DATA_DIR, load_network
+from optimizer.data.loader import DEFAULT_DATA_DIR, load_base_network
 from optimizer.data.network import Network
 from optimizer.data.schema import CUSTOMS_MODES, MODES, ServiceRow
-from optimizer.engine.solver import SolveOptions
 from optimizer.errors import InputError
-from optimizer.models.design import DesignOptions
 
 
 class _Strict(BaseModel):
@@ -182,23 +180,6 @@ class Scenario:
     changes: tuple[tuple[str, Any, str], ...]  # (kind, parsed value, where)
     options: dict[str, Any] = field(default_factory=dict)
     chain: tuple[str, ...] = ()
-
-    def design_options(self) -> DesignOptions:
-        """Model options after every change and ``options`` block."""
-        keys = DesignOptions.__dataclass_fields__
-        kw = {k: v for k, v in self.options.items() if k in keys and v is not None}
-        for k in ("must_open", "never_open"):
-            if k in kw:
-                kw[k] = tuple(kw[k])
-        return DesignOptions(**kw)
-
-    def solve_options(self, **overrides: Any) -> SolveOptions:
-        """Solver options: the scenario's, then explicit overrides (e.g. from the CLI)."""
-        keys = ("solver", "time_limit_s", "rel_gap", "threads", "seed")
-        kw = {k: self.options[k] for k in keys if self.options.get(k) is not None}
-        kw.update({k: v for k, v in overrides.items() if v is not None})
-        kw.setdefault("rel_gap", 1e-3)
-        return SolveOptions(**kw)
 
     def fingerprint(self) -> str:
         """Hash of everything that determines the result (changes, options, data files)."""
@@ -566,19 +547,25 @@ def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: s
     return net.replace(nodes=nodes, services=services, demand=demand, name=name or net.name)
 
 
-def network_for_scenario(path: str | Path) -> Network:
-    """Load the base data of a scenario and apply its changes."""
+def network_for_scenario(path: str | Path, *, data_dir: str | Path | None = None) -> Network:
+    """Load the base data of a scenario and apply its changes.
+
+    ``data_dir`` replaces the scenario's base data directory (the scenario's
+    changes applied to other data).
+
+    Raises
+    ------
+    InputError
+        On a bad scenario, or a change that names something the data lacks.
+    NetworkDataError
+        When the base data has problems.
+    """
     sc = load_scenario(path)
-    return network_of(sc)
+    if data_dir is None:
+        return network_of(sc)
+    return apply_changes(load_base_network(data_dir), sc.changes, name=sc.name)
 
 
 def network_of(scenario: Scenario) -> Network:
-    """The network of a parsed scenario."""
-    import warnings
-
-    from optimizer.data.loader import DataWarning
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        base = load_network(scenario.data_dir)
-    return apply_changes(base, scenario.changes, name=scenario.name)
+    """The network of a parsed scenario: its base data with its changes applied."""
+    return apply_changes(load_base_network(scenario.data_dir), scenario.changes, name=scenario.name)

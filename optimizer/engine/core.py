@@ -599,7 +599,6 @@ def solve_design(
     problem: DesignProblem,
     options: SolveOptions | None = None,
     *,
-    log: object = None,
     start: tuple[np.ndarray, np.ndarray] | None = None,
     started: float | None = None,
 ) -> DesignResult:
@@ -625,7 +624,6 @@ def solve_design(
         built.model,
         options,
         hint=hint,
-        log=log,  # type: ignore[arg-type]
         started=started,
     )
     return extract(problem, built, result)

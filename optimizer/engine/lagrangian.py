@@ -39,6 +39,7 @@ gap.
 from __future__ import annotations
 
 import heapq
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ import numpy as np
 
 from optimizer.engine.milp import MilpModel
 from optimizer.engine.solver import SolveOptions, solve_milp
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -337,7 +340,6 @@ def branch_and_bound(
     rel_gap: float = 1e-9,
     abs_gap: float = 1e-6,
     node_iterations: int = 60,
-    log: Callable[[str], None] | None = None,
     started: float | None = None,
 ) -> BranchAndBoundResult:
     """Multi-source CFLP by Lagrangian branch-and-bound from a root bound and an incumbent.
@@ -466,12 +468,16 @@ def branch_and_bound(
             branch[pick] = value
             heapq.heappush(heap, _Node(bound, seq, branch, lag.multipliers))
             seq += 1
-        if log is not None and time.perf_counter() - last_log >= 5.0:
+        if time.perf_counter() - last_log >= 5.0 and log.isEnabledFor(logging.INFO):
             last_log = time.perf_counter()
             low = heap[0].bound if heap else bound
-            log(
-                f"... {last_log - began:.0f} s: branch-and-bound, {nodes} nodes, {len(heap)} open, "
-                f"bound {low:,.2f}, incumbent {best[0]:,.2f}"
+            log.info(
+                "... %.0f s: branch-and-bound, %d nodes, %d open, bound %s, incumbent %s",
+                last_log - began,
+                nodes,
+                len(heap),
+                f"{low:,.2f}",
+                f"{best[0]:,.2f}",
             )
     lower = min([best[0], pruned] + [n.bound for n in heap])
     return BranchAndBoundResult(

@@ -11,6 +11,7 @@ Solver banners go to stderr so that ``--json`` keeps stdout clean.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import sys
@@ -39,6 +40,8 @@ SOLVERS: dict[str, mathopt.SolverType | None] = {
 DEFAULT_SOLVER = "highs"
 HEARTBEAT_S = 5.0
 
+log = logging.getLogger(__name__)
+
 
 class SolverError(CorridorError):
     """An unknown backend or a backend failure."""
@@ -61,7 +64,7 @@ class SolveOptions:
     seed
         Random seed, for reproducible runs.
     verbose
-        Forward the solver log to ``log``.
+        Every line of the solver log goes to the logger (INFO), not only a heartbeat.
     """
 
     solver: str = DEFAULT_SOLVER
@@ -140,30 +143,31 @@ def stdout_to_stderr() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _progress(
-    log: Callable[[str], None] | None, options: SolveOptions, started: float
-) -> Iterator[Callable[[str], None]]:
-    """Yield a sink for the solver's log lines; keep its latest line for a heartbeat.
+def _progress(options: SolveOptions, started: float) -> Iterator[Callable[[str], None] | None]:
+    """Yield a sink for the solver's log lines (``None`` when nobody listens).
 
-    Verbose solves forward every line to ``log``; otherwise long solves show
-    progress every few seconds: the time and the solver's latest log line.
+    The lines go to this module's logger: every line with ``verbose``;
+    otherwise, while INFO is enabled, a heartbeat every few seconds with the
+    time and the solver's latest line, so that long solves show progress.
     """
+    if not log.isEnabledFor(logging.INFO):
+        yield None
+        return
     last = [""]
 
     def line(text: str) -> None:
         if text.strip():
             last[0] = text.strip()
-        if options.verbose and log is not None:
-            log(text)
+        if options.verbose:
+            log.info("%s", text.rstrip())
 
     stop = threading.Event()
 
     def heartbeat() -> None:
         while not stop.wait(HEARTBEAT_S):
-            if log is not None:
-                log(f"... {time.perf_counter() - started:.0f} s: {last[0][:110]}")
+            log.info("... %.0f s: %s", time.perf_counter() - started, last[0][:110])
 
-    if log is not None and not options.verbose:
+    if not options.verbose:
         threading.Thread(target=heartbeat, daemon=True).start()
     try:
         yield line
@@ -277,7 +281,6 @@ def solve_milp(
     options: SolveOptions | None = None,
     *,
     hint: np.ndarray | None = None,
-    log: Callable[[str], None] | None = None,
     started: float | None = None,
 ) -> SolverResult:
     """Solve ``model`` with the chosen backend.
@@ -294,7 +297,7 @@ def solve_milp(
     options = options or SolveOptions()
     started = time.perf_counter() if started is None else started
     if options.solver == "highspy":
-        return _finish(model, options, started, *_run_highspy(model, options, hint, log, started))
+        return _finish(model, options, started, *_run_highspy(model, options, hint, started))
     proto = to_proto(model)
     mm = mathopt.Model.from_model_proto(proto)
     variables = list(mm.variables())
@@ -309,13 +312,14 @@ def solve_milp(
         )
 
     try:
-        with _progress(log, options, started) as line, stdout_to_stderr():
+        with _progress(options, started) as line, stdout_to_stderr():
+            sink = line
             result = mathopt.solve(
                 mm,
                 SOLVERS[options.solver],
                 params=_params(options, started),
                 model_params=model_params,
-                msg_cb=(lambda lines: [line(text) for text in lines]) if log is not None else None,
+                msg_cb=(lambda lines: [sink(text) for text in lines]) if sink is not None else None,
             )
     except Exception as exc:  # MathOpt hides backend errors behind AttributeError
         cause = exc.__cause__ or exc
@@ -409,7 +413,6 @@ def _run_highspy(
     model: MilpModel,
     options: SolveOptions,
     hint: np.ndarray | None,
-    log: Callable[[str], None] | None,
     started: float,
 ) -> tuple[str, np.ndarray | None, float | None, str]:
     """Solve with the highspy wheel's HiGHS: (status, values, bound, message)."""
@@ -417,7 +420,7 @@ def _run_highspy(
 
     with stdout_to_stderr():  # the constructor prints a banner at C level
         h = highspy.Highs()
-    h.setOptionValue("output_flag", log is not None)
+    h.setOptionValue("output_flag", log.isEnabledFor(logging.INFO))
     h.setOptionValue("log_to_console", False)
     h.setOptionValue("mip_rel_gap", float(options.rel_gap))
     h.setOptionValue("mip_abs_gap", float(options.abs_gap))
@@ -452,13 +455,14 @@ def _run_highspy(
         sol.col_value = np.asarray(hint, dtype=float)
         sol.value_valid = True
         h.setSolution(sol)
-    with _progress(log, options, started) as line, stdout_to_stderr():
-        if log is not None:
+    with _progress(options, started) as line, stdout_to_stderr():
+        if line is not None:
+            sink = line
 
             def _event(event: object) -> None:
                 text = str(getattr(event, "message", "")).strip()
                 if text:
-                    line(text)
+                    sink(text)
 
             h.cbLogging.subscribe(_event)
         h.run()

@@ -30,7 +30,6 @@ pair is a one-arc path whose extra cost per unit of volume is
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -339,7 +338,6 @@ def solve_facility_location(
     single_source: bool = False,
     options: SolveOptions | None = None,
     name: str = "cflp",
-    log: Callable[[str], None] | None = None,
 ) -> FacilityLocationResult:
     """Solve a capacitated facility location instance through the core.
 
@@ -349,8 +347,8 @@ def solve_facility_location(
         See :func:`facility_location_problem`.
     options
         Backend and limits; default :class:`~optimizer.engine.solver.SolveOptions`.
-    log
-        Receives progress lines of long solves (e.g. stderr).
+
+    Progress lines of long solves go to the ``logging`` loggers of the engine.
 
     Large instances (from :data:`LARGE_INSTANCE` customer-facility pairs)
     start from a Lagrangian bound and a greedy solution. Multi-source ones on
@@ -385,9 +383,7 @@ def solve_facility_location(
         )
     m, n = problem.arcs.count, problem.commodities.count
     if m * n < LARGE_INSTANCE:
-        return facility_location_result(
-            problem, solve_design(problem, opts, started=started, log=log)
-        )
+        return facility_location_result(problem, solve_design(problem, opts, started=started))
     # Large instance: a Lagrangian bound and a greedy start first (seconds), then the MILP.
     f, s, d = (np.asarray(a, dtype=float) for a in (fixed_cost, capacity, demand))
     c = np.asarray(assignment_cost, dtype=float)
@@ -408,7 +404,7 @@ def solve_facility_location(
         if proven is not None:
             return proven
     if not single_source and opts.solver == "highspy":
-        return _solve_by_branch_and_bound(f, s, d, c, lag, greedy, note, opts, started, log)
+        return _solve_by_branch_and_bound(f, s, d, c, lag, greedy, note, opts, started)
 
     def solve_on(
         keep: np.ndarray, start: tuple[np.ndarray, np.ndarray] | None, limit: float
@@ -422,9 +418,7 @@ def solve_facility_location(
         until = time.perf_counter() - started + max(limit, 0.1)
         res = facility_location_result(
             sub,
-            solve_design(
-                sub, replace(opts, time_limit_s=until), start=hint, log=log, started=started
-            ),
+            solve_design(sub, replace(opts, time_limit_s=until), start=hint, started=started),
         )
         if res.assignment is not None:
             full = np.zeros((m, n))
@@ -450,7 +444,6 @@ def solve_facility_location(
             "",
             replace(opts, time_limit_s=0.4 * opts.time_limit_s),
             started,
-            log,
         )
         if relaxed.bound is not None and relaxed.bound > lower:
             lower = relaxed.bound
@@ -559,7 +552,6 @@ def _solve_by_branch_and_bound(
     note: str,
     opts: SolveOptions,
     started: float,
-    log: Callable[[str], None] | None,
 ) -> FacilityLocationResult:
     """Multi-source: the Lagrangian branch-and-bound from the greedy start's open set."""
     is_open = greedy[0] if greedy is not None else np.ones(f.size, dtype=bool)
@@ -577,7 +569,6 @@ def _solve_by_branch_and_bound(
         deadline=started + opts.time_limit_s,
         rel_gap=opts.rel_gap,
         abs_gap=opts.abs_gap,
-        log=log,
         started=started,
     )
     seconds = time.perf_counter() - started

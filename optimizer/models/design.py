@@ -62,8 +62,8 @@ the mode.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -84,6 +84,8 @@ from optimizer.engine.core import (
 )
 from optimizer.engine.solver import SolveOptions, solve_milp
 from optimizer.errors import InputError
+
+log = logging.getLogger(__name__)
 
 UNIT_BASES = ("FEU", "TEU", "truck")
 HOURS_PER_YEAR = 8760.0
@@ -215,8 +217,6 @@ def unit_dimensions(network: Network, basis: str) -> tuple[float, float]:
 def build_problem(
     network: Network,
     options: DesignOptions | None = None,
-    *,
-    progress: Callable[[str], None] | None = None,
 ) -> DomainProblem:
     """Turn a network and options into a :class:`DomainProblem`.
 
@@ -226,7 +226,6 @@ def build_problem(
         When options name unknown warehouses.
     """
     options = options or DesignOptions()
-    say = progress or (lambda _msg: None)
     weeks = network.param("weeks_per_year")
     air_vol = network.param("air_volumetric_kg_per_cbm")
     carry = network.param("inventory_carrying_rate_per_year")
@@ -323,7 +322,7 @@ def build_problem(
     flow_cost = freight + border + carbon + wh_cost
 
     # -- candidate routes ---------------------------------------------------------------
-    say("generating candidate routes")
+    log.info("generating candidate routes")
     gen = _RouteGenerator(network, options, services)
     demand = network.demand
     routes: list[Route] = []
@@ -374,9 +373,11 @@ def build_problem(
                 path_choice.append(-1)
             routes.append(r)
 
-    say(
-        f"{len(routes)} candidate routes for {len(demand_ids)} demands "
-        f"({len(unserved)} with no feasible route)"
+    log.info(
+        "%d candidate routes for %d demands (%d with no feasible route)",
+        len(routes),
+        len(demand_ids),
+        len(unserved),
     )
 
     volume = demand["tonnes_per_year"].to_numpy(dtype=float) / weeks
@@ -670,10 +671,8 @@ class DomainSolve:
 def solve_problem(
     problem: DomainProblem,
     solve_options: SolveOptions | None = None,
-    *,
-    log: Callable[[str], None] | None = None,
 ) -> DomainSolve:
     """Build the MILP of a :class:`DomainProblem` and solve it."""
     built = build_model(problem.core)
-    raw = solve_milp(built.model, solve_options, log=log)
+    raw = solve_milp(built.model, solve_options)
     return DomainSolve(problem=problem, built=built, result=extract(problem.core, built, raw))

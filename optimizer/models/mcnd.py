@@ -22,7 +22,6 @@ with shares :math:`x_{ak} / q_k`, which gives the same optimum.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -210,7 +209,6 @@ def solve_network_design(
     *,
     options: SolveOptions | None = None,
     name: str = "mcnd",
-    log: Callable[[str], None] | None = None,
 ) -> NetworkDesignResult:
     """Solve a fixed-charge network design instance through the core.
 
@@ -220,8 +218,6 @@ def solve_network_design(
         See :func:`network_design_problem`.
     options
         Backend and limits; default :class:`~optimizer.engine.solver.SolveOptions`.
-    log
-        Receives progress lines of long solves (e.g. stderr).
 
     Returns
     -------
@@ -242,7 +238,7 @@ def solve_network_design(
     if reason is not None:
         solver = (options or SolveOptions()).solver
         return NetworkDesignResult("infeasible", None, None, None, 0.0, solver, message=reason)
-    return network_design_result(problem, solve_design(problem, options, log=log))
+    return network_design_result(problem, solve_design(problem, options))
 
 
 def network_design_result(problem: DesignProblem, result: DesignResult) -> NetworkDesignResult:

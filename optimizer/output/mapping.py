@@ -42,7 +42,6 @@ from folium.plugins import DualMap
 from folium.template import Template
 
 from optimizer.data.loader import DEFAULT_DATA_DIR
-from optimizer.errors import InputError
 from optimizer.output.offline import (
     BASE_CSS,
     SYNC_JS,
@@ -50,7 +49,9 @@ from optimizer.output.offline import (
     external_references,
     make_offline,
 )
-from optimizer.results.solution import write_text_atomic
+from optimizer.output.palette import MODE_COLORS, MODE_LABELS
+from optimizer.output.palette import OTHER_MODE_COLOR as _OTHER_MODE_COLOR
+from optimizer.results.files import load_result, write_text_atomic
 
 if TYPE_CHECKING:
     from optimizer.data.network import Network
@@ -83,28 +84,6 @@ COUNTRIES_FILE = DEFAULT_DATA_DIR / "ne_countries.geojson"
 #: Default folder for maps.
 MAPS_DIR = Path("maps")
 
-#: Line colour of each transport mode (the same in every map and in reports).
-MODE_COLORS: dict[str, str] = {
-    "cr_express": "#d62728",
-    "rail": "#8c564b",
-    "rail_sea": "#9467bd",
-    "sea": "#1f77b4",
-    "river": "#17becf",
-    "air": "#ff7f0e",
-    "road": "#6e6e6e",
-    "last_mile": "#2ca02c",
-}
-MODE_LABELS: dict[str, str] = {
-    "cr_express": "China-Europe Railway Express",
-    "rail": "Rail",
-    "rail_sea": "Rail-sea (Western Land-Sea Corridor)",
-    "sea": "Sea",
-    "river": "River",
-    "air": "Air",
-    "road": "Road",
-    "last_mile": "Last mile / delivery",
-}
-_OTHER_MODE_COLOR = "#444444"
 
 #: Node layers of the network map: (layer name, node kinds, fill colour, radius px).
 KIND_GROUPS: tuple[tuple[str, tuple[str, ...], str, float], ...] = (
@@ -1437,57 +1416,6 @@ def save_map(fmap: folium.Map | DualMap, path: str | Path, *, offline: bool = Fa
             msg = f"offline map would still fetch {len(left)} URL(s), e.g. {left[0]}"
             raise OfflineAssetError(msg)
     return write_text_atomic(target, page)
-
-
-def load_result(result_dir: str | Path) -> tuple[Solution, Network]:
-    """A result directory's solution and the network it was solved on.
-
-    The network is the scenario's (``scenario_file`` in solution.json, read
-    relative to the working directory, then to the result's parents) when that
-    file still exists, else the data directory's (``data_dir``).
-
-    Parameters
-    ----------
-    result_dir
-        A directory written by ``corridor solve``.
-
-    Returns
-    -------
-    tuple[Solution, Network]
-
-    Raises
-    ------
-    InputError
-        When the directory is not a result or its network cannot be found.
-    """
-    import warnings
-
-    from optimizer.data.loader import DataWarning, load_network
-    from optimizer.results.solution import load_solution
-
-    d = Path(result_dir)
-    solution = load_solution(d)
-    meta = solution.meta
-    scenario_file = meta.get("scenario_file")
-    if scenario_file:
-        for base in (Path.cwd(), *d.resolve().parents):
-            candidate = (
-                Path(scenario_file) if Path(scenario_file).is_absolute() else (base / scenario_file)
-            )
-            if candidate.exists():
-                from optimizer.data.scenario import network_for_scenario
-
-                return solution, network_for_scenario(candidate)
-    data_dir = meta.get("data_dir")
-    if not data_dir:
-        msg = f"{d}: solution.json names neither an existing scenario_file nor a data_dir"
-        raise InputError(msg)
-    if not Path(data_dir).exists():
-        msg = f"{d}: its data directory {data_dir} does not exist"
-        raise InputError(msg)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        return solution, load_network(data_dir)
 
 
 def _default_out(name: str, offline: bool) -> Path:

@@ -9,44 +9,34 @@ fetches nothing, so it can be mailed or opened on an intranet.
 
 from __future__ import annotations
 
-import html
-import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from optimizer.data.network import Network
 from optimizer.errors import InputError
-from optimizer.results.solution import write_text_atomic
-
-if TYPE_CHECKING:
-    from optimizer.data.network import Network
-    from optimizer.results.solution import Solution
+from optimizer.format import cell, millions, number, percent
+from optimizer.output.charts import bar_chart, share_bar
+from optimizer.output.html import render
+from optimizer.output.mapping import map_solution, render_map
+from optimizer.output.offline import OfflineAssetError, external_references
+from optimizer.output.palette import COST_PART_COLORS, COST_PART_LABELS, MODE_LABELS, mode_color
+from optimizer.results.files import load_result, write_text_atomic
+from optimizer.results.solution import Solution
 
 __all__ = [
     "COST_PART_LABELS",
-    "bar_chart_svg",
     "corridor_table",
     "cost_breakdown",
     "kpi_table",
     "mode_split",
     "report_html",
-    "stacked_bar_svg",
+    "table_cells",
     "unmet_table",
     "warehouse_table",
     "write_report",
 ]
-
-COST_PART_LABELS = {
-    "transport": "Transport",
-    "warehouse_fixed": "Warehouse fixed cost",
-    "handling_storage": "Handling and storage",
-    "in_transit_inventory": "In-transit inventory",
-    "carbon": "Carbon price",
-    "unmet_penalty": "Unmet-demand penalty",
-}
-_COST_COLORS = ("#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#7f7f7f", "#d62728")
 
 
 def _is_open(column: pd.Series) -> pd.Series:
@@ -253,175 +243,18 @@ def unmet_table(solution: Solution, network: Network | None = None) -> pd.DataFr
     return df[cols].reset_index(drop=True)
 
 
-# -- charts (inline SVG) ------------------------------------------------------------------------
-def _esc(text: Any) -> str:
-    return html.escape("" if text is None else str(text))
-
-
-def bar_chart_svg(
-    labels: Sequence[str],
-    values: Sequence[float],
-    colors: Sequence[str],
-    *,
-    value_format: str = "{:,.0f}",
-    width: int = 640,
-    bar_height: int = 22,
-) -> str:
-    """A horizontal bar chart as an inline SVG element.
-
-    Parameters
-    ----------
-    labels, values, colors
-        One entry per bar (colours are cycled).
-    value_format
-        Format of the value printed after each bar.
-    width, bar_height
-        Size in pixels.
-
-    Returns
-    -------
-    str
-        ``<svg>...</svg>``.
-
-    Examples
-    --------
-    >>> bar_chart_svg(["a"], [1.0], ["#000"]).startswith("<svg")
-    True
-    """
-    label_w, value_w, gap = 190, 110, 6
-    plot_w = width - label_w - value_w
-    vmax = max([abs(float(v)) for v in values] + [1e-12])
-    height = len(values) * (bar_height + gap) + gap
-    parts = [f"<svg width='{width}' height='{height}' role='img' class='chart'>"]
-    for i, (label, value) in enumerate(zip(labels, values, strict=True)):
-        y = gap + i * (bar_height + gap)
-        w = max(plot_w * abs(float(value)) / vmax, 0.0)
-        color = colors[i % len(colors)]
-        parts.append(
-            f"<text x='{label_w - 8}' y='{y + bar_height * 0.7:.1f}' text-anchor='end'>"
-            f"{_esc(label)}</text>"
-            f"<rect x='{label_w}' y='{y}' width='{w:.1f}' height='{bar_height}' "
-            f"fill='{color}'><title>{_esc(label)}: {_esc(value_format.format(value))}"
-            f"</title></rect>"
-            f"<text x='{label_w + w + 6:.1f}' y='{y + bar_height * 0.7:.1f}'>"
-            f"{_esc(value_format.format(value))}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
-def stacked_bar_svg(
-    labels: Sequence[str],
-    shares: Sequence[float],
-    colors: Sequence[str],
-    *,
-    width: int = 640,
-    height: int = 28,
-) -> str:
-    """One 100% stacked bar with a legend below, as inline SVG.
-
-    Parameters
-    ----------
-    labels, shares, colors
-        One entry per segment; shares should sum to 1.
-    width, height
-        Size of the bar in pixels.
-
-    Returns
-    -------
-    str
-        ``<svg>...</svg>``.
-    """
-    legend_rows = math.ceil(len(labels) / 2) if labels else 0
-    total_h = height + 10 + legend_rows * 20
-    parts = [f"<svg width='{width}' height='{total_h}' role='img' class='chart'>"]
-    x = 0.0
-    for label, share, color in zip(labels, shares, colors, strict=True):
-        w = width * max(float(share), 0.0)
-        parts.append(
-            f"<rect x='{x:.1f}' y='0' width='{w:.1f}' height='{height}' fill='{color}'>"
-            f"<title>{_esc(label)}: {float(share):.1%}</title></rect>"
-        )
-        x += w
-    for i, (label, share, color) in enumerate(zip(labels, shares, colors, strict=True)):
-        lx = (i % 2) * (width / 2)
-        ly = height + 10 + (i // 2) * 20
-        parts.append(
-            f"<rect x='{lx:.1f}' y='{ly}' width='12' height='12' fill='{color}'/>"
-            f"<text x='{lx + 17:.1f}' y='{ly + 11}'>{_esc(label)} {float(share):.1%}</text>"
-        )
-    parts.append("</svg>")
-    return "".join(parts)
-
-
 # -- the page -------------------------------------------------------------------------------------
-_CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans", "PingFang SC",
-  "Microsoft YaHei", sans-serif; margin: 24px auto; max-width: 1180px; color: #222;
-  padding: 0 16px; }
-h1 { font-size: 22px; margin-bottom: 2px; } h2 { font-size: 17px; margin-top: 28px;
-  border-bottom: 1px solid #ddd; padding-bottom: 3px; }
-.meta { color: #555; font-size: 13px; }
-.cards { display: flex; flex-wrap: wrap; gap: 10px; margin-top: 14px; }
-.card { border: 1px solid #ddd; border-radius: 6px; padding: 8px 12px; min-width: 130px; }
-.card .v { font-size: 19px; font-weight: 600; } .card .l { font-size: 12px; color: #555; }
-table.t { border-collapse: collapse; font-size: 13px; width: 100%; }
-table.t th, table.t td { border-bottom: 1px solid #e5e5e5; padding: 3px 8px; text-align: left; }
-table.t td.n, table.t th.n { text-align: right; font-variant-numeric: tabular-nums; }
-table.t tr.closed td { color: #888; }
-svg.chart text { font-size: 12px; fill: #222; }
-iframe.map { width: 100%; height: 640px; border: 1px solid #ccc; border-radius: 6px; }
-.ok { color: #2e7d32; } .warn { color: #b00020; }
-"""
+Column = tuple[str, str, str]  # (frame column, header, kind: text, int, float, pct or money)
 
 
-def _num(x: Any, digits: int = 0) -> str:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return "-"
-    return "-" if not math.isfinite(v) else f"{v:,.{digits}f}"
-
-
-def _pct(x: Any, digits: int = 1) -> str:
-    try:
-        v = float(x)
-    except (TypeError, ValueError):
-        return "-"
-    return "-" if not math.isfinite(v) else f"{v:.{digits}%}"
-
-
-def _table(
-    frame: pd.DataFrame,
-    columns: Sequence[tuple[str, str, str]],
-    *,
-    row_class: Sequence[str] | None = None,
-) -> str:
-    """HTML table; ``columns`` are ``(column, header, kind)``, kind in text/int/money/pct/float."""
-    head = "".join(
-        f"<th class='{'n' if kind != 'text' else ''}'>{_esc(title)}</th>"
-        for _c, title, kind in columns
-    )
-    body = []
-    for i, (_, row) in enumerate(frame.iterrows()):
-        cells = []
-        for col, _t, kind in columns:
-            v = row[col]
-            if kind == "text":
-                cells.append(f"<td>{_esc(v)}</td>")
-            elif kind == "pct":
-                cells.append(f"<td class='n'>{_pct(v)}</td>")
-            elif kind == "float":
-                cells.append(f"<td class='n'>{_num(v, 1)}</td>")
-            elif kind == "money":
-                cells.append(
-                    f"<td class='n'>{_num(float(v) / 1e6, 2) if _num(v) != '-' else '-'}</td>"
-                )
-            else:
-                cells.append(f"<td class='n'>{_num(v)}</td>")
-        cls = f" class='{row_class[i]}'" if row_class is not None and row_class[i] else ""
-        body.append(f"<tr{cls}>{''.join(cells)}</tr>")
-    return f"<table class='t'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def table_cells(
+    frame: pd.DataFrame, columns: Sequence[Column], *, row_classes: Sequence[str] | None = None
+) -> tuple[list[str], list[list[str]], list[int], list[str] | None]:
+    """``(header, rows, numeric columns, row classes)`` of a frame, for the ``table`` macro."""
+    header = [title for _c, title, _k in columns]
+    rows = [[cell(row[col], kind) for col, _t, kind in columns] for _, row in frame.iterrows()]
+    numeric = [i for i, (_c, _t, kind) in enumerate(columns) if kind != "text"]
+    return header, rows, numeric, list(row_classes) if row_classes is not None else None
 
 
 def report_html(
@@ -443,174 +276,132 @@ def report_html(
     str
         The page.
     """
-    from optimizer.output.mapping import MODE_COLORS, MODE_LABELS
-
     k = solution.kpis or {}
-    title = f"corridor report: {solution.scenario}"
     meta = solution.meta
-    gap = "-" if solution.gap is None else f"{solution.gap:.3%}"
-    lines = [
-        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>{_esc(title)}</title><style>{_CSS}</style></head><body>",
-        f"<h1>{_esc(title)}</h1>",
-        f"<div class='meta'>{_esc(meta.get('description', ''))}</div>",
-        f"<div class='meta'>status <b>{_esc(solution.status)}</b> ({_esc(solution.solver)}, "
-        f"gap {gap}, {solution.solve_seconds:.1f} s); data {_esc(meta.get('data_dir', '-'))}; "
-        f"code {_esc(meta.get('code_version', '-'))}</div>",
-    ]
-    if solution.message:
-        lines.append(f"<div class='meta'>{_esc(solution.message)}</div>")
-
-    # KPI cards.
     cards = [
-        (
-            "total cost",
-            f"{_num(k.get('total_cost_cny', solution.objective or 0) / 1e6, 2)} M",
-            "CNY/year",
-        ),
-        ("CO2", _num(k.get("co2_tonnes")), "t/year"),
-        ("mean delivery", _num(k.get("mean_delivery_days"), 1), "days"),
-        ("on time", _pct(k.get("on_time_share")), "of tonnes"),
+        ("total cost", f"{millions(k.get('total_cost_cny', solution.objective), 2)} M", "CNY/year"),
+        ("CO2", number(k.get("co2_tonnes")), "t/year"),
+        ("mean delivery", number(k.get("mean_delivery_days"), 1), "days"),
+        ("on time", percent(k.get("on_time_share")), "of tonnes"),
         ("open warehouses", str(len(k.get("open_warehouses", []))), ""),
-        ("containers", _num(k.get("containers_per_year")), "per year"),
-        ("mean fill", _pct(k.get("mean_fill_rate")), ""),
-        ("unmet", _num(k.get("unmet_tonnes")), "t/year"),
+        ("containers", number(k.get("containers_per_year")), "per year"),
+        ("mean fill", percent(k.get("mean_fill_rate")), ""),
+        ("unmet", number(k.get("unmet_tonnes")), "t/year"),
     ]
-    lines.append("<div class='cards'>")
-    for label, value, unit in cards:
-        lines.append(
-            f"<div class='card'><div class='v'>{_esc(value)}</div>"
-            f"<div class='l'>{_esc(label)} {_esc(unit)}</div></div>"
-        )
-    lines.append("</div>")
-
-    # Cost breakdown.
     cb = cost_breakdown(solution)
-    lines.append("<h2>Cost breakdown (M CNY per year)</h2>")
-    if cb.empty:
-        lines.append("<p>No cost figures (no solution).</p>")
-    else:
-        lines.append(
-            bar_chart_svg(
-                list(cb["label"]),
-                [v / 1e6 for v in cb["cny"]],
-                _COST_COLORS,
-                value_format="{:,.2f} M",
-            )
+    cost_chart = (
+        bar_chart(
+            list(cb["label"]),
+            {"cost": list(cb["cny"])},
+            unit="M",
+            scale=1e-6,
+            digits=2,
+            bar_colors=[COST_PART_COLORS.get(p, "#444444") for p in cb["part"]],
         )
-
-    # Mode split.
+        if not cb.empty
+        else None
+    )
     ms = mode_split(solution)
-    lines.append("<h2>Mode split (share of tonne-km)</h2>")
-    if ms.empty:
-        lines.append("<p>No flows.</p>")
-    else:
-        lines.append(
-            stacked_bar_svg(
-                [MODE_LABELS.get(m, m) for m in ms["mode"]],
-                list(ms["tkm_share"]),
-                [MODE_COLORS.get(m, "#444444") for m in ms["mode"]],
-            )
+    mode_chart = mode_table = None
+    if not ms.empty:
+        labels = [MODE_LABELS.get(m, m) for m in ms["mode"]]
+        mode_chart = share_bar(
+            labels,
+            list(ms["tkm_share"]),
+            colors={lab: mode_color(m) for lab, m in zip(labels, ms["mode"], strict=True)},
         )
-        lines.append(
-            _table(
-                ms,
-                [
-                    ("mode", "mode", "text"),
-                    ("tonnes", "tonnes (lane sum)", "int"),
-                    ("tonne_km", "tonne-km", "int"),
-                    ("tkm_share", "share of t-km", "pct"),
-                    ("cost_cny", "cost (M CNY)", "money"),
-                    ("co2_t", "CO2 (t)", "int"),
-                ],
-            )
+        mode_table = table_cells(
+            ms,
+            [
+                ("mode", "mode", "text"),
+                ("tonnes", "tonnes (lane sum)", "int"),
+                ("tonne_km", "tonne-km", "int"),
+                ("tkm_share", "share of t-km", "pct"),
+                ("cost_cny", "cost (M CNY)", "money"),
+                ("co2_t", "CO2 (t)", "int"),
+            ],
         )
-
-    # Map.
-    if map_html is not None:
-        lines.append("<h2>Map</h2>")
-        lines.append(
-            f"<iframe class='map' title='solution map' sandbox='allow-scripts' "
-            f'srcdoc="{html.escape(map_html, quote=True)}"></iframe>'
-        )
-
-    # Warehouses.
     wt = warehouse_table(solution, network)
-    n_open = int(wt["open"].sum()) if not wt.empty else 0
-    lines.append(f"<h2>Warehouses ({n_open} open of {len(wt)} candidates)</h2>")
+    warehouse_cells = None
     if not wt.empty:
         wt = wt.assign(status=["open" if o else "closed" for o in wt["open"]])
-        lines.append(
-            _table(
-                wt,
-                [
-                    ("warehouse_id", "id", "text"),
-                    ("name", "name", "text"),
-                    ("country", "country", "text"),
-                    ("status", "status", "text"),
-                    ("throughput_tonnes", "throughput (t)", "int"),
-                    ("capacity_tonnes", "capacity (t)", "int"),
-                    ("utilization", "utilisation", "pct"),
-                    ("fixed_cost_cny", "fixed cost (M CNY)", "money"),
-                    ("handling_storage_cny", "handling + storage (M CNY)", "money"),
-                    ("markets_served", "markets served", "text"),
-                ],
-                row_class=["" if o else "closed" for o in wt["open"]],
-            )
+        warehouse_cells = table_cells(
+            wt,
+            [
+                ("warehouse_id", "id", "text"),
+                ("name", "name", "text"),
+                ("country", "country", "text"),
+                ("status", "status", "text"),
+                ("throughput_tonnes", "throughput (t)", "int"),
+                ("capacity_tonnes", "capacity (t)", "int"),
+                ("utilization", "utilisation", "pct"),
+                ("fixed_cost_cny", "fixed cost (M CNY)", "money"),
+                ("handling_storage_cny", "handling + storage (M CNY)", "money"),
+                ("markets_served", "markets served", "text"),
+            ],
+            row_classes=["" if o else "closed" for o in wt["open"]],
         )
-
-    # Corridors.
     ct = corridor_table(solution)
-    lines.append("<h2>Corridors</h2>")
-    if ct.empty:
-        lines.append("<p>No flows.</p>")
-    else:
-        lines.append(
-            _table(
-                ct,
-                [
-                    ("corridor", "corridor", "text"),
-                    ("mode", "mode", "text"),
-                    ("lanes", "lanes", "int"),
-                    ("tonnes", "tonnes", "int"),
-                    ("tonne_km", "tonne-km", "int"),
-                    ("units_per_year", "units / year", "int"),
-                    ("fill_rate", "fill rate", "pct"),
-                    ("loose_tonnes", "loose (LCL) t", "int"),
-                    ("cost_cny", "cost (M CNY)", "money"),
-                    ("co2_t", "CO2 (t)", "int"),
-                ],
-            )
+    corridor_cells = (
+        table_cells(
+            ct,
+            [
+                ("corridor", "corridor", "text"),
+                ("mode", "mode", "text"),
+                ("lanes", "lanes", "int"),
+                ("tonnes", "tonnes", "int"),
+                ("tonne_km", "tonne-km", "int"),
+                ("units_per_year", "units / year", "int"),
+                ("fill_rate", "fill rate", "pct"),
+                ("loose_tonnes", "loose (LCL) t", "int"),
+                ("cost_cny", "cost (M CNY)", "money"),
+                ("co2_t", "CO2 (t)", "int"),
+            ],
         )
-
-    # Unmet demand.
-    ut = unmet_table(solution, network)
-    lines.append("<h2>Unmet demand</h2>")
-    if ut.empty:
-        lines.append("<p class='ok'>All demand is served.</p>")
-    else:
-        lines.append(
-            f"<p class='warn'>{_num(ut['tonnes'].sum())} t/year unmet in {len(ut)} demand rows.</p>"
-        )
-        lines.append(
-            _table(
-                ut,
-                [
-                    ("demand_id", "demand", "text"),
-                    ("origin", "origin", "text"),
-                    ("market", "market", "text"),
-                    ("product", "product", "text"),
-                    ("customs_mode", "customs", "text"),
-                    ("tonnes", "tonnes", "int"),
-                    ("reason", "reason", "text"),
-                ],
-            )
-        )
-    lines.append(
-        "<p class='meta'>Written by corridor. Country outlines: Natural Earth (public "
-        "domain).</p></body></html>"
+        if not ct.empty
+        else None
     )
-    return "\n".join(lines)
+    ut = unmet_table(solution, network)
+    unmet_cells = (
+        table_cells(
+            ut,
+            [
+                ("demand_id", "demand", "text"),
+                ("origin", "origin", "text"),
+                ("market", "market", "text"),
+                ("product", "product", "text"),
+                ("customs_mode", "customs", "text"),
+                ("tonnes", "tonnes", "int"),
+                ("reason", "reason", "text"),
+            ],
+        )
+        if not ut.empty
+        else None
+    )
+    return render(
+        "report.html.j2",
+        title=f"corridor report: {solution.scenario}",
+        description=meta.get("description", ""),
+        status=solution.status,
+        solver=solution.solver,
+        gap=percent(solution.gap, 3),
+        seconds=number(solution.solve_seconds, 1),
+        data_dir=meta.get("data_dir", "-"),
+        code_version=meta.get("code_version", "-"),
+        message=solution.message,
+        cards=cards,
+        cost_chart=cost_chart,
+        mode_chart=mode_chart,
+        mode_table=mode_table,
+        map_html=map_html,
+        n_open=int(wt["open"].sum()) if not wt.empty else 0,
+        n_candidates=len(wt),
+        warehouse_table=warehouse_cells,
+        corridor_table=corridor_cells,
+        unmet_table=unmet_cells,
+        unmet_tonnes=number(ut["tonnes"].sum()) if not ut.empty else "0",
+        unmet_rows=len(ut),
+    )
 
 
 def write_report(result_dir: str | Path, *, out: str | Path | None = None) -> Path:
@@ -633,9 +424,6 @@ def write_report(result_dir: str | Path, *, out: str | Path | None = None) -> Pa
     InputError
         When the result or its network cannot be read.
     """
-    from optimizer.output.mapping import load_result, map_solution, render_map
-    from optimizer.output.offline import OfflineAssetError, external_references
-
     solution, network = load_result(result_dir)
     map_page = render_map(map_solution(solution, network, offline=True))
     page = report_html(solution, network, map_html=map_page)

@@ -1,27 +1,21 @@
-"""The plain :class:`Solution` of a design solve, its KPIs, and its files.
+"""The plain :class:`Solution` of a design solve, read off the solver's arrays.
 
 A ``Solution`` holds no solver objects: status, objective, bound, gap, time,
-KPIs and pandas tables. Reports, maps and the checker read it (or its files)
-and the network only. Files are written atomically: into a temporary
-directory beside the target, renamed into place at the end.
+KPIs and pandas tables. Reports, maps and the checker read it (or its files,
+:mod:`optimizer.results.files`) and the network only.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from optimizer.models.design import DomainSolve
-from optimizer.errors import InputError
+from optimizer.results.kpis import COST_PARTS, compute_kpis
 
 FLOW_COLUMNS = [
     "demand_id",
@@ -80,14 +74,6 @@ ROUTE_COLUMNS = [
     "required_days",
     "on_time",
 ]
-COST_PARTS = (
-    "transport",
-    "warehouse_fixed",
-    "handling_storage",
-    "in_transit_inventory",
-    "carbon",
-    "unmet_penalty",
-)
 
 
 @dataclass(frozen=True)
@@ -399,208 +385,3 @@ def _capacity_reason(problem: Any, solve: DomainSolve, k: int) -> str:
     if binding:
         return "capacity: " + ", ".join(sorted(binding)[:5])
     return "cheaper to leave unserved than to pay for capacity at the unmet penalty"
-
-
-def compute_kpis(
-    problem: Any,
-    res: Any,
-    lanes: pd.DataFrame,
-    warehouses: pd.DataFrame,
-    routes: pd.DataFrame,
-    unmet: pd.DataFrame,
-) -> dict[str, Any]:
-    """KPIs of a solution; cost parts sum to the total, which equals the objective."""
-    core = problem.core
-    arcs = core.arcs
-    weeks = problem.weeks
-    units = res.units
-    design_cost = units * arcs.unit_cost
-    n_s = problem.n_services
-    transport = float(design_cost[:n_s].sum())
-    loose_cost = np.where(np.isfinite(arcs.loose_cost), arcs.loose_cost, 0.0)
-    transport += float((res.loose_flow * loose_cost).sum())
-    transport += float((res.class_flow * problem.cost_parts["transport"]).sum())
-    carbon = float((res.class_flow * problem.cost_parts["carbon"]).sum())
-    handling = float((res.class_flow * problem.cost_parts["handling_storage"]).sum())
-    wh_fixed = float(design_cost[n_s:].sum())
-    vol = core.commodities.volume
-    com_of_path = core.paths.commodity
-    path_t = res.share * vol[com_of_path]
-    transport += float((path_t * problem.path_parts["transport"]).sum())
-    inventory = float((path_t * problem.path_parts["in_transit_inventory"]).sum())
-    unmet_cost = float(
-        (
-            res.unmet_share
-            * vol
-            * np.where(np.isfinite(core.commodities.unmet_cost), core.commodities.unmet_cost, 0.0)
-        ).sum()
-    )
-    parts = {
-        "transport": transport,
-        "warehouse_fixed": wh_fixed,
-        "handling_storage": handling,
-        "in_transit_inventory": inventory,
-        "carbon": carbon,
-        "unmet_penalty": unmet_cost,
-    }
-    total = sum(parts.values())
-    demand_t = float(problem.demand["tonnes_per_year"].sum())
-    served_t = float(routes["tonnes"].sum()) if len(routes) else 0.0
-    tkm = lanes.groupby("mode")["tonne_km"].sum() if len(lanes) else pd.Series(dtype=float)
-    tkm_total = float(tkm.sum())
-    unit_lanes = lanes[lanes["units"] > 0] if len(lanes) else lanes
-    containers = float(unit_lanes["units_per_year"].sum()) if len(unit_lanes) else 0.0
-    fill = (
-        float((unit_lanes["fill_rate"] * unit_lanes["units_per_year"]).sum() / containers)
-        if containers
-        else 0.0
-    )
-    mean_days = (
-        float((routes["delivery_days"] * routes["tonnes"]).sum() / served_t) if served_t else 0.0
-    )
-    on_time_t = float(routes.loc[routes["on_time"], "tonnes"].sum()) if len(routes) else 0.0
-    co2 = float(lanes["co2_t"].sum()) if len(lanes) else 0.0
-    open_wh = sorted(warehouses.loc[warehouses["open"], "warehouse_id"]) if len(warehouses) else []
-    return {
-        "total_cost_cny": total,
-        "cost_parts_cny": parts,
-        "co2_tonnes": co2,
-        "demand_tonnes": demand_t,
-        "served_tonnes": served_t,
-        "unmet_tonnes": float(unmet["tonnes"].sum()) if len(unmet) else 0.0,
-        "mean_delivery_days": mean_days,
-        "on_time_share": on_time_t / demand_t if demand_t else 0.0,
-        "tonne_km_share_by_mode": {
-            str(m): float(v / tkm_total) for m, v in tkm.sort_values(ascending=False).items()
-        }
-        if tkm_total
-        else {},
-        "open_warehouses": open_wh,
-        "containers_per_year": containers,
-        "mean_fill_rate": fill,
-        "served_via_warehouse_tonnes": float(routes.loc[routes["warehouse"] != "", "tonnes"].sum())
-        if len(routes)
-        else 0.0,
-        "weeks_per_year": weeks,
-    }
-
-
-# -- files ------------------------------------------------------------------------------
-
-
-def write_text_atomic(target: str | Path, text: str) -> Path:
-    """Write ``text`` to ``target`` through a temporary file renamed into place.
-
-    A failure leaves any previous file untouched and no temporary file behind.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
-
-
-def save_solution(solution: Solution, directory: str | Path) -> Path:
-    """Write ``solution.json`` and the CSV tables into ``directory``, atomically.
-
-    The files are written into a temporary directory beside the target and
-    renamed into place at the end; an existing directory is replaced only
-    then. A failure leaves the previous results untouched.
-    """
-    target = Path(directory)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        (tmp / "solution.json").write_text(
-            json.dumps(solution.to_json(), indent=2, ensure_ascii=False, default=_default) + "\n",
-            encoding="utf-8",
-        )
-        solution.flows.to_csv(tmp / "flows.csv", index=False)
-        solution.lanes.to_csv(tmp / "lanes.csv", index=False)
-        solution.warehouses.to_csv(tmp / "warehouses.csv", index=False)
-        solution.unmet.to_csv(tmp / "unmet.csv", index=False)
-        solution.routes.to_csv(tmp / "routes.csv", index=False)
-        old = None
-        if target.exists():
-            old = target.parent / f".{target.name}.old-{os.getpid()}"
-            target.rename(old)
-        tmp.rename(target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
-
-
-def _default(obj: Any) -> Any:
-    if hasattr(obj, "item"):
-        return obj.item()
-    if isinstance(obj, set | tuple):
-        return list(obj)
-    msg = f"not JSON serialisable: {type(obj).__name__}"
-    raise TypeError(msg)
-
-
-def load_solution(directory: str | Path) -> Solution:
-    """Read a result directory written by :func:`save_solution`.
-
-    Raises
-    ------
-    InputError
-        When the directory or one of its files is missing or unreadable.
-    """
-    d = Path(directory)
-    path = d / "solution.json"
-    if not path.exists():
-        msg = f"{d}: no solution.json (not a corridor result directory)"
-        raise InputError(msg)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        msg = f"{path}: unreadable ({exc})"
-        raise InputError(msg) from None
-
-    def table(name: str, cols: list[str]) -> pd.DataFrame:
-        p = d / name
-        if not p.exists():
-            msg = f"{d}: missing {name}"
-            raise InputError(msg)
-        frame = pd.read_csv(p, dtype={"customs_mode": str})
-        return frame if len(frame.columns) else pd.DataFrame(columns=cols)
-
-    known = {
-        "scenario",
-        "solver",
-        "status",
-        "objective",
-        "bound",
-        "gap",
-        "solve_seconds",
-        "kpis",
-        "model_size",
-        "message",
-    }
-    return Solution(
-        scenario=doc.get("scenario", ""),
-        solver=doc.get("solver", ""),
-        status=doc.get("status", ""),
-        objective=doc.get("objective"),
-        bound=doc.get("bound"),
-        gap=doc.get("gap"),
-        solve_seconds=float(doc.get("solve_seconds", 0.0)),
-        kpis=doc.get("kpis", {}),
-        flows=table("flows.csv", FLOW_COLUMNS),
-        lanes=table("lanes.csv", LANE_COLUMNS),
-        warehouses=table("warehouses.csv", WAREHOUSE_COLUMNS),
-        unmet=table("unmet.csv", UNMET_COLUMNS),
-        routes=table("routes.csv", ROUTE_COLUMNS),
-        model_size=doc.get("model_size", {}),
-        message=doc.get("message", ""),
-        meta={k: v for k, v in doc.items() if k not in known},
-    )

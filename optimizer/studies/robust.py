@@ -48,9 +48,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import json
-import math
-from collections.abc import Callable, Sequence
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -59,12 +58,19 @@ import numpy as np
 import pandas as pd
 
 from optimizer.data.network import Network
+from optimizer.data.scenario import load_scenario
 from optimizer.engine.core import BuiltModel, DesignConstraint, build_model, extract
 from optimizer.engine.milp import INF, MilpModel
 from optimizer.engine.solver import SolveOptions, SolverResult, solve_milp
 from optimizer.errors import InputError
-from optimizer.models.design import DesignOptions, DomainProblem, DomainSolve, build_problem
+from optimizer.models.design import DesignOptions, DomainProblem, DomainSolve, solve_problem
+from optimizer.results.check import summarize, verify
+from optimizer.results.files import records
 from optimizer.results.solution import Solution, solution_from_solve
+from optimizer.studies.pipeline import design_options
+from optimizer.studies.pipeline import prepare as prepare_scenario
+
+log = logging.getLogger(__name__)
 
 Criterion = Literal["expected", "regret"]
 CRITERIA = ("expected", "regret")
@@ -113,35 +119,15 @@ class RobustResult:
             "gap": self.gap,
             "seconds": round(self.seconds, 3),
             "model_size": self.model_size,
-            "scenarios": _records(self.scenarios),
-            "candidates": _records(self.candidates),
+            "scenarios": records(self.scenarios),
+            "candidates": records(self.candidates),
         }
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    out = []
-    for rec in frame.to_dict(orient="records"):
-        out.append(
-            {
-                k: (None if isinstance(v, float) and math.isnan(v) else _plain(v))
-                for k, v in rec.items()
-            }
-        )
-    return out
-
-
-def _plain(v: Any) -> Any:
-    return v.item() if hasattr(v, "item") else v
 
 
 # -- preparing --------------------------------------------------------------------------------
 
 
-def prepare(
-    scenario_paths: Sequence[str | Path],
-    *,
-    say: Callable[[str], None] | None = None,
-) -> list[PreparedScenario]:
+def prepare(scenario_paths: Sequence[str | Path]) -> list[PreparedScenario]:
     """Load every scenario and build its domain problem without warehouse-count limits.
 
     The result can be solved for several ``P`` and criteria (:func:`solve_robust`).
@@ -152,9 +138,6 @@ def prepare(
         On a bad scenario file, no scenario, duplicate names, or scenarios
         with different candidate warehouses.
     """
-    from optimizer.data.scenario import load_scenario, network_of
-
-    say = say or (lambda _m: None)
     if not scenario_paths:
         msg = "give at least one scenario file"
         raise InputError(msg)
@@ -167,7 +150,16 @@ def prepare(
     out: list[PreparedScenario] = []
     wh_ids: list[str] | None = None
     for sc in scenarios:
-        net = network_of(sc)
+        opts = dataclasses.replace(
+            design_options(sc),
+            max_warehouses=None,
+            min_warehouses=None,
+            exact_warehouses=None,
+            budget_cny=None,
+        )
+        log.info("%s: building the model", sc.name)
+        prep = prepare_scenario(sc, options=opts)
+        net, problem = prep.network, prep.problem
         ids = list(net.warehouses.index)
         if wh_ids is None:
             wh_ids = ids
@@ -177,15 +169,6 @@ def prepare(
                 "a shared set needs the same candidates in every scenario"
             )
             raise InputError(msg)
-        opts = dataclasses.replace(
-            sc.design_options(),
-            max_warehouses=None,
-            min_warehouses=None,
-            exact_warehouses=None,
-            budget_cny=None,
-        )
-        say(f"{sc.name}: building the model")
-        problem = build_problem(net, opts)
         arcs = np.arange(problem.n_services, problem.n_services + len(ids), dtype=np.int64)
         usable = problem.core.arcs.max_units[arcs] > 0
         out.append(
@@ -235,21 +218,13 @@ def _exact(problem: DomainProblem, arcs: np.ndarray, count: int) -> DomainProble
     return _with_core(problem, constraints=(con,))
 
 
-def _solve_domain(
-    problem: DomainProblem, name: str, options: SolveOptions
-) -> tuple[Solution, DomainSolve]:
-    built = build_model(problem.core)
-    raw = solve_milp(built.model, options)
-    solved = DomainSolve(problem=problem, built=built, result=extract(problem.core, built, raw))
-    return solution_from_solve(solved, name), solved
+def _solve_domain(problem: DomainProblem, name: str, options: SolveOptions) -> Solution:
+    return solution_from_solve(solve_problem(problem, options), name)
 
 
 def scenario_optimum(prep: PreparedScenario, warehouses: int, options: SolveOptions) -> Solution:
     """The scenario's own optimum with exactly ``warehouses`` open."""
-    sol, _ = _solve_domain(
-        _exact(prep.problem, prep.warehouse_arcs, warehouses), prep.name, options
-    )
-    return sol
+    return _solve_domain(_exact(prep.problem, prep.warehouse_arcs, warehouses), prep.name, options)
 
 
 def fixed_set_solution(
@@ -282,8 +257,7 @@ def fixed_set_solution(
         msg = f"unknown warehouses: {', '.join(sorted(unknown))}"
         raise InputError(msg)
     new_arcs = dataclasses.replace(arcs, min_units=lo, max_units=hi)
-    sol, _ = _solve_domain(_with_core(prep.problem, arcs=new_arcs), prep.name, options)
-    return sol
+    return _solve_domain(_with_core(prep.problem, arcs=new_arcs), prep.name, options)
 
 
 # -- the robust model ------------------------------------------------------------------------
@@ -387,7 +361,6 @@ def solve_robust(
     *,
     criterion: Criterion = "expected",
     options: SolveOptions | None = None,
-    say: Callable[[str], None] | None = None,
 ) -> RobustResult:
     """Choose ``warehouses`` sites that serve every scenario well; see the module docstring.
 
@@ -402,18 +375,17 @@ def solve_robust(
     if criterion not in CRITERIA:
         msg = f"unknown criterion {criterion!r}; use one of {', '.join(CRITERIA)}"
         raise InputError(msg)
-    say = say or (lambda _m: None)
     options = options or SolveOptions(rel_gap=1e-4)
     if scenarios and all(isinstance(x, PreparedScenario) for x in scenarios):
         prepared = list(scenarios)  # type: ignore[arg-type]
     else:
-        prepared = prepare(scenarios, say=say)  # type: ignore[arg-type]
+        prepared = prepare(scenarios)  # type: ignore[arg-type]
     check_count(prepared, warehouses)
     ids = list(prepared[0].network.warehouses.index)
 
     optima: dict[str, Solution] = {}
     for p in prepared:
-        say(f"{p.name}: own optimum with exactly {warehouses} warehouse(s)")
+        log.info("%s: own optimum with exactly %d warehouse(s)", p.name, warehouses)
         optima[p.name] = scenario_optimum(p, warehouses, options)
         if optima[p.name].objective is None:
             status = optima[p.name].status
@@ -425,9 +397,9 @@ def solve_robust(
     if criterion == "regret":
         # The min-max regret model has a weak LP bound: start it from the expected-cost
         # set (same variable layout, plus the regret variable at the end).
-        say(f"expected-cost model over {len(prepared)} scenario(s), as a start for regret")
+        log.info("expected-cost model over %d scenario(s), as a start for regret", len(prepared))
         start, start_blocks, _, start_fixed = build_robust_model(prepared, warehouses, "expected")
-        first = solve_milp(start, options, log=say)
+        first = solve_milp(start, options)
         if first.values is not None:
             zs = first.values[start.num_vars - start_fixed.size :]
             worst = max(
@@ -435,9 +407,9 @@ def solve_robust(
                 for b, o in zip(start_blocks, opt_values, strict=True)
             )
             hint = np.concatenate([first.values, [worst]])
-    say(f"robust model ({criterion}) over {len(prepared)} scenario(s)")
+    log.info("robust model (%s) over %d scenario(s)", criterion, len(prepared))
     model, blocks, z, fixed = build_robust_model(prepared, warehouses, criterion, opt_values)
-    raw = solve_milp(model, options, hint=hint, log=say)
+    raw = solve_milp(model, options, hint=hint)
     size = model.size()
     base = {
         "criterion": criterion,
@@ -455,8 +427,6 @@ def solve_robust(
     x = raw.values
     zval = np.round(x[z]).astype(bool)
     chosen = tuple(w for w, c in zip(ids, zval, strict=True) if c)
-
-    from optimizer.results.check import summarize, verify
 
     solutions: dict[str, Solution] = {}
     rows = []
@@ -587,109 +557,3 @@ def brute_force(
         if value < best[1]:
             best = (subset, value)
     return best
-
-
-# -- writing ---------------------------------------------------------------------------------
-
-
-def write_robust(result: RobustResult, out: str | Path) -> dict[str, Path]:
-    """Write robust.json, robust_scenarios.csv, robust_candidates.csv and robust.md."""
-    target = Path(out)
-    target.mkdir(parents=True, exist_ok=True)
-    files = {
-        "json": target / "robust.json",
-        "scenarios": target / "robust_scenarios.csv",
-        "candidates": target / "robust_candidates.csv",
-        "markdown": target / "robust.md",
-    }
-    files["json"].write_text(
-        json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
-    )
-    result.scenarios.to_csv(files["scenarios"], index=False)
-    result.candidates.to_csv(files["candidates"], index=False)
-    files["markdown"].write_text(robust_markdown(result), encoding="utf-8")
-    return files
-
-
-def robust_markdown(result: RobustResult) -> str:
-    """The robust choice as a short Markdown report."""
-    lines = [
-        f"# Robust demonstration warehouses ({result.criterion}, P = {result.warehouses})",
-        "",
-        f"Status {result.status}, objective {_m(result.objective)} M CNY/yr"
-        + (f", gap {result.gap:.3%}" if result.gap is not None else "")
-        + f", {result.seconds:.1f} s.",
-        "",
-        "**Chosen:** " + (", ".join(result.chosen) or "-"),
-        "",
-        "## Cost and regret per scenario (M CNY/yr)",
-        "",
-        "| scenario | robust set | own optimum | regret | regret % | unmet t/yr | "
-        "own optimum's set | check |",
-        "|---|---:|---:|---:|---:|---:|---|---|",
-    ]
-    for _, r in result.scenarios.iterrows():
-        lines.append(
-            f"| {r['scenario']} | {_m(r['robust_cost_cny'])} | {_m(r['optimum_cost_cny'])} | "
-            f"{_m(r['regret_cny'])} | {r['regret_share']:.2%} | "
-            f"{r['robust_unmet_tonnes']:,.0f} | "
-            f"{r['optimum_warehouses'].replace(';', ', ')} | "
-            f"{'ok' if r['check_ok'] else 'FAILED'} |"
-        )
-    names = list(result.scenarios["scenario"]) if len(result.scenarios) else []
-    if len(result.scenarios):
-        gap = result.scenarios["optimum_gap"].fillna(0).max()
-        lines += [
-            "",
-            f"Own optima are solved to a relative gap of at most {gap:.2%}: a regret within "
-            "that share of the cost (even a slightly negative one) is zero. Unmet demand is "
-            "costed at the penalty of parameters.csv; with few warehouses, 9810 demand whose "
-            "market no chosen warehouse reaches is unmet.",
-        ]
-    lines += [
-        "",
-        "## Candidates",
-        "",
-        "Cost = fixed cost + handling and storage of its throughput in the robust plan (M CNY/yr); "
-        "'in optima' = in how many scenarios' own optimum it is open.",
-        "",
-        "| warehouse | chosen | public | in optima | "
-        + " | ".join(f"cost {n}" for n in names)
-        + " |",
-        "|---|---|---|---:|" + "---:|" * len(names),
-    ]
-    for _, r in result.candidates.iterrows():
-        if not r["chosen"] and r["in_optimum_count"] == 0:
-            continue
-        lines.append(
-            f"| {r['warehouse_id']} | {'yes' if r['chosen'] else ''} | "
-            f"{'yes' if r['public_service'] else ''} | {r['in_optimum_count']}/{len(names)} | "
-            + " | ".join(_m(r[f"cost_{n}"]) for n in names)
-            + " |"
-        )
-    lines.append("")
-    lines.append("Candidates neither chosen nor in any optimum are in robust_candidates.csv.")
-    return "\n".join(lines) + "\n"
-
-
-def _m(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    return f"{float(v) / 1e6:,.2f}"
-
-
-def robust_summary(result: RobustResult) -> str:
-    """A short text summary for the terminal."""
-    lines = [
-        f"robust set ({result.criterion}, P={result.warehouses}): "
-        + (", ".join(result.chosen) or "-"),
-        f"status {result.status}, objective {_m(result.objective)} M CNY/yr, "
-        f"{result.seconds:.1f} s",
-    ]
-    for _, r in result.scenarios.iterrows():
-        lines.append(
-            f"  {r['scenario']:<28} cost {_m(r['robust_cost_cny']):>10} M  "
-            f"own optimum {_m(r['optimum_cost_cny']):>10} M  regret {_m(r['regret_cny']):>8} M "
-            f"({r['regret_share']:.2%})  check {'ok' if r['check_ok'] else 'FAILED'}"
-        )
-    return "\n".join(lines)

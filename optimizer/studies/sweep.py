@@ -40,15 +40,14 @@ and data files, e.g. on a shared file system). A failed run is a row with
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 import itertools
-import json
+import logging
 import math
 import os
 import socket
-import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -58,7 +57,18 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from optimizer.data.scenario import load_scenario
 from optimizer.errors import InputError
+from optimizer.results.files import (
+    write_csv_atomic,
+    write_json_atomic,
+    write_parquet_atomic,
+    write_text_atomic,
+)
+from optimizer.results.kpis import kpi_row
+from optimizer.studies.pipeline import run_scenario
+
+log = logging.getLogger(__name__)
 
 #: Columns of the results table after the run id, scenario and parameter columns.
 RESULT_COLUMNS = [
@@ -273,8 +283,6 @@ def plan_sweep(path: str | Path, out: str | Path | None = None) -> Sweep:
     InputError
         On a bad sweep file, a missing base scenario, or a run whose changes do not parse.
     """
-    from optimizer.data.scenario import load_scenario
-
     spec = load_sweep(path)
     p = Path(path)
     name = spec.name or p.stem
@@ -302,9 +310,7 @@ def plan_sweep(path: str | Path, out: str | Path | None = None) -> Sweep:
             "options": dict(spec.options),
         }
         run_path = runs_dir / f"{run_name}.yaml"
-        run_path.write_text(
-            yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8"
-        )
+        write_text_atomic(run_path, yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
         try:
             load_scenario(run_path)
         except InputError as exc:
@@ -324,55 +330,30 @@ def plan_sweep(path: str | Path, out: str | Path | None = None) -> Sweep:
 # -- one run (runs on a worker) ---------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=4)
-def _base_network(data_dir: str) -> Any:
-    import warnings
-
-    from optimizer.data.loader import DataWarning, load_network
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        return load_network(data_dir)
+def _empty_row(case: SweepCase) -> dict[str, Any]:
+    row: dict[str, Any] = {"run": case.run, "scenario": case.name}
+    row.update({f"p_{k}": v for k, v in case.values.items()})
+    row.update(dict.fromkeys(RESULT_COLUMNS))
+    row["error"] = ""
+    return row
 
 
 def solve_case(case: SweepCase) -> dict[str, Any]:
     """Solve one run and return its row (never raises: a failure is a row with its message).
 
-    The row has ``run``, ``scenario``, ``p_<parameter>`` and :data:`RESULT_COLUMNS`,
-    plus ``_seconds`` and ``_worker`` (taken out of the results table).
+    The row has ``run``, ``scenario``, ``p_<parameter>`` and :data:`RESULT_COLUMNS`
+    (from :func:`optimizer.results.kpis.kpi_row` of the solution that
+    :func:`optimizer.studies.pipeline.run_scenario` returns), plus ``_seconds``
+    and ``_worker`` (taken out of the results table).
     """
-    from optimizer.data.scenario import apply_changes, load_scenario
-    from optimizer.models.design import build_problem, solve_problem
-    from optimizer.results.check import verify
-    from optimizer.results.solution import solution_from_solve
-
     started = time.perf_counter()
-    row: dict[str, Any] = {"run": case.run, "scenario": case.name}
-    row.update({f"p_{k}": v for k, v in case.values.items()})
-    row.update(dict.fromkeys(RESULT_COLUMNS))
-    row["error"] = ""
+    row = _empty_row(case)
     try:
-        sc = load_scenario(case.path)
-        net = apply_changes(_base_network(sc.data_dir), sc.changes, name=sc.name)
-        dopts = sc.design_options()
-        solved = solve_problem(build_problem(net, dopts), sc.solve_options())
-        sol = solution_from_solve(solved, sc.name)
-        row["status"] = sol.status
-        row["objective"] = sol.objective
-        row["gap"] = sol.gap
-        k = sol.kpis
-        if k:
-            parts = k["cost_parts_cny"]
-            row["total_cost_cny"] = k["total_cost_cny"]
-            row["logistics_cost_cny"] = k["total_cost_cny"] - parts["unmet_penalty"]
-            for part, v in parts.items():
-                row[f"cost_{part}_cny"] = v
-            for key in ("co2_tonnes", "mean_delivery_days", "on_time_share", "unmet_tonnes"):
-                row[key] = k[key]
-            row["open_warehouses"] = len(k["open_warehouses"])
-            row["open_warehouse_ids"] = ";".join(k["open_warehouses"])
-            row["check_ok"] = bool(verify(net, sol, dopts).ok)
-        else:
+        run = run_scenario(case.path, save=False)
+        sol = run.solution
+        kpis = kpi_row(sol)
+        row.update({c: kpis[c] for c in RESULT_COLUMNS if c in kpis})
+        if not sol.kpis:
             row["error"] = sol.message or f"no solution ({sol.status})"
     except Exception as exc:  # a failed run is reported, never fatal to the sweep
         row["status"] = "error"
@@ -387,42 +368,98 @@ def solve_case(case: SweepCase) -> dict[str, Any]:
 # -- running ----------------------------------------------------------------------------------
 
 
-class Progress:
-    """A progress bar on stderr (one line per update when stderr is not a terminal)."""
+class SweepRun:
+    """A sweep under way: iterate it to receive each run's row as it finishes.
 
-    def __init__(self, total: int, *, stream: Any = None, width: int = 30) -> None:
-        self.total = total
-        self.done = 0
-        self.failed = 0
-        self.stream = stream if stream is not None else sys.stderr
-        self.width = width
-        self.started = time.perf_counter()
-        self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
+    The cluster starts with the iteration and stops when it ends; then
+    :attr:`result` holds the gathered table, which is written to the sweep's
+    folder. A progress bar wraps the iteration (the CLI's does)::
 
-    def update(self, ok: bool) -> None:
-        self.done += 1
-        self.failed += not ok
-        filled = int(self.width * self.done / max(self.total, 1))
-        bar = "#" * filled + "." * (self.width - filled)
-        elapsed = time.perf_counter() - self.started
-        line = f"sweep [{bar}] {self.done}/{self.total} runs, {self.failed} failed, {elapsed:.0f} s"
-        if self.tty:
-            self.stream.write("\r" + line + ("\n" if self.done == self.total else ""))
+        job = start_sweep("scenarios/sweeps/border_grid.yaml")
+        for row in job:
+            print(row["run"], row["status"])
+        job.result.table
+    """
+
+    def __init__(self, sweep: Sweep, *, workers: int | None, scheduler: str | None) -> None:
+        self.sweep = sweep
+        self.workers = workers
+        self.scheduler = scheduler
+        self.result: SweepResult | None = None
+
+    @property
+    def total(self) -> int:
+        """How many runs the sweep has."""
+        return len(self.sweep.cases)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        from dask.distributed import Client, LocalCluster, as_completed
+
+        sweep, scheduler = self.sweep, self.scheduler
+        started = time.perf_counter()
+        cluster = None
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                msg = f"cannot reach the dask scheduler at {scheduler}: {exc}"
+                raise InputError(msg) from None
+            n_workers = len(client.scheduler_info().get("workers", {}))
         else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+            n_workers = self.workers or min(8, os.cpu_count() or 1)
+            cluster = LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                # no dashboard; the scheduler's small HTTP server (health, metrics) would
+                # otherwise try port 8787 and warn when another cluster holds it
+                scheduler_kwargs={"dashboard_address": ":0"},
+            )
+            client = Client(cluster)
+        log.info("solving on %d worker(s) (%s)", n_workers, scheduler or "LocalCluster")
+        rows: list[dict[str, Any]] = []
+        try:
+            futures = client.map(solve_case, list(sweep.cases), pure=False)
+            case_of = {f.key: c for f, c in zip(futures, sweep.cases, strict=True)}
+            for fut in as_completed(futures):
+                try:
+                    row = fut.result()
+                except Exception as exc:  # a worker died or the task could not run
+                    row = _empty_row(case_of[fut.key])
+                    row.update(
+                        status="error",
+                        error=f"{type(exc).__name__}: {exc}",
+                        _seconds=float("nan"),
+                        _worker="",
+                    )
+                rows.append(row)
+                yield row
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+        wall = time.perf_counter() - started
+        table, timings = results_table(sweep, rows)
+        result = SweepResult(
+            sweep=sweep,
+            table=table,
+            timings=timings,
+            wall_seconds=wall,
+            workers=n_workers,
+            scheduler=scheduler or "LocalCluster",
+        )
+        self.result = dataclasses.replace(result, files=write_sweep(result))
 
 
-def run_sweep(
+def start_sweep(
     path: str | Path,
     *,
     workers: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,
-    progress: bool = True,
-    say: Callable[[str], None] | None = None,
-) -> SweepResult:
-    """Plan a sweep, solve every run on dask.distributed, gather and write the table.
+) -> SweepRun:
+    """Plan a sweep (its run files are written at once) and return it ready to run.
 
     ``workers``: worker processes of the LocalCluster (default: CPU count, at
     most 8); ignored when ``scheduler`` (an address such as
@@ -431,76 +468,35 @@ def run_sweep(
     Raises
     ------
     InputError
-        On a bad sweep file, ``workers < 1``, or a scheduler that cannot be reached.
+        On a bad sweep file or ``workers < 1``.
     """
-    from dask.distributed import Client, LocalCluster, as_completed
-
-    say = say or (lambda _m: None)
     if workers is not None and workers < 1:
         msg = f"--workers must be at least 1, got {workers}"
         raise InputError(msg)
     sweep = plan_sweep(path, out)
-    say(f"sweep {sweep.name}: {len(sweep.cases)} runs written to {sweep.directory}/runs/")
-    started = time.perf_counter()
-    cluster = None
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except (OSError, TimeoutError) as exc:
-            msg = f"cannot reach the dask scheduler at {scheduler}: {exc}"
-            raise InputError(msg) from None
-        n_workers = len(client.scheduler_info().get("workers", {}))
-    else:
-        n_workers = workers or min(8, os.cpu_count() or 1)
-        cluster = LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-            # no dashboard; the scheduler's small HTTP server (health, metrics) would
-            # otherwise try port 8787 and warn when another cluster holds it
-            scheduler_kwargs={"dashboard_address": ":0"},
-        )
-        client = Client(cluster)
-    say(f"solving on {n_workers} worker(s) ({scheduler or 'LocalCluster'})")
-    rows: list[dict[str, Any]] = []
-    bar = Progress(len(sweep.cases)) if progress else None
-    try:
-        futures = client.map(solve_case, list(sweep.cases), pure=False)
-        case_of = {f.key: c for f, c in zip(futures, sweep.cases, strict=True)}
-        for fut in as_completed(futures):
-            try:
-                row = fut.result()
-            except Exception as exc:  # a worker died or the task could not run
-                c = case_of[fut.key]
-                row = {"run": c.run, "scenario": c.name}
-                row.update({f"p_{k}": v for k, v in c.values.items()})
-                row.update(dict.fromkeys(RESULT_COLUMNS))
-                row.update(
-                    status="error",
-                    error=f"{type(exc).__name__}: {exc}",
-                    _seconds=float("nan"),
-                    _worker="",
-                )
-            rows.append(row)
-            if bar is not None:
-                bar.update(row["status"] != "error")
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
-    wall = time.perf_counter() - started
-    table, timings = results_table(sweep, rows)
-    result = SweepResult(
-        sweep=sweep,
-        table=table,
-        timings=timings,
-        wall_seconds=wall,
-        workers=n_workers,
-        scheduler=scheduler or "LocalCluster",
-    )
-    files = write_sweep(result)
-    return SweepResult(**{**result.__dict__, "files": files})
+    log.info("sweep %s: %d runs written to %s/runs/", sweep.name, len(sweep.cases), sweep.directory)
+    return SweepRun(sweep, workers=workers, scheduler=scheduler)
+
+
+def run_sweep(
+    path: str | Path,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    out: str | Path | None = None,
+) -> SweepResult:
+    """Plan a sweep, solve every run on dask.distributed, gather and write the table.
+
+    Raises
+    ------
+    InputError
+        On a bad sweep file, ``workers < 1``, or a scheduler that cannot be reached.
+    """
+    job = start_sweep(path, workers=workers, scheduler=scheduler, out=out)
+    for _row in job:
+        pass
+    assert job.result is not None
+    return job.result
 
 
 def results_table(
@@ -544,20 +540,19 @@ def warehouse_frequency(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_sweep(result: SweepResult) -> dict[str, Path]:
-    """Write sweep.parquet, sweep.csv, timings.csv, warehouse_frequency.csv and sweep.json."""
+    """Write sweep.parquet, sweep.csv, timings.csv, warehouse_frequency.csv and sweep.json.
+
+    Every file is written atomically.
+    """
     d = result.sweep.directory
-    d.mkdir(parents=True, exist_ok=True)
     files = {
-        "parquet": d / "sweep.parquet",
-        "csv": d / "sweep.csv",
-        "timings": d / "timings.csv",
-        "warehouses": d / "warehouse_frequency.csv",
-        "meta": d / "sweep.json",
+        "parquet": write_parquet_atomic(d / "sweep.parquet", result.table),
+        "csv": write_csv_atomic(d / "sweep.csv", result.table),
+        "timings": write_csv_atomic(d / "timings.csv", result.timings),
+        "warehouses": write_csv_atomic(
+            d / "warehouse_frequency.csv", warehouse_frequency(result.table)
+        ),
     }
-    result.table.to_parquet(files["parquet"], index=False)
-    result.table.to_csv(files["csv"], index=False)
-    result.timings.to_csv(files["timings"], index=False)
-    warehouse_frequency(result.table).to_csv(files["warehouses"], index=False)
     t = result.table
     solved = t[t["status"].isin(["optimal", "feasible"])]
     meta = {
@@ -576,7 +571,7 @@ def write_sweep(result: SweepResult) -> dict[str, Path]:
         "co2_tonnes": _stats(solved["co2_tonnes"]),
         "unmet_tonnes": _stats(solved["unmet_tonnes"]),
     }
-    files["meta"].write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    files["meta"] = write_json_atomic(d / "sweep.json", meta)
     return files
 
 

@@ -1,0 +1,52 @@
+"""A quote as text for the terminal (and for a mail to a shipper)."""
+
+from __future__ import annotations
+
+from optimizer.pricing.quote import Quote
+
+
+def quote_text(q: Quote) -> str:
+    """A readable quote: one line per alternative, then its legs, then the assumptions."""
+    cur = q.currency
+    c = q.cargo
+    lines = [
+        f"Quote {q.origin_name} ({q.origin}) -> {q.destination_name} ({q.destination})",
+        f"Cargo: {c.tonnes:g} t, {c.cbm:g} cbm"
+        + (f", {c.product}" if c.product else "")
+        + (f", value {c.value_cny:,.0f} CNY" if c.value_cny else "")
+        + f"   network: {q.network_name}   rates of {', '.join(map(str, q.price_years))}"
+        + (f"   {cur} at {q.cny_per_unit:g} CNY ({q.fx_date})" if cur != "CNY" else ""),
+        f"{q.pareto_count} Pareto-optimal route(s); showing {len(q.alternatives)}.",
+        "",
+    ]
+    head = (
+        f"{'#':>2}  {'cost ' + cur:>14} {'days':>6} {'range':>11} {'CO2 kg':>9} {'tr':>3}"
+        f"  {'tags':<26} route"
+    )
+    lines += [head, "-" * (len(head) + 50)]
+    for i, alt in enumerate(q.alternatives, start=1):
+        rng = f"{alt.hours_min / 24:.1f}-{alt.hours_max / 24:.1f}"
+        lines.append(
+            f"{i:>2}  {alt.total_cost_cny / q.cny_per_unit:>14,.0f} {alt.days:>6.1f} {rng:>11} "
+            f"{alt.co2_kg:>9,.0f} {alt.transshipments:>3}  {', '.join(alt.tags):<26} "
+            f"{alt.summary}"
+        )
+    for i, alt in enumerate(q.alternatives, start=1):
+        b = alt.breakdown
+        lines += [
+            "",
+            f"[{i}] {alt.summary}",
+            f"    freight {b.freight:,.0f} + handling {b.handling:,.0f} + border "
+            f"{b.border:,.0f} + inventory {b.inventory:,.0f} = {alt.total_cost_cny:,.0f} "
+            f"CNY; {alt.days:.1f} days ({alt.hours_min / 24:.1f}-{alt.hours_max / 24:.1f});"
+            f" {alt.co2_kg:,.0f} kg CO2e; rates of "
+            f"{', '.join(map(str, alt.price_years))}",
+        ]
+        for leg in alt.legs:
+            lines.append(
+                f"    {leg.days:5.1f} d {leg.cost_cny:>10,.0f} CNY  {leg.mode:<10} "
+                f"{leg.from_node} -> {leg.to_node}  [{leg.service_id}; {leg.load.description}; "
+                f"freight {leg.breakdown.freight:,.0f}]"
+            )
+    lines += ["", "Assumptions:"] + [f"  - {a}" for a in q.assumptions]
+    return "\n".join(lines)
