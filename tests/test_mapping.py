@@ -14,7 +14,7 @@ from folium.plugins import DualMap
 from typer.testing import CliRunner
 
 from optimizer.output import mapping, report
-from optimizer.output.offline import external_references
+from optimizer.output.mapping.offline import external_references
 
 SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 TINY = Path(__file__).parent / "data" / "tiny"
@@ -182,7 +182,7 @@ def test_offline_map_is_self_contained_and_deterministic(solved) -> None:
 
 
 def test_save_map_refuses_external_urls_when_offline(solved, tmp_path: Path) -> None:
-    from optimizer.output.offline import OfflineAssetError
+    from optimizer.output.mapping.offline import OfflineAssetError
 
     solution, network = solved
     fmap = mapping.map_solution(solution, network)  # online: links CDNs
@@ -214,7 +214,7 @@ def test_bundled_transpacific_lane_is_continuous() -> None:
     if sid not in network.services.index:
         pytest.skip(f"{sid} not in the bundled data")
     row = network.services.loc[sid]
-    (piece,) = mapping._service_path(network, sid, row["from"], row["to"])
+    (piece,) = mapping.service_path(network, sid, row["from"], row["to"])
     lons = [p[1] for p in piece]
     assert max(abs(b - a) for a, b in itertools.pairwise(lons)) < 30
     assert lons[0] == pytest.approx(network.nodes.at[row["from"], "lon"], abs=0.5)

@@ -20,7 +20,7 @@ from optimizer.format import cell, millions, number, percent
 from optimizer.output.charts import bar_chart, share_bar
 from optimizer.output.html import render
 from optimizer.output.mapping import map_solution, render_map
-from optimizer.output.offline import OfflineAssetError, external_references
+from optimizer.output.mapping.offline import OfflineAssetError, external_references
 from optimizer.output.palette import COST_PART_COLORS, COST_PART_LABELS, MODE_LABELS, mode_color
 from optimizer.results.files import load_result, write_text_atomic
 from optimizer.results.solution import Solution

@@ -1,0 +1,388 @@
+"""The value objects of pricing: a cargo, the load and cost of a leg, routes, alternatives, quotes.
+
+Plain frozen dataclasses; :meth:`Quote.to_dict` is the JSON of ``corridor
+price --json`` and the quote API.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from optimizer.data.network import Network
+from optimizer.errors import CorridorError, InputError
+
+RankBy = Literal["cost", "days", "co2"]
+
+
+class NoRouteError(CorridorError, ValueError):
+    """No route reaches the destination under the given options; the message says why."""
+
+    def __init__(self, message: str, *, field: str = "to") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Cargo:
+    """A shipment: gross weight, volume and (optionally) value.
+
+    Attributes
+    ----------
+    tonnes
+        Gross weight in tonnes (> 0).
+    cbm
+        Volume in cubic metres (> 0).
+    value_cny
+        Cargo value in CNY for in-transit inventory cost; ``None`` means not costed.
+    product
+        Product id from products.csv, if any (informational once built).
+    assumptions
+        How missing inputs were filled in (stated in the quote).
+    """
+
+    tonnes: float
+    cbm: float
+    value_cny: float | None = None
+    product: str | None = None
+    assumptions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("tonnes", "cbm"):
+            value = getattr(self, name)
+            if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+                msg = f"{name} must be a positive number (got {value!r})"
+                raise InputError(msg)
+        if self.value_cny is not None and (not math.isfinite(self.value_cny) or self.value_cny < 0):
+            msg = f"value_cny must be zero or positive (got {self.value_cny!r})"
+            raise InputError(msg)
+
+    @property
+    def kg(self) -> float:
+        """Gross weight in kg."""
+        return self.tonnes * 1000.0
+
+    @property
+    def density_kg_per_cbm(self) -> float:
+        """Stowage density."""
+        return self.kg / self.cbm
+
+    @classmethod
+    def from_inputs(
+        cls,
+        network: Network,
+        *,
+        tonnes: float | None = None,
+        cbm: float | None = None,
+        product: str | None = None,
+        value_cny: float | None = None,
+    ) -> Cargo:
+        """Build a cargo, filling missing figures from the product (or stated defaults).
+
+        Weight or volume missing: derived from the product's density when a
+        product is given, else 1 t per cbm (the weight-or-measure break-even,
+        so volume never drives a sea or rail price). Neither given: 1 t.
+        Value missing: the product's ``value_cny_per_t`` x tonnes, else not costed.
+
+        Raises
+        ------
+        InputError
+            On an unknown product or a non-positive weight, volume or value.
+        """
+        notes: list[str] = []
+        density = None
+        if product is not None:
+            if product not in network.products.index:
+                close = difflib.get_close_matches(product, list(network.products.index), n=3)
+                msg = f"unknown product {product!r}" + (
+                    f"; close matches: {', '.join(close)}"
+                    if close
+                    else f"; known: {', '.join(network.products.index)}"
+                )
+                raise InputError(msg)
+            density = float(network.products.at[product, "density_kg_per_cbm"])
+        for name, value in (("tonnes", tonnes), ("cbm", cbm), ("value_cny", value_cny)):
+            if value is not None and (
+                not math.isfinite(value) or value < 0 or (value == 0 and name != "value_cny")
+            ):
+                msg = f"{name} must be a positive number (got {value!r})"
+                raise InputError(msg)
+        if tonnes is None and cbm is None:
+            tonnes = 1.0
+            notes.append("no weight or volume given: quoting 1 t")
+        if tonnes is None:
+            assert cbm is not None
+            if density is not None:
+                tonnes = cbm * density / 1000.0
+                notes.append(
+                    f"weight from the density of {product} ({density:g} kg/cbm): {tonnes:.3g} t"
+                )
+            else:
+                tonnes = cbm
+                notes.append("weight not given: assumed 1 t per cbm")
+        if cbm is None:
+            if density is not None:
+                cbm = tonnes * 1000.0 / density
+                notes.append(
+                    f"volume from the density of {product} ({density:g} kg/cbm): {cbm:.3g} cbm"
+                )
+            else:
+                cbm = tonnes
+                notes.append(
+                    "volume not given: assumed 1 cbm per tonne (weight-or-measure "
+                    "break-even; air chargeable weight = gross weight)"
+                )
+        if value_cny is None and product is not None:
+            value_cny = tonnes * float(network.products.at[product, "value_cny_per_t"])
+            notes.append(f"cargo value from products.csv ({product}): {value_cny:,.0f} CNY")
+        return cls(
+            tonnes=float(tonnes),
+            cbm=float(cbm),
+            value_cny=None if value_cny is None else float(value_cny),
+            product=product,
+            assumptions=tuple(notes),
+        )
+
+
+@dataclass(frozen=True)
+class Load:
+    """How the cargo is loaded and charged on one leg."""
+
+    kind: Literal["FCL", "LCL", "weight"]
+    description: str
+    quantity: float
+    unit: str
+    rate_cny: float
+    freight_cny: float
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Cost components in CNY."""
+
+    freight: float = 0.0
+    handling: float = 0.0
+    border: float = 0.0
+    inventory: float = 0.0
+
+    @property
+    def total(self) -> float:
+        """Sum of the components."""
+        return self.freight + self.handling + self.border + self.inventory
+
+    def __add__(self, other: Breakdown) -> Breakdown:
+        return Breakdown(
+            self.freight + other.freight,
+            self.handling + other.handling,
+            self.border + other.border,
+            self.inventory + other.inventory,
+        )
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One leg: a service boarded at ``from_node`` (after any transshipment there)."""
+
+    service_id: str
+    mode: str
+    corridor: str
+    operator: str | None
+    from_node: str
+    to_node: str
+    from_name: str
+    to_name: str
+    via: tuple[str, ...]
+    distance_km: float
+    load: Load
+    breakdown: Breakdown
+    hours: float
+    hours_min: float
+    hours_max: float
+    wait_hours: float
+    dwell_hours: float
+    co2_kg: float
+    co2_g_per_tkm: float
+    co2_source: str
+    departures_per_week: float | None
+    price_year: int
+    rate_currency: str
+
+    @property
+    def cost_cny(self) -> float:
+        """Leg cost: freight + handling + border + inventory."""
+        return self.breakdown.total
+
+    @property
+    def days(self) -> float:
+        """Expected days of this leg, transshipment dwell and wait included."""
+        return self.hours / 24.0
+
+
+@dataclass(frozen=True)
+class Route:
+    """A route found by the search: services in order and its criteria."""
+
+    services: tuple[str, ...]
+    nodes: tuple[str, ...]
+    cost_cny: float
+    hours: float
+    co2_kg: float
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """A priced route."""
+
+    legs: tuple[Leg, ...]
+    breakdown: Breakdown
+    total_cost_cny: float
+    hours: float
+    hours_min: float
+    hours_max: float
+    co2_kg: float
+    tags: tuple[str, ...] = ()
+
+    @property
+    def days(self) -> float:
+        """Expected door-to-door days."""
+        return self.hours / 24.0
+
+    @property
+    def transshipments(self) -> int:
+        """Nodes where the cargo changes service."""
+        return max(len(self.legs) - 1, 0)
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """Service ids in order."""
+        return tuple(leg.service_id for leg in self.legs)
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """Modes in order."""
+        return tuple(leg.mode for leg in self.legs)
+
+    @property
+    def price_years(self) -> tuple[int, ...]:
+        """Years of the rates used."""
+        return tuple(sorted({leg.price_year for leg in self.legs}))
+
+    @property
+    def summary(self) -> str:
+        """Short label, e.g. ``road > cr_express > road via DE_DUISBURG``."""
+        hubs = [leg.to_node for leg in self.legs[:-1]]
+        text = " > ".join(self.modes)
+        return text + (f" via {', '.join(hubs)}" if hubs else "")
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A quote: the ranked alternatives and everything assumed to price them."""
+
+    origin: str
+    destination: str
+    origin_name: str
+    destination_name: str
+    cargo: Cargo
+    alternatives: tuple[Alternative, ...]
+    pareto_count: int
+    cheapest: int
+    fastest: int
+    greenest: int
+    currency: str
+    cny_per_unit: float
+    fx_date: str
+    price_years: tuple[int, ...]
+    assumptions: tuple[str, ...]
+    options: dict[str, Any] = field(default_factory=dict)
+    network_name: str = "base"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready dict (amounts in CNY, plus ``total_cost`` in ``currency``)."""
+
+        def money(x: float) -> float:
+            return round(x, 2)
+
+        def conv(x: float) -> float:
+            return round(x / self.cny_per_unit, 2)
+
+        alts = []
+        for rank, alt in enumerate(self.alternatives, start=1):
+            alts.append(
+                {
+                    "rank": rank,
+                    "summary": alt.summary,
+                    "tags": list(alt.tags),
+                    "total_cost_cny": money(alt.total_cost_cny),
+                    "total_cost": conv(alt.total_cost_cny),
+                    "currency": self.currency,
+                    "days": round(alt.days, 2),
+                    "days_min": round(alt.hours_min / 24.0, 2),
+                    "days_max": round(alt.hours_max / 24.0, 2),
+                    "co2_kg": round(alt.co2_kg, 1),
+                    "transshipments": alt.transshipments,
+                    "modes": list(alt.modes),
+                    "price_years": list(alt.price_years),
+                    "breakdown": {k: money(v) for k, v in asdict(alt.breakdown).items()},
+                    "legs": [_leg_dict(leg) for leg in alt.legs],
+                }
+            )
+        c = self.cargo
+        return {
+            "origin": {"id": self.origin, "name": self.origin_name},
+            "destination": {"id": self.destination, "name": self.destination_name},
+            "cargo": {
+                "tonnes": c.tonnes,
+                "cbm": c.cbm,
+                "value_cny": c.value_cny,
+                "product": c.product,
+                "density_kg_per_cbm": round(c.density_kg_per_cbm, 1),
+            },
+            "currency": self.currency,
+            "fx": {"cny_per_unit": self.cny_per_unit, "date": self.fx_date},
+            "price_years": list(self.price_years),
+            "network": self.network_name,
+            "pareto_count": self.pareto_count,
+            "cheapest": self.cheapest,
+            "fastest": self.fastest,
+            "greenest": self.greenest,
+            "alternatives": alts,
+            "assumptions": list(self.assumptions),
+            "options": self.options,
+        }
+
+
+def _leg_dict(leg: Leg) -> dict[str, Any]:
+    return {
+        "service_id": leg.service_id,
+        "mode": leg.mode,
+        "corridor": leg.corridor,
+        "operator": leg.operator,
+        "from": leg.from_node,
+        "to": leg.to_node,
+        "from_name": leg.from_name,
+        "to_name": leg.to_name,
+        "via": list(leg.via),
+        "distance_km": leg.distance_km,
+        "days": round(leg.days, 2),
+        "days_max": round(leg.hours_max / 24.0, 2),
+        "wait_days": round(leg.wait_hours / 24.0, 2),
+        "dwell_days": round(leg.dwell_hours / 24.0, 2),
+        "departures_per_week": leg.departures_per_week,
+        "cost_cny": round(leg.cost_cny, 2),
+        "load": {
+            "kind": leg.load.kind,
+            "description": leg.load.description,
+            "quantity": round(leg.load.quantity, 3),
+            "unit": leg.load.unit,
+            "rate_cny": round(leg.load.rate_cny, 4),
+        },
+        "breakdown": {k: round(v, 2) for k, v in asdict(leg.breakdown).items()},
+        "co2_kg": round(leg.co2_kg, 1),
+        "co2_g_per_tkm": leg.co2_g_per_tkm,
+        "co2_source": leg.co2_source,
+        "price_year": leg.price_year,
+        "rate_currency": leg.rate_currency,
+    }
