@@ -8,6 +8,9 @@ calibrated to the plan targets). Run from the repository root:
 
     python scripts/make_tables.py && python scripts/build_geometry.py
 
+``python scripts/make_tables.py OUT_DIR`` writes the tables to OUT_DIR instead of
+network_data/ (tests/test_make_tables.py compares them with the committed ones).
+
 Every number carries its source or an ``assumption:`` label; see README.md.
 Deterministic: same script, same bytes.
 """
@@ -17,6 +20,7 @@ from __future__ import annotations
 import csv
 import heapq
 import math
+import sys
 from collections import defaultdict
 from itertools import pairwise
 from pathlib import Path
@@ -1415,7 +1419,7 @@ def fmt(v):
 
 
 def write(name: str, cols: list[str], rows_: list[dict]) -> None:
-    with open(OUT / name, "w", encoding="utf-8", newline="") as fh:
+    with open(out_dir / name, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(cols)
         for r in rows_:
@@ -1423,6 +1427,8 @@ def write(name: str, cols: list[str], rows_: list[dict]) -> None:
 
 
 if __name__ == "__main__":
+    out_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else OUT
+    out_dir.mkdir(parents=True, exist_ok=True)
     write("nodes.csv", ["id", "name", "name_zh", "kind", "country", "city", "lat", "lon", "handling_cny_per_t",
                         "border_fee_cny_per_t", "dwell_h", "dwell_h_max", "source"], NODES)
     write("services.csv", ["id", "from", "to", "via", "mode", "corridor", "operator", "distance_km", "transit_h",
