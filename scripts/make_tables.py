@@ -30,92 +30,18 @@ import searoute
 OUT = Path(__file__).resolve().parent.parent / "network_data"
 
 # ---------------------------------------------------------------------------
-# Sources (URL + year); all taken from ../shared/reference/domain_facts.md
+# Sources (URL + year): tables/sources.csv, all taken from ../shared/reference/domain_facts.md
 # ---------------------------------------------------------------------------
-S_PLAN = ("http://www.sc.gov.cn/10462/zfwjts/2021/1/12/b520b0a6951642baa5a1d4cdf0767533.shtml "
-          "(川府函〔2021〕9号, 2021)")
-S_DYQZ = "http://www.deyang.gov.cn/xwdt/dydt/1225565.htm (c. 2020)"
-S_DYNET = "http://cdmztch.com/news/id/1290.html (2022)"
-S_DY_LODZ = "http://eurasia.dbcargo.com/eurasia-en/news/New-transport-route-between-Deyang-Lodz-opened-7492946 (2021)"
-S_DY_TRAINS = "https://www.cititic.com/news/mm/1693255-20220224.htm (2022)"
-S_LODZ_2019 = "https://freshplaza.de/article/9092123/china-railway-express-eroeffnet-neue-frachtstrecke-nach-polen (2019)"
-S_LODZ_2016 = "http://www.greenpost.se/2016/01/08/china-europe-fast-rail-brings-mutual-benefit/ (2016)"
-S_TILBURG = "https://eng.yidaiyilu.gov.cn/qwyw/rdxw/29467.htm (2017)"
-S_NUREMBERG = ("https://chemanager-online.com/news/intermodalzug-verbindet-nuernberg-mit-chengdu-und-weiteren-"
-               "chinesischen-staedten (2015)")
-S_DE_NL = "http://translogistics.info/posts/2016/10/rail-link-turns-chengdu-into-a-logistics-hub/ (2016)"
-S_ALMATY = "http://www.nsh-em.com/english/2018-08/23/c_137413076.htm (2018)"
-S_TASHKENT = "https://seanews.ru/2025/04/16/ru-gruzovye-poezda-iz-chjendu-v-srednjuju-aziju (2025)"
-S_SPB = "http://www.xinhuanet.com/english/europe/2021-03/16/c_139814481.htm (2021)"
-S_BUD = ("https://www.bastillepost.com/global/article/5414601-southwest-chinas-chongqing-launches-fixed-"
-         "schedule-freight-train-service-to-budapest (2025)")
-S_MOW_PROXY = "https://sputniknews.com/world/201704171052702162-freight-train-route-china-russia/ (2017)"
-S_BJ_MOW = "https://tendenzblick.net/beijings-erster-china-europa-direktzug-faehrt-ab/"
-S_CDFREQ = "http://m.chinaeuroperailwayexpress.com/info/this-year-s-chengdu-china-europe-train-line-ha-44288002.html (c. 2021)"
-S_RATE24 = "https://therecycler.com/posts/let-the-train-take-the-strain (2024)"
-S_RATE24B = "https://www.yicaiglobal.com/news/red-sea-crisis-pushes-china-europe-freight-rates-to-jump-up-to-20 (2024)"
-S_RU_RATE = ("https://telsglobal.com/media_center/tels_news/freight-flows-from-china-to-europe-and-russia-"
-             "are-redistributed-by-modes-of-transport/ (2022)")
-S_DUIS_55 = ("https://www.transportjournal.com/home/news/artikeldetail/chongqing-launches-regular-train-to-"
-             "germany.html?L=684")
-S_ALA_DWELL = ("https://silkroadnews.org/en/news/more-than-3-mln-of-freights-transported-through-chinese-"
-               "kazakhstani-border-via-alashankou-dostyk-passage (2016)")
-S_CONGEST = ("https://index1520.com/news/na-zheleznodorozhnykh-perekhodakh-v-napravlenii-knr-sokhranyayutsya-"
-             "dlitelnye-prostoi-konteynerov-v- (undated)")
-S_MAL_2018 = "https://railtech.com/infrastructure/2018/03/29/malzewicze-brest-border-crossing-main-bottleneck-on-new-silk-road (2018)"
-S_MAL_2021 = ("https://www.silkroadsummit.eu/news/2021/11/02/fastest-china-europe-train-so-far-the-secret-lies-"
-              "in-the-border-crossing/ (2021)")
-S_LAOS = ("https://techtography.com/inaugural-departure-of-international-trains-of-china-laos-railway-chengdu-"
-          "chongqing-vientiane/ (2021)")
-S_LAOS_WEEKLY = "http://www.igamepower.com/n2/2025/0628/c345167-41274926.html (mirror of people.cn Sichuan, 2025)"
-S_LAOS_CQ = "http://en.people.cn/n3/2022/0303/c90000-9965242.html (2022)"
-S_HANOI = "https://www.railway-technology.com/news/cross-border-train-china-vietnam/ (2022)"
-S_CQ_QZ = "https://www.chinadaily.com.cn/cndy/2018-03/22/content_35894919.htm (2018)"
-S_CQ_HY = "https://en.ndrc.gov.cn/netcoo/goingout/202109/t20210929_1298233.html (2021)"
-S_CQ_VTE = "https://srcic.org/news/booming-highway-freight-service-facilitate-transport-between-asean-and-western-china/ (2023)"
-S_CD_BEIHAI = "http://www.china.org.cn/english/2001/Dec/23097.htm (2001)"
-S_BIGROAD = "https://www.yuhaojiang.com/redian/1500635.html (2025)"
-S_BIGROAD_T = "https://wanbiaoku.com./new/beea2df5cf54dad08a5f223715f2fa64 (2025)"
-S_LESHAN = "http://english.sc.gov.cn/news/201101/t20110114_1117662.shtml (2011)"
-S_RAIL2008 = "http://chinagate.cn/economics/2008-07/03/content_15925339.htm (2008)"
-S_ROAD2007 = "http://www.sndmachinery.com/post-11317.html (2007)"
-S_DEYANG_CD = "http://isa-portal.de/de/mitglieder/deyang"
-S_MY_CD = "https://huojia8.cn/p/1550537.html"
-S_SEA_TIMES = "https://en-test.56ok.com/topic/detail-593856-global-ocean-freight-transit-times-key-insights.html"
-S_CAPE = "https://therecycler.com/posts/let-the-train-take-the-strain (2024)"
-S_WCI_2504 = "https://thedcn.com.au/region/australia/world-container-index-continues-increase (2025-04-10)"
-S_SCFI_W14 = "https://www.jiffa.or.jp/en/news/entry-8815.html (SCFI wk 14, 2024)"
-S_LCL = "https://expreso.cl/shipping-from-china-explained-air-freight-vs-sea-freight-vs-rail"
-S_BEIBU_ME = "http://en.chinagate.cn/2016-02/01/content_37711540.htm (2016)"
-S_QZ_COST = "http://en.gxzf.gov.cn/2022-01/21/c_1033002.htm (2022)"
-S_AIR_DEC24 = "https://trasportoeuropa.it/?p=65902 (WorldACD, Dec 2024)"
-S_AIR_POST = ("https://www.stattimes.com/air-cargo/global-air-cargo-rates-ease-after-peak-season-freightos-"
-              "data-shows-1357688 (Freightos, Dec 2025/Jan 2026)")
-S_CTU_ROUTES = "http://www.xtsnhl.com/article/6602.html (2024)"
-S_MIG = "https://ipfs.io/ipfs/QmXoypizjW3WknFiJnKLwHCnL72vedxjQkDDP1mXWo6uco/wiki/Mianyang_Nanjiao_Airport.html"
-S_CARTAGE = "https://www.customized-sourcing.com/blog/rail-freight-prices-from-china-to-europe-for-december-2020/ (2020)"
-S_TRAIN41 = "http://sc.cri.cn/20171222/9eaa2841-7a18-3859-b5a0-800fdc413eb1.html (2017)"
-S_TRAIN50 = "http://news.cri.cn/20210820/40a4910c-5aca-4df2-1671-34f0f277c0a5.html (2021)"
-S_FX = "https://marketnews.com/mni-pboc-sets-yuan-parity-higher-at-71883-weds-229percent-yy-1736904003241 (PBOC parity 2025-01-15)"
-S_AIRVOL = "https://www.realhonglee.com/how-is-air-freight-cost-calculated.html"
-S_US_STORE = "https://en.56ok.com/topic/detail-899971-us-ecommerce-sellers-face-complex-overseas-warehouse-fees.html"
-S_US_RENT_IE = "https://smgcapitalholdings.com/blog.cfm?ID=16563 (Inland Empire, Sep 2024)"
-S_US_RENT_NJ = "https://avisonyoung.us/web/new-jersey/industrial-market-report (Q1 2024)"
-S_US_RENT_NAT = ("https://commercialsearch.com/blog/industrial-real-estate-market-maintains-strong-growth-"
-                 "despite-rising-vacancy-rates (Jul 2024)")
-S_DE_RENT = ("https://realassets.ipe.com/propertyeu/prime-rents-for-new-logistics-buildings-in-germany-at-"
-             "record-level-realogis/10106952.article (H1 2024)")
-S_DE_FULFIL = "https://blv-bw.de/?p=2144"
-S_JP_RENT = "https://www.thomas-daily.de/?p=97594 (mid-2010s)"
-S_JP_FBA = "https://services.amazon.co.jp/services/fulfillment-by-amazon/en/fee.html"
-S_WH_SIZE = "https://ssopdot.com/blog/15700.html ; http://law.foodmate.net/show-226434.html (2024)"
-S_SC_WH_PLAN = "http://law.foodmate.net/show-226434.html (2024)"
-S_DY_EXPORT = "http://020.he56.net/news/2023102003.html (2023)"
-S_MY_IND = "http://scsqw.org.cn/scdqs/sxdq/mys/jkq ; http://en.my.gov.cn/MYGOV/159034461353148416/20180601/2240630.html"
-S_JNC = ("https://www.caixinglobal.com/2019-08-27/sichuan-liquor-gathered-together-on-new-silk-road-jiannanchun-"
-         "act-as-pioneer-leading-the-globalization-of-the-baijiu-industry-101455379.html (2019)")
-S_TRADE22 = ("http://ivankaviedes.com/10462/10758/10760/10765/2023/1/18/0289ecacd0144cb4bbe80d0b4aca50ac.shtml "
-             "(mirror of sc.gov.cn, 2023)")
+TABLES = Path(__file__).resolve().parent / "tables"
+
+
+def read_table(name: str) -> list[dict[str, str]]:
+    with open(TABLES / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+SRC = {r["key"]: f"{r['address']} ({r['note']})" if r["note"] else r["address"]
+       for r in read_table("sources.csv")}
 
 # Emission factors (gCO2e / t-km, WTW unless stated)
 CO2 = {
@@ -169,45 +95,45 @@ DF11 = "domain_facts §1a: coordinates approximate, widely known"
 ORIGINS_DY = [
     ("CN_DY_ETDZ", "Deyang Economic and Technological Development Zone", "德阳经济技术开发区", 31.10, 104.43,
      "assumption: zone centroid SE of Deyang city, district-level guess (domain_facts §1a: ETDZ not located); "
-     "zone named in " + S_PLAN),
+     "zone named in " + SRC["PLAN"]),
     ("CN_DY_JINGYANG", "Jingyang District (incl. Eco-Valley Digital Town)", "旌阳区(含生态智谷数字小镇)", 31.127, 104.398,
-     "assumption: coordinates approximate, widely known (Deyang city, domain_facts §1a); zone named in " + S_PLAN),
+     "assumption: coordinates approximate, widely known (Deyang city, domain_facts §1a); zone named in " + SRC["PLAN"]),
     ("CN_DY_LUOJIANG", "Luojiang District", "罗江区", 31.317, 104.510,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + S_PLAN),
+     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
     ("CN_DY_GUANGHAN", "Guanghan", "广汉市", 30.977, 104.282,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + S_PLAN),
+     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
     ("CN_DY_SHIFANG", "Shifang", "什邡市", 31.127, 104.167,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + S_PLAN),
+     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
     ("CN_DY_MIANZHU", "Mianzhu", "绵竹市", 31.338, 104.220,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + S_PLAN),
+     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
     ("CN_DY_ZHONGJIANG", "Zhongjiang County", "中江县", 31.033, 104.678,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + S_PLAN),
+     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
 ]
 ORIGINS_MY = [
     ("CN_MY_HITECH", "Mianyang High-tech Zone (core)", "绵阳高新区", 31.45, 104.64,
-     "assumption: zone centroid W/SW of central Mianyang, district-level guess; zone named in " + S_PLAN),
+     "assumption: zone centroid W/SW of central Mianyang, district-level guess; zone named in " + SRC["PLAN"]),
     ("CN_MY_ETDZ", "Mianyang Economic Development Zone", "绵阳经开区", 31.42, 104.76,
-     "assumption: zone centroid SE of central Mianyang, district-level guess; zone named in " + S_PLAN),
+     "assumption: zone centroid SE of central Mianyang, district-level guess; zone named in " + SRC["PLAN"]),
     ("CN_MY_SCIPARK", "Mianyang Science City Science and Education Park", "绵阳科技城科教创业园区(科创区)", 31.51, 104.77,
-     "assumption: district-level guess in Youxian (domain_facts §1a: not located); zone named in " + S_PLAN),
+     "assumption: district-level guess in Youxian (domain_facts §1a: not located); zone named in " + SRC["PLAN"]),
     ("CN_MY_JIANGYOU", "Jiangyou", "江油市", 31.778, 104.745,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + S_PLAN),
+     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
     ("CN_MY_FUCHENG", "Fucheng District", "涪城区", 31.467, 104.679,
-     "assumption: coordinates approximate, widely known (Mianyang city, domain_facts §1a); zone named in " + S_PLAN),
+     "assumption: coordinates approximate, widely known (Mianyang city, domain_facts §1a); zone named in " + SRC["PLAN"]),
     ("CN_MY_YOUXIAN", "Youxian District", "游仙区", 31.473, 104.766,
-     "assumption: district seat, gazetteer-level guess (domain_facts §1a: not located); zone named in " + S_PLAN),
+     "assumption: district seat, gazetteer-level guess (domain_facts §1a: not located); zone named in " + SRC["PLAN"]),
     ("CN_MY_ANZHOU", "Anzhou District", "安州区", 31.535, 104.567,
-     "assumption: district seat (Huagai), gazetteer-level guess (domain_facts §1a: not located); zone named in " + S_PLAN),
+     "assumption: district seat (Huagai), gazetteer-level guess (domain_facts §1a: not located); zone named in " + SRC["PLAN"]),
     ("CN_MY_SANTAI", "Santai County", "三台县", 31.095, 105.094,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + S_PLAN),
+     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
     ("CN_MY_ZITONG", "Zitong County", "梓潼县", 31.636, 105.171,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + S_PLAN),
+     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
     ("CN_MY_YANTING", "Yanting County", "盐亭县", 31.208, 105.389,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + S_PLAN),
+     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
     ("CN_MY_PINGWU", "Pingwu County", "平武县", 32.409, 104.528,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + S_PLAN),
+     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
     ("CN_MY_BEICHUAN", "Beichuan Qiang Autonomous County", "北川羌族自治县", 31.617, 104.466,
-     "assumption: coordinates approximate, widely known (new county seat, domain_facts §1a); zone named in " + S_PLAN),
+     "assumption: coordinates approximate, widely known (new county seat, domain_facts §1a); zone named in " + SRC["PLAN"]),
 ]
 for i, n, z, la, lo, s in ORIGINS_DY:
     node(i, n, z, "origin", "CN", "Deyang", la, lo, source=s)
@@ -219,7 +145,7 @@ A_HUBDWELL = "dwell/handling assumption: {} h and {} CNY/t typical for {}"
 node("CN_DEY_RAILPORT", "Deyang International Rail Logistics Port (Huangxu)", "德阳国际铁路物流港(黄许镇站)", "rail_port",
      "CN", "Deyang", 31.05, 104.33, 60, 0, 24, 48,
      "assumption: position approximate (±5 km, domain_facts §1a); dwell 24 h (loading, customs; 24-hour clearance white "
-     "list per plan) and handling 60 CNY/t (~1,500 CNY/FEU at 25 t) assumed; station named in " + S_DYNET)
+     "list per plan) and handling 60 CNY/t (~1,500 CNY/FEU at 25 t) assumed; station named in " + SRC["DYNET"])
 node("CN_CD_RAILPORT", "Chengdu International Railway Port (Chengxiang station, Qingbaijiang)", "成都国际铁路港(城厢站)",
      "rail_port", "CN", "Chengdu", 30.80, 104.28, 60, 0, 24, 48,
      "assumption: position approximate (±5 km, domain_facts §1a); dwell 24 h and handling 60 CNY/t assumed")
@@ -232,7 +158,7 @@ node("CN_TFU", "Chengdu Tianfu International Airport (TFU)", "成都天府国际
      "assumption: dwell 24 h and handling 0.6 CNY/kg assumed; coordinates "
      "https://wikimili.com/en/Chengdu_Tianfu_International_Airport")
 node("CN_MIG", "Mianyang Nanjiao Airport (MIG)", "绵阳南郊机场", "airport", "CN", "Mianyang", 31.430, 104.740,
-     600, 0, 24, 48, "assumption: dwell 24 h and handling 0.6 CNY/kg assumed; coordinates " + S_MIG)
+     600, 0, 24, 48, "assumption: dwell 24 h and handling 0.6 CNY/kg assumed; coordinates " + SRC["MIG"])
 node("CN_MY_CBZ", "Mianyang Comprehensive Bonded Zone", "绵阳综合保税区", "bonded_zone", "CN", "Mianyang",
      31.42, 104.72, 120, 0, 24, 48,
      "assumption: location unverified (domain_facts §1a), dwell 24 h and bonded handling 120 CNY/t assumed; existence "
@@ -243,7 +169,7 @@ node("CN_CHONGQING", "Chongqing Tuanjiecun rail hub (Chongqing International Log
 node("CN_LESHAN_HVY", "Leshan heavy-cargo wharf", "乐山大件码头", "river_port", "CN", "Leshan", 29.55, 103.77,
      150, 0, 48, 96,
      "assumption: city-level coordinates (domain_facts §1a), dwell 48 h and heavy-lift handling 150 CNY/t assumed; wharf "
-     "named in " + S_BIGROAD_T)
+     "named in " + SRC["BIGROAD_T"])
 node("CN_SHANGHAI", "Shanghai port (Yangshan)", "上海港(洋山港区)", "seaport", "CN", "Shanghai", 30.62, 122.07,
      90, 0, 48, 96, "assumption: coordinates approximate; dwell 48 h and THC ~90 CNY/t (~1,100 CNY/FEU at 12 t) assumed")
 node("CN_SHENZHEN", "Shenzhen port (Yantian)", "深圳港(盐田港区)", "seaport", "CN", "Shenzhen", 22.57, 114.27,
@@ -251,13 +177,13 @@ node("CN_SHENZHEN", "Shenzhen port (Yantian)", "深圳港(盐田港区)", "seapo
 node("CN_QINZHOU", "Qinzhou port (Beibu Gulf) container area", "钦州港(北部湾港)", "seaport", "CN", "Qinzhou",
      21.68, 108.61, 90, 0, 48, 96,
      "assumption: coordinates approximate (domain_facts §1b); dwell 48 h assumed; THC taken equal to Shenzhen since cost "
-     "per container 'basically equal to Shenzhen port' " + S_QZ_COST)
+     "per container 'basically equal to Shenzhen port' " + SRC["QZ_COST"])
 
 # --- border crossings ---
 node("CN_ALASHANKOU", "Alashankou (Alataw Pass) / Dostyk", "阿拉山口口岸", "border_crossing", "CN", "Alashankou",
      45.170, 82.570, 0, 60, 12, 168,
-     "assumption: dwell 12 h (train processing at Dostyk 4 h 15 min " + S_ALA_DWELL + " plus formalities), max 7 days "
-     "(congestion episode 6-7 days " + S_CONGEST + "); gauge-change fee 60 CNY/t (~1,500 CNY/FEU) assumed; "
+     "assumption: dwell 12 h (train processing at Dostyk 4 h 15 min " + SRC["ALA_DWELL"] + " plus formalities), max 7 days "
+     "(congestion episode 6-7 days " + SRC["CONGEST"] + "); gauge-change fee 60 CNY/t (~1,500 CNY/FEU) assumed; "
      "coordinates https://wikimili.com/en/Alashankou_railway_station")
 node("CN_KHORGOS", "Khorgos / Altynkol", "霍尔果斯口岸", "border_crossing", "CN", "Khorgos", 44.213, 80.410,
      0, 60, 12, 72,
@@ -266,16 +192,16 @@ node("CN_KHORGOS", "Khorgos / Altynkol", "霍尔果斯口岸", "border_crossing"
      "https://wikimili.com/en/Khorgos")
 node("CN_ERENHOT", "Erenhot / Zamyn-Uud", "二连浩特口岸", "border_crossing", "CN", "Erenhot", 43.650, 111.983,
      0, 60, 18, 432,
-     "assumption: normal dwell unknown, 18 h assumed; max 18 days (Naushki-Zamyn-Uud congestion " + S_CONGEST + "); fee 60 "
+     "assumption: normal dwell unknown, 18 h assumed; max 18 days (Naushki-Zamyn-Uud congestion " + SRC["CONGEST"] + "); fee 60 "
      "CNY/t assumed; coordinates http://tr.wikipedia.org/wiki/Erenhot")
 node("CN_MANZHOULI", "Manzhouli / Zabaikalsk", "满洲里口岸", "border_crossing", "CN", "Manzhouli", 49.583, 117.450,
      0, 60, 18, 480,
-     "assumption: normal dwell unknown, 18 h assumed; max 20 days (congestion episode " + S_CONGEST + "); fee 60 CNY/t "
+     "assumption: normal dwell unknown, 18 h assumed; max 20 days (congestion episode " + SRC["CONGEST"] + "); fee 60 CNY/t "
      "assumed; coordinates https://wikipedia.jakami.de/content/wikipedia_de_all_mini_2024-06/A/Manjur")
 node("PL_MALASZEWICZE", "Malaszewicze (PL) / Brest (BY) break of gauge", "马拉舍维奇/布列斯特口岸", "border_crossing",
      "PL", "Malaszewicze", 52.04, 23.55, 0, 50, 60, 240,
-     "assumption: dwell 60 h from 'trains wait 2-3 days at the border' " + S_MAL_2018 + ", max 10 days (late-2021 average "
-     + S_MAL_2021 + "); fee 50 CNY/t assumed; coordinates approximate")
+     "assumption: dwell 60 h from 'trains wait 2-3 days at the border' " + SRC["MAL_2018"] + ", max 10 days (late-2021 average "
+     + SRC["MAL_2021"] + "); fee 50 CNY/t assumed; coordinates approximate")
 node("CN_PINGXIANG", "Pingxiang / Dong Dang (Youyiguan)", "凭祥/同登口岸(友谊关)", "border_crossing", "CN",
      "Pingxiang", 22.028, 106.737, 0, 40, 24, 72,
      "assumption: dwell 24 h and fee 40 CNY/t assumed (metre/dual gauge on the Vietnamese side); coordinates "
@@ -618,7 +544,7 @@ short = {n["id"]: (n["id"][3:] if n["id"].startswith("CN_") else n["id"]) for n 
 # --- 1. domestic road: origins -> rail ports, airports, bonded zone ---
 A_ROAD = ("assumption: road km = great-circle x 1.3 detour; time = 1.5 h + km/55 km/h; FTL 6.5 CNY/vehicle-km + 300 "
           "CNY (min 800) and LTL 0.5 CNY/t-km + 40 CNY/t (min 60): current China rates unknown, CFLP 2007 FTL 0.235 / "
-          "LTL 0.334 CNY/t-km (" + S_ROAD2007 + ") escalated")
+          "LTL 0.334 CNY/t-km (" + SRC["ROAD2007"] + ") escalated")
 HUBS_ROAD = ["CN_DEY_RAILPORT", "CN_CD_RAILPORT", "CN_CTU", "CN_TFU", "CN_MIG", "CN_MY_CBZ"]
 
 
@@ -637,13 +563,13 @@ for h in ["CN_CTU", "CN_TFU", "CN_MIG", "CN_CD_RAILPORT", "CN_DEY_RAILPORT"]:
     road("CN_MY_CBZ", h, corridor="Mianyang CBZ bonded trucking")
 for h in ["CN_CTU", "CN_TFU", "CN_MIG"]:
     road("CN_DEY_RAILPORT", h, corridor="Deyang rail port fast freight link (plan)",
-         source=A_ROAD + "; link named in " + S_PLAN)
+         source=A_ROAD + "; link named in " + SRC["PLAN"])
 road("CN_CD_RAILPORT", "CN_CHONGQING", detour=1.2, corridor="Chengdu-Chongqing expressway")
 
 # heavy-cargo road (大件路) to the Leshan wharf
 A_BIG = ("assumption: km = corridor polyline x 1.1; rate 180 CNY/t for escorted heavy haulage (price unknown); "
-         "~3-day convoy Deyang-Guanghan-Qingbaijiang-Tianfu-Xinjin-Pengshan-Meishan-Jiajiang-Leshan " + S_BIGROAD_T
-         + "; corridor " + S_BIGROAD)
+         "~3-day convoy Deyang-Guanghan-Qingbaijiang-Tianfu-Xinjin-Pengshan-Meishan-Jiajiang-Leshan " + SRC["BIGROAD_T"]
+         + "; corridor " + SRC["BIGROAD"])
 for o in ["CN_DEY_RAILPORT", "CN_DY_ETDZ", "CN_DY_JINGYANG"]:
     km = chain_km(o, "CN_LESHAN_HVY") * 1.1
     svc(f"RD_HVY_{short[o]}_LESHAN", o, "CN_LESHAN_HVY", "road", "Deyang-Leshan heavy-cargo road (大件路)", km, 55,
@@ -653,31 +579,31 @@ for o in ["CN_DEY_RAILPORT", "CN_DY_ETDZ", "CN_DY_JINGYANG"]:
 km = 1650
 svc("RD_DEYRP_QINZHOU_DIRECT", "CN_DEY_RAILPORT", "CN_QINZHOU", "road", "Deyang-Qinzhou direct truck (plan)", km, 36,
     th_max=48, basis="truck", rate=300 + 6.0 * km, lcl_basis="tonne", lcl_rate=40 + 0.45 * km, co2="road", active=0,
-    source="assumption: the plan asks for direct trucks Deyang-Qinzhou (" + S_PLAN + ") but none is sourced as running "
-    "(domain_facts §3b: unknown), so inactive; km from Chengdu-Beihai highway 1,709 km (" + S_CD_BEIHAI + ") less "
+    source="assumption: the plan asks for direct trucks Deyang-Qinzhou (" + SRC["PLAN"] + ") but none is sourced as running "
+    "(domain_facts §3b: unknown), so inactive; km from Chengdu-Beihai highway 1,709 km (" + SRC["CD_BEIHAI"] + ") less "
     "newer alignments; 36 h with two drivers; FTL 6.0 CNY/vehicle-km + 300")
 
 # cross-border trucks
 svc("RD_CHONGQING_HANOI", "CN_CHONGQING", "VN_HANOI", "road", "China-Vietnam cross-border trucking", 1400, 48,
     via=("CN_PINGXIANG",), th_max=72, basis="truck", rate=14000, lcl_basis="tonne", lcl_rate=700, co2="road",
-    source="assumption: ~1,400 km / ~48 h Chongqing-Hung Yen via Longbang (" + S_CQ_HY + ") used for the Youyiguan "
+    source="assumption: ~1,400 km / ~48 h Chongqing-Hung Yen via Longbang (" + SRC["CQ_HY"] + ") used for the Youyiguan "
     "(Pingxiang) crossing; rate 10 CNY/vehicle-km incl. border handling, unknown")
 svc("RD_CDRP_HANOI", "CN_CD_RAILPORT", "VN_HANOI", "road", "China-Vietnam cross-border trucking", 1750, 60,
     via=("CN_PINGXIANG",), th_max=84, basis="truck", rate=17000, lcl_basis="tonne", lcl_rate=850, co2="road",
-    source="assumption: Chengdu proxy of Chongqing-Hung Yen ~1,400 km / 48 h (" + S_CQ_HY + ") plus ~350 km; GMS CBTA "
+    source="assumption: Chengdu proxy of Chongqing-Hung Yen ~1,400 km / 48 h (" + SRC["CQ_HY"] + ") plus ~350 km; GMS CBTA "
     "direct trucking since 2025 (http://www.foxdict.com.cn/news/china-vietnam-direct-road-freight-route-launched-"
     "boosting-cross-border-connectivity.html); rate 10 CNY/vehicle-km, unknown")
 svc("RD_CHONGQING_VIENTIANE", "CN_CHONGQING", "LA_VIENTIANE", "road", "China-Laos cross-border trucking", 2800, 96,
     via=("CN_MOHAN",), th_max=120, basis="truck", rate=26000, lcl_basis="tonne", lcl_rate=1300, co2="road",
     source="assumption: rate ~9.3 CNY/vehicle-km unknown; ~2,800 km / 4 days Chongqing-Vientiane via Mohan from "
-    + S_CQ_VTE)
+    + SRC["CQ_VTE"])
 
 # --- 2. domestic rail, river ---
 svc("RL_DEYRP_CDRP", "CN_DEY_RAILPORT", "CN_CD_RAILPORT", "rail", "Deyang-Chengdu two-port integration (两港一体化)",
     hav(ll("CN_DEY_RAILPORT"), ll("CN_CD_RAILPORT")) * 1.4, 6, th_max=12, dep=14, basis="FEU", rate=600,
     lcl_basis="tonne", lcl_rate=40, units=50, co2="rail_cn",
-    source="assumption: 14 shuttles/week and 600 CNY/FEU (NDRC 2008 tariff 429.8 CNY + 1.6374 CNY/box-km " + S_RAIL2008
-    + ", superseded) assumed; km = great-circle x 1.4; integrated operation per " + S_DYQZ)
+    source="assumption: 14 shuttles/week and 600 CNY/FEU (NDRC 2008 tariff 429.8 CNY + 1.6374 CNY/box-km " + SRC["RAIL2008"]
+    + ", superseded) assumed; km = great-circle x 1.4; integrated operation per " + SRC["DYQZ"])
 for dst, hrs, corr in [("CN_SHANGHAI", 96, "Chengdu-Shanghai rail (comparison)"),
                        ("CN_SHENZHEN", 96, "Chengdu-Shenzhen rail (comparison)"),
                        ("CN_CHONGQING", 12, "Chengdu-Chongqing rail")]:
@@ -686,73 +612,73 @@ for dst, hrs, corr in [("CN_SHANGHAI", 96, "Chengdu-Shanghai rail (comparison)")
         dep=14 if dst == "CN_CHONGQING" else 7, basis="FEU", rate=round((429.8 + 1.6374 * km) * 1.15, -1),
         lcl_basis="tonne", lcl_rate=round(40 + 0.11 * km), units=50, co2="rail_cn",
         source="assumption: current container rail tariff unknown; NDRC 2008 40-ft tariff 429.8 CNY + 1.6374 CNY/box-km ("
-        + S_RAIL2008 + ") +15%; km = waypoint polyline x rail detour; time and frequency assumed")
+        + SRC["RAIL2008"] + ") +15%; km = waypoint polyline x rail detour; time and frequency assumed")
 km = chain_km("CN_LESHAN_HVY", "CN_SHANGHAI") * 1.05
 svc("RV_LESHAN_SHANGHAI", "CN_LESHAN_HVY", "CN_SHANGHAI", "river", "Minjiang-Yangtze oversize cargo (Deyang-Leshan "
     "corridor)", km, 336, th_max=480, dep=1, basis="tonne", rate=260, co2="river",
     source="assumption: km = river polyline x 1.05; ~14 days downstream, weekly, 260 CNY/t for heavy lifts assumed; "
-    "3,000-t ships Leshan-Shanghai per " + S_LESHAN)
+    "3,000-t ships Leshan-Shanghai per " + SRC["LESHAN"])
 
 # --- 3. rail-sea to Qinzhou (Western Land-Sea Corridor) ---
 A_RS_RATE = ("rail-sea price Deyang/Chengdu-Qinzhou unknown (domain_facts §3a): 5,500 CNY/FEU assumed from the NDRC 2008 "
-             "tariff (~3,200 CNY/FEU at 1,700 km, " + S_RAIL2008 + ") plus corridor/port-entry charges; LCL 160 CNY/wm")
+             "tariff (~3,200 CNY/FEU at 1,700 km, " + SRC["RAIL2008"] + ") plus corridor/port-entry charges; LCL 160 CNY/wm")
 svc("RS_DEYRP_QINZHOU", "CN_DEY_RAILPORT", "CN_QINZHOU", "rail_sea", "Western Land-Sea Corridor (蓉欧+ ASEAN train)",
     1700, 88, th_max=110, dep=1, basis="FEU", rate=5500, lcl_basis="wm", lcl_rate=160, units=50, co2="rail_cn",
-    source="assumption: " + A_RS_RATE + "; ~1,700 km, ~88 h, weekly, 50 containers from " + S_DYQZ)
+    source="assumption: " + A_RS_RATE + "; ~1,700 km, ~88 h, weekly, 50 containers from " + SRC["DYQZ"])
 svc("RS_CDRP_QINZHOU", "CN_CD_RAILPORT", "CN_QINZHOU", "rail_sea", "Western Land-Sea Corridor", 1660, 72, th_max=88,
     dep=7, basis="FEU", rate=5400, lcl_basis="wm", lcl_rate=155, units=50, co2="rail_cn",
     source="assumption: " + A_RS_RATE + "; 7 trains/week assumed; km = Deyang 1,700 km less the Deyang-Chengdu leg; 60 h "
-    "test run (https://en.jiagle.com/furniture-news-global/1095402.html) to 88 h (" + S_DYQZ + ")")
+    "test run (https://en.jiagle.com/furniture-news-global/1095402.html) to 88 h (" + SRC["DYQZ"] + ")")
 svc("RS_CHONGQING_QINZHOU", "CN_CHONGQING", "CN_QINZHOU", "rail_sea", "Western Land-Sea Corridor",
     chain_km("CN_CHONGQING", "CN_QINZHOU") * RAIL_DETOUR, 48, th_max=60, dep=3, basis="FEU", rate=4800,
     lcl_basis="wm", lcl_rate=140, units=50, co2="rail_cn",
     source="assumption: rate as for Chengdu scaled by distance, km = polyline x rail detour; 2 days rail, 3 trains/week "
-    "(" + S_CQ_QZ + ")")
+    "(" + SRC["CQ_QZ"] + ")")
 
 # --- 4. CR Express through services ---
 CRX: list[tuple] = []
-A_EU_RATE = ("Chengdu-specific tariff unknown; 2024 China-Europe FEU benchmark USD 6,000-7,000 (" + S_RATE24 + "), "
-             "southern China-Hamburg/Duisburg >9,000 in May 2024 (" + S_RATE24B + ")")
-A_RU_RATE = "China-Russia FEU ~USD 8,000 in Mar 2022 (" + S_RU_RATE + "), assumed lower since"
-A_CA_RATE = "Central Asia FEU rate unknown; scaled from the Europe benchmark by distance (" + S_RATE24 + ")"
+A_EU_RATE = ("Chengdu-specific tariff unknown; 2024 China-Europe FEU benchmark USD 6,000-7,000 (" + SRC["RATE24"] + "), "
+             "southern China-Hamburg/Duisburg >9,000 in May 2024 (" + SRC["RATE24B"] + ")")
+A_RU_RATE = "China-Russia FEU ~USD 8,000 in Mar 2022 (" + SRC["RU_RATE"] + "), assumed lower since"
+A_CA_RATE = "Central Asia FEU rate unknown; scaled from the Europe benchmark by distance (" + SRC["RATE24"] + ")"
 ALA_MAL = ("CN_ALASHANKOU", "PL_MALASZEWICZE")
 KHG_MAL = ("CN_KHORGOS", "PL_MALASZEWICZE")
 # (dst, via, corridor tag, km or None (computed), total days, max days, dep/week CD, dep/week DEY, USD/FEU, units, src)
 CRX_TABLE = [
     ("PL_LODZ", ALA_MAL, "Alashankou", 9900, 14, 16, 7, 1.0, 6500, 41,
-     f"km 9,826-9,965 and 12-15 days ({S_LODZ_2019}; {S_LODZ_2016}); 41 containers ({S_LODZ_2019}); Deyang-Lodz "
-     f"regular since 2022 ({S_DY_LODZ})"),
+     f"km 9,826-9,965 and 12-15 days ({SRC['LODZ_2019']}; {SRC['LODZ_2016']}); 41 containers ({SRC['LODZ_2019']}); Deyang-Lodz "
+     f"regular since 2022 ({SRC['DY_LODZ']})"),
     ("DE_DUISBURG", ALA_MAL, "Alashankou", None, 16, 19, 3, None, 7000, 41,
-     f"14 days to DE/NL ({S_DE_NL}), DHL 2024 T2T 18-20 days to Germany (https://index1520.com/en/analytics/obzor-rynka-"
+     f"14 days to DE/NL ({SRC['DE_NL']}), DHL 2024 T2T 18-20 days to Germany (https://index1520.com/en/analytics/obzor-rynka-"
      "zheleznodorozhnykh-perevozok-yanvar-2024/)"),
     ("NL_TILBURG", ALA_MAL, "Alashankou", 10947, 15, 18, 3, 0.25, 7000, 41,
-     f"10,947 km, ~15 days ({S_TILBURG}); Tilburg in the Deyang network ({S_DYNET})"),
+     f"10,947 km, ~15 days ({SRC['TILBURG']}); Tilburg in the Deyang network ({SRC['DYNET']})"),
     ("DE_NUREMBERG", ALA_MAL, "Alashankou", None, 15, 18, 2, 0.25, 7000, 41,
-     f"15 days, weekly Hellmann Rail Eurasia ({S_NUREMBERG}); Nuremberg in the Deyang network ({S_DYNET})"),
+     f"15 days, weekly Hellmann Rail Eurasia ({SRC['NUREMBERG']}); Nuremberg in the Deyang network ({SRC['DYNET']})"),
     ("DE_HAMBURG_RAIL", ALA_MAL, "Alashankou", None, 16, 20, 2, None, 7000, 41,
      f"DHL 2024 T2T 18-20 days to Germany (https://index1520.com/en/analytics/obzor-rynka-zheleznodorozhnykh-"
-     f"perevozok-yanvar-2024/); 14 days DE/NL in 2016 ({S_DE_NL})"),
+     f"perevozok-yanvar-2024/); 14 days DE/NL in 2016 ({SRC['DE_NL']})"),
     ("HU_BUDAPEST", ALA_MAL, "Alashankou", None, 13, 16, 1, None, 6800, 41,
-     f"Chongqing-Budapest ~11 days via Alashankou-KZ-PL-CZ-SK, proxy ({S_BUD})"),
+     f"Chongqing-Budapest ~11 days via Alashankou-KZ-PL-CZ-SK, proxy ({SRC['BUD']})"),
     ("RU_MOSCOW", ("CN_ALASHANKOU",), "Alashankou", None, 12, 15, 3, 0.5, 5500, 41,
-     f"proxy Xiamen-Moscow 10,900 km in 13-14 days ({S_MOW_PROXY}); Russia in the Deyang network ({S_DYNET})"),
+     f"proxy Xiamen-Moscow 10,900 km in 13-14 days ({SRC['MOW_PROXY']}); Russia in the Deyang network ({SRC['DYNET']})"),
     ("RU_STPETERSBURG", ("CN_ALASHANKOU",), "Alashankou", None, 16, 22, 1, None, 5800, 41,
-     f"first Chengdu-St Petersburg train 22 days in 2021 ({S_SPB})"),
+     f"first Chengdu-St Petersburg train 22 days in 2021 ({SRC['SPB']})"),
     ("KZ_ALMATY", ("CN_ALASHANKOU",), "Alashankou", None, 8, 10, 3, 0.25, 3000, 41,
-     f"Chengdu-Almaty 8 days ({S_ALMATY}); Alashankou-Almaty 580 km (https://wiki-gateway.eudic.net/wikipedia_en/"
+     f"Chengdu-Almaty 8 days ({SRC['ALMATY']}); Alashankou-Almaty 580 km (https://wiki-gateway.eudic.net/wikipedia_en/"
      "Alashankou.html)"),
-    ("KZ_ALMATY", ("CN_KHORGOS",), "Khorgos", None, 8, 10, 2, None, 3000, 41, f"Chengdu-Almaty 8 days ({S_ALMATY})"),
+    ("KZ_ALMATY", ("CN_KHORGOS",), "Khorgos", None, 8, 10, 2, None, 3000, 41, f"Chengdu-Almaty 8 days ({SRC['ALMATY']})"),
     ("UZ_TASHKENT", ("CN_KHORGOS",), "Khorgos", 4800, 10, 12, 1, 0.25, 3800, 47,
-     f"4,800 km, ~10 days, fixed schedule on Sundays, 47 wagons ({S_TASHKENT})"),
-    ("PL_LODZ", KHG_MAL, "Khorgos", None, 15, 18, 2, None, 6500, 41, f"time scaled from Chengdu-Lodz ({S_LODZ_2019})"),
-    ("DE_DUISBURG", KHG_MAL, "Khorgos", None, 17, 20, 1, None, 7000, 41, f"time scaled from Chengdu-DE ({S_DE_NL})"),
+     f"4,800 km, ~10 days, fixed schedule on Sundays, 47 wagons ({SRC['TASHKENT']})"),
+    ("PL_LODZ", KHG_MAL, "Khorgos", None, 15, 18, 2, None, 6500, 41, f"time scaled from Chengdu-Lodz ({SRC['LODZ_2019']})"),
+    ("DE_DUISBURG", KHG_MAL, "Khorgos", None, 17, 20, 1, None, 7000, 41, f"time scaled from Chengdu-DE ({SRC['DE_NL']})"),
     ("RU_MOSCOW", ("CN_ERENHOT",), "Erenhot", None, 14, 18, 1, None, 5500, 41,
      "central route from Chengdu: km and days unknown (domain_facts §2a); route labels "
      "https://www.tongyibg.com/waimaowenda/zhongoubanlie12/15989.html"),
     ("PL_LODZ", ("CN_ERENHOT", "PL_MALASZEWICZE"), "Erenhot", None, 17, 21, 1, None, 6700, 41,
      "central route from Chengdu: km and days unknown (domain_facts §2a)"),
     ("RU_MOSCOW", ("CN_MANZHOULI",), "Manzhouli", None, 16, 20, 1, None, 5700, 41,
-     f"eastern route from Chengdu: km and days unknown; Beijing-Moscow ~9,000 km 18 days proxy ({S_BJ_MOW})"),
+     f"eastern route from Chengdu: km and days unknown; Beijing-Moscow ~9,000 km 18 days proxy ({SRC['BJ_MOW']})"),
     ("DE_DUISBURG", ("CN_MANZHOULI", "PL_MALASZEWICZE"), "Manzhouli", None, 20, 25, 0.5, None, 7300, 41,
      "eastern route from Chengdu: km and days unknown (domain_facts §2a)"),
 ]
@@ -768,8 +694,8 @@ for dst, via, tag, km0, days, days_max, dep_cd, dep_dy, usd, units, src in CRX_T
         rate_part = A_EU_RATE if dst[:2] in ("PL", "DE", "NL", "HU") else (A_RU_RATE if dst[:2] == "RU" else A_CA_RATE)
         km_part = "km sourced" if km0 else f"km = waypoint polyline x {RAIL_DETOUR} (calibrated on Chengdu-Lodz 9,900 km)"
         deyang = ("; Deyang trains couple at Chengdu (+12 h, +USD 100), Deyang ~2.3 international trains/week in "
-                  "Jan-May 2022 (" + S_DYNET + ")") if frm == "CN_DEY_RAILPORT" else \
-                 ("; Chengdu ~30 trains/week in total (" + S_CDFREQ + ") split by destination")
+                  "Jan-May 2022 (" + SRC["DYNET"] + ")") if frm == "CN_DEY_RAILPORT" else \
+                 ("; Chengdu ~30 trains/week in total (" + SRC["CDFREQ"] + ") split by destination")
         operator = "DB Cargo Eurasia" if (frm == "CN_DEY_RAILPORT" and dst == "PL_LODZ") else "Chengdu International Railway Port (CR Express)"
         svc(f"CRX_{'CDRP' if frm == 'CN_CD_RAILPORT' else 'DEYRP'}_{short[dst]}_{tag.upper()[:3]}", frm, dst,
             "cr_express", f"CR Express via {tag}", km, th, via=via, operator=operator, th_max=th_max, dep=dep,
@@ -779,8 +705,8 @@ for dst, via, tag, km0, days, days_max, dep_cd, dep_dy, usd, units, src in CRX_T
             f"{deyang}; {km_part}; total {days} days incl. border dwell: {src}")
 # Chongqing trains (alternative hub)
 for dst, days, dep, usd, units, src in [
-    ("HU_BUDAPEST", 11, 1, 6800, 41, f"fixed-schedule Chongqing-Budapest ~11 days ({S_BUD})"),
-    ("DE_DUISBURG", 16, 3, 7000, 55, f"Chongqing-Duisburg 55 containers ({S_DUIS_55})"),
+    ("HU_BUDAPEST", 11, 1, 6800, 41, f"fixed-schedule Chongqing-Budapest ~11 days ({SRC['BUD']})"),
+    ("DE_DUISBURG", 16, 3, 7000, 55, f"Chongqing-Duisburg 55 containers ({SRC['DUIS_55']})"),
 ]:
     chain = ["CN_CHONGQING", *ALA_MAL, dst]
     km = path_km(chain) * RAIL_DETOUR
@@ -796,14 +722,14 @@ svc("RL_CDRP_VIENTIANE_MOH", "CN_CD_RAILPORT", "LA_VIENTIANE", "rail", "China-La
     lcl_rate=80, units=40, cur="USD", year=2025, co2="rail_cn",
     source="assumption: rate unknown (USD 2,600/FEU scaled from domestic tariff + border), 40 FEU/train assumed; "
     "km = Chengdu-Kunming ~1,100 + Kunming-Vientiane 1,035 (https://www.gnlm.com.mm/a-visit-to-mohan-railway-station-"
-    f"the-start-of-the-china-laos-railway/); 'no more than three days' ({S_LAOS}); weekly since June 2025 "
-    f"({S_LAOS_WEEKLY}); max 5 days (Chongqing proxy {S_LAOS_CQ})")
+    f"the-start-of-the-china-laos-railway/); 'no more than three days' ({SRC['LAOS']}); weekly since June 2025 "
+    f"({SRC['LAOS_WEEKLY']}); max 5 days (Chongqing proxy {SRC['LAOS_CQ']})")
 km = chain_km("CN_CD_RAILPORT", "CN_PINGXIANG") * 1.1 + chain_km("CN_PINGXIANG", "VN_HANOI") * 1.1
 svc("RL_CDRP_HANOI_PXG", "CN_CD_RAILPORT", "VN_HANOI", "rail", "China-Vietnam rail via Pingxiang", km, 96,
     via=("CN_PINGXIANG",), operator="Chengdu International Railway Port", th_max=144, dep=1, basis="FEU", rate=2400,
     lcl_basis="wm", lcl_rate=75, units=40, cur="USD", year=2025, co2="rail_cn",
     source="assumption: rate unknown (USD 2,400/FEU), weekly assumed, km = polyline x 1.1; 5-7 days, 40 containers, "
-    f"first train Apr 2022 ({S_HANOI})")
+    f"first train Apr 2022 ({SRC['HANOI']})")
 
 # --- 6. sea ---
 PASSAGE_NODE = {"malacca": "MY_MALACCA", "babalmandab": "YE_BAB_EL_MANDEB", "suez": "EG_SUEZ", "panama": "PA_PANAMA"}
@@ -828,16 +754,16 @@ def sea_route(frm: str, to: str, cape: bool = False) -> tuple[float, list[str]]:
 
 
 T_QZ = ("Qinzhou-specific days unknown (domain_facts §3d): China-origin range + 1-2 days for the Beibu Gulf "
-        "feeder/first call, per " + S_SEA_TIMES)
-R_SEA_EU = "Drewry WCI Shanghai-Rotterdam USD 2,392, -Genoa 3,071 per FEU (" + S_WCI_2504 + ")"
-R_SEA_US = "Drewry WCI Shanghai-Los Angeles USD 2,815, -New York 3,976 per FEU (" + S_WCI_2504 + ")"
-R_SEA_AS = ("SCFI wk 14 2024 SE Asia USD 283/TEU, Japan 296-302/TEU, Korea 155/TEU, Middle East Gulf 1,894/TEU (" + S_SCFI_W14
+        "feeder/first call, per " + SRC["SEA_TIMES"])
+R_SEA_EU = "Drewry WCI Shanghai-Rotterdam USD 2,392, -Genoa 3,071 per FEU (" + SRC["WCI_2504"] + ")"
+R_SEA_US = "Drewry WCI Shanghai-Los Angeles USD 2,815, -New York 3,976 per FEU (" + SRC["WCI_2504"] + ")"
+R_SEA_AS = ("SCFI wk 14 2024 SE Asia USD 283/TEU, Japan 296-302/TEU, Korea 155/TEU, Middle East Gulf 1,894/TEU (" + SRC["SCFI_W14"]
             + "), FEU = 1.8 x TEU")
-LCL_SRC = "LCL China-US USD 15-60/cbm (" + S_LCL + ")"
+LCL_SRC = "LCL China-US USD 15-60/cbm (" + SRC["LCL"] + ")"
 # (from, to, days, dep/week, USD/FEU, price year, LCL USD/wm, rate source, time source)
 SEA_TABLE = [
-    ("CN_QINZHOU", "SG_SIN", 6, 7, 510, 2024, 30, R_SEA_AS, "Qinzhou-Singapore ~6 days (" + S_CQ_QZ + "); ~22 ships/week "
-     "Beibu Gulf-ASEAN in 2016 (" + S_BEIBU_ME + ")"),
+    ("CN_QINZHOU", "SG_SIN", 6, 7, 510, 2024, 30, R_SEA_AS, "Qinzhou-Singapore ~6 days (" + SRC["CQ_QZ"] + "); ~22 ships/week "
+     "Beibu Gulf-ASEAN in 2016 (" + SRC["BEIBU_ME"] + ")"),
     ("CN_QINZHOU", "MY_PKG", 7, 4, 510, 2024, 30, R_SEA_AS, T_QZ),
     ("CN_QINZHOU", "TH_LCH", 6, 3, 510, 2024, 30, R_SEA_AS, T_QZ + "; Shanghai-Bangkok 5 days"),
     ("CN_QINZHOU", "VN_SGN", 4, 4, 510, 2024, 30, R_SEA_AS, T_QZ + "; Fangchenggang-HCMC 800 nm "
@@ -848,13 +774,13 @@ SEA_TABLE = [
     ("CN_QINZHOU", "PH_MNL", 5, 2, 510, 2024, 30, R_SEA_AS, T_QZ),
     ("CN_QINZHOU", "HK_HKG", 2, 7, 400, 2024, 25, R_SEA_AS + "; short feeder", T_QZ),
     ("CN_QINZHOU", "TW_KHH", 3, 3, 450, 2024, 25, R_SEA_AS, T_QZ),
-    ("CN_QINZHOU", "JP_TYO", 7, 2, 540, 2024, 30, R_SEA_AS, T_QZ + "; Qinzhou Japan fast line (" + S_DYQZ + ")"),
-    ("CN_QINZHOU", "JP_OSA", 6, 2, 530, 2024, 30, R_SEA_AS, T_QZ + "; Qinzhou Japan fast line (" + S_DYQZ + ")"),
+    ("CN_QINZHOU", "JP_TYO", 7, 2, 540, 2024, 30, R_SEA_AS, T_QZ + "; Qinzhou Japan fast line (" + SRC["DYQZ"] + ")"),
+    ("CN_QINZHOU", "JP_OSA", 6, 2, 530, 2024, 30, R_SEA_AS, T_QZ + "; Qinzhou Japan fast line (" + SRC["DYQZ"] + ")"),
     ("CN_QINZHOU", "KR_PUS", 6, 2, 280, 2024, 25, R_SEA_AS, T_QZ),
     ("CN_QINZHOU", "AE_JEA", 18, 2, 3400, 2024, 60, R_SEA_AS, T_QZ + "; Beibu Gulf-Middle East line since 2016 ("
-     + S_BEIBU_ME + ")"),
+     + SRC["BEIBU_ME"] + ")"),
     ("CN_QINZHOU", "IN_NSA", 16, 2, 1600, 2025, 50, "India lane rate unknown, assumed between SE Asia and Middle East",
-     T_QZ + "; Qinzhou India-Pakistan line (" + S_DYQZ + ")"),
+     T_QZ + "; Qinzhou India-Pakistan line (" + SRC["DYQZ"] + ")"),
     ("CN_QINZHOU", "NL_RTM", 34, 2, 2400, 2025, 70, R_SEA_EU, T_QZ + "; China-NW Europe 28-35 days"),
     ("CN_QINZHOU", "DE_HAM", 35, 2, 2450, 2025, 70, R_SEA_EU, T_QZ + "; China-NW Europe 28-35 days"),
     ("CN_QINZHOU", "PL_GDN", 38, 1, 2600, 2025, 75, R_SEA_EU + " + Baltic feeder", T_QZ + "; NW Europe + Baltic call"),
@@ -863,17 +789,17 @@ SEA_TABLE = [
     ("CN_QINZHOU", "US_LAX", 19, 3, 2850, 2025, 55, R_SEA_US, T_QZ + "; China-USWC standard 15-18 days"),
     ("CN_QINZHOU", "US_NYC", 32, 2, 4000, 2025, 60, R_SEA_US, T_QZ + "; China-USEC 25-30 days direct"),
     ("CN_QINZHOU", "AU_SYD", 17, 2, 1500, 2025, 45, "Australia lane rate unknown", T_QZ + "; China-Australia 12-18 days"),
-    ("CN_SHANGHAI", "NL_RTM", 32, 7, 2392, 2025, 65, R_SEA_EU, "China-NW Europe 28-35 days (" + S_SEA_TIMES + ")"),
-    ("CN_SHANGHAI", "DE_HAM", 33, 5, 2400, 2025, 65, R_SEA_EU, "China-NW Europe 28-35 days (" + S_SEA_TIMES + ")"),
-    ("CN_SHANGHAI", "IT_GOA", 30, 3, 3071, 2025, 75, R_SEA_EU, "China-Mediterranean 30-38 days (" + S_SEA_TIMES + ")"),
-    ("CN_SHANGHAI", "US_LAX", 16, 10, 2815, 2025, 50, R_SEA_US, "China-USWC standard 15-18 days (" + S_SEA_TIMES + ")"),
-    ("CN_SHANGHAI", "US_NYC", 30, 5, 3976, 2025, 55, R_SEA_US, "China-USEC 25-30 days (" + S_SEA_TIMES + ")"),
+    ("CN_SHANGHAI", "NL_RTM", 32, 7, 2392, 2025, 65, R_SEA_EU, "China-NW Europe 28-35 days (" + SRC["SEA_TIMES"] + ")"),
+    ("CN_SHANGHAI", "DE_HAM", 33, 5, 2400, 2025, 65, R_SEA_EU, "China-NW Europe 28-35 days (" + SRC["SEA_TIMES"] + ")"),
+    ("CN_SHANGHAI", "IT_GOA", 30, 3, 3071, 2025, 75, R_SEA_EU, "China-Mediterranean 30-38 days (" + SRC["SEA_TIMES"] + ")"),
+    ("CN_SHANGHAI", "US_LAX", 16, 10, 2815, 2025, 50, R_SEA_US, "China-USWC standard 15-18 days (" + SRC["SEA_TIMES"] + ")"),
+    ("CN_SHANGHAI", "US_NYC", 30, 5, 3976, 2025, 55, R_SEA_US, "China-USEC 25-30 days (" + SRC["SEA_TIMES"] + ")"),
     ("CN_SHANGHAI", "JP_TYO", 3, 14, 540, 2024, 25, R_SEA_AS, "assumption: ~2,000 km, 3 days"),
-    ("CN_SHENZHEN", "NL_RTM", 30, 7, 2392, 2025, 65, R_SEA_EU, "China-NW Europe 28-35 days (" + S_SEA_TIMES + ")"),
-    ("CN_SHENZHEN", "DE_HAM", 31, 5, 2400, 2025, 65, R_SEA_EU, "China-NW Europe 28-35 days (" + S_SEA_TIMES + ")"),
-    ("CN_SHENZHEN", "US_LAX", 16, 10, 2815, 2025, 50, R_SEA_US, "China-USWC standard 15-18 days (" + S_SEA_TIMES + ")"),
-    ("CN_SHENZHEN", "US_NYC", 30, 5, 3976, 2025, 55, R_SEA_US, "China-USEC 25-30 days (" + S_SEA_TIMES + ")"),
-    ("CN_SHENZHEN", "SG_SIN", 3, 14, 510, 2024, 25, R_SEA_AS, "Shenzhen-Singapore 3 days (" + S_SEA_TIMES + ")"),
+    ("CN_SHENZHEN", "NL_RTM", 30, 7, 2392, 2025, 65, R_SEA_EU, "China-NW Europe 28-35 days (" + SRC["SEA_TIMES"] + ")"),
+    ("CN_SHENZHEN", "DE_HAM", 31, 5, 2400, 2025, 65, R_SEA_EU, "China-NW Europe 28-35 days (" + SRC["SEA_TIMES"] + ")"),
+    ("CN_SHENZHEN", "US_LAX", 16, 10, 2815, 2025, 50, R_SEA_US, "China-USWC standard 15-18 days (" + SRC["SEA_TIMES"] + ")"),
+    ("CN_SHENZHEN", "US_NYC", 30, 5, 3976, 2025, 55, R_SEA_US, "China-USEC 25-30 days (" + SRC["SEA_TIMES"] + ")"),
+    ("CN_SHENZHEN", "SG_SIN", 3, 14, 510, 2024, 25, R_SEA_AS, "Shenzhen-Singapore 3 days (" + SRC["SEA_TIMES"] + ")"),
     ("CN_SHENZHEN", "AE_JEA", 16, 5, 3400, 2024, 60, R_SEA_AS, "assumption: Singapore 3 days + ~13 days to the Gulf"),
 ]
 CAPE_KM_PER_DAY = 667.0  # 15 knots
@@ -899,14 +825,14 @@ for frm, to, days, dep, usd, yr, lcl, rsrc, tsrc in SEA_TABLE:
             dep=dep, basis="FEU", rate=round(usd * 1.25), lcl_basis="wm", lcl_rate=round(lcl * 1.25), cur="USD",
             year=yr, co2="sea_deep", active=0,
             source=f"assumption: Red Sea diversion alternative, inactive in the base network; +{extra_days} days from "
-            f"searoute km at 15 kn (Red Sea diversion '+~10 days' {S_CAPE}); rate +25% over the Suez rate ({rsrc}); "
+            f"searoute km at 15 kn (Red Sea diversion '+~10 days' {SRC['RATE24']}); rate +25% over the Suez rate ({rsrc}); "
             "km = searoute 1.6 with babalmandab, suez and panama closed (computed)")
 
 # --- 7. air ---
 # (dst airport, USD/kg, CTU dep/week, TFU dep/week or None)
-R_AIR_EU = f"China-Europe spot USD 5.52/kg Dec 2024 ({S_AIR_DEC24}), ~3.52 post-peak ({S_AIR_POST})"
-R_AIR_US = f"China-US spot USD 6.83/kg Dec 2024 ({S_AIR_DEC24}), ~6.26 post-peak ({S_AIR_POST})"
-R_AIR_AS = f"intra-Asia lane rates unknown; APAC average spot USD 4.86/kg Dec 2024 ({S_AIR_DEC24}) scaled down for short haul"
+R_AIR_EU = f"China-Europe spot USD 5.52/kg Dec 2024 ({SRC['AIR_DEC24']}), ~3.52 post-peak ({SRC['AIR_POST']})"
+R_AIR_US = f"China-US spot USD 6.83/kg Dec 2024 ({SRC['AIR_DEC24']}), ~6.26 post-peak ({SRC['AIR_POST']})"
+R_AIR_AS = f"intra-Asia lane rates unknown; APAC average spot USD 4.86/kg Dec 2024 ({SRC['AIR_DEC24']}) scaled down for short haul"
 AIR_TABLE = [
     ("DE_APT_FRA", 4.2, 3, 3, R_AIR_EU), ("BE_APT_LGG", 4.0, 2, 2, R_AIR_EU), ("HU_APT_BUD", 4.2, 2, None, R_AIR_EU),
     ("PL_APT_WAW", 4.1, 2, None, R_AIR_EU), ("FR_APT_CDG", 4.3, 2, None, R_AIR_EU),
@@ -915,9 +841,9 @@ AIR_TABLE = [
     ("HK_APT_HKG", 1.6, 14, 14, R_AIR_AS), ("TW_APT_TPE", 2.0, 7, None, R_AIR_AS), ("SG_APT_SIN", 2.4, 7, 5, R_AIR_AS),
     ("TH_APT_BKK", 2.2, 7, None, R_AIR_AS), ("MY_APT_KUL", 2.3, 5, None, R_AIR_AS), ("ID_APT_CGK", 2.6, 3, None, R_AIR_AS),
     ("VN_APT_SGN", 2.0, 5, None, R_AIR_AS), ("PH_APT_MNL", 2.4, 3, None, R_AIR_AS),
-    ("AE_APT_DXB", 3.0, 5, 3, "Middle East lane rate unknown; between Asia and Europe levels (" + S_AIR_DEC24 + ")"),
-    ("IN_APT_BOM", 2.8, 2, None, "India lane rate unknown (" + S_AIR_DEC24 + ")"),
-    ("AU_APT_SYD", 3.5, 3, None, "Australia lane rate unknown (" + S_AIR_DEC24 + ")"),
+    ("AE_APT_DXB", 3.0, 5, 3, "Middle East lane rate unknown; between Asia and Europe levels (" + SRC["AIR_DEC24"] + ")"),
+    ("IN_APT_BOM", 2.8, 2, None, "India lane rate unknown (" + SRC["AIR_DEC24"] + ")"),
+    ("AU_APT_SYD", 3.5, 3, None, "Australia lane rate unknown (" + SRC["AIR_DEC24"] + ")"),
     ("KZ_APT_ALA", 3.0, 3, None, "Central Asia air rate unknown"),
     ("RU_APT_SVO", 3.8, 3, None, "China-Russia air rate unknown; below China-Europe"),
 ]
@@ -931,14 +857,14 @@ for dst, usd, dep_ctu, dep_tfu, rsrc in AIR_TABLE:
             "Chengdu air hub (CTU/TFU)", gc + 95, th, th_max=th + 24, dep=dep, basis="kg", rate=usd, cur="USD",
             year=2025, co2="air_long" if gc > 1500 else "air_short",
             source=f"assumption: Chengdu-origin rates unknown (domain_facts §4b): {rsrc}; departures/week assumed "
-            f"(>30 international all-cargo routes, 2024 freighters to Frankfurt, Liege, Warsaw, Paris: {S_CTU_ROUTES}); "
+            f"(>30 international all-cargo routes, 2024 freighters to Frankfurt, Liege, Warsaw, Paris: {SRC['CTU_ROUTES']}); "
             "km = great-circle + 95 km (GLEC air rule, anchors.md (d)); time = km/800 + 1 h"
             + (" + 4 h Anchorage stop" if dst.startswith("US_") else ""))
 gc = hav(ll("CN_MIG"), ll("HK_APT_HKG"))
 svc("AIR_MIG_HKG", "CN_MIG", "HK_APT_HKG", "air", "Mianyang international air route (plan)", gc + 95, gc / 800 + 1,
     dep=2, basis="kg", rate=1.8, cur="USD", year=2025, co2="air_short", active=0,
-    source="assumption: the plan calls for new international air routes from Mianyang (" + S_PLAN + "), but no "
-    "international cargo at MIG was found (" + S_MIG + "), so inactive; rate CTU-HKG +0.2 USD/kg")
+    source="assumption: the plan calls for new international air routes from Mianyang (" + SRC["PLAN"] + "), but no "
+    "international cargo at MIG was found (" + SRC["MIG"] + "), so inactive; rate CTU-HKG +0.2 USD/kg")
 
 # --- 8. drayage: foreign gateways -> warehouses ---
 WH_GATEWAYS = {
@@ -971,7 +897,7 @@ def cost_mult(country: str) -> float:
     return 1.0 if country in HIGH_COST else 0.7 if country in MID_COST else 0.45
 
 
-A_DRAY = ("assumption: container cartage ~USD 550 per box (Dec 2020, " + S_CARTAGE + ") for <=50 km, +USD 1.5/km "
+A_DRAY = ("assumption: container cartage ~USD 550 per box (Dec 2020, " + SRC["CARTAGE"] + ") for <=50 km, +USD 1.5/km "
           "beyond, x{m} regional cost factor; LCL = box rate / 12 per t; km = great-circle x 1.3; time = 4 h + km/60")
 A_DRAY_AIR = ("assumption: airport-to-warehouse trucking USD 60/t + 0.12 USD/t-km, x{m} regional cost factor; "
               "km = great-circle x 1.3; time = 4 h + km/60")
@@ -992,7 +918,7 @@ for wh, gws in WH_GATEWAYS.items():
 
 # --- 8b. hinterland links into rail terminals (so a quote to a terminal sees every mode) ---
 A_HINTER = ("assumption: port/airport hinterland link into an inland terminal; container cartage ~USD 550 per "
-            "box (Dec 2020, " + S_CARTAGE + ") for <=50 km, +USD 1.5/km beyond, x{m} regional cost factor; "
+            "box (Dec 2020, " + SRC["CARTAGE"] + ") for <=50 km, +USD 1.5/km beyond, x{m} regional cost factor; "
             "km = great-circle x 1.3; rail shuttle {dep}/week, time = 8 h + km/40")
 for gw, term, mode in (("NL_RTM", "DE_DUISBURG", "rail"), ("DE_APT_FRA", "DE_DUISBURG", "road"),
                        ("BE_APT_LGG", "DE_DUISBURG", "road"), ("DE_HAM", "DE_HAMBURG_RAIL", "road")):
@@ -1046,7 +972,7 @@ WH_LM = {"US": 2400, "DE": 1800, "NL": 1800, "PL": 1300, "HU": 1300, "RU": 1200,
 A_LM = ("assumption: blended warehouse delivery rate {r} CNY/t (pallet/LTL and contract parcel mix; contract parcel "
         "rates unknown, domain_facts §7) + 0.8 CNY/t-km beyond 150 km; list parcels for scale: US ~USD 8-10 per 1-lb "
         "parcel 2025 (https://maritimeducation.com/u-s-shipping-rate-comparison-ups-vs-fedex-vs-usps), DHL EUR 5.50 "
-        "per parcel <=31.5 kg at a German fulfiller (" + S_DE_FULFIL + "); time = 24 h + km/30; km = great-circle x 1.3")
+        "per parcel <=31.5 kg at a German fulfiller (" + SRC["DE_FULFIL"] + "); time = 24 h + km/30; km = great-circle x 1.3")
 for wh, mkts in WH_MARKETS.items():
     for mk in mkts:
         km = max(20.0, hav(ll(wh), ll(mk)) * 1.3)
@@ -1109,18 +1035,18 @@ for mk, gws in MKT_GATEWAYS.items():
 # ---------------------------------------------------------------------------
 # country: (rent CNY/m2/yr, rent source, labour CNY/FTE/yr, handling CNY/t, storage CNY/cbm-month, storage source)
 WH_COST = {
-    "US_LA": (round(10.72 * 10.764 * USD), f"Inland Empire USD 10.72/sqft/yr ({S_US_RENT_IE})"),
-    "US_NJ": (round(16.12 * 10.764 * USD), f"New Jersey USD 16.12/sqft/yr NNN ({S_US_RENT_NJ})"),
-    "US_CHICAGO": (round(8.15 * 10.764 * USD), f"US national in-place avg USD 8.15/sqft/yr as Chicago proxy ({S_US_RENT_NAT})"),
-    "DE_DUISBURG": (round(7.75 * 12 * EUR), f"Ruhr prime EUR 7.75/m2/month ({S_DE_RENT})"),
-    "DE_NUREMBERG": (round(8.90 * 12 * EUR), f"Nuremberg prime EUR 8.90/m2/month ({S_DE_RENT})"),
-    "DE_HAMBURG": (round(8.25 * 12 * EUR), f"Hamburg prime EUR 8.25/m2/month ({S_DE_RENT})"),
-    "DE_FRANKFURT": (round(8.25 * 12 * EUR), f"Dusseldorf prime EUR 8.25/m2/month as Frankfurt proxy ({S_DE_RENT})"),
-    "JP_TOKYO": (round(288.7 * EUR), f"Tokyo prime EUR 288.7/m2/yr, mid-2010s ({S_JP_RENT})"),
+    "US_LA": (round(10.72 * 10.764 * USD), f"Inland Empire USD 10.72/sqft/yr ({SRC['US_RENT_IE']})"),
+    "US_NJ": (round(16.12 * 10.764 * USD), f"New Jersey USD 16.12/sqft/yr NNN ({SRC['US_RENT_NJ']})"),
+    "US_CHICAGO": (round(8.15 * 10.764 * USD), f"US national in-place avg USD 8.15/sqft/yr as Chicago proxy ({SRC['US_RENT_NAT']})"),
+    "DE_DUISBURG": (round(7.75 * 12 * EUR), f"Ruhr prime EUR 7.75/m2/month ({SRC['DE_RENT']})"),
+    "DE_NUREMBERG": (round(8.90 * 12 * EUR), f"Nuremberg prime EUR 8.90/m2/month ({SRC['DE_RENT']})"),
+    "DE_HAMBURG": (round(8.25 * 12 * EUR), f"Hamburg prime EUR 8.25/m2/month ({SRC['DE_RENT']})"),
+    "DE_FRANKFURT": (round(8.25 * 12 * EUR), f"Dusseldorf prime EUR 8.25/m2/month as Frankfurt proxy ({SRC['DE_RENT']})"),
+    "JP_TOKYO": (round(288.7 * EUR), f"Tokyo prime EUR 288.7/m2/yr, mid-2010s ({SRC['JP_RENT']})"),
 }
 COUNTRY = {  # rent (assumed where no WH_COST), labour, handling, storage, storage source
-    "US": (None, 400000, 450, 108, f"Chinese-seller US warehouse tier 31-60 days USD 0.50/m3/day ({S_US_STORE})"),
-    "DE": (None, 320000, 380, 30, f"EUR 6.00 per Euro-pallet-month at a German fulfiller, ~1.5 m3/pallet ({S_DE_FULFIL})"),
+    "US": (None, 400000, 450, 108, f"Chinese-seller US warehouse tier 31-60 days USD 0.50/m3/day ({SRC['US_STORE']})"),
+    "DE": (None, 320000, 380, 30, f"EUR 6.00 per Euro-pallet-month at a German fulfiller, ~1.5 m3/pallet ({SRC['DE_FULFIL']})"),
     "NL": (7.0 * 12 * EUR, 330000, 380, 32, "assumption: as Germany"),
     "PL": (4.0 * 12 * EUR, 150000, 250, 22, "assumption"), "HU": (4.5 * 12 * EUR, 130000, 250, 22, "assumption"),
     "RU": (500, 90000, 250, 25, "assumption"), "KZ": (300, 60000, 200, 18, "assumption"),
@@ -1128,7 +1054,7 @@ COUNTRY = {  # rent (assumed where no WH_COST), labour, handling, storage, stora
     "VN": (345, 50000, 180, 18, "assumption"), "TH": (390, 70000, 180, 20, "assumption"),
     "MY": (400, 60000, 180, 20, "assumption"), "SG": (1110, 250000, 300, 60, "assumption"),
     "ID": (430, 45000, 180, 18, "assumption"), "PH": (350, 40000, 180, 18, "assumption"),
-    "JP": (None, 280000, 500, 180, f"assumption: half of Amazon FBA Japan JPY 7,800/m3-month ({S_JP_FBA})"),
+    "JP": (None, 280000, 500, 180, f"assumption: half of Amazon FBA Japan JPY 7,800/m3-month ({SRC['JP_FBA']})"),
     "KR": (600, 250000, 400, 45, "assumption"), "HK": (1785, 250000, 400, 90, "assumption"),
     "TW": (700, 150000, 300, 40, "assumption"), "AU": (935, 330000, 450, 60, "assumption"),
     "IN": (300, 35000, 150, 12, "assumption"), "LA": (150, 25000, 120, 10, "assumption"),
@@ -1168,8 +1094,8 @@ for wh, area in WH_AREA.items():
         ("US", "DE", "NL", "PL", "HU", "JP", "AU", "RU") else 30,
         "source": f"assumption: candidate (no Deyang/Mianyang-operated warehouse sourced); fixed = rent {rent} CNY/m2/yr "
         f"x area + {fte} FTE x {labour} CNY + systems/utilities 150,000 + 40 CNY/m2; rent: {rsrc}; area around the "
-        f"~5,000 m2 average ({S_WH_SIZE}); capacity 1.6 t/m2/yr, handling and stock days assumed; storage: {ssrc}"
-        + (f"; public service: {PUBLIC[wh]} ({S_PLAN}; {S_SC_WH_PLAN})" if pub else ""),
+        f"~5,000 m2 average ({SRC['WH_SIZE']}); capacity 1.6 t/m2/yr, handling and stock days assumed; storage: {ssrc}"
+        + (f"; public service: {PUBLIC[wh]} ({SRC['PLAN']}; {SRC['SC_WH_PLAN']})" if pub else ""),
     })
 
 # ---------------------------------------------------------------------------
@@ -1178,23 +1104,23 @@ for wh, area in WH_AREA.items():
 PRODUCTS = [
     ("heavy_equipment", "Heavy and general equipment (machinery, drilling rigs, power equipment parts)", "重大装备及通用机械",
      450, 60000, "oversize pieces go via the Deyang-Leshan heavy-cargo road and the Yangtze; most ship in FEU/flat racks",
-     f"assumption: density and value typical of machinery exports; Deyang #1 in China for oil-rig exports ({S_DY_EXPORT})"),
+     f"assumption: density and value typical of machinery exports; Deyang #1 in China for oil-rig exports ({SRC['DY_EXPORT']})"),
     ("fine_chemicals", "Fine chemicals (titanium dioxide, phosphates, agrochemicals)", "精细化工产品", 900, 18000,
      "some dangerous goods (IMDG/RID): not accepted on parcel services; bagged powders are weight-bound",
-     f"assumption: TiO2-dominated value (~15-20k CNY/t); TiO2 exports #1 in Sichuan ({S_DY_EXPORT})"),
+     f"assumption: TiO2-dominated value (~15-20k CNY/t); TiO2 exports #1 in Sichuan ({SRC['DY_EXPORT']})"),
     ("aviation_parts", "General aviation parts and components", "通用航空零部件", 150, 1500000,
      "high value, time-critical; air or rail", "assumption: value/density typical of aircraft parts; general aviation is "
-     f"a Deyang specialty ({S_PLAN})"),
+     f"a Deyang specialty ({SRC['PLAN']})"),
     ("food_beverage", "Food and beverage (incl. Jiannanchun baijiu from Mianzhu)", "食品饮料(含绵竹剑南春白酒)", 380, 90000,
      "bottled spirits in cases; some cold chain (Deyang rail port cold-chain centre)", "assumption: export value mix of "
-     f"premium baijiu and packaged food; Jiannanchun export drive ({S_JNC})"),
+     f"premium baijiu and packaged food; Jiannanchun export drive ({SRC['JNC']})"),
     ("agricultural", "Agricultural and sideline products (herbs, noodles, dried produce, tea)", "农副产品", 500, 20000,
-     "some perishables; phytosanitary certificates", f"assumption: typical processed agricultural export value ({S_PLAN})"),
+     "some perishables; phytosanitary certificates", f"assumption: typical processed agricultural export value ({SRC['PLAN']})"),
     ("electronics", "Electronics and information products (TVs, displays, connectors, smart terminals)", "电子信息产品",
      220, 120000, "volume-bound (light, bulky cartons); lithium batteries restricted on air",
-     f"assumption: value/density mix of consumer electronics and components; Mianyang industries ({S_MY_IND})"),
+     f"assumption: value/density mix of consumer electronics and components; Mianyang industries ({SRC['MY_IND']})"),
     ("vehicle_parts", "Vehicles and parts (engines, compressors, components)", "汽车及零部件", 420, 55000,
-     "palletised; mostly B2B", f"assumption: value/density typical of auto parts; Mianyang industries ({S_MY_IND})"),
+     "palletised; mostly B2B", f"assumption: value/density typical of auto parts; Mianyang industries ({SRC['MY_IND']})"),
     ("ecommerce_parcels", "E-commerce retail parcels (mixed consumer goods)", "跨境电商零售包裹", 170, 150000,
      "B2C parcels, ~0.5 kg average; volume-bound", "assumption: ~USD 10 per 0.5 kg parcel => ~150,000 CNY/t"),
 ]
@@ -1325,7 +1251,7 @@ def fastest_days(origin: str, market: str, via_wh: bool) -> float:
 
 DEMAND: list[dict] = []
 DROPPED: list[tuple] = []
-A_DEM = ("assumption: allocation of the 2025 plan target ({city} {tgt} bn CNY cross-border e-commerce, " + S_PLAN +
+A_DEM = ("assumption: allocation of the 2025 plan target ({city} {tgt} bn CNY cross-border e-commerce, " + SRC["PLAN"] +
          ") by assumed product mix {pm:.0%}, zone share {zs:.0%}, market share {ms:.1%} and customs-mode split {cs:.0%}; "
          "tonnes = value / value_cny_per_t; required_days assumed by customs mode and region"
          " (destination tonnages unknown, domain_facts §6a)")
@@ -1374,8 +1300,8 @@ for i, d in enumerate(DEMAND, 1):
 # ---------------------------------------------------------------------------
 FX = [
     {"currency": "CNY", "cny_per_unit": 1.0, "date": "2025-01-15", "source": "identity (base currency)"},
-    {"currency": "USD", "cny_per_unit": USD, "date": "2025-01-15", "source": S_FX},
-    {"currency": "EUR", "cny_per_unit": EUR, "date": "2025-01-15", "source": S_FX},
+    {"currency": "USD", "cny_per_unit": USD, "date": "2025-01-15", "source": SRC["FX"]},
+    {"currency": "EUR", "cny_per_unit": EUR, "date": "2025-01-15", "source": SRC["FX"]},
 ]
 PARAMETERS = [
     ("feu_payload_t", 26.5, "t", "assumption: 40' GP max payload ~26.5-26.7 t (30.48 t gross - ~3.8 t tare); road limits "
@@ -1387,7 +1313,7 @@ PARAMETERS = [
     ("teu_volume_cbm", 33.0, "cbm", "assumption: 20' GP internal volume ~33 cbm"),
     ("truck_payload_t", 25.0, "t", "assumption: typical Chinese semi-trailer legal payload ~25 t (49 t GCW limit)"),
     ("truck_volume_cbm", 85.0, "cbm", "assumption: 13-13.6 m box/curtain trailer ~80-90 cbm"),
-    ("air_volumetric_kg_per_cbm", 166.67, "kg/cbm", "volumetric divisor 6,000 cm3/kg (" + S_AIRVOL + ")"),
+    ("air_volumetric_kg_per_cbm", 166.67, "kg/cbm", "volumetric divisor 6,000 cm3/kg (" + SRC["AIRVOL"] + ")"),
     ("inventory_carrying_rate_per_year", 0.20, "1/yr", "assumption: capital + insurance + obsolescence ~15-25% of "
      "cargo value per year (common planning figure)"),
     ("weeks_per_year", 52.0, "weeks", "calendar"),
@@ -1395,7 +1321,7 @@ PARAMETERS = [
      "(air ~45 CNY/kg + courier ~25 CNY/kg) and above the value of most products, so unmet demand is a last resort"),
     ("expected_wait_factor", 0.5, "headways", "assumption: mean wait for the next departure = half the headway "
      "(84 h / departures_per_week)"),
-    ("rail_detour_factor", RAIL_DETOUR, "ratio", "computed: Chengdu-Lodz 9,900 km (" + S_LODZ_2019 + ") / waypoint "
+    ("rail_detour_factor", RAIL_DETOUR, "ratio", "computed: Chengdu-Lodz 9,900 km (" + SRC["LODZ_2019"] + ") / waypoint "
      "polyline; used for rail km without a sourced figure"),
     ("road_detour_factor", 1.3, "ratio", "assumption: road km = great-circle x 1.3 where no route km is known"),
 ]
