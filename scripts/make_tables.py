@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import heapq
 import math
+import re
 import sys
 from collections import defaultdict
 from itertools import pairwise
@@ -42,6 +43,18 @@ def read_table(name: str) -> list[dict[str, str]]:
 
 SRC = {r["key"]: f"{r['address']} ({r['note']})" if r["note"] else r["address"]
        for r in read_table("sources.csv")}
+# shared assumption texts; {KEY} in any text of tables/ refers to a source or an assumption
+ASSUMPTIONS = {r["key"]: r["text"] for r in read_table("assumptions.csv")}
+assert not set(SRC) & set(ASSUMPTIONS)
+REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+
+
+def expand(text: str) -> str:
+    """Replace the {KEY} references of a text by the source or assumption text they name."""
+    return REF.sub(lambda m: SRC[m[1]] if m[1] in SRC else expand(ASSUMPTIONS[m[1]]), text)
+
+
+TEXT = {k: expand(v) for k, v in ASSUMPTIONS.items()}
 
 # Emission factors (gCO2e / t-km, WTW unless stated)
 CO2 = {
@@ -78,318 +91,22 @@ def hav(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 # ---------------------------------------------------------------------------
-# Nodes
+# Nodes: tables/nodes.csv
 # ---------------------------------------------------------------------------
-A_COORD = "assumption: coordinates approximate (widely known location, rounded to ~0.01-0.05 deg)"
-NODES: list[dict] = []
+def opt_float(v: str) -> float | None:
+    return float(v) if v else None
 
 
-def node(id_, name, zh, kind, country, city, lat, lon, handling=0.0, fee=0.0, dwell=0.0, dwell_max=None, source=A_COORD):
-    NODES.append({"id": id_, "name": name, "name_zh": zh, "kind": kind, "country": country, "city": city,
-                  "lat": lat, "lon": lon, "handling_cny_per_t": handling, "border_fee_cny_per_t": fee,
-                  "dwell_h": dwell, "dwell_h_max": dwell_max, "source": source})
-
-
-# --- origins: 7 Deyang + 12 Mianyang = 19 (see README "Origins") ---
-DF11 = "domain_facts §1a: coordinates approximate, widely known"
-ORIGINS_DY = [
-    ("CN_DY_ETDZ", "Deyang Economic and Technological Development Zone", "德阳经济技术开发区", 31.10, 104.43,
-     "assumption: zone centroid SE of Deyang city, district-level guess (domain_facts §1a: ETDZ not located); "
-     "zone named in " + SRC["PLAN"]),
-    ("CN_DY_JINGYANG", "Jingyang District (incl. Eco-Valley Digital Town)", "旌阳区(含生态智谷数字小镇)", 31.127, 104.398,
-     "assumption: coordinates approximate, widely known (Deyang city, domain_facts §1a); zone named in " + SRC["PLAN"]),
-    ("CN_DY_LUOJIANG", "Luojiang District", "罗江区", 31.317, 104.510,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
-    ("CN_DY_GUANGHAN", "Guanghan", "广汉市", 30.977, 104.282,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
-    ("CN_DY_SHIFANG", "Shifang", "什邡市", 31.127, 104.167,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
-    ("CN_DY_MIANZHU", "Mianzhu", "绵竹市", 31.338, 104.220,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
-    ("CN_DY_ZHONGJIANG", "Zhongjiang County", "中江县", 31.033, 104.678,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
+NODES: list[dict] = [
+    {**r, "lat": float(r["lat"]), "lon": float(r["lon"]),
+     "handling_cny_per_t": float(r["handling_cny_per_t"]),
+     "border_fee_cny_per_t": float(r["border_fee_cny_per_t"]), "dwell_h": float(r["dwell_h"]),
+     "dwell_h_max": opt_float(r["dwell_h_max"]), "source": expand(r["source"])}
+    for r in read_table("nodes.csv")
 ]
-ORIGINS_MY = [
-    ("CN_MY_HITECH", "Mianyang High-tech Zone (core)", "绵阳高新区", 31.45, 104.64,
-     "assumption: zone centroid W/SW of central Mianyang, district-level guess; zone named in " + SRC["PLAN"]),
-    ("CN_MY_ETDZ", "Mianyang Economic Development Zone", "绵阳经开区", 31.42, 104.76,
-     "assumption: zone centroid SE of central Mianyang, district-level guess; zone named in " + SRC["PLAN"]),
-    ("CN_MY_SCIPARK", "Mianyang Science City Science and Education Park", "绵阳科技城科教创业园区(科创区)", 31.51, 104.77,
-     "assumption: district-level guess in Youxian (domain_facts §1a: not located); zone named in " + SRC["PLAN"]),
-    ("CN_MY_JIANGYOU", "Jiangyou", "江油市", 31.778, 104.745,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
-    ("CN_MY_FUCHENG", "Fucheng District", "涪城区", 31.467, 104.679,
-     "assumption: coordinates approximate, widely known (Mianyang city, domain_facts §1a); zone named in " + SRC["PLAN"]),
-    ("CN_MY_YOUXIAN", "Youxian District", "游仙区", 31.473, 104.766,
-     "assumption: district seat, gazetteer-level guess (domain_facts §1a: not located); zone named in " + SRC["PLAN"]),
-    ("CN_MY_ANZHOU", "Anzhou District", "安州区", 31.535, 104.567,
-     "assumption: district seat (Huagai), gazetteer-level guess (domain_facts §1a: not located); zone named in " + SRC["PLAN"]),
-    ("CN_MY_SANTAI", "Santai County", "三台县", 31.095, 105.094,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
-    ("CN_MY_ZITONG", "Zitong County", "梓潼县", 31.636, 105.171,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
-    ("CN_MY_YANTING", "Yanting County", "盐亭县", 31.208, 105.389,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
-    ("CN_MY_PINGWU", "Pingwu County", "平武县", 32.409, 104.528,
-     "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in " + SRC["PLAN"]),
-    ("CN_MY_BEICHUAN", "Beichuan Qiang Autonomous County", "北川羌族自治县", 31.617, 104.466,
-     "assumption: coordinates approximate, widely known (new county seat, domain_facts §1a); zone named in " + SRC["PLAN"]),
-]
-for i, n, z, la, lo, s in ORIGINS_DY:
-    node(i, n, z, "origin", "CN", "Deyang", la, lo, source=s)
-for i, n, z, la, lo, s in ORIGINS_MY:
-    node(i, n, z, "origin", "CN", "Mianyang", la, lo, source=s)
-
-A_HUBDWELL = "dwell/handling assumption: {} h and {} CNY/t typical for {}"
-# --- domestic hubs ---
-node("CN_DEY_RAILPORT", "Deyang International Rail Logistics Port (Huangxu)", "德阳国际铁路物流港(黄许镇站)", "rail_port",
-     "CN", "Deyang", 31.05, 104.33, 60, 0, 24, 48,
-     "assumption: position approximate (±5 km, domain_facts §1a); dwell 24 h (loading, customs; 24-hour clearance white "
-     "list per plan) and handling 60 CNY/t (~1,500 CNY/FEU at 25 t) assumed; station named in " + SRC["DYNET"])
-node("CN_CD_RAILPORT", "Chengdu International Railway Port (Chengxiang station, Qingbaijiang)", "成都国际铁路港(城厢站)",
-     "rail_port", "CN", "Chengdu", 30.80, 104.28, 60, 0, 24, 48,
-     "assumption: position approximate (±5 km, domain_facts §1a); dwell 24 h and handling 60 CNY/t assumed")
-node("CN_CTU", "Chengdu Shuangliu International Airport (CTU)", "成都双流国际机场", "airport", "CN", "Chengdu",
-     30.578, 103.947, 600, 0, 24, 36,
-     "assumption: dwell 24 h (cut-off, security screening, build-up) and handling 0.6 CNY/kg (terminal + screening) assumed; "
-     "coordinates https://en.m.wikipedia.org/wiki/Chengdu_Shuangliu_International_Airport")
-node("CN_TFU", "Chengdu Tianfu International Airport (TFU)", "成都天府国际机场", "airport", "CN", "Chengdu",
-     30.319, 104.445, 600, 0, 24, 36,
-     "assumption: dwell 24 h and handling 0.6 CNY/kg assumed; coordinates "
-     "https://wikimili.com/en/Chengdu_Tianfu_International_Airport")
-node("CN_MIG", "Mianyang Nanjiao Airport (MIG)", "绵阳南郊机场", "airport", "CN", "Mianyang", 31.430, 104.740,
-     600, 0, 24, 48, "assumption: dwell 24 h and handling 0.6 CNY/kg assumed; coordinates " + SRC["MIG"])
-node("CN_MY_CBZ", "Mianyang Comprehensive Bonded Zone", "绵阳综合保税区", "bonded_zone", "CN", "Mianyang",
-     31.42, 104.72, 120, 0, 24, 48,
-     "assumption: location unverified (domain_facts §1a), dwell 24 h and bonded handling 120 CNY/t assumed; existence "
-     "http://mianyang.021cf.cn/index.php/post/6264.html")
-node("CN_CHONGQING", "Chongqing Tuanjiecun rail hub (Chongqing International Logistics Hub)", "重庆团结村铁路集装箱中心站",
-     "hub", "CN", "Chongqing", 29.62, 106.37, 60, 0, 24, 48,
-     "assumption: coordinates approximate; dwell 24 h and handling 60 CNY/t as for the Chengdu rail port")
-node("CN_LESHAN_HVY", "Leshan heavy-cargo wharf", "乐山大件码头", "river_port", "CN", "Leshan", 29.55, 103.77,
-     150, 0, 48, 96,
-     "assumption: city-level coordinates (domain_facts §1a), dwell 48 h and heavy-lift handling 150 CNY/t assumed; wharf "
-     "named in " + SRC["BIGROAD_T"])
-node("CN_SHANGHAI", "Shanghai port (Yangshan)", "上海港(洋山港区)", "seaport", "CN", "Shanghai", 30.62, 122.07,
-     90, 0, 48, 96, "assumption: coordinates approximate; dwell 48 h and THC ~90 CNY/t (~1,100 CNY/FEU at 12 t) assumed")
-node("CN_SHENZHEN", "Shenzhen port (Yantian)", "深圳港(盐田港区)", "seaport", "CN", "Shenzhen", 22.57, 114.27,
-     90, 0, 48, 96, "assumption: coordinates approximate; dwell 48 h and THC ~90 CNY/t assumed")
-node("CN_QINZHOU", "Qinzhou port (Beibu Gulf) container area", "钦州港(北部湾港)", "seaport", "CN", "Qinzhou",
-     21.68, 108.61, 90, 0, 48, 96,
-     "assumption: coordinates approximate (domain_facts §1b); dwell 48 h assumed; THC taken equal to Shenzhen since cost "
-     "per container 'basically equal to Shenzhen port' " + SRC["QZ_COST"])
-
-# --- border crossings ---
-node("CN_ALASHANKOU", "Alashankou (Alataw Pass) / Dostyk", "阿拉山口口岸", "border_crossing", "CN", "Alashankou",
-     45.170, 82.570, 0, 60, 12, 168,
-     "assumption: dwell 12 h (train processing at Dostyk 4 h 15 min " + SRC["ALA_DWELL"] + " plus formalities), max 7 days "
-     "(congestion episode 6-7 days " + SRC["CONGEST"] + "); gauge-change fee 60 CNY/t (~1,500 CNY/FEU) assumed; "
-     "coordinates https://wikimili.com/en/Alashankou_railway_station")
-node("CN_KHORGOS", "Khorgos / Altynkol", "霍尔果斯口岸", "border_crossing", "CN", "Khorgos", 44.213, 80.410,
-     0, 60, 12, 72,
-     "assumption: normal dwell unknown (domain_facts §2e); 12 h assumed (crane transfer of a train in 47 min "
-     "https://hn.masterscheme.cn/item?id=13316856), max 3 days; fee 60 CNY/t assumed; coordinates "
-     "https://wikimili.com/en/Khorgos")
-node("CN_ERENHOT", "Erenhot / Zamyn-Uud", "二连浩特口岸", "border_crossing", "CN", "Erenhot", 43.650, 111.983,
-     0, 60, 18, 432,
-     "assumption: normal dwell unknown, 18 h assumed; max 18 days (Naushki-Zamyn-Uud congestion " + SRC["CONGEST"] + "); fee 60 "
-     "CNY/t assumed; coordinates http://tr.wikipedia.org/wiki/Erenhot")
-node("CN_MANZHOULI", "Manzhouli / Zabaikalsk", "满洲里口岸", "border_crossing", "CN", "Manzhouli", 49.583, 117.450,
-     0, 60, 18, 480,
-     "assumption: normal dwell unknown, 18 h assumed; max 20 days (congestion episode " + SRC["CONGEST"] + "); fee 60 CNY/t "
-     "assumed; coordinates https://wikipedia.jakami.de/content/wikipedia_de_all_mini_2024-06/A/Manjur")
-node("PL_MALASZEWICZE", "Malaszewicze (PL) / Brest (BY) break of gauge", "马拉舍维奇/布列斯特口岸", "border_crossing",
-     "PL", "Malaszewicze", 52.04, 23.55, 0, 50, 60, 240,
-     "assumption: dwell 60 h from 'trains wait 2-3 days at the border' " + SRC["MAL_2018"] + ", max 10 days (late-2021 average "
-     + SRC["MAL_2021"] + "); fee 50 CNY/t assumed; coordinates approximate")
-node("CN_PINGXIANG", "Pingxiang / Dong Dang (Youyiguan)", "凭祥/同登口岸(友谊关)", "border_crossing", "CN",
-     "Pingxiang", 22.028, 106.737, 0, 40, 24, 72,
-     "assumption: dwell 24 h and fee 40 CNY/t assumed (metre/dual gauge on the Vietnamese side); coordinates "
-     "https://www.shiftingsandsproject.com/pingxiang-dong-dang")
-node("CN_MOHAN", "Mohan / Boten (China-Laos railway)", "磨憨/磨丁口岸", "border_crossing", "CN", "Mohan",
-     21.18, 101.68, 0, 30, 12, 48,
-     "assumption: dwell 12 h (customs only, standard gauge throughout to Vientiane South) and fee 30 CNY/t assumed; "
-     "coordinates approximate; line https://www.gnlm.com.mm/a-visit-to-mohan-railway-station-the-start-of-the-china-laos-railway/")
-
-# --- chokepoints ---
-node("EG_SUEZ", "Suez Canal", "苏伊士运河", "chokepoint", "EG", "Suez Canal", 30.58, 32.33, 0, 0, 18, 72,
-     "assumption: convoy wait + ~12-16 h transit; canal dues are in the ocean rate; coordinates approximate")
-node("YE_BAB_EL_MANDEB", "Bab-el-Mandeb Strait", "曼德海峡", "chokepoint", "YE", "Bab-el-Mandeb", 12.58, 43.33,
-     0, 0, 0, None, "assumption: open-water strait, no dwell; coordinates approximate")
-node("ZA_CAPE", "Cape of Good Hope", "好望角", "chokepoint", "ZA", "Cape of Good Hope", -34.36, 18.47, 0, 0, 0, None,
-     "assumption: open-water passage, no dwell; coordinates approximate")
-node("MY_MALACCA", "Strait of Malacca", "马六甲海峡", "chokepoint", "MY", "Strait of Malacca", 2.50, 101.20,
-     0, 0, 0, None, "assumption: open-water strait, no dwell; coordinates approximate")
-node("PA_PANAMA", "Panama Canal", "巴拿马运河", "chokepoint", "PA", "Panama Canal", 9.08, -79.68, 0, 0, 24, 240,
-     "assumption: ~24 h booking wait + transit; max 10 days (2023 drought queues, not in domain_facts); coordinates approximate")
-
-# --- foreign rail terminals (domain_facts §1c, approximate) ---
-RT = "assumption: terminal-area coordinates approximate (domain_facts §1c); dwell 24 h and handling 60 CNY/t assumed"
-for i, n, z, c, city, la, lo in [
-    ("PL_LODZ", "Lodz (Olechow terminal)", "罗兹(奥莱胡夫场站)", "PL", "Lodz", 51.74, 19.55),
-    ("DE_DUISBURG", "Duisburg (duisport)", "杜伊斯堡港", "DE", "Duisburg", 51.45, 6.75),
-    ("DE_NUREMBERG", "Nuremberg (bayernhafen TriCon)", "纽伦堡(巴伐利亚港TriCon场站)", "DE", "Nuremberg", 49.41, 11.04),
-    ("DE_HAMBURG_RAIL", "Hamburg Billwerder rail terminal", "汉堡(比尔韦德铁路场站)", "DE", "Hamburg", 53.53, 10.10),
-    ("NL_TILBURG", "Rail Terminal Tilburg", "蒂尔堡铁路场站", "NL", "Tilburg", 51.56, 5.09),
-    ("HU_BUDAPEST", "Budapest (BILK)", "布达佩斯(BILK场站)", "HU", "Budapest", 47.50, 19.04),
-    ("RU_MOSCOW", "Moscow (Vorsino / Selyatino area)", "莫斯科", "RU", "Moscow", 55.76, 37.62),
-    ("RU_STPETERSBURG", "St Petersburg (Shushary)", "圣彼得堡(舒沙雷)", "RU", "St Petersburg", 59.81, 30.38),
-    ("KZ_ALMATY", "Almaty (Zhetysu)", "阿拉木图", "KZ", "Almaty", 43.24, 76.89),
-    ("UZ_TASHKENT", "Tashkent (Chukursay)", "塔什干", "UZ", "Tashkent", 41.30, 69.24),
-    ("LA_VIENTIANE", "Vientiane South station", "万象南站", "LA", "Vientiane", 17.90, 102.65),
-    ("VN_HANOI", "Hanoi (Yen Vien)", "河内(安员站)", "VN", "Hanoi", 21.10, 105.88),
-]:
-    node(i, n, z, "rail_terminal", c, city, la, lo, 60, 0, 24, 48, RT)
-
-# --- foreign seaports (domain_facts §1d where listed) ---
-SP = "assumption: port-area coordinates approximate (domain_facts §1d where listed); dwell 48 h and THC 90 CNY/t assumed"
-SEAPORTS = [
-    ("SG_SIN", "Singapore (Pasir Panjang)", "新加坡港(巴西班让)", "SG", "Singapore", 1.27, 103.77),
-    ("MY_PKG", "Port Klang", "巴生港", "MY", "Port Klang", 3.00, 101.39),
-    ("TH_LCH", "Laem Chabang", "林查班港", "TH", "Laem Chabang", 13.08, 100.88),
-    ("VN_SGN", "Ho Chi Minh City (Cat Lai)", "胡志明市港(吉莱港区)", "VN", "Ho Chi Minh City", 10.76, 106.79),
-    ("VN_HPH", "Hai Phong", "海防港", "VN", "Hai Phong", 20.86, 106.68),
-    ("ID_JKT", "Jakarta (Tanjung Priok)", "雅加达丹戎不碌港", "ID", "Jakarta", -6.10, 106.88),
-    ("PH_MNL", "Manila (MICT)", "马尼拉港", "PH", "Manila", 14.61, 120.95),
-    ("AE_JEA", "Jebel Ali", "杰贝阿里港", "AE", "Dubai", 25.01, 55.06),
-    ("IN_NSA", "Nhava Sheva (JNPA)", "那瓦舍瓦港(贾瓦哈拉尔·尼赫鲁港)", "IN", "Mumbai", 18.95, 72.95),
-    ("NL_RTM", "Rotterdam (Maasvlakte)", "鹿特丹港", "NL", "Rotterdam", 51.95, 4.05),
-    ("DE_HAM", "Hamburg", "汉堡港", "DE", "Hamburg", 53.54, 9.94),
-    ("PL_GDN", "Gdansk (DCT)", "格但斯克港", "PL", "Gdansk", 54.40, 18.67),
-    ("IT_GOA", "Genoa", "热那亚港", "IT", "Genoa", 44.41, 8.90),
-    ("GB_FXT", "Felixstowe", "费利克斯托港", "GB", "Felixstowe", 51.95, 1.31),
-    ("US_LAX", "Los Angeles / Long Beach", "洛杉矶/长滩港", "US", "Los Angeles", 33.75, -118.23),
-    ("US_NYC", "New York / New Jersey (Port Newark-Elizabeth)", "纽约/新泽西港", "US", "Newark", 40.68, -74.15),
-    ("JP_TYO", "Tokyo (Oi)", "东京港(大井码头)", "JP", "Tokyo", 35.60, 139.77),
-    ("JP_OSA", "Osaka (Nanko)", "大阪港(南港)", "JP", "Osaka", 34.64, 135.43),
-    ("KR_PUS", "Busan New Port", "釜山港", "KR", "Busan", 35.08, 128.83),
-    ("HK_HKG", "Hong Kong (Kwai Tsing)", "香港葵青货柜码头", "HK", "Hong Kong", 22.34, 114.12),
-    ("TW_KHH", "Kaohsiung", "高雄港", "TW", "Kaohsiung", 22.61, 120.28),
-    ("AU_SYD", "Sydney (Port Botany)", "悉尼博特尼港", "AU", "Sydney", -33.97, 151.22),
-]
-for i, n, z, c, city, la, lo in SEAPORTS:
-    node(i, n, z, "seaport", c, city, la, lo, 90, 0, 48, 96, SP)
-
-# --- foreign cargo airports (domain_facts §1e where listed) ---
-AP = ("assumption: airport coordinates approximate (domain_facts §1e where listed); dwell 24 h (recovery, customs) "
-      "and handling 0.5 CNY/kg assumed")
-AIRPORTS = [
-    ("DE_APT_FRA", "Frankfurt (FRA)", "法兰克福机场", "DE", "Frankfurt", 50.033, 8.571),
-    ("BE_APT_LGG", "Liege (LGG)", "列日机场", "BE", "Liege", 50.637, 5.443),
-    ("HU_APT_BUD", "Budapest (BUD)", "布达佩斯机场", "HU", "Budapest", 47.439, 19.262),
-    ("PL_APT_WAW", "Warsaw Chopin (WAW)", "华沙肖邦机场", "PL", "Warsaw", 52.166, 20.967),
-    ("FR_APT_CDG", "Paris Charles de Gaulle (CDG)", "巴黎戴高乐机场", "FR", "Paris", 49.009, 2.548),
-    ("US_APT_LAX", "Los Angeles (LAX)", "洛杉矶国际机场", "US", "Los Angeles", 33.942, -118.408),
-    ("US_APT_ORD", "Chicago O'Hare (ORD)", "芝加哥奥黑尔机场", "US", "Chicago", 41.979, -87.905),
-    ("US_APT_JFK", "New York JFK", "纽约肯尼迪机场", "US", "New York", 40.640, -73.779),
-    ("JP_APT_NRT", "Tokyo Narita (NRT)", "东京成田机场", "JP", "Narita", 35.772, 140.393),
-    ("JP_APT_KIX", "Osaka Kansai (KIX)", "大阪关西机场", "JP", "Osaka", 34.434, 135.244),
-    ("HK_APT_HKG", "Hong Kong (HKG)", "香港国际机场", "HK", "Hong Kong", 22.309, 113.915),
-    ("TW_APT_TPE", "Taipei Taoyuan (TPE)", "台北桃园机场", "TW", "Taoyuan", 25.080, 121.232),
-    ("SG_APT_SIN", "Singapore Changi (SIN)", "新加坡樟宜机场", "SG", "Singapore", 1.359, 103.989),
-    ("AE_APT_DXB", "Dubai (DXB)", "迪拜国际机场", "AE", "Dubai", 25.253, 55.365),
-    ("TH_APT_BKK", "Bangkok Suvarnabhumi (BKK)", "曼谷素万那普机场", "TH", "Bangkok", 13.690, 100.750),
-    ("MY_APT_KUL", "Kuala Lumpur (KUL)", "吉隆坡国际机场", "MY", "Sepang", 2.746, 101.710),
-    ("ID_APT_CGK", "Jakarta Soekarno-Hatta (CGK)", "雅加达苏加诺-哈达机场", "ID", "Tangerang", -6.126, 106.656),
-    ("VN_APT_SGN", "Ho Chi Minh City Tan Son Nhat (SGN)", "胡志明市新山一机场", "VN", "Ho Chi Minh City", 10.819, 106.652),
-    ("KR_APT_ICN", "Seoul Incheon (ICN)", "首尔仁川机场", "KR", "Incheon", 37.460, 126.440),
-    ("AU_APT_SYD", "Sydney (SYD)", "悉尼机场", "AU", "Sydney", -33.946, 151.177),
-    ("PH_APT_MNL", "Manila (MNL)", "马尼拉尼诺伊·阿基诺机场", "PH", "Manila", 14.509, 121.020),
-    ("IN_APT_BOM", "Mumbai (BOM)", "孟买机场", "IN", "Mumbai", 19.089, 72.868),
-    ("KZ_APT_ALA", "Almaty (ALA)", "阿拉木图机场", "KZ", "Almaty", 43.352, 77.040),
-    ("RU_APT_SVO", "Moscow Sheremetyevo (SVO)", "莫斯科谢列梅捷沃机场", "RU", "Moscow", 55.973, 37.415),
-]
-for i, n, z, c, city, la, lo in AIRPORTS:
-    node(i, n, z, "airport", c, city, la, lo, 500, 0, 24, 48, AP)
-
-# --- warehouses (candidates; see WAREHOUSES below) ---
-WH_NODES = [
-    ("US_WH_LA", "Los Angeles (Inland Empire) overseas warehouse", "洛杉矶(内陆帝国)海外仓", "US", "Ontario CA", 34.06, -117.65),
-    ("US_WH_NJ", "New Jersey overseas warehouse", "新泽西海外仓", "US", "Edison NJ", 40.52, -74.41),
-    ("US_WH_CHICAGO", "Chicago overseas warehouse", "芝加哥海外仓", "US", "Chicago", 41.80, -87.90),
-    ("DE_WH_DUISBURG", "Duisburg overseas warehouse", "杜伊斯堡海外仓", "DE", "Duisburg", 51.43, 6.77),
-    ("DE_WH_NUREMBERG", "Nuremberg overseas warehouse", "纽伦堡海外仓", "DE", "Nuremberg", 49.42, 11.05),
-    ("DE_WH_HAMBURG", "Hamburg overseas warehouse", "汉堡海外仓", "DE", "Hamburg", 53.52, 10.05),
-    ("DE_WH_FRANKFURT", "Frankfurt overseas warehouse", "法兰克福海外仓", "DE", "Frankfurt", 50.05, 8.60),
-    ("NL_WH_TILBURG", "Tilburg overseas warehouse", "蒂尔堡海外仓", "NL", "Tilburg", 51.56, 5.10),
-    ("PL_WH_LODZ", "Lodz public-service overseas warehouse", "罗兹公共海外仓", "PL", "Lodz", 51.75, 19.53),
-    ("PL_WH_WARSAW", "Warsaw overseas warehouse", "华沙海外仓", "PL", "Warsaw", 52.20, 20.95),
-    ("HU_WH_BUDAPEST", "Budapest overseas warehouse", "布达佩斯海外仓", "HU", "Budapest", 47.45, 19.15),
-    ("RU_WH_MOSCOW", "Moscow overseas warehouse", "莫斯科海外仓", "RU", "Moscow", 55.65, 37.50),
-    ("KZ_WH_ALMATY", "Almaty overseas warehouse", "阿拉木图海外仓", "KZ", "Almaty", 43.30, 76.95),
-    ("UZ_WH_TASHKENT", "Tashkent overseas warehouse", "塔什干海外仓", "UZ", "Tashkent", 41.28, 69.30),
-    ("AE_WH_DUBAI", "Dubai (JAFZA) overseas warehouse", "迪拜(杰贝阿里自贸区)海外仓", "AE", "Dubai", 25.00, 55.10),
-    ("VN_WH_HANOI", "Hanoi public-service overseas warehouse", "河内公共海外仓", "VN", "Hanoi", 21.05, 105.90),
-    ("VN_WH_HCMC", "Ho Chi Minh City overseas warehouse", "胡志明市海外仓", "VN", "Ho Chi Minh City", 10.85, 106.75),
-    ("TH_WH_BANGKOK", "Bangkok overseas warehouse", "曼谷海外仓", "TH", "Bangkok", 13.70, 100.70),
-    ("MY_WH_KL", "Kuala Lumpur (Klang Valley) overseas warehouse", "吉隆坡海外仓", "MY", "Shah Alam", 3.07, 101.52),
-    ("SG_WH_SINGAPORE", "Singapore overseas warehouse", "新加坡海外仓", "SG", "Singapore", 1.33, 103.70),
-    ("ID_WH_JAKARTA", "Jakarta overseas warehouse", "雅加达海外仓", "ID", "Cikarang", -6.30, 107.15),
-    ("PH_WH_MANILA", "Manila overseas warehouse", "马尼拉海外仓", "PH", "Manila", 14.55, 121.03),
-    ("JP_WH_TOKYO", "Tokyo overseas warehouse", "东京海外仓", "JP", "Chiba", 35.65, 140.05),
-    ("JP_WH_OSAKA", "Osaka overseas warehouse", "大阪海外仓", "JP", "Osaka", 34.65, 135.45),
-    ("KR_WH_INCHEON", "Incheon overseas warehouse", "仁川海外仓", "KR", "Incheon", 37.45, 126.70),
-    ("HK_WH_HK", "Hong Kong overseas warehouse", "香港海外仓", "HK", "Hong Kong", 22.36, 114.12),
-    ("TW_WH_TAOYUAN", "Taoyuan overseas warehouse", "桃园海外仓", "TW", "Taoyuan", 25.00, 121.30),
-    ("AU_WH_SYDNEY", "Sydney overseas warehouse", "悉尼海外仓", "AU", "Sydney", -33.90, 150.90),
-    ("IN_WH_MUMBAI", "Mumbai (Bhiwandi) overseas warehouse", "孟买海外仓", "IN", "Bhiwandi", 19.30, 73.06),
-    ("LA_WH_VIENTIANE", "Vientiane overseas warehouse", "万象海外仓", "LA", "Vientiane", 17.95, 102.62),
-]
-for i, n, z, c, city, la, lo in WH_NODES:
-    node(i, n, z, "warehouse", c, city, la, lo, 0, 0, 24, 48,
-         "assumption: candidate site at the logistics cluster of the city, coordinates approximate; dwell 24 h "
-         "(receiving/put-away to dispatch); handling cost is in warehouses.csv")
-
-# --- markets (distribution centroids) ---
-MARKETS = [
-    ("US_MKT_WEST", "United States West (Los Angeles)", "美国西部市场", "US", "Los Angeles", 34.05, -118.24),
-    ("US_MKT_EAST", "United States Northeast (New York/New Jersey)", "美国东北部市场", "US", "New Jersey", 40.40, -74.40),
-    ("US_MKT_CENTRAL", "United States Midwest (Chicago)", "美国中西部市场", "US", "Chicago", 41.88, -87.63),
-    ("US_MKT_SOUTH", "United States South (Dallas)", "美国南部市场", "US", "Dallas", 32.78, -96.80),
-    ("US_MKT_SOUTHEAST", "United States Southeast (Atlanta)", "美国东南部市场", "US", "Atlanta", 33.75, -84.39),
-    ("DE_MKT_WEST", "Germany West (Rhine-Ruhr)", "德国西部市场", "DE", "Cologne", 51.20, 7.00),
-    ("DE_MKT_SOUTH", "Germany South (Bavaria/Baden-Wurttemberg)", "德国南部市场", "DE", "Munich", 48.60, 10.50),
-    ("DE_MKT_NORTH", "Germany North/East (Hamburg/Berlin)", "德国北部市场", "DE", "Hanover", 52.80, 11.00),
-    ("NL_MKT", "Netherlands (Randstad)", "荷兰市场", "NL", "Utrecht", 52.10, 4.90),
-    ("BE_MKT", "Belgium", "比利时市场", "BE", "Brussels", 50.85, 4.35),
-    ("FR_MKT", "France (Ile-de-France)", "法国市场", "FR", "Paris", 48.86, 2.35),
-    ("IT_MKT_NORTH", "Italy North (Milan)", "意大利北部市场", "IT", "Milan", 45.46, 9.19),
-    ("ES_MKT", "Spain (Madrid)", "西班牙市场", "ES", "Madrid", 40.42, -3.70),
-    ("GB_MKT", "United Kingdom (Midlands)", "英国市场", "GB", "Birmingham", 52.48, -1.90),
-    ("PL_MKT", "Poland (Warsaw)", "波兰市场", "PL", "Warsaw", 52.23, 21.01),
-    ("CZ_MKT", "Czechia (Prague)", "捷克市场", "CZ", "Prague", 50.08, 14.44),
-    ("HU_MKT", "Hungary (Budapest)", "匈牙利市场", "HU", "Budapest", 47.50, 19.04),
-    ("RU_MKT_CENTRAL", "Russia Central (Moscow)", "俄罗斯中部市场", "RU", "Moscow", 55.76, 37.62),
-    ("RU_MKT_NW", "Russia North-West (St Petersburg)", "俄罗斯西北市场", "RU", "St Petersburg", 59.94, 30.31),
-    ("RU_MKT_URALS", "Russia Urals (Yekaterinburg)", "俄罗斯乌拉尔市场", "RU", "Yekaterinburg", 56.84, 60.61),
-    ("KZ_MKT_SOUTH", "Kazakhstan South (Almaty)", "哈萨克斯坦南部市场", "KZ", "Almaty", 43.24, 76.89),
-    ("KZ_MKT_NORTH", "Kazakhstan North (Astana)", "哈萨克斯坦北部市场", "KZ", "Astana", 51.17, 71.43),
-    ("UZ_MKT", "Uzbekistan (Tashkent)", "乌兹别克斯坦市场", "UZ", "Tashkent", 41.30, 69.24),
-    ("AE_MKT", "United Arab Emirates (Dubai)", "阿联酋市场", "AE", "Dubai", 25.20, 55.27),
-    ("SA_MKT", "Saudi Arabia (Riyadh)", "沙特阿拉伯市场", "SA", "Riyadh", 24.71, 46.68),
-    ("VN_MKT_NORTH", "Vietnam North (Hanoi)", "越南北部市场", "VN", "Hanoi", 21.03, 105.85),
-    ("VN_MKT_SOUTH", "Vietnam South (Ho Chi Minh City)", "越南南部市场", "VN", "Ho Chi Minh City", 10.78, 106.70),
-    ("TH_MKT", "Thailand (Bangkok)", "泰国市场", "TH", "Bangkok", 13.75, 100.50),
-    ("MY_MKT", "Malaysia (Klang Valley)", "马来西亚市场", "MY", "Kuala Lumpur", 3.14, 101.69),
-    ("SG_MKT", "Singapore", "新加坡市场", "SG", "Singapore", 1.35, 103.82),
-    ("ID_MKT", "Indonesia (Greater Jakarta)", "印度尼西亚市场", "ID", "Jakarta", -6.20, 106.85),
-    ("PH_MKT", "Philippines (Metro Manila)", "菲律宾市场", "PH", "Manila", 14.60, 121.00),
-    ("LA_MKT", "Laos (Vientiane)", "老挝市场", "LA", "Vientiane", 17.97, 102.63),
-    ("JP_MKT_KANTO", "Japan Kanto (Tokyo)", "日本关东市场", "JP", "Tokyo", 35.68, 139.69),
-    ("JP_MKT_KANSAI", "Japan Kansai (Osaka)", "日本关西市场", "JP", "Osaka", 34.69, 135.50),
-    ("JP_MKT_CHUBU", "Japan Chubu (Nagoya)", "日本中部市场", "JP", "Nagoya", 35.18, 136.91),
-    ("KR_MKT", "South Korea (Seoul)", "韩国市场", "KR", "Seoul", 37.57, 126.98),
-    ("HK_MKT", "Hong Kong", "香港市场", "HK", "Hong Kong", 22.32, 114.17),
-    ("TW_MKT_NORTH", "Taiwan North (Taipei)", "台湾北部市场", "TW", "Taipei", 25.03, 121.57),
-    ("TW_MKT_SOUTH", "Taiwan South (Kaohsiung)", "台湾南部市场", "TW", "Kaohsiung", 22.63, 120.30),
-    ("IN_MKT_WEST", "India West (Mumbai)", "印度西部市场", "IN", "Mumbai", 19.08, 72.88),
-    ("AU_MKT_EAST", "Australia East (Sydney)", "澳大利亚东部市场", "AU", "Sydney", -33.87, 151.21),
-]
-for i, n, z, c, city, la, lo in MARKETS:
-    node(i, n, z, "market", c, city, la, lo, 0, 0, 0, None,
-         "assumption: demand region placed at its main distribution centroid (city coordinates, approximate)")
-
 NODE = {n["id"]: n for n in NODES}
+ORIGINS = [n["id"] for n in NODES if n["kind"] == "origin"]
+MARKETS = [n["id"] for n in NODES if n["kind"] == "market"]
 
 
 def ll(nid: str) -> tuple[float, float]:
@@ -399,100 +116,12 @@ def ll(nid: str) -> tuple[float, float]:
 # ---------------------------------------------------------------------------
 # Waypoints (geometry, and rail/road distance where no sourced km exists)
 # ---------------------------------------------------------------------------
-P = {  # city coordinates, approximate (widely known)
-    "Chengdu rail port": (30.80, 104.28), "Guangyuan": (32.44, 105.84), "Baoji": (34.36, 107.24),
-    "Xi'an": (34.27, 108.94), "Tianshui": (34.58, 105.72), "Lanzhou": (36.06, 103.83), "Wuwei": (37.93, 102.64),
-    "Zhangye": (38.93, 100.45), "Jiayuguan": (39.77, 98.29), "Hami": (42.82, 93.51), "Turpan": (42.95, 89.19),
-    "Urumqi": (43.83, 87.62), "Kuytun": (44.43, 84.90), "Jinghe": (44.60, 82.90), "Yining": (43.91, 81.28),
-    "Dostyk": (45.25, 82.48), "Aktogay": (46.95, 79.66), "Ushtobe": (45.25, 77.98), "Altynkol": (44.18, 80.37),
-    "Zharkent": (44.16, 80.00), "Almaty": (43.24, 76.89), "Shu": (43.60, 73.76), "Taraz": (42.90, 71.37),
-    "Shymkent": (42.32, 69.60), "Tashkent": (41.30, 69.24), "Arys": (42.43, 68.80), "Kyzylorda": (44.85, 65.51),
-    "Aktobe": (50.28, 57.21), "Orenburg": (51.77, 55.10), "Karaganda": (49.81, 73.10), "Astana": (51.17, 71.43),
-    "Petropavlovsk": (54.87, 69.14), "Kurgan": (55.45, 65.33), "Chelyabinsk": (55.16, 61.40), "Ufa": (54.74, 55.97),
-    "Samara": (53.20, 50.15), "Ryazan": (54.63, 39.74), "Moscow": (55.76, 37.62), "Tver": (56.86, 35.90),
-    "Bologoye": (57.88, 34.05), "Smolensk": (54.78, 32.05), "Minsk": (53.90, 27.56), "Brest": (52.10, 23.69),
-    "Warsaw": (52.23, 21.01), "Lodz": (51.76, 19.46), "Poznan": (52.41, 16.93), "Frankfurt (Oder)": (52.35, 14.55),
-    "Berlin": (52.52, 13.40), "Hanover": (52.37, 9.74), "Venlo": (51.37, 6.17), "Duisburg": (51.45, 6.75),
-    "Wroclaw": (51.11, 17.03), "Dresden": (51.05, 13.74), "Katowice": (50.26, 19.02), "Ostrava": (49.84, 18.29),
-    "Zilina": (49.22, 18.74), "Nove Zamky": (47.99, 18.16), "Taiyuan": (37.87, 112.55), "Datong": (40.08, 113.30),
-    "Jining (Inner Mongolia)": (41.03, 113.10), "Zamyn-Uud": (43.72, 111.90), "Ulaanbaatar": (47.92, 106.92),
-    "Naushki": (50.39, 106.11), "Ulan-Ude": (51.83, 107.58), "Irkutsk": (52.29, 104.28),
-    "Krasnoyarsk": (56.01, 92.87), "Novosibirsk": (55.03, 82.92), "Omsk": (54.99, 73.37),
-    "Yekaterinburg": (56.84, 60.61), "Kazan": (55.79, 49.12), "Zhengzhou": (34.75, 113.63), "Beijing": (39.90, 116.40),
-    "Shenyang": (41.80, 123.43), "Harbin": (45.80, 126.53), "Qiqihar": (47.35, 123.92), "Hailar": (49.21, 119.77),
-    "Zabaikalsk": (49.64, 117.32), "Chita": (52.03, 113.50), "Neijiang": (29.58, 105.06), "Chongqing": (29.56, 106.55),
-    "Zunyi": (27.73, 106.93), "Guiyang": (26.65, 106.63), "Duyun": (26.26, 107.52), "Liuzhou": (24.33, 109.41),
-    "Nanning": (22.82, 108.37), "Luzhou": (28.87, 105.44), "Meishan": (30.05, 103.83), "Xichang": (27.89, 102.26),
-    "Panzhihua": (26.58, 101.72), "Kunming": (25.04, 102.71), "Yuxi": (24.35, 102.54), "Pu'er": (22.78, 100.97),
-    "Jinghong": (22.00, 100.80), "Muang Xay": (20.69, 101.99), "Luang Prabang": (19.88, 102.13),
-    "Vang Vieng": (18.92, 102.45), "Dong Dang": (21.84, 106.78), "Bac Giang": (21.27, 106.19),
-    "Dazhou": (31.21, 107.47), "Ankang": (32.68, 109.03), "Suining": (30.53, 105.59), "Wanzhou": (30.81, 108.41),
-    "Yichang": (30.69, 111.29), "Wuhan": (30.59, 114.31), "Hefei": (31.82, 117.23), "Nanjing": (32.06, 118.80),
-    "Guilin": (25.27, 110.29), "Guangzhou": (23.13, 113.26), "Yibin": (28.77, 104.63), "Fuling": (29.70, 107.39),
-    "Yueyang": (29.36, 113.13), "Jiujiang": (29.71, 116.00), "Anqing": (30.53, 117.05), "Nantong": (32.00, 120.86),
-    "Guanghan": (30.98, 104.28), "Qingbaijiang": (30.88, 104.25), "Tianfu New Area": (30.40, 104.07),
-    "Xinjin": (30.41, 103.81), "Pengshan": (30.19, 103.87), "Jiajiang": (29.74, 103.55), "Zhaotong": (27.34, 103.72),
-    "Yongchuan": (29.36, 105.93),
-}
-TRUNK_NW = ["Xi'an", "Lanzhou", "Wuwei", "Zhangye", "Jiayuguan", "Hami", "Turpan", "Urumqi"]
-CD_ALA = ["Guangyuan", *TRUNK_NW, "Kuytun", "Jinghe"]
-CD_KHG = ["Guangyuan", *TRUNK_NW, "Kuytun", "Jinghe", "Yining"]
-ALA_KZ_RU = ["Dostyk", "Aktogay", "Karaganda", "Astana", "Petropavlovsk", "Kurgan", "Chelyabinsk", "Ufa", "Samara",
-             "Ryazan"]
-KHG_KZ_RU = ["Altynkol", "Zharkent", "Almaty", "Shu", "Arys", "Kyzylorda", "Aktobe", "Orenburg", "Samara", "Ryazan"]
-TRANSSIB_W = ["Irkutsk", "Krasnoyarsk", "Novosibirsk", "Omsk", "Yekaterinburg", "Kazan"]
-SW_RAIL = ["Neijiang", "Chongqing", "Zunyi", "Guiyang", "Duyun", "Liuzhou", "Nanning"]
-SEGMENTS: dict[str, list[str]] = {
-    "CN_CD_RAILPORT>CN_ALASHANKOU": CD_ALA,
-    "CN_DEY_RAILPORT>CN_ALASHANKOU": ["Chengdu rail port", *CD_ALA],
-    "CN_CD_RAILPORT>CN_KHORGOS": CD_KHG,
-    "CN_DEY_RAILPORT>CN_KHORGOS": ["Chengdu rail port", *CD_KHG],
-    "CN_CHONGQING>CN_ALASHANKOU": ["Dazhou", "Ankang", *TRUNK_NW, "Kuytun", "Jinghe"],
-    "CN_CD_RAILPORT>CN_ERENHOT": ["Guangyuan", "Xi'an", "Taiyuan", "Datong", "Jining (Inner Mongolia)"],
-    "CN_CD_RAILPORT>CN_MANZHOULI": ["Guangyuan", "Xi'an", "Zhengzhou", "Beijing", "Shenyang", "Harbin", "Qiqihar",
-                                    "Hailar"],
-    "CN_ALASHANKOU>PL_MALASZEWICZE": [*ALA_KZ_RU, "Moscow", "Smolensk", "Minsk", "Brest"],
-    "CN_KHORGOS>PL_MALASZEWICZE": [*KHG_KZ_RU, "Moscow", "Smolensk", "Minsk", "Brest"],
-    "CN_ERENHOT>PL_MALASZEWICZE": ["Zamyn-Uud", "Ulaanbaatar", "Naushki", "Ulan-Ude", *TRANSSIB_W, "Moscow",
-                                   "Smolensk", "Minsk", "Brest"],
-    "CN_MANZHOULI>PL_MALASZEWICZE": ["Zabaikalsk", "Chita", "Ulan-Ude", *TRANSSIB_W, "Moscow", "Smolensk", "Minsk",
-                                     "Brest"],
-    "CN_ALASHANKOU>RU_MOSCOW": ALA_KZ_RU,
-    "CN_ALASHANKOU>RU_STPETERSBURG": [*ALA_KZ_RU, "Moscow", "Tver", "Bologoye"],
-    "CN_ERENHOT>RU_MOSCOW": ["Zamyn-Uud", "Ulaanbaatar", "Naushki", "Ulan-Ude", *TRANSSIB_W],
-    "CN_MANZHOULI>RU_MOSCOW": ["Zabaikalsk", "Chita", "Ulan-Ude", *TRANSSIB_W],
-    "CN_ALASHANKOU>KZ_ALMATY": ["Dostyk", "Aktogay", "Ushtobe"],
-    "CN_KHORGOS>KZ_ALMATY": ["Altynkol", "Zharkent"],
-    "CN_KHORGOS>UZ_TASHKENT": ["Altynkol", "Zharkent", "Almaty", "Shu", "Taraz", "Shymkent"],
-    "PL_MALASZEWICZE>PL_LODZ": ["Warsaw"],
-    "PL_MALASZEWICZE>DE_DUISBURG": ["Warsaw", "Poznan", "Frankfurt (Oder)", "Berlin", "Hanover"],
-    "PL_MALASZEWICZE>NL_TILBURG": ["Warsaw", "Poznan", "Frankfurt (Oder)", "Berlin", "Hanover", "Duisburg", "Venlo"],
-    "PL_MALASZEWICZE>DE_HAMBURG_RAIL": ["Warsaw", "Poznan", "Frankfurt (Oder)", "Berlin"],
-    "PL_MALASZEWICZE>DE_NUREMBERG": ["Warsaw", "Lodz", "Wroclaw", "Dresden"],
-    "PL_MALASZEWICZE>HU_BUDAPEST": ["Warsaw", "Katowice", "Ostrava", "Zilina", "Nove Zamky"],
-    "CN_CD_RAILPORT>CN_QINZHOU": SW_RAIL,
-    "CN_DEY_RAILPORT>CN_QINZHOU": ["Chengdu rail port", *SW_RAIL],
-    "CN_CHONGQING>CN_QINZHOU": SW_RAIL[2:],
-    "CN_CD_RAILPORT>CN_PINGXIANG": SW_RAIL,
-    "CN_CHONGQING>CN_PINGXIANG": SW_RAIL[2:],
-    "CN_PINGXIANG>VN_HANOI": ["Dong Dang", "Bac Giang"],
-    "CN_CD_RAILPORT>CN_MOHAN": ["Meishan", "Xichang", "Panzhihua", "Kunming", "Yuxi", "Pu'er", "Jinghong"],
-    "CN_CHONGQING>CN_MOHAN": ["Luzhou", "Yibin", "Zhaotong", "Kunming", "Yuxi", "Pu'er", "Jinghong"],
-    "CN_MOHAN>LA_VIENTIANE": ["Muang Xay", "Luang Prabang", "Vang Vieng"],
-    "CN_CD_RAILPORT>CN_CHONGQING": ["Neijiang", "Yongchuan"],
-    "CN_CD_RAILPORT>CN_SHANGHAI": ["Suining", "Chongqing", "Wanzhou", "Yichang", "Wuhan", "Hefei", "Nanjing"],
-    "CN_CD_RAILPORT>CN_SHENZHEN": ["Neijiang", "Chongqing", "Zunyi", "Guiyang", "Guilin", "Guangzhou"],
-    "CN_LESHAN_HVY>CN_SHANGHAI": ["Yibin", "Luzhou", "Chongqing", "Fuling", "Wanzhou", "Yichang", "Yueyang", "Wuhan",
-                                  "Jiujiang", "Anqing", "Nanjing", "Nantong"],
-    "CN_DEY_RAILPORT>CN_LESHAN_HVY": ["Guanghan", "Qingbaijiang", "Tianfu New Area", "Xinjin", "Pengshan", "Meishan",
-                                      "Jiajiang"],
-    "CN_DY_ETDZ>CN_LESHAN_HVY": ["Guanghan", "Qingbaijiang", "Tianfu New Area", "Xinjin", "Pengshan", "Meishan",
-                                 "Jiajiang"],
-    "CN_DY_JINGYANG>CN_LESHAN_HVY": ["Guanghan", "Qingbaijiang", "Tianfu New Area", "Xinjin", "Pengshan", "Meishan",
-                                     "Jiajiang"],
-    "CN_DEY_RAILPORT>CN_QINZHOU#road": ["Chengdu rail port", "Neijiang", "Luzhou", "Guiyang", "Duyun", "Nanning"],
-}
-A_WP = "assumption: approximate city coordinates on the corridor (widely known); used only for geometry and km estimates"
+P = {r["place"]: (float(r["lat"]), float(r["lon"])) for r in read_table("places.csv")}
+SEGMENTS: dict[str, list[str]] = defaultdict(list)  # corridor key -> places, in seq order
+for r in sorted(read_table("corridors.csv"), key=lambda r: int(r["seq"])):
+    SEGMENTS[r["corridor"]].append(r["place"])
+SEGMENTS = dict(SEGMENTS)
+A_WP = TEXT["WAYPOINT"]
 
 
 def chain_km(a: str, b: str, key: str | None = None) -> float:
@@ -556,7 +185,7 @@ def road(frm, to, *, source=A_ROAD, detour=1.3, corridor="Sichuan road feeder", 
         co2="road", active=active, source=source)
 
 
-for o, *_ in ORIGINS_DY + ORIGINS_MY:
+for o in ORIGINS:
     for h in HUBS_ROAD:
         road(o, h)
 for h in ["CN_CTU", "CN_TFU", "CN_MIG", "CN_CD_RAILPORT", "CN_DEY_RAILPORT"]:
@@ -1238,7 +867,7 @@ LM_FROM_WH: dict[str, list[tuple[str, float]]] = defaultdict(list)
 for s in SERVICES:
     if s["active"] == 1 and s["mode"] == "last_mile" and NODE[s["from"]]["kind"] == "warehouse":
         LM_FROM_WH[s["to"]].append((s["from"], s["transit_h"]))
-FAST = {o: fastest_from(o) for o, *_ in ORIGINS_DY + ORIGINS_MY}
+FAST = {o: fastest_from(o) for o in ORIGINS}
 
 
 def fastest_days(origin: str, market: str, via_wh: bool) -> float:
@@ -1379,7 +1008,7 @@ if __name__ == "__main__":
     for o in FAST:
         for mk in demand_markets:
             assert mk in FAST[o], (o, mk)
-    for mk, *_ in MARKETS:
+    for mk in MARKETS:
         assert LM_FROM_WH[mk], mk
     print(f"nodes {len(NODES)}, services {len(SERVICES)}, warehouses {len(WAREHOUSES)}, demand {len(DEMAND)} "
           f"(dropped {len(DROPPED)}), tonnes {sum(d['tonnes_per_year'] for d in DEMAND):,.0f}")
