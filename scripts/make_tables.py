@@ -56,31 +56,17 @@ def expand(text: str) -> str:
 
 TEXT = {k: expand(v) for k, v in ASSUMPTIONS.items()}
 
-# Emission factors (gCO2e / t-km, WTW unless stated)
-CO2 = {
-    "road": (80.0, "assumption: articulated 40 t truck WTW; NL road average 90.3 g/tkm (KiM/CE Delft via "
-             "https://etrr.springeropen.com/articles/10.1186/s12544-019-0344-x/tables/9) less a full-load allowance"),
-    "rail_cn": (18.0, "assumption: electric rail in China ~0.03 kWh/tkm x ~570 gCO2/kWh grid (anchors.md (d), NTM "
-                "https://www.transportmeasures.org/en/wiki/evaluation-transport-suppliers/rail-cargo-transport-baselines/)"),
-    "rail_intl": (22.0, "assumption: mixed electric/diesel Eurasian rail; NL rail 11.3 (80% electric, KiM/CE Delft) "
-                  "and common code default 22 g/tkm (anchors.md (d))"),
-    "sea_deep": (14.0, "assumption: DEFRA/DESNZ 2025 container ship >8,000 TEU 12.66 g/tkm combustion "
-                 "(https://www.climatiq.io/data/emission-factor/269e2737-716c-4d55-9493-f6df89904af8) + ~10% WTT"),
-    "sea_short": (20.0, "assumption: smaller intra-Asia feeders/regional ships ~1.5x deep-sea intensity; GLEC lane "
-                  "89.4 g/TEU-km (https://www.climatiq.io/data/emission-factor/e75819ba-9c6d-4071-ad20-23b009d5d588)"),
-    "river": (38.6, "NL inland waterway 38.6 g/tkm, KiM/CE Delft via "
-              "https://etrr.springeropen.com/articles/10.1186/s12544-019-0344-x/tables/9 (2014 data)"),
-    "air_long": (744.0, "assumption: mean of GLEC v3.2 belly long-haul 608 and freighter long-haul 880 g/tkm WTW as "
-                 "compiled (unverified) at https://ecofreight.co/data/glec-factors.json; anchors.md (d)"),
-    "air_short": (830.0, "assumption: GLEC v3.2 belly short-haul <1,500 km 830 g/tkm WTW as compiled (unverified) at "
-                  "https://ecofreight.co/data/glec-factors.json"),
-    "last_mile": (250.0, "assumption: urban van/light-truck delivery, typically 150-400 g/tkm WTW at part loads"),
-    "truck_delivery": (100.0, "assumption: regional rigid/articulated truck delivery at part loads (GLEC v2 rigid "
-                       "26-32 t 95.2 g/tkm TTW via https://www.climatiq.io/data/emission-factor/8df5b513-47b0-497c-98db-2bbc380c0f6d)"),
-}
-
-USD = 7.1883
-EUR = 7.4531
+# Emission factors (gCO2e / t-km, WTW unless stated): tables/co2_factors.csv
+CO2 = {r["key"]: (float(r["g_per_tkm"]), expand(r["source"])) for r in read_table("co2_factors.csv")}
+# Exchange rates (CNY per unit): tables/fx.csv
+FX = [{**r, "cny_per_unit": float(r["cny_per_unit"]), "source": expand(r["source"])}
+      for r in read_table("fx.csv")]
+CNY_PER = {r["currency"]: r["cny_per_unit"] for r in FX}
+USD = CNY_PER["USD"]
+EUR = CNY_PER["EUR"]
+# Parameters: tables/parameters.csv; an empty value is computed below (rail_detour_factor)
+PARAM_ROWS = read_table("parameters.csv")
+PARAM = {r["name"]: float(r["value"]) for r in PARAM_ROWS if r["value"]}
 
 
 def hav(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -927,32 +913,10 @@ for i, d in enumerate(DEMAND, 1):
 # ---------------------------------------------------------------------------
 # fx, parameters, waypoints
 # ---------------------------------------------------------------------------
-FX = [
-    {"currency": "CNY", "cny_per_unit": 1.0, "date": "2025-01-15", "source": "identity (base currency)"},
-    {"currency": "USD", "cny_per_unit": USD, "date": "2025-01-15", "source": SRC["FX"]},
-    {"currency": "EUR", "cny_per_unit": EUR, "date": "2025-01-15", "source": SRC["FX"]},
-]
 PARAMETERS = [
-    ("feu_payload_t", 26.5, "t", "assumption: 40' GP max payload ~26.5-26.7 t (30.48 t gross - ~3.8 t tare); road limits "
-     "may bind earlier"),
-    ("feu_volume_cbm", 67.0, "cbm", "assumption: 40' GP internal volume ~67.7 cbm, usable ~67"),
-    ("fehc_payload_t", 26.5, "t", "assumption: 40' HC max payload ~26.5 t"),
-    ("fehc_volume_cbm", 76.0, "cbm", "assumption: 40' HC internal volume ~76 cbm"),
-    ("teu_payload_t", 28.0, "t", "assumption: 20' GP max payload ~28 t (30.48 t gross - ~2.3 t tare); road limits may bind"),
-    ("teu_volume_cbm", 33.0, "cbm", "assumption: 20' GP internal volume ~33 cbm"),
-    ("truck_payload_t", 25.0, "t", "assumption: typical Chinese semi-trailer legal payload ~25 t (49 t GCW limit)"),
-    ("truck_volume_cbm", 85.0, "cbm", "assumption: 13-13.6 m box/curtain trailer ~80-90 cbm"),
-    ("air_volumetric_kg_per_cbm", 166.67, "kg/cbm", "volumetric divisor 6,000 cm3/kg (" + SRC["AIRVOL"] + ")"),
-    ("inventory_carrying_rate_per_year", 0.20, "1/yr", "assumption: capital + insurance + obsolescence ~15-25% of "
-     "cargo value per year (common planning figure)"),
-    ("weeks_per_year", 52.0, "weeks", "calendar"),
-    ("unmet_penalty_cny_per_t", 200000.0, "CNY/t", "assumption: above the most expensive feasible door-to-door path "
-     "(air ~45 CNY/kg + courier ~25 CNY/kg) and above the value of most products, so unmet demand is a last resort"),
-    ("expected_wait_factor", 0.5, "headways", "assumption: mean wait for the next departure = half the headway "
-     "(84 h / departures_per_week)"),
-    ("rail_detour_factor", RAIL_DETOUR, "ratio", "computed: Chengdu-Lodz 9,900 km (" + SRC["LODZ_2019"] + ") / waypoint "
-     "polyline; used for rail km without a sourced figure"),
-    ("road_detour_factor", 1.3, "ratio", "assumption: road km = great-circle x 1.3 where no route km is known"),
+    (r["name"], float(r["value"]) if r["value"] else {"rail_detour_factor": RAIL_DETOUR}[r["name"]], r["unit"],
+     expand(r["source"]))
+    for r in PARAM_ROWS
 ]
 WAYPOINTS = []
 for key in sorted(SEGMENTS):
