@@ -83,6 +83,10 @@ def opt_float(v: str) -> float | None:
     return float(v) if v else None
 
 
+def opt_int(v: str) -> int | None:
+    return int(v) if v else None
+
+
 NODES: list[dict] = [
     {**r, "lat": float(r["lat"]), "lon": float(r["lon"]),
      "handling_cny_per_t": float(r["handling_cny_per_t"]),
@@ -137,7 +141,7 @@ def svc(id_, frm, to, mode, corridor, km, th, *, via=(), operator="", th_max=Non
     if basis in ("FEU", "TEU") and lcl_basis in ("wm", "tonne") and lcl_rate is not None:
         # Loose cargo never undercuts a full box per payload tonne: heavy LCL pays at least
         # 1.25 x the FCL rate per payload tonne (LCL minimums, heavy-cargo surcharges).
-        payload = 26.5 if basis == "FEU" else 28.0
+        payload = PARAM["feu_payload_t"] if basis == "FEU" else PARAM["teu_payload_t"]
         lcl_rate = max(lcl_rate, 1.25 * rate / payload)
     SERVICES.append({
         "id": id_, "from": frm, "to": to, "via": ";".join(via), "mode": mode, "corridor": corridor,
@@ -156,197 +160,126 @@ def via_dwell(via) -> float:
 
 short = {n["id"]: (n["id"][3:] if n["id"].startswith("CN_") else n["id"]) for n in NODES}
 
-# --- 1. domestic road: origins -> rail ports, airports, bonded zone ---
-A_ROAD = ("assumption: road km = great-circle x 1.3 detour; time = 1.5 h + km/55 km/h; FTL 6.5 CNY/vehicle-km + 300 "
-          "CNY (min 800) and LTL 0.5 CNY/t-km + 40 CNY/t (min 60): current China rates unknown, CFLP 2007 FTL 0.235 / "
-          "LTL 0.334 CNY/t-km (" + SRC["ROAD2007"] + ") escalated")
-HUBS_ROAD = ["CN_DEY_RAILPORT", "CN_CD_RAILPORT", "CN_CTU", "CN_TFU", "CN_MIG", "CN_MY_CBZ"]
-
-
-def road(frm, to, *, source=A_ROAD, detour=1.3, corridor="Sichuan road feeder", id_=None, active=1, km=None, th=None):
-    km = km or hav(ll(frm), ll(to)) * detour
-    th = th or 1.5 + km / 55
-    svc(id_ or f"RD_{short[frm]}_{short[to]}", frm, to, "road", corridor, km, th, basis="truck",
+# --- 1. domestic road feeders (tables/road_feeders.csv) ---
+def road(frm: str, to: str, corridor: str, detour: float, source: str) -> None:
+    """Truck link: great-circle km x detour, 1.5 h + km/55, FTL and LTL rates per km (A_ROAD)."""
+    km = hav(ll(frm), ll(to)) * detour
+    th = 1.5 + km / 55
+    svc(f"RD_{short[frm]}_{short[to]}", frm, to, "road", corridor, km, th, basis="truck",
         rate=max(800, 300 + 6.5 * km), lcl_basis="tonne", lcl_rate=max(60, 40 + 0.5 * km), year=2025,
-        co2="road", active=active, source=source)
+        co2="road", source=source)
 
 
-for o in ORIGINS:
-    for h in HUBS_ROAD:
-        road(o, h)
-for h in ["CN_CTU", "CN_TFU", "CN_MIG", "CN_CD_RAILPORT", "CN_DEY_RAILPORT"]:
-    road("CN_MY_CBZ", h, corridor="Mianyang CBZ bonded trucking")
-for h in ["CN_CTU", "CN_TFU", "CN_MIG"]:
-    road("CN_DEY_RAILPORT", h, corridor="Deyang rail port fast freight link (plan)",
-         source=A_ROAD + "; link named in " + SRC["PLAN"])
-road("CN_CD_RAILPORT", "CN_CHONGQING", detour=1.2, corridor="Chengdu-Chongqing expressway")
+for r in read_table("road_feeders.csv"):
+    road(r["from"], r["to"], r["corridor"], float(r["detour"]) if r["detour"] else PARAM["road_detour_factor"],
+         expand(r["source"]))
 
-# heavy-cargo road (大件路) to the Leshan wharf
-A_BIG = ("assumption: km = corridor polyline x 1.1; rate 180 CNY/t for escorted heavy haulage (price unknown); "
-         "~3-day convoy Deyang-Guanghan-Qingbaijiang-Tianfu-Xinjin-Pengshan-Meishan-Jiajiang-Leshan " + SRC["BIGROAD_T"]
-         + "; corridor " + SRC["BIGROAD"])
-for o in ["CN_DEY_RAILPORT", "CN_DY_ETDZ", "CN_DY_JINGYANG"]:
-    km = chain_km(o, "CN_LESHAN_HVY") * 1.1
-    svc(f"RD_HVY_{short[o]}_LESHAN", o, "CN_LESHAN_HVY", "road", "Deyang-Leshan heavy-cargo road (大件路)", km, 55,
-        th_max=72, basis="tonne", rate=180, co2="road", source=A_BIG)
 
-# direct truck Deyang -> Qinzhou: a plan measure, not sourced as running -> inactive
-km = 1650
-svc("RD_DEYRP_QINZHOU_DIRECT", "CN_DEY_RAILPORT", "CN_QINZHOU", "road", "Deyang-Qinzhou direct truck (plan)", km, 36,
-    th_max=48, basis="truck", rate=300 + 6.0 * km, lcl_basis="tonne", lcl_rate=40 + 0.45 * km, co2="road", active=0,
-    source="assumption: the plan asks for direct trucks Deyang-Qinzhou (" + SRC["PLAN"] + ") but none is sourced as running "
-    "(domain_facts §3b: unknown), so inactive; km from Chengdu-Beihai highway 1,709 km (" + SRC["CD_BEIHAI"] + ") less "
-    "newer alignments; 36 h with two drivers; FTL 6.0 CNY/vehicle-km + 300")
+# --- services given one by one (tables/services_individual.csv), in blocks ---
+def ndrc_2008(km: float) -> tuple[float, float]:
+    """Container rail: NDRC 2008 40-ft tariff 429.8 CNY + 1.6374 CNY/box-km, +15%; LCL 40 + 0.11 CNY/t-km."""
+    return round((429.8 + 1.6374 * km) * 1.15, -1), round(40 + 0.11 * km)
 
-# cross-border trucks
-svc("RD_CHONGQING_HANOI", "CN_CHONGQING", "VN_HANOI", "road", "China-Vietnam cross-border trucking", 1400, 48,
-    via=("CN_PINGXIANG",), th_max=72, basis="truck", rate=14000, lcl_basis="tonne", lcl_rate=700, co2="road",
-    source="assumption: ~1,400 km / ~48 h Chongqing-Hung Yen via Longbang (" + SRC["CQ_HY"] + ") used for the Youyiguan "
-    "(Pingxiang) crossing; rate 10 CNY/vehicle-km incl. border handling, unknown")
-svc("RD_CDRP_HANOI", "CN_CD_RAILPORT", "VN_HANOI", "road", "China-Vietnam cross-border trucking", 1750, 60,
-    via=("CN_PINGXIANG",), th_max=84, basis="truck", rate=17000, lcl_basis="tonne", lcl_rate=850, co2="road",
-    source="assumption: Chengdu proxy of Chongqing-Hung Yen ~1,400 km / 48 h (" + SRC["CQ_HY"] + ") plus ~350 km; GMS CBTA "
-    "direct trucking since 2025 (http://www.foxdict.com.cn/news/china-vietnam-direct-road-freight-route-launched-"
-    "boosting-cross-border-connectivity.html); rate 10 CNY/vehicle-km, unknown")
-svc("RD_CHONGQING_VIENTIANE", "CN_CHONGQING", "LA_VIENTIANE", "road", "China-Laos cross-border trucking", 2800, 96,
-    via=("CN_MOHAN",), th_max=120, basis="truck", rate=26000, lcl_basis="tonne", lcl_rate=1300, co2="road",
-    source="assumption: rate ~9.3 CNY/vehicle-km unknown; ~2,800 km / 4 days Chongqing-Vientiane via Mohan from "
-    + SRC["CQ_VTE"])
 
-# --- 2. domestic rail, river ---
-svc("RL_DEYRP_CDRP", "CN_DEY_RAILPORT", "CN_CD_RAILPORT", "rail", "Deyang-Chengdu two-port integration (两港一体化)",
-    hav(ll("CN_DEY_RAILPORT"), ll("CN_CD_RAILPORT")) * 1.4, 6, th_max=12, dep=14, basis="FEU", rate=600,
-    lcl_basis="tonne", lcl_rate=40, units=50, co2="rail_cn",
-    source="assumption: 14 shuttles/week and 600 CNY/FEU (NDRC 2008 tariff 429.8 CNY + 1.6374 CNY/box-km " + SRC["RAIL2008"]
-    + ", superseded) assumed; km = great-circle x 1.4; integrated operation per " + SRC["DYQZ"])
-for dst, hrs, corr in [("CN_SHANGHAI", 96, "Chengdu-Shanghai rail (comparison)"),
-                       ("CN_SHENZHEN", 96, "Chengdu-Shenzhen rail (comparison)"),
-                       ("CN_CHONGQING", 12, "Chengdu-Chongqing rail")]:
-    km = chain_km("CN_CD_RAILPORT", dst) * RAIL_DETOUR
-    svc(f"RL_CDRP_{short[dst]}", "CN_CD_RAILPORT", dst, "rail", corr, km, hrs, th_max=hrs * 1.5,
-        dep=14 if dst == "CN_CHONGQING" else 7, basis="FEU", rate=round((429.8 + 1.6374 * km) * 1.15, -1),
-        lcl_basis="tonne", lcl_rate=round(40 + 0.11 * km), units=50, co2="rail_cn",
-        source="assumption: current container rail tariff unknown; NDRC 2008 40-ft tariff 429.8 CNY + 1.6374 CNY/box-km ("
-        + SRC["RAIL2008"] + ") +15%; km = waypoint polyline x rail detour; time and frequency assumed")
-km = chain_km("CN_LESHAN_HVY", "CN_SHANGHAI") * 1.05
-svc("RV_LESHAN_SHANGHAI", "CN_LESHAN_HVY", "CN_SHANGHAI", "river", "Minjiang-Yangtze oversize cargo (Deyang-Leshan "
-    "corridor)", km, 336, th_max=480, dep=1, basis="tonne", rate=260, co2="river",
-    source="assumption: km = river polyline x 1.05; ~14 days downstream, weekly, 260 CNY/t for heavy lifts assumed; "
-    "3,000-t ships Leshan-Shanghai per " + SRC["LESHAN"])
+def road_long_haul(km: float) -> tuple[float, float]:
+    """Long-haul truck: FTL 300 CNY + 6.0 CNY/vehicle-km; LTL 40 CNY/t + 0.45 CNY/t-km."""
+    return 300 + 6.0 * km, 40 + 0.45 * km
 
-# --- 3. rail-sea to Qinzhou (Western Land-Sea Corridor) ---
-A_RS_RATE = ("rail-sea price Deyang/Chengdu-Qinzhou unknown (domain_facts §3a): 5,500 CNY/FEU assumed from the NDRC 2008 "
-             "tariff (~3,200 CNY/FEU at 1,700 km, " + SRC["RAIL2008"] + ") plus corridor/port-entry charges; LCL 160 CNY/wm")
-svc("RS_DEYRP_QINZHOU", "CN_DEY_RAILPORT", "CN_QINZHOU", "rail_sea", "Western Land-Sea Corridor (蓉欧+ ASEAN train)",
-    1700, 88, th_max=110, dep=1, basis="FEU", rate=5500, lcl_basis="wm", lcl_rate=160, units=50, co2="rail_cn",
-    source="assumption: " + A_RS_RATE + "; ~1,700 km, ~88 h, weekly, 50 containers from " + SRC["DYQZ"])
-svc("RS_CDRP_QINZHOU", "CN_CD_RAILPORT", "CN_QINZHOU", "rail_sea", "Western Land-Sea Corridor", 1660, 72, th_max=88,
-    dep=7, basis="FEU", rate=5400, lcl_basis="wm", lcl_rate=155, units=50, co2="rail_cn",
-    source="assumption: " + A_RS_RATE + "; 7 trains/week assumed; km = Deyang 1,700 km less the Deyang-Chengdu leg; 60 h "
-    "test run (https://en.jiagle.com/furniture-news-global/1095402.html) to 88 h (" + SRC["DYQZ"] + ")")
-svc("RS_CHONGQING_QINZHOU", "CN_CHONGQING", "CN_QINZHOU", "rail_sea", "Western Land-Sea Corridor",
-    chain_km("CN_CHONGQING", "CN_QINZHOU") * RAIL_DETOUR, 48, th_max=60, dep=3, basis="FEU", rate=4800,
-    lcl_basis="wm", lcl_rate=140, units=50, co2="rail_cn",
-    source="assumption: rate as for Chengdu scaled by distance, km = polyline x rail detour; 2 days rail, 3 trains/week "
-    "(" + SRC["CQ_QZ"] + ")")
 
-# --- 4. CR Express through services ---
-CRX: list[tuple] = []
-A_EU_RATE = ("Chengdu-specific tariff unknown; 2024 China-Europe FEU benchmark USD 6,000-7,000 (" + SRC["RATE24"] + "), "
-             "southern China-Hamburg/Duisburg >9,000 in May 2024 (" + SRC["RATE24B"] + ")")
-A_RU_RATE = "China-Russia FEU ~USD 8,000 in Mar 2022 (" + SRC["RU_RATE"] + "), assumed lower since"
-A_CA_RATE = "Central Asia FEU rate unknown; scaled from the Europe benchmark by distance (" + SRC["RATE24"] + ")"
-ALA_MAL = ("CN_ALASHANKOU", "PL_MALASZEWICZE")
-KHG_MAL = ("CN_KHORGOS", "PL_MALASZEWICZE")
-# (dst, via, corridor tag, km or None (computed), total days, max days, dep/week CD, dep/week DEY, USD/FEU, units, src)
-CRX_TABLE = [
-    ("PL_LODZ", ALA_MAL, "Alashankou", 9900, 14, 16, 7, 1.0, 6500, 41,
-     f"km 9,826-9,965 and 12-15 days ({SRC['LODZ_2019']}; {SRC['LODZ_2016']}); 41 containers ({SRC['LODZ_2019']}); Deyang-Lodz "
-     f"regular since 2022 ({SRC['DY_LODZ']})"),
-    ("DE_DUISBURG", ALA_MAL, "Alashankou", None, 16, 19, 3, None, 7000, 41,
-     f"14 days to DE/NL ({SRC['DE_NL']}), DHL 2024 T2T 18-20 days to Germany (https://index1520.com/en/analytics/obzor-rynka-"
-     "zheleznodorozhnykh-perevozok-yanvar-2024/)"),
-    ("NL_TILBURG", ALA_MAL, "Alashankou", 10947, 15, 18, 3, 0.25, 7000, 41,
-     f"10,947 km, ~15 days ({SRC['TILBURG']}); Tilburg in the Deyang network ({SRC['DYNET']})"),
-    ("DE_NUREMBERG", ALA_MAL, "Alashankou", None, 15, 18, 2, 0.25, 7000, 41,
-     f"15 days, weekly Hellmann Rail Eurasia ({SRC['NUREMBERG']}); Nuremberg in the Deyang network ({SRC['DYNET']})"),
-    ("DE_HAMBURG_RAIL", ALA_MAL, "Alashankou", None, 16, 20, 2, None, 7000, 41,
-     f"DHL 2024 T2T 18-20 days to Germany (https://index1520.com/en/analytics/obzor-rynka-zheleznodorozhnykh-"
-     f"perevozok-yanvar-2024/); 14 days DE/NL in 2016 ({SRC['DE_NL']})"),
-    ("HU_BUDAPEST", ALA_MAL, "Alashankou", None, 13, 16, 1, None, 6800, 41,
-     f"Chongqing-Budapest ~11 days via Alashankou-KZ-PL-CZ-SK, proxy ({SRC['BUD']})"),
-    ("RU_MOSCOW", ("CN_ALASHANKOU",), "Alashankou", None, 12, 15, 3, 0.5, 5500, 41,
-     f"proxy Xiamen-Moscow 10,900 km in 13-14 days ({SRC['MOW_PROXY']}); Russia in the Deyang network ({SRC['DYNET']})"),
-    ("RU_STPETERSBURG", ("CN_ALASHANKOU",), "Alashankou", None, 16, 22, 1, None, 5800, 41,
-     f"first Chengdu-St Petersburg train 22 days in 2021 ({SRC['SPB']})"),
-    ("KZ_ALMATY", ("CN_ALASHANKOU",), "Alashankou", None, 8, 10, 3, 0.25, 3000, 41,
-     f"Chengdu-Almaty 8 days ({SRC['ALMATY']}); Alashankou-Almaty 580 km (https://wiki-gateway.eudic.net/wikipedia_en/"
-     "Alashankou.html)"),
-    ("KZ_ALMATY", ("CN_KHORGOS",), "Khorgos", None, 8, 10, 2, None, 3000, 41, f"Chengdu-Almaty 8 days ({SRC['ALMATY']})"),
-    ("UZ_TASHKENT", ("CN_KHORGOS",), "Khorgos", 4800, 10, 12, 1, 0.25, 3800, 47,
-     f"4,800 km, ~10 days, fixed schedule on Sundays, 47 wagons ({SRC['TASHKENT']})"),
-    ("PL_LODZ", KHG_MAL, "Khorgos", None, 15, 18, 2, None, 6500, 41, f"time scaled from Chengdu-Lodz ({SRC['LODZ_2019']})"),
-    ("DE_DUISBURG", KHG_MAL, "Khorgos", None, 17, 20, 1, None, 7000, 41, f"time scaled from Chengdu-DE ({SRC['DE_NL']})"),
-    ("RU_MOSCOW", ("CN_ERENHOT",), "Erenhot", None, 14, 18, 1, None, 5500, 41,
-     "central route from Chengdu: km and days unknown (domain_facts §2a); route labels "
-     "https://www.tongyibg.com/waimaowenda/zhongoubanlie12/15989.html"),
-    ("PL_LODZ", ("CN_ERENHOT", "PL_MALASZEWICZE"), "Erenhot", None, 17, 21, 1, None, 6700, 41,
-     "central route from Chengdu: km and days unknown (domain_facts §2a)"),
-    ("RU_MOSCOW", ("CN_MANZHOULI",), "Manzhouli", None, 16, 20, 1, None, 5700, 41,
-     f"eastern route from Chengdu: km and days unknown; Beijing-Moscow ~9,000 km 18 days proxy ({SRC['BJ_MOW']})"),
-    ("DE_DUISBURG", ("CN_MANZHOULI", "PL_MALASZEWICZE"), "Manzhouli", None, 20, 25, 0.5, None, 7300, 41,
-     "eastern route from Chengdu: km and days unknown (domain_facts §2a)"),
-]
-for dst, via, tag, km0, days, days_max, dep_cd, dep_dy, usd, units, src in CRX_TABLE:
-    for frm, dep, extra_h, extra_usd in [("CN_CD_RAILPORT", dep_cd, 0, 0), ("CN_DEY_RAILPORT", dep_dy, 12, 100)]:
-        if dep is None:
+TARIFFS = {"ndrc_2008": ndrc_2008, "road_long_haul": road_long_haul}
+
+
+def air_leg(frm: str, to: str, stop_h: float = 0.0) -> tuple[float, float, float]:
+    """(great-circle km, km = great-circle + 95 (GLEC), hours = km/800 + 1 h + any stop)."""
+    gc = hav(ll(frm), ll(to))
+    return gc, gc + 95, gc / 800 + 1.0 + stop_h
+
+
+def distance_factor(v: str) -> float:
+    return RAIL_DETOUR if v == "rail_detour" else float(v)
+
+
+INDIVIDUAL = read_table("services_individual.csv")
+
+
+def individual_services(block: str) -> None:
+    """Services of one block of services_individual.csv: figures as given, or km by distance_rule."""
+    for r in INDIVIDUAL:
+        if r["block"] != block:
+            continue
+        frm, to = r["from"], r["to"]
+        via = tuple(v for v in r["via"].split(";") if v)
+        th = opt_float(r["transit_h"])
+        rule = r["distance_rule"]
+        if not rule:
+            km = float(r["distance_km"])
+        elif rule == "great_circle":
+            km = hav(ll(frm), ll(to)) * distance_factor(r["distance_factor"])
+        elif rule == "polyline":  # through the via nodes, each leg along its waypoints
+            f = distance_factor(r["distance_factor"])
+            km = sum(chain_km(a, b) * f for a, b in pairwise([frm, *via, to]))
+        elif rule == "air":
+            _, km, th = air_leg(frm, to)
+        else:
+            raise ValueError(f"{r['id']}: unknown distance_rule {rule!r}")
+        rate, lcl_rate = opt_float(r["rate"]), opt_float(r["lcl_rate"])
+        if r["tariff"]:
+            rate, lcl_rate = TARIFFS[r["tariff"]](km)
+        svc(r["id"], frm, to, r["mode"], r["corridor"], km, th, via=via, operator=r["operator"],
+            th_max=opt_float(r["transit_h_max"]), dep=opt_float(r["departures_per_week"]),
+            basis=r["rate_basis"], rate=rate, lcl_basis=r["lcl_basis"] or None, lcl_rate=lcl_rate,
+            units=opt_int(r["units_per_departure"]), cur=r["currency"], year=int(r["price_year"]),
+            co2=r["co2_factor"], active=int(r["active"]), source=expand(r["source"]))
+
+
+individual_services("domestic")
+
+# --- 4. CR Express through services (tables/cr_express.csv, tables/cr_express_chongqing.csv) ---
+# Deyang trains couple at Chengdu: +12 h, +USD 100, +40 km where the km is sourced (TEXT["CRX_DEYANG"])
+DEYANG_COUPLING = {"h": 12, "usd": 100, "km": 40}
+for r in read_table("cr_express.csv"):
+    dst, tag = r["to"], r["border"]
+    via = tuple(r["via"].split(";"))
+    km0 = opt_int(r["distance_km"])
+    days, days_max, usd = int(r["days"]), int(r["days_max"]), int(r["usd_per_feu"])
+    origins = [("CN_CD_RAILPORT", "CDRP", r["departures_chengdu"], r["operator_chengdu"], 0, 0, 0,
+                TEXT["CRX_CHENGDU"]),
+               ("CN_DEY_RAILPORT", "DEYRP", r["departures_deyang"], r["operator_deyang"], DEYANG_COUPLING["h"],
+                DEYANG_COUPLING["usd"], DEYANG_COUPLING["km"], TEXT["CRX_DEYANG"])]
+    for frm, code, dep, operator, extra_h, extra_usd, extra_km, origin_note in origins:
+        if not dep:
             continue
         chain = [frm, *via, dst]
-        km = (km0 + (40 if frm == "CN_DEY_RAILPORT" else 0)) if km0 else path_km(chain) * RAIL_DETOUR
+        km = (km0 + extra_km) if km0 else path_km(chain) * RAIL_DETOUR
         dw = via_dwell(via)
         th = days * 24 + extra_h - dw
         th_max = days_max * 24 + extra_h - dw
-        rate_part = A_EU_RATE if dst[:2] in ("PL", "DE", "NL", "HU") else (A_RU_RATE if dst[:2] == "RU" else A_CA_RATE)
-        km_part = "km sourced" if km0 else f"km = waypoint polyline x {RAIL_DETOUR} (calibrated on Chengdu-Lodz 9,900 km)"
-        deyang = ("; Deyang trains couple at Chengdu (+12 h, +USD 100), Deyang ~2.3 international trains/week in "
-                  "Jan-May 2022 (" + SRC["DYNET"] + ")") if frm == "CN_DEY_RAILPORT" else \
-                 ("; Chengdu ~30 trains/week in total (" + SRC["CDFREQ"] + ") split by destination")
-        operator = "DB Cargo Eurasia" if (frm == "CN_DEY_RAILPORT" and dst == "PL_LODZ") else "Chengdu International Railway Port (CR Express)"
-        svc(f"CRX_{'CDRP' if frm == 'CN_CD_RAILPORT' else 'DEYRP'}_{short[dst]}_{tag.upper()[:3]}", frm, dst,
-            "cr_express", f"CR Express via {tag}", km, th, via=via, operator=operator, th_max=th_max, dep=dep,
-            basis="FEU", rate=usd + extra_usd, lcl_basis="wm", lcl_rate=round((usd + extra_usd) / 67 * 2),
-            units=units, cur="USD", year=2024, co2="rail_intl",
-            source=f"assumption: {rate_part}, scaled by distance; LCL = 2x the FEU rate per cbm; departures assumed"
-            f"{deyang}; {km_part}; total {days} days incl. border dwell: {src}")
+        km_note = TEXT["CRX_KM_SOURCED"] if km0 else TEXT["CRX_KM_POLYLINE"].format(rail_detour=RAIL_DETOUR)
+        svc(f"CRX_{code}_{short[dst]}_{tag.upper()[:3]}", frm, dst, "cr_express", f"CR Express via {tag}", km, th,
+            via=via, operator=operator, th_max=th_max, dep=float(dep), basis="FEU", rate=usd + extra_usd,
+            lcl_basis="wm", lcl_rate=round((usd + extra_usd) / PARAM["feu_volume_cbm"] * 2),
+            units=int(r["units_per_departure"]), cur="USD", year=2024, co2="rail_intl",
+            source=TEXT["CRX"].format(rate_source=expand(r["rate_source"]), origin_note=origin_note,
+                                      km_note=km_note, days=days, source=expand(r["source"])))
 # Chongqing trains (alternative hub)
-for dst, days, dep, usd, units, src in [
-    ("HU_BUDAPEST", 11, 1, 6800, 41, f"fixed-schedule Chongqing-Budapest ~11 days ({SRC['BUD']})"),
-    ("DE_DUISBURG", 16, 3, 7000, 55, f"Chongqing-Duisburg 55 containers ({SRC['DUIS_55']})"),
-]:
-    chain = ["CN_CHONGQING", *ALA_MAL, dst]
-    km = path_km(chain) * RAIL_DETOUR
-    th = days * 24 - via_dwell(ALA_MAL)
-    svc(f"CRX_CHONGQING_{short[dst]}_ALA", "CN_CHONGQING", dst, "cr_express", "CR Express via Alashankou", km, th,
-        via=ALA_MAL, operator="Chongqing Yuxinou (CR Express)", th_max=th + 72, dep=dep, basis="FEU", rate=usd,
-        lcl_basis="wm", lcl_rate=round(usd / 67 * 2), units=units, cur="USD", year=2024, co2="rail_intl",
-        source=f"assumption: {A_EU_RATE}; departures assumed; km = polyline x {RAIL_DETOUR}; {src}")
+for r in read_table("cr_express_chongqing.csv"):
+    frm, dst, tag = "CN_CHONGQING", r["to"], r["border"]
+    via = tuple(r["via"].split(";"))
+    usd = int(r["usd_per_feu"])
+    km = path_km([frm, *via, dst]) * RAIL_DETOUR
+    th = int(r["days"]) * 24 - via_dwell(via)
+    th_max = int(r["days_max"]) * 24 - via_dwell(via)
+    svc(f"CRX_{short[frm]}_{short[dst]}_{tag.upper()[:3]}", frm, dst, "cr_express", f"CR Express via {tag}", km,
+        th, via=via, operator=r["operator"], th_max=th_max, dep=float(r["departures_per_week"]), basis="FEU",
+        rate=usd, lcl_basis="wm", lcl_rate=round(usd / PARAM["feu_volume_cbm"] * 2),
+        units=int(r["units_per_departure"]), cur="USD", year=2024, co2="rail_intl",
+        source=TEXT["CRX_CHONGQING"].format(rate_source=expand(r["rate_source"]), rail_detour=RAIL_DETOUR,
+                                            source=expand(r["source"])))
 
 # --- 5. ASEAN trains ---
-svc("RL_CDRP_VIENTIANE_MOH", "CN_CD_RAILPORT", "LA_VIENTIANE", "rail", "China-Laos railway", 2150, 60,
-    via=("CN_MOHAN",), operator="China-Laos Railway", th_max=108, dep=1, basis="FEU", rate=2600, lcl_basis="wm",
-    lcl_rate=80, units=40, cur="USD", year=2025, co2="rail_cn",
-    source="assumption: rate unknown (USD 2,600/FEU scaled from domestic tariff + border), 40 FEU/train assumed; "
-    "km = Chengdu-Kunming ~1,100 + Kunming-Vientiane 1,035 (https://www.gnlm.com.mm/a-visit-to-mohan-railway-station-"
-    f"the-start-of-the-china-laos-railway/); 'no more than three days' ({SRC['LAOS']}); weekly since June 2025 "
-    f"({SRC['LAOS_WEEKLY']}); max 5 days (Chongqing proxy {SRC['LAOS_CQ']})")
-km = chain_km("CN_CD_RAILPORT", "CN_PINGXIANG") * 1.1 + chain_km("CN_PINGXIANG", "VN_HANOI") * 1.1
-svc("RL_CDRP_HANOI_PXG", "CN_CD_RAILPORT", "VN_HANOI", "rail", "China-Vietnam rail via Pingxiang", km, 96,
-    via=("CN_PINGXIANG",), operator="Chengdu International Railway Port", th_max=144, dep=1, basis="FEU", rate=2400,
-    lcl_basis="wm", lcl_rate=75, units=40, cur="USD", year=2025, co2="rail_cn",
-    source="assumption: rate unknown (USD 2,400/FEU), weekly assumed, km = polyline x 1.1; 5-7 days, 40 containers, "
-    f"first train Apr 2022 ({SRC['HANOI']})")
+individual_services("asean_rail")
 
-# --- 6. sea ---
+# --- 6. sea (tables/sea.csv) ---
 PASSAGE_NODE = {"malacca": "MY_MALACCA", "babalmandab": "YE_BAB_EL_MANDEB", "suez": "EG_SUEZ", "panama": "PA_PANAMA"}
 VIA_ORDER = ["MY_MALACCA", "ZA_CAPE", "YE_BAB_EL_MANDEB", "EG_SUEZ", "PA_PANAMA"]
 SEA_CACHE: dict[tuple, tuple[float, list[str]]] = {}
@@ -368,57 +301,13 @@ def sea_route(frm: str, to: str, cape: bool = False) -> tuple[float, list[str]]:
     return SEA_CACHE[key]
 
 
-T_QZ = ("Qinzhou-specific days unknown (domain_facts §3d): China-origin range + 1-2 days for the Beibu Gulf "
-        "feeder/first call, per " + SRC["SEA_TIMES"])
-R_SEA_EU = "Drewry WCI Shanghai-Rotterdam USD 2,392, -Genoa 3,071 per FEU (" + SRC["WCI_2504"] + ")"
-R_SEA_US = "Drewry WCI Shanghai-Los Angeles USD 2,815, -New York 3,976 per FEU (" + SRC["WCI_2504"] + ")"
-R_SEA_AS = ("SCFI wk 14 2024 SE Asia USD 283/TEU, Japan 296-302/TEU, Korea 155/TEU, Middle East Gulf 1,894/TEU (" + SRC["SCFI_W14"]
-            + "), FEU = 1.8 x TEU")
-LCL_SRC = "LCL China-US USD 15-60/cbm (" + SRC["LCL"] + ")"
-# (from, to, days, dep/week, USD/FEU, price year, LCL USD/wm, rate source, time source)
-SEA_TABLE = [
-    ("CN_QINZHOU", "SG_SIN", 6, 7, 510, 2024, 30, R_SEA_AS, "Qinzhou-Singapore ~6 days (" + SRC["CQ_QZ"] + "); ~22 ships/week "
-     "Beibu Gulf-ASEAN in 2016 (" + SRC["BEIBU_ME"] + ")"),
-    ("CN_QINZHOU", "MY_PKG", 7, 4, 510, 2024, 30, R_SEA_AS, T_QZ),
-    ("CN_QINZHOU", "TH_LCH", 6, 3, 510, 2024, 30, R_SEA_AS, T_QZ + "; Shanghai-Bangkok 5 days"),
-    ("CN_QINZHOU", "VN_SGN", 4, 4, 510, 2024, 30, R_SEA_AS, T_QZ + "; Fangchenggang-HCMC 800 nm "
-     "(https://mylot.com/post/322832/guangxi-introduction)"),
-    ("CN_QINZHOU", "VN_HPH", 2, 5, 400, 2024, 25, R_SEA_AS + "; short feeder discounted", T_QZ + "; Fangchenggang-Hai Phong "
-     "150 nm (https://mylot.com/post/322832/guangxi-introduction)"),
-    ("CN_QINZHOU", "ID_JKT", 8, 3, 510, 2024, 30, R_SEA_AS, T_QZ),
-    ("CN_QINZHOU", "PH_MNL", 5, 2, 510, 2024, 30, R_SEA_AS, T_QZ),
-    ("CN_QINZHOU", "HK_HKG", 2, 7, 400, 2024, 25, R_SEA_AS + "; short feeder", T_QZ),
-    ("CN_QINZHOU", "TW_KHH", 3, 3, 450, 2024, 25, R_SEA_AS, T_QZ),
-    ("CN_QINZHOU", "JP_TYO", 7, 2, 540, 2024, 30, R_SEA_AS, T_QZ + "; Qinzhou Japan fast line (" + SRC["DYQZ"] + ")"),
-    ("CN_QINZHOU", "JP_OSA", 6, 2, 530, 2024, 30, R_SEA_AS, T_QZ + "; Qinzhou Japan fast line (" + SRC["DYQZ"] + ")"),
-    ("CN_QINZHOU", "KR_PUS", 6, 2, 280, 2024, 25, R_SEA_AS, T_QZ),
-    ("CN_QINZHOU", "AE_JEA", 18, 2, 3400, 2024, 60, R_SEA_AS, T_QZ + "; Beibu Gulf-Middle East line since 2016 ("
-     + SRC["BEIBU_ME"] + ")"),
-    ("CN_QINZHOU", "IN_NSA", 16, 2, 1600, 2025, 50, "India lane rate unknown, assumed between SE Asia and Middle East",
-     T_QZ + "; Qinzhou India-Pakistan line (" + SRC["DYQZ"] + ")"),
-    ("CN_QINZHOU", "NL_RTM", 34, 2, 2400, 2025, 70, R_SEA_EU, T_QZ + "; China-NW Europe 28-35 days"),
-    ("CN_QINZHOU", "DE_HAM", 35, 2, 2450, 2025, 70, R_SEA_EU, T_QZ + "; China-NW Europe 28-35 days"),
-    ("CN_QINZHOU", "PL_GDN", 38, 1, 2600, 2025, 75, R_SEA_EU + " + Baltic feeder", T_QZ + "; NW Europe + Baltic call"),
-    ("CN_QINZHOU", "IT_GOA", 31, 1, 3100, 2025, 80, R_SEA_EU, T_QZ + "; China-Mediterranean 30-38 days"),
-    ("CN_QINZHOU", "GB_FXT", 34, 1, 2450, 2025, 70, R_SEA_EU, T_QZ + "; China-NW Europe 28-35 days"),
-    ("CN_QINZHOU", "US_LAX", 19, 3, 2850, 2025, 55, R_SEA_US, T_QZ + "; China-USWC standard 15-18 days"),
-    ("CN_QINZHOU", "US_NYC", 32, 2, 4000, 2025, 60, R_SEA_US, T_QZ + "; China-USEC 25-30 days direct"),
-    ("CN_QINZHOU", "AU_SYD", 17, 2, 1500, 2025, 45, "Australia lane rate unknown", T_QZ + "; China-Australia 12-18 days"),
-    ("CN_SHANGHAI", "NL_RTM", 32, 7, 2392, 2025, 65, R_SEA_EU, "China-NW Europe 28-35 days (" + SRC["SEA_TIMES"] + ")"),
-    ("CN_SHANGHAI", "DE_HAM", 33, 5, 2400, 2025, 65, R_SEA_EU, "China-NW Europe 28-35 days (" + SRC["SEA_TIMES"] + ")"),
-    ("CN_SHANGHAI", "IT_GOA", 30, 3, 3071, 2025, 75, R_SEA_EU, "China-Mediterranean 30-38 days (" + SRC["SEA_TIMES"] + ")"),
-    ("CN_SHANGHAI", "US_LAX", 16, 10, 2815, 2025, 50, R_SEA_US, "China-USWC standard 15-18 days (" + SRC["SEA_TIMES"] + ")"),
-    ("CN_SHANGHAI", "US_NYC", 30, 5, 3976, 2025, 55, R_SEA_US, "China-USEC 25-30 days (" + SRC["SEA_TIMES"] + ")"),
-    ("CN_SHANGHAI", "JP_TYO", 3, 14, 540, 2024, 25, R_SEA_AS, "assumption: ~2,000 km, 3 days"),
-    ("CN_SHENZHEN", "NL_RTM", 30, 7, 2392, 2025, 65, R_SEA_EU, "China-NW Europe 28-35 days (" + SRC["SEA_TIMES"] + ")"),
-    ("CN_SHENZHEN", "DE_HAM", 31, 5, 2400, 2025, 65, R_SEA_EU, "China-NW Europe 28-35 days (" + SRC["SEA_TIMES"] + ")"),
-    ("CN_SHENZHEN", "US_LAX", 16, 10, 2815, 2025, 50, R_SEA_US, "China-USWC standard 15-18 days (" + SRC["SEA_TIMES"] + ")"),
-    ("CN_SHENZHEN", "US_NYC", 30, 5, 3976, 2025, 55, R_SEA_US, "China-USEC 25-30 days (" + SRC["SEA_TIMES"] + ")"),
-    ("CN_SHENZHEN", "SG_SIN", 3, 14, 510, 2024, 25, R_SEA_AS, "Shenzhen-Singapore 3 days (" + SRC["SEA_TIMES"] + ")"),
-    ("CN_SHENZHEN", "AE_JEA", 16, 5, 3400, 2024, 60, R_SEA_AS, "assumption: Singapore 3 days + ~13 days to the Gulf"),
-]
 CAPE_KM_PER_DAY = 667.0  # 15 knots
-for frm, to, days, dep, usd, yr, lcl, rsrc, tsrc in SEA_TABLE:
+CAPE_RATE_FACTOR = 1.25
+for r in read_table("sea.csv"):
+    frm, to = r["from"], r["to"]
+    days, usd, lcl = int(r["days"]), int(r["usd_per_feu"]), int(r["lcl_usd_per_wm"])
+    dep, yr = float(r["departures_per_week"]), int(r["price_year"])
+    rsrc = expand(r["rate_source"])
     km, via = sea_route(frm, to)
     short_sea = km < 5000
     th = days * 24 - via_dwell(via)
@@ -429,221 +318,108 @@ for frm, to, days, dep, usd, yr, lcl, rsrc, tsrc in SEA_TABLE:
     svc(f"SEA_{short[frm]}_{short[to]}", frm, to, "sea", corridor, km, th, via=via, th_max=th + 5 * 24, dep=dep,
         basis="FEU", rate=usd, lcl_basis="wm", lcl_rate=lcl, cur="USD", year=yr,
         co2="sea_short" if short_sea else "sea_deep",
-        source=f"assumption: departures assumed; LCL per wm assumed ({LCL_SRC}); km = searoute 1.6 (computed); "
-        f"rate: {rsrc}; days: {tsrc}")
+        source=TEXT["SEA"].format(rate_source=rsrc, days_source=expand(r["days_source"])))
     if "EG_SUEZ" in via:
         kmc, viac = sea_route(frm, to, cape=True)
         extra_days = round((kmc - km) / CAPE_KM_PER_DAY)
         thc = (days + extra_days) * 24 - via_dwell(viac)
         svc(f"SEA_{short[frm]}_{short[to]}_CAPE", frm, to, "sea", "Asia-Europe via Cape of Good Hope" +
             (" (Western Land-Sea Corridor)" if frm == "CN_QINZHOU" else ""), kmc, thc, via=viac, th_max=thc + 5 * 24,
-            dep=dep, basis="FEU", rate=round(usd * 1.25), lcl_basis="wm", lcl_rate=round(lcl * 1.25), cur="USD",
-            year=yr, co2="sea_deep", active=0,
-            source=f"assumption: Red Sea diversion alternative, inactive in the base network; +{extra_days} days from "
-            f"searoute km at 15 kn (Red Sea diversion '+~10 days' {SRC['RATE24']}); rate +25% over the Suez rate ({rsrc}); "
-            "km = searoute 1.6 with babalmandab, suez and panama closed (computed)")
+            dep=dep, basis="FEU", rate=round(usd * CAPE_RATE_FACTOR), lcl_basis="wm",
+            lcl_rate=round(lcl * CAPE_RATE_FACTOR), cur="USD", year=yr, co2="sea_deep", active=0,
+            source=TEXT["SEA_CAPE"].format(extra_days=extra_days, rate_source=rsrc))
 
-# --- 7. air ---
-# (dst airport, USD/kg, CTU dep/week, TFU dep/week or None)
-R_AIR_EU = f"China-Europe spot USD 5.52/kg Dec 2024 ({SRC['AIR_DEC24']}), ~3.52 post-peak ({SRC['AIR_POST']})"
-R_AIR_US = f"China-US spot USD 6.83/kg Dec 2024 ({SRC['AIR_DEC24']}), ~6.26 post-peak ({SRC['AIR_POST']})"
-R_AIR_AS = f"intra-Asia lane rates unknown; APAC average spot USD 4.86/kg Dec 2024 ({SRC['AIR_DEC24']}) scaled down for short haul"
-AIR_TABLE = [
-    ("DE_APT_FRA", 4.2, 3, 3, R_AIR_EU), ("BE_APT_LGG", 4.0, 2, 2, R_AIR_EU), ("HU_APT_BUD", 4.2, 2, None, R_AIR_EU),
-    ("PL_APT_WAW", 4.1, 2, None, R_AIR_EU), ("FR_APT_CDG", 4.3, 2, None, R_AIR_EU),
-    ("US_APT_LAX", 5.8, 3, 3, R_AIR_US), ("US_APT_ORD", 6.2, 2, None, R_AIR_US), ("US_APT_JFK", 6.3, 2, 2, R_AIR_US),
-    ("JP_APT_NRT", 2.2, 7, 5, R_AIR_AS), ("JP_APT_KIX", 2.1, 5, None, R_AIR_AS), ("KR_APT_ICN", 2.0, 7, 5, R_AIR_AS),
-    ("HK_APT_HKG", 1.6, 14, 14, R_AIR_AS), ("TW_APT_TPE", 2.0, 7, None, R_AIR_AS), ("SG_APT_SIN", 2.4, 7, 5, R_AIR_AS),
-    ("TH_APT_BKK", 2.2, 7, None, R_AIR_AS), ("MY_APT_KUL", 2.3, 5, None, R_AIR_AS), ("ID_APT_CGK", 2.6, 3, None, R_AIR_AS),
-    ("VN_APT_SGN", 2.0, 5, None, R_AIR_AS), ("PH_APT_MNL", 2.4, 3, None, R_AIR_AS),
-    ("AE_APT_DXB", 3.0, 5, 3, "Middle East lane rate unknown; between Asia and Europe levels (" + SRC["AIR_DEC24"] + ")"),
-    ("IN_APT_BOM", 2.8, 2, None, "India lane rate unknown (" + SRC["AIR_DEC24"] + ")"),
-    ("AU_APT_SYD", 3.5, 3, None, "Australia lane rate unknown (" + SRC["AIR_DEC24"] + ")"),
-    ("KZ_APT_ALA", 3.0, 3, None, "Central Asia air rate unknown"),
-    ("RU_APT_SVO", 3.8, 3, None, "China-Russia air rate unknown; below China-Europe"),
-]
-for dst, usd, dep_ctu, dep_tfu, rsrc in AIR_TABLE:
-    for frm, dep in [("CN_CTU", dep_ctu), ("CN_TFU", dep_tfu)]:
+# --- 7. air (tables/air.csv): Chengdu Shuangliu and Tianfu ---
+for r in read_table("air.csv"):
+    dst, usd = r["to"], float(r["usd_per_kg"])
+    stop_h = opt_int(r["stop_h"])
+    time_note = TEXT["AIR_TIME_STOP"].format(stop_h=stop_h, stop=r["stop"]) if stop_h else TEXT["AIR_TIME"]
+    for frm, dep in [("CN_CTU", opt_float(r["departures_ctu"])), ("CN_TFU", opt_float(r["departures_tfu"]))]:
         if dep is None:
             continue
-        gc = hav(ll(frm), ll(dst))
-        th = gc / 800 + 1.0 + (4.0 if dst.startswith("US_") else 0.0)
+        gc, km, th = air_leg(frm, dst, stop_h or 0.0)
         svc(f"AIR_{short[frm]}_{short[dst].replace('APT_', '')}", frm, dst, "air",
-            "Chengdu air hub (CTU/TFU)", gc + 95, th, th_max=th + 24, dep=dep, basis="kg", rate=usd, cur="USD",
+            "Chengdu air hub (CTU/TFU)", km, th, th_max=th + 24, dep=dep, basis="kg", rate=usd, cur="USD",
             year=2025, co2="air_long" if gc > 1500 else "air_short",
-            source=f"assumption: Chengdu-origin rates unknown (domain_facts §4b): {rsrc}; departures/week assumed "
-            f"(>30 international all-cargo routes, 2024 freighters to Frankfurt, Liege, Warsaw, Paris: {SRC['CTU_ROUTES']}); "
-            "km = great-circle + 95 km (GLEC air rule, anchors.md (d)); time = km/800 + 1 h"
-            + (" + 4 h Anchorage stop" if dst.startswith("US_") else ""))
-gc = hav(ll("CN_MIG"), ll("HK_APT_HKG"))
-svc("AIR_MIG_HKG", "CN_MIG", "HK_APT_HKG", "air", "Mianyang international air route (plan)", gc + 95, gc / 800 + 1,
-    dep=2, basis="kg", rate=1.8, cur="USD", year=2025, co2="air_short", active=0,
-    source="assumption: the plan calls for new international air routes from Mianyang (" + SRC["PLAN"] + "), but no "
-    "international cargo at MIG was found (" + SRC["MIG"] + "), so inactive; rate CTU-HKG +0.2 USD/kg")
+            source=TEXT["AIR"].format(rate_source=expand(r["rate_source"]), time_note=time_note))
+individual_services("air_plan")
 
-# --- 8. drayage: foreign gateways -> warehouses ---
-WH_GATEWAYS = {
-    "US_WH_LA": ["US_LAX", "US_APT_LAX"], "US_WH_NJ": ["US_NYC", "US_APT_JFK"],
-    "US_WH_CHICAGO": ["US_APT_ORD", "US_NYC", "US_LAX"],
-    "DE_WH_DUISBURG": ["DE_DUISBURG", "NL_RTM", "NL_TILBURG", "BE_APT_LGG", "DE_APT_FRA"],
-    "DE_WH_NUREMBERG": ["DE_NUREMBERG", "DE_HAM", "DE_APT_FRA"],
-    "DE_WH_HAMBURG": ["DE_HAMBURG_RAIL", "DE_HAM", "DE_APT_FRA"],
-    "DE_WH_FRANKFURT": ["DE_APT_FRA", "DE_DUISBURG", "NL_RTM", "DE_NUREMBERG"],
-    "NL_WH_TILBURG": ["NL_TILBURG", "NL_RTM", "DE_DUISBURG", "BE_APT_LGG"],
-    "PL_WH_LODZ": ["PL_LODZ", "PL_GDN", "PL_APT_WAW"], "PL_WH_WARSAW": ["PL_LODZ", "PL_APT_WAW", "PL_GDN"],
-    "HU_WH_BUDAPEST": ["HU_BUDAPEST", "HU_APT_BUD"],
-    "RU_WH_MOSCOW": ["RU_MOSCOW", "RU_STPETERSBURG", "RU_APT_SVO"],
-    "KZ_WH_ALMATY": ["KZ_ALMATY", "KZ_APT_ALA"], "UZ_WH_TASHKENT": ["UZ_TASHKENT"],
-    "AE_WH_DUBAI": ["AE_JEA", "AE_APT_DXB"],
-    "VN_WH_HANOI": ["VN_HANOI", "VN_HPH"], "VN_WH_HCMC": ["VN_SGN", "VN_APT_SGN"],
-    "TH_WH_BANGKOK": ["TH_LCH", "TH_APT_BKK", "LA_VIENTIANE"], "MY_WH_KL": ["MY_PKG", "MY_APT_KUL"],
-    "SG_WH_SINGAPORE": ["SG_SIN", "SG_APT_SIN"], "ID_WH_JAKARTA": ["ID_JKT", "ID_APT_CGK"],
-    "PH_WH_MANILA": ["PH_MNL", "PH_APT_MNL"],
-    "JP_WH_TOKYO": ["JP_TYO", "JP_APT_NRT"], "JP_WH_OSAKA": ["JP_OSA", "JP_APT_KIX"],
-    "KR_WH_INCHEON": ["KR_PUS", "KR_APT_ICN"], "HK_WH_HK": ["HK_HKG", "HK_APT_HKG"],
-    "TW_WH_TAOYUAN": ["TW_KHH", "TW_APT_TPE"], "AU_WH_SYDNEY": ["AU_SYD", "AU_APT_SYD"],
-    "IN_WH_MUMBAI": ["IN_NSA", "IN_APT_BOM"], "LA_WH_VIENTIANE": ["LA_VIENTIANE"],
-}
-HIGH_COST = {"US", "DE", "NL", "BE", "FR", "IT", "ES", "GB", "JP", "KR", "HK", "SG", "AU", "AE", "SA"}
-MID_COST = {"PL", "CZ", "HU", "TW", "RU"}
+# --- 8. drayage: foreign gateways -> warehouses (tables/drayage.csv) ---
+COUNTRIES = {r["country"]: r for r in read_table("countries.csv")}
 
 
 def cost_mult(country: str) -> float:
-    return 1.0 if country in HIGH_COST else 0.7 if country in MID_COST else 0.45
+    """Regional cost factor of a country (tables/countries.csv)."""
+    return float(COUNTRIES[country]["cost_factor"])
 
 
-A_DRAY = ("assumption: container cartage ~USD 550 per box (Dec 2020, " + SRC["CARTAGE"] + ") for <=50 km, +USD 1.5/km "
-          "beyond, x{m} regional cost factor; LCL = box rate / 12 per t; km = great-circle x 1.3; time = 4 h + km/60")
-A_DRAY_AIR = ("assumption: airport-to-warehouse trucking USD 60/t + 0.12 USD/t-km, x{m} regional cost factor; "
-              "km = great-circle x 1.3; time = 4 h + km/60")
-for wh, gws in WH_GATEWAYS.items():
-    for gw in gws:
-        km = max(15.0, hav(ll(gw), ll(wh)) * 1.3)
-        m = cost_mult(NODE[wh]["country"])
-        th = 4 + km / 60
-        if NODE[gw]["kind"] == "airport":
-            svc(f"DR_{short[gw]}_{short[wh]}", gw, wh, "road", "Drayage to overseas warehouse", km, th, basis="tonne",
-                rate=round((60 + 0.12 * km) * m, 1), cur="USD", year=2025, co2="road",
-                source=A_DRAY_AIR.format(m=m))
-        else:
-            box = (550 + 1.5 * max(0.0, km - 50)) * m
-            svc(f"DR_{short[gw]}_{short[wh]}", gw, wh, "road", "Drayage to overseas warehouse", km, th, basis="FEU",
-                rate=round(box), lcl_basis="tonne", lcl_rate=round(box / 12, 1), cur="USD", year=2025, co2="road",
-                source=A_DRAY.format(m=m))
+ROAD_DETOUR = PARAM["road_detour_factor"]
+for r in read_table("drayage.csv"):
+    wh, gw = r["warehouse"], r["gateway"]
+    km = max(15.0, hav(ll(gw), ll(wh)) * ROAD_DETOUR)
+    m = cost_mult(NODE[wh]["country"])
+    th = 4 + km / 60
+    if NODE[gw]["kind"] == "airport":
+        svc(f"DR_{short[gw]}_{short[wh]}", gw, wh, "road", "Drayage to overseas warehouse", km, th, basis="tonne",
+            rate=round((60 + 0.12 * km) * m, 1), cur="USD", year=2025, co2="road",
+            source=TEXT["DRAYAGE_AIR"].format(m=m))
+    else:
+        box = (550 + 1.5 * max(0.0, km - 50)) * m
+        svc(f"DR_{short[gw]}_{short[wh]}", gw, wh, "road", "Drayage to overseas warehouse", km, th, basis="FEU",
+            rate=round(box), lcl_basis="tonne", lcl_rate=round(box / 12, 1), cur="USD", year=2025, co2="road",
+            source=TEXT["DRAYAGE"].format(m=m))
 
-# --- 8b. hinterland links into rail terminals (so a quote to a terminal sees every mode) ---
-A_HINTER = ("assumption: port/airport hinterland link into an inland terminal; container cartage ~USD 550 per "
-            "box (Dec 2020, " + SRC["CARTAGE"] + ") for <=50 km, +USD 1.5/km beyond, x{m} regional cost factor; "
-            "km = great-circle x 1.3; rail shuttle {dep}/week, time = 8 h + km/40")
-for gw, term, mode in (("NL_RTM", "DE_DUISBURG", "rail"), ("DE_APT_FRA", "DE_DUISBURG", "road"),
-                       ("BE_APT_LGG", "DE_DUISBURG", "road"), ("DE_HAM", "DE_HAMBURG_RAIL", "road")):
+# --- 8b. hinterland links into rail terminals, so a quote to a terminal sees every mode (tables/hinterland.csv) ---
+for r in read_table("hinterland.csv"):
+    gw, term, mode = r["gateway"], r["terminal"], r["mode"]
     if gw not in NODE or term not in NODE:
         continue
-    km = max(15.0, hav(ll(gw), ll(term)) * 1.3)
+    km = max(15.0, hav(ll(gw), ll(term)) * ROAD_DETOUR)
     m = cost_mult(NODE[term]["country"])
     box = (550 + 1.5 * max(0.0, km - 50)) * m
     if mode == "rail":
+        dep = int(r["departures_per_week"])
         svc(f"HL_{short[gw]}_{short[term]}", gw, term, "rail", "Rhine hinterland rail shuttle", km,
-            8 + km / 40, dep=10, basis="FEU", rate=round(box * 0.8), lcl_basis="tonne",
+            8 + km / 40, dep=dep, basis="FEU", rate=round(box * 0.8), lcl_basis="tonne",
             lcl_rate=round(box * 0.8 / 12, 1), cur="USD", year=2025, co2="rail_intl",
-            source=A_HINTER.format(m=m, dep=10))
+            source=TEXT["HINTERLAND"].format(m=m, dep=dep))
     elif NODE[gw]["kind"] == "airport":
         svc(f"HL_{short[gw]}_{short[term]}", gw, term, "road", "Airport trucking to terminal", km, 4 + km / 60,
             basis="tonne", rate=round((60 + 0.12 * km) * m, 1), cur="USD", year=2025, co2="road",
-            source=A_DRAY_AIR.format(m=m))
+            source=TEXT["DRAYAGE_AIR"].format(m=m))
     else:
         svc(f"HL_{short[gw]}_{short[term]}", gw, term, "road", "Port cartage to terminal", km, 4 + km / 60,
             basis="FEU", rate=round(box), lcl_basis="tonne", lcl_rate=round(box / 12, 1), cur="USD",
-            year=2025, co2="road", source=A_DRAY.format(m=m))
+            year=2025, co2="road", source=TEXT["DRAYAGE"].format(m=m))
 
-# --- 9. last mile: warehouses -> markets ---
-WH_MARKETS = {
-    "US_WH_LA": ["US_MKT_WEST", "US_MKT_SOUTH", "US_MKT_CENTRAL"],
-    "US_WH_NJ": ["US_MKT_EAST", "US_MKT_SOUTHEAST", "US_MKT_CENTRAL"],
-    "US_WH_CHICAGO": ["US_MKT_CENTRAL", "US_MKT_EAST", "US_MKT_SOUTH", "US_MKT_SOUTHEAST"],
-    "DE_WH_DUISBURG": ["DE_MKT_WEST", "NL_MKT", "BE_MKT", "FR_MKT", "DE_MKT_NORTH", "GB_MKT"],
-    "DE_WH_NUREMBERG": ["DE_MKT_SOUTH", "CZ_MKT", "IT_MKT_NORTH", "DE_MKT_WEST", "HU_MKT"],
-    "DE_WH_HAMBURG": ["DE_MKT_NORTH", "DE_MKT_WEST", "PL_MKT"],
-    "DE_WH_FRANKFURT": ["DE_MKT_WEST", "DE_MKT_SOUTH", "FR_MKT", "BE_MKT", "NL_MKT", "IT_MKT_NORTH"],
-    "NL_WH_TILBURG": ["NL_MKT", "BE_MKT", "GB_MKT", "FR_MKT", "DE_MKT_WEST", "ES_MKT"],
-    "PL_WH_LODZ": ["PL_MKT", "CZ_MKT", "HU_MKT", "DE_MKT_NORTH", "DE_MKT_SOUTH"],
-    "PL_WH_WARSAW": ["PL_MKT", "CZ_MKT"],
-    "HU_WH_BUDAPEST": ["HU_MKT", "CZ_MKT", "IT_MKT_NORTH", "DE_MKT_SOUTH"],
-    "RU_WH_MOSCOW": ["RU_MKT_CENTRAL", "RU_MKT_NW", "RU_MKT_URALS"],
-    "KZ_WH_ALMATY": ["KZ_MKT_SOUTH", "KZ_MKT_NORTH", "UZ_MKT"],
-    "UZ_WH_TASHKENT": ["UZ_MKT", "KZ_MKT_SOUTH"],
-    "AE_WH_DUBAI": ["AE_MKT", "SA_MKT"],
-    "VN_WH_HANOI": ["VN_MKT_NORTH", "LA_MKT"], "VN_WH_HCMC": ["VN_MKT_SOUTH"],
-    "TH_WH_BANGKOK": ["TH_MKT", "LA_MKT"], "MY_WH_KL": ["MY_MKT", "SG_MKT"], "SG_WH_SINGAPORE": ["SG_MKT", "MY_MKT"],
-    "ID_WH_JAKARTA": ["ID_MKT"], "PH_WH_MANILA": ["PH_MKT"],
-    "JP_WH_TOKYO": ["JP_MKT_KANTO", "JP_MKT_CHUBU"], "JP_WH_OSAKA": ["JP_MKT_KANSAI", "JP_MKT_CHUBU"],
-    "KR_WH_INCHEON": ["KR_MKT"], "HK_WH_HK": ["HK_MKT"], "TW_WH_TAOYUAN": ["TW_MKT_NORTH", "TW_MKT_SOUTH"],
-    "AU_WH_SYDNEY": ["AU_MKT_EAST"], "IN_WH_MUMBAI": ["IN_MKT_WEST"], "LA_WH_VIENTIANE": ["LA_MKT"],
-}
+# --- 9. last mile: warehouses -> markets (tables/warehouse_delivery.csv) ---
 # blended delivery rate CNY/t from a warehouse (mix of pallet/LTL and contract parcels) by country
 WH_LM = {"US": 2400, "DE": 1800, "NL": 1800, "PL": 1300, "HU": 1300, "RU": 1200, "KZ": 1000, "UZ": 1000,
          "AE": 1100, "VN": 800, "TH": 800, "MY": 800, "SG": 1000, "ID": 850, "PH": 850, "JP": 2200, "KR": 1800,
          "HK": 1200, "TW": 1400, "AU": 2200, "IN": 700, "LA": 700}
-A_LM = ("assumption: blended warehouse delivery rate {r} CNY/t (pallet/LTL and contract parcel mix; contract parcel "
-        "rates unknown, domain_facts §7) + 0.8 CNY/t-km beyond 150 km; list parcels for scale: US ~USD 8-10 per 1-lb "
-        "parcel 2025 (https://maritimeducation.com/u-s-shipping-rate-comparison-ups-vs-fedex-vs-usps), DHL EUR 5.50 "
-        "per parcel <=31.5 kg at a German fulfiller (" + SRC["DE_FULFIL"] + "); time = 24 h + km/30; km = great-circle x 1.3")
-for wh, mkts in WH_MARKETS.items():
-    for mk in mkts:
-        km = max(20.0, hav(ll(wh), ll(mk)) * 1.3)
-        r = WH_LM[NODE[wh]["country"]]
-        svc(f"LM_{short[wh]}_{short[mk]}", wh, mk, "last_mile", "Overseas warehouse delivery", km, 24 + km / 30,
-            th_max=48 + km / 30, basis="tonne", rate=r + 0.8 * max(0.0, km - 150), co2="last_mile", year=2025,
-            source=A_LM.format(r=r))
+for r in read_table("warehouse_delivery.csv"):
+    wh, mk = r["warehouse"], r["market"]
+    km = max(20.0, hav(ll(wh), ll(mk)) * ROAD_DETOUR)
+    rate = WH_LM[NODE[wh]["country"]]
+    svc(f"LM_{short[wh]}_{short[mk]}", wh, mk, "last_mile", "Overseas warehouse delivery", km, 24 + km / 30,
+        th_max=48 + km / 30, basis="tonne", rate=rate + 0.8 * max(0.0, km - 150), co2="last_mile", year=2025,
+        source=TEXT["WAREHOUSE_DELIVERY"].format(r=rate))
 
-# --- 10. direct deliveries from gateways (9610 courier last mile; 9710 B2B trucking) ---
-MKT_GATEWAYS = {
-    "US_MKT_WEST": ["US_LAX", "US_APT_LAX"], "US_MKT_EAST": ["US_NYC", "US_APT_JFK"],
-    "US_MKT_CENTRAL": ["US_APT_ORD", "US_NYC"], "US_MKT_SOUTH": ["US_APT_LAX", "US_APT_ORD", "US_LAX"],
-    "US_MKT_SOUTHEAST": ["US_APT_JFK", "US_APT_ORD", "US_NYC"],
-    "DE_MKT_WEST": ["DE_APT_FRA", "BE_APT_LGG", "DE_DUISBURG", "NL_RTM"],
-    "DE_MKT_SOUTH": ["DE_APT_FRA", "DE_NUREMBERG", "DE_HAM"],
-    "DE_MKT_NORTH": ["DE_HAMBURG_RAIL", "DE_HAM", "DE_APT_FRA"],
-    "NL_MKT": ["NL_RTM", "NL_TILBURG", "BE_APT_LGG"], "BE_MKT": ["BE_APT_LGG", "NL_RTM"],
-    "FR_MKT": ["FR_APT_CDG", "NL_RTM"], "IT_MKT_NORTH": ["IT_GOA", "DE_APT_FRA"], "ES_MKT": ["FR_APT_CDG", "IT_GOA"],
-    "GB_MKT": ["GB_FXT", "BE_APT_LGG"], "PL_MKT": ["PL_LODZ", "PL_APT_WAW", "PL_GDN"],
-    "CZ_MKT": ["PL_LODZ", "DE_NUREMBERG", "DE_APT_FRA"], "HU_MKT": ["HU_BUDAPEST", "HU_APT_BUD"],
-    "RU_MKT_CENTRAL": ["RU_MOSCOW", "RU_APT_SVO"], "RU_MKT_NW": ["RU_STPETERSBURG", "RU_APT_SVO"],
-    "RU_MKT_URALS": ["RU_MOSCOW", "RU_APT_SVO"], "KZ_MKT_SOUTH": ["KZ_ALMATY", "KZ_APT_ALA"],
-    "KZ_MKT_NORTH": ["KZ_ALMATY", "KZ_APT_ALA"], "UZ_MKT": ["UZ_TASHKENT", "KZ_APT_ALA"],
-    "AE_MKT": ["AE_JEA", "AE_APT_DXB"], "SA_MKT": ["AE_JEA", "AE_APT_DXB"],
-    "VN_MKT_NORTH": ["VN_HANOI", "VN_HPH"], "VN_MKT_SOUTH": ["VN_SGN", "VN_APT_SGN"],
-    "TH_MKT": ["TH_LCH", "TH_APT_BKK"], "MY_MKT": ["MY_PKG", "MY_APT_KUL"], "SG_MKT": ["SG_SIN", "SG_APT_SIN"],
-    "ID_MKT": ["ID_JKT", "ID_APT_CGK"], "PH_MKT": ["PH_MNL", "PH_APT_MNL"], "LA_MKT": ["LA_VIENTIANE"],
-    "JP_MKT_KANTO": ["JP_TYO", "JP_APT_NRT"], "JP_MKT_KANSAI": ["JP_OSA", "JP_APT_KIX"],
-    "JP_MKT_CHUBU": ["JP_APT_KIX", "JP_TYO"], "KR_MKT": ["KR_PUS", "KR_APT_ICN"], "HK_MKT": ["HK_HKG", "HK_APT_HKG"],
-    "TW_MKT_NORTH": ["TW_APT_TPE", "TW_KHH"], "TW_MKT_SOUTH": ["TW_KHH", "TW_APT_TPE"],
-    "IN_MKT_WEST": ["IN_NSA", "IN_APT_BOM"], "AU_MKT_EAST": ["AU_SYD", "AU_APT_SYD"],
-}
-# courier CNY/kg from a gateway (cross-border parcel injection incl. clearance), by market country
-COURIER = {"US": 25, "DE": 18, "NL": 18, "BE": 18, "FR": 19, "IT": 19, "ES": 19, "GB": 19, "PL": 14, "CZ": 14,
-           "HU": 14, "RU": 12, "KZ": 12, "UZ": 12, "AE": 12, "SA": 14, "VN": 8, "TH": 9, "MY": 9, "SG": 12,
-           "ID": 10, "PH": 10, "LA": 8, "JP": 18, "KR": 14, "HK": 10, "TW": 12, "IN": 8, "AU": 22}
-A_CO = ("assumption: cross-border courier injection {r} CNY/kg incl. clearance of 9610/9710 consignments (contract "
-        "rates unknown, domain_facts §7; ~10x the per-kg warehouse delivery rate, list parcels: US ~USD 8-10 per 1-lb "
-        "parcel, https://maritimeducation.com/u-s-shipping-rate-comparison-ups-vs-fedex-vs-usps); time = 48 h + km/30; "
-        "km = great-circle x 1.3")
-A_B2B = ("assumption: direct B2B (9710) truck delivery from the gateway: FTL {r} CNY/truck (~{k} CNY/vehicle-km + "
-         "{f} CNY, regional factor {m}), LTL per t = FTL/12; time = 24 h (clearance) + km/55; km = great-circle x 1.3")
-for mk, gws in MKT_GATEWAYS.items():
+# --- 10. direct deliveries from gateways: 9610 courier last mile, 9710 B2B trucking (tables/market_gateways.csv) ---
+for r in read_table("market_gateways.csv"):
+    mk, gw = r["market"], r["gateway"]
     c = NODE[mk]["country"]
-    for gw in gws:
-        km = max(20.0, hav(ll(gw), ll(mk)) * 1.3)
-        r = COURIER[c] + (3 if km > 800 else 0)
-        svc(f"LM_{short[gw].replace('APT_', 'A')}_{short[mk]}", gw, mk, "last_mile", "Direct cross-border delivery "
-            "(9610/9710)", km, 48 + km / 30, th_max=96 + km / 30, basis="kg", rate=r, co2="last_mile", year=2025,
-            source=A_CO.format(r=r))
-        if NODE[gw]["kind"] in ("seaport", "rail_terminal"):
-            m = cost_mult(c)
-            ftl = (1500 + 12 * km) * m
-            svc(f"RD_{short[gw]}_{short[mk]}", gw, mk, "road", "Direct B2B delivery (9710)", km, 24 + km / 55,
-                basis="truck", rate=round(ftl), lcl_basis="tonne", lcl_rate=round(ftl / 12, 1), co2="truck_delivery",
-                year=2025, source=A_B2B.format(r=round(ftl), k=round(12 * m, 1), f=round(1500 * m), m=m))
+    km = max(20.0, hav(ll(gw), ll(mk)) * ROAD_DETOUR)
+    rate = int(COUNTRIES[c]["courier_cny_per_kg"]) + (3 if km > 800 else 0)
+    svc(f"LM_{short[gw].replace('APT_', 'A')}_{short[mk]}", gw, mk, "last_mile", "Direct cross-border delivery "
+        "(9610/9710)", km, 48 + km / 30, th_max=96 + km / 30, basis="kg", rate=rate, co2="last_mile", year=2025,
+        source=TEXT["COURIER"].format(r=rate))
+    if NODE[gw]["kind"] in ("seaport", "rail_terminal"):
+        m = cost_mult(c)
+        ftl = (1500 + 12 * km) * m
+        svc(f"RD_{short[gw]}_{short[mk]}", gw, mk, "road", "Direct B2B delivery (9710)", km, 24 + km / 55,
+            basis="truck", rate=round(ftl), lcl_basis="tonne", lcl_rate=round(ftl / 12, 1), co2="truck_delivery",
+            year=2025, source=TEXT["B2B"].format(r=round(ftl), k=round(12 * m, 1), f=round(1500 * m), m=m))
 
 # ---------------------------------------------------------------------------
 # Warehouses
