@@ -346,6 +346,7 @@ individual_services("air_plan")
 
 # --- 8. drayage: foreign gateways -> warehouses (tables/drayage.csv) ---
 COUNTRIES = {r["country"]: r for r in read_table("countries.csv")}
+WH_COUNTRIES = {r["country"]: r for r in read_table("warehouse_countries.csv")}
 
 
 def cost_mult(country: str) -> float:
@@ -393,14 +394,10 @@ for r in read_table("hinterland.csv"):
             year=2025, co2="road", source=TEXT["DRAYAGE"].format(m=m))
 
 # --- 9. last mile: warehouses -> markets (tables/warehouse_delivery.csv) ---
-# blended delivery rate CNY/t from a warehouse (mix of pallet/LTL and contract parcels) by country
-WH_LM = {"US": 2400, "DE": 1800, "NL": 1800, "PL": 1300, "HU": 1300, "RU": 1200, "KZ": 1000, "UZ": 1000,
-         "AE": 1100, "VN": 800, "TH": 800, "MY": 800, "SG": 1000, "ID": 850, "PH": 850, "JP": 2200, "KR": 1800,
-         "HK": 1200, "TW": 1400, "AU": 2200, "IN": 700, "LA": 700}
 for r in read_table("warehouse_delivery.csv"):
     wh, mk = r["warehouse"], r["market"]
     km = max(20.0, hav(ll(wh), ll(mk)) * ROAD_DETOUR)
-    rate = WH_LM[NODE[wh]["country"]]
+    rate = int(WH_COUNTRIES[NODE[wh]["country"]]["delivery_cny_per_t"])  # blended pallet/LTL/parcel rate
     svc(f"LM_{short[wh]}_{short[mk]}", wh, mk, "last_mile", "Overseas warehouse delivery", km, 24 + km / 30,
         th_max=48 + km / 30, basis="tonne", rate=rate + 0.8 * max(0.0, km - 150), co2="last_mile", year=2025,
         source=TEXT["WAREHOUSE_DELIVERY"].format(r=rate))
@@ -422,180 +419,91 @@ for r in read_table("market_gateways.csv"):
             year=2025, source=TEXT["B2B"].format(r=round(ftl), k=round(12 * m, 1), f=round(1500 * m), m=m))
 
 # ---------------------------------------------------------------------------
-# Warehouses
+# Warehouses: tables/warehouses.csv (candidate sites), tables/warehouse_countries.csv (costs by country)
 # ---------------------------------------------------------------------------
-# country: (rent CNY/m2/yr, rent source, labour CNY/FTE/yr, handling CNY/t, storage CNY/cbm-month, storage source)
-WH_COST = {
-    "US_LA": (round(10.72 * 10.764 * USD), f"Inland Empire USD 10.72/sqft/yr ({SRC['US_RENT_IE']})"),
-    "US_NJ": (round(16.12 * 10.764 * USD), f"New Jersey USD 16.12/sqft/yr NNN ({SRC['US_RENT_NJ']})"),
-    "US_CHICAGO": (round(8.15 * 10.764 * USD), f"US national in-place avg USD 8.15/sqft/yr as Chicago proxy ({SRC['US_RENT_NAT']})"),
-    "DE_DUISBURG": (round(7.75 * 12 * EUR), f"Ruhr prime EUR 7.75/m2/month ({SRC['DE_RENT']})"),
-    "DE_NUREMBERG": (round(8.90 * 12 * EUR), f"Nuremberg prime EUR 8.90/m2/month ({SRC['DE_RENT']})"),
-    "DE_HAMBURG": (round(8.25 * 12 * EUR), f"Hamburg prime EUR 8.25/m2/month ({SRC['DE_RENT']})"),
-    "DE_FRANKFURT": (round(8.25 * 12 * EUR), f"Dusseldorf prime EUR 8.25/m2/month as Frankfurt proxy ({SRC['DE_RENT']})"),
-    "JP_TOKYO": (round(288.7 * EUR), f"Tokyo prime EUR 288.7/m2/yr, mid-2010s ({SRC['JP_RENT']})"),
-}
-COUNTRY = {  # rent (assumed where no WH_COST), labour, handling, storage, storage source
-    "US": (None, 400000, 450, 108, f"Chinese-seller US warehouse tier 31-60 days USD 0.50/m3/day ({SRC['US_STORE']})"),
-    "DE": (None, 320000, 380, 30, f"EUR 6.00 per Euro-pallet-month at a German fulfiller, ~1.5 m3/pallet ({SRC['DE_FULFIL']})"),
-    "NL": (7.0 * 12 * EUR, 330000, 380, 32, "assumption: as Germany"),
-    "PL": (4.0 * 12 * EUR, 150000, 250, 22, "assumption"), "HU": (4.5 * 12 * EUR, 130000, 250, 22, "assumption"),
-    "RU": (500, 90000, 250, 25, "assumption"), "KZ": (300, 60000, 200, 18, "assumption"),
-    "UZ": (200, 40000, 180, 15, "assumption"), "AE": (700, 90000, 250, 30, "assumption"),
-    "VN": (345, 50000, 180, 18, "assumption"), "TH": (390, 70000, 180, 20, "assumption"),
-    "MY": (400, 60000, 180, 20, "assumption"), "SG": (1110, 250000, 300, 60, "assumption"),
-    "ID": (430, 45000, 180, 18, "assumption"), "PH": (350, 40000, 180, 18, "assumption"),
-    "JP": (None, 280000, 500, 180, f"assumption: half of Amazon FBA Japan JPY 7,800/m3-month ({SRC['JP_FBA']})"),
-    "KR": (600, 250000, 400, 45, "assumption"), "HK": (1785, 250000, 400, 90, "assumption"),
-    "TW": (700, 150000, 300, 40, "assumption"), "AU": (935, 330000, 450, 60, "assumption"),
-    "IN": (300, 35000, 150, 12, "assumption"), "LA": (150, 25000, 120, 10, "assumption"),
-}
-WH_AREA = {
-    "US_WH_LA": 10000, "US_WH_NJ": 8000, "US_WH_CHICAGO": 6000, "DE_WH_DUISBURG": 8000, "DE_WH_NUREMBERG": 5000,
-    "DE_WH_HAMBURG": 5000, "DE_WH_FRANKFURT": 4000, "NL_WH_TILBURG": 5000, "PL_WH_LODZ": 6000, "PL_WH_WARSAW": 3000,
-    "HU_WH_BUDAPEST": 4000, "RU_WH_MOSCOW": 6000, "KZ_WH_ALMATY": 5000, "UZ_WH_TASHKENT": 3000, "AE_WH_DUBAI": 5000,
-    "VN_WH_HANOI": 4000, "VN_WH_HCMC": 4000, "TH_WH_BANGKOK": 4000, "MY_WH_KL": 4000, "SG_WH_SINGAPORE": 3000,
-    "ID_WH_JAKARTA": 4000, "PH_WH_MANILA": 3000, "JP_WH_TOKYO": 3000, "JP_WH_OSAKA": 3000, "KR_WH_INCHEON": 3000,
-    "HK_WH_HK": 2000, "TW_WH_TAOYUAN": 3000, "AU_WH_SYDNEY": 4000, "IN_WH_MUMBAI": 4000, "LA_WH_VIENTIANE": 3000,
-}
-PUBLIC = {"PL_WH_LODZ": "Deyang public-service overseas warehouse at the Deyang-Lodz train terminal (plan measure)",
-          "DE_WH_DUISBURG": "Sichuan provincial public overseas warehouse candidate (2024 plan: >=5 by 2026)",
-          "VN_WH_HANOI": "Sichuan provincial public overseas warehouse candidate for ASEAN (2024 plan: >=5 by 2026)"}
+SQFT_PER_M2 = 10.764
+
+
+def rent_cny(value: float, unit: str) -> float:
+    """A rent in CUR/AREA/PERIOD (AREA m2 or sqft, PERIOD yr or month) in CNY/m2/yr."""
+    cur, area, period = unit.split("/")
+    if area == "sqft":
+        value = value * SQFT_PER_M2
+    if period == "month":
+        value = value * 12
+    if cur != "CNY":
+        value = value * CNY_PER[cur]
+    return value
+
+
 WAREHOUSES: list[dict] = []
-for wh, area in WH_AREA.items():
+RENT: dict[str, int] = {}  # CNY/m2/yr by warehouse node
+for r in read_table("warehouses.csv"):
+    wh, area = r["node_id"], int(r["area_m2"])
     c = NODE[wh]["country"]
-    rent0, labour, handling, storage, ssrc = COUNTRY[c]
-    key = wh.replace("_WH_", "_")
-    if key in WH_COST:
-        rent, rsrc = WH_COST[key]
-    elif c == "JP":
-        rent, rsrc = round(WH_COST["JP_TOKYO"][0] * 0.6), "assumption: 60% of the Tokyo prime rent for Osaka"
+    cr = WH_COUNTRIES[c]
+    if r["rent_unit"] == "ratio":  # a share of another site's rent
+        rent, rsrc = round(RENT[r["rent_ref"]] * float(r["rent"])), expand(r["rent_source"])
+    elif r["rent"]:
+        rent, rsrc = round(rent_cny(float(r["rent"]), r["rent_unit"])), expand(r["rent_source"])
     else:
-        rent, rsrc = round(rent0), "assumption: rent unknown (domain_facts §7d)"
+        rent, rsrc = round(rent_cny(float(cr["rent"]), cr["rent_unit"])), expand(cr["rent_source"])
+    RENT[wh] = rent
+    labour = int(cr["labour_cny_per_fte_year"])
     fte = math.ceil(area / 500)  # core staff; variable labour is in handling_cny_per_t
     systems = 150000 + 40 * area
     fixed = rent * area + fte * labour + systems
     cap = area * 1.6
-    pub = wh in PUBLIC
+    pub = bool(r["public_service"])
+    source = TEXT["WAREHOUSE"].format(rent=rent, fte=fte, labour=labour, rent_source=rsrc,
+                                      storage_source=expand(cr["storage_source"]))
+    if pub:
+        source += "; " + TEXT["WAREHOUSE_PUBLIC"].format(note=r["public_service"])
     WAREHOUSES.append({
-        "node_id": wh, "operator": "Deyang/Sichuan public-service warehouse operator (to be selected)" if pub else
-        "Sichuan overseas-warehouse firm (to be selected)", "status": "candidate", "public_service": int(pub),
+        "node_id": wh, "operator": r["operator"], "status": "candidate", "public_service": int(pub),
         "area_m2": area, "fixed_cost_cny_per_year": round(fixed, -3), "capacity_t_per_year": cap,
-        "handling_cny_per_t": handling, "storage_cny_per_cbm_month": storage, "stock_days": 45 if c in
-        ("US", "DE", "NL", "PL", "HU", "JP", "AU", "RU") else 30,
-        "source": f"assumption: candidate (no Deyang/Mianyang-operated warehouse sourced); fixed = rent {rent} CNY/m2/yr "
-        f"x area + {fte} FTE x {labour} CNY + systems/utilities 150,000 + 40 CNY/m2; rent: {rsrc}; area around the "
-        f"~5,000 m2 average ({SRC['WH_SIZE']}); capacity 1.6 t/m2/yr, handling and stock days assumed; storage: {ssrc}"
-        + (f"; public service: {PUBLIC[wh]} ({SRC['PLAN']}; {SRC['SC_WH_PLAN']})" if pub else ""),
+        "handling_cny_per_t": float(cr["handling_cny_per_t"]),
+        "storage_cny_per_cbm_month": float(cr["storage_cny_per_cbm_month"]), "stock_days": int(cr["stock_days"]),
+        "source": source,
     })
 
 # ---------------------------------------------------------------------------
-# Products
+# Products: tables/products.csv
 # ---------------------------------------------------------------------------
-PRODUCTS = [
-    ("heavy_equipment", "Heavy and general equipment (machinery, drilling rigs, power equipment parts)", "重大装备及通用机械",
-     450, 60000, "oversize pieces go via the Deyang-Leshan heavy-cargo road and the Yangtze; most ship in FEU/flat racks",
-     f"assumption: density and value typical of machinery exports; Deyang #1 in China for oil-rig exports ({SRC['DY_EXPORT']})"),
-    ("fine_chemicals", "Fine chemicals (titanium dioxide, phosphates, agrochemicals)", "精细化工产品", 900, 18000,
-     "some dangerous goods (IMDG/RID): not accepted on parcel services; bagged powders are weight-bound",
-     f"assumption: TiO2-dominated value (~15-20k CNY/t); TiO2 exports #1 in Sichuan ({SRC['DY_EXPORT']})"),
-    ("aviation_parts", "General aviation parts and components", "通用航空零部件", 150, 1500000,
-     "high value, time-critical; air or rail", "assumption: value/density typical of aircraft parts; general aviation is "
-     f"a Deyang specialty ({SRC['PLAN']})"),
-    ("food_beverage", "Food and beverage (incl. Jiannanchun baijiu from Mianzhu)", "食品饮料(含绵竹剑南春白酒)", 380, 90000,
-     "bottled spirits in cases; some cold chain (Deyang rail port cold-chain centre)", "assumption: export value mix of "
-     f"premium baijiu and packaged food; Jiannanchun export drive ({SRC['JNC']})"),
-    ("agricultural", "Agricultural and sideline products (herbs, noodles, dried produce, tea)", "农副产品", 500, 20000,
-     "some perishables; phytosanitary certificates", f"assumption: typical processed agricultural export value ({SRC['PLAN']})"),
-    ("electronics", "Electronics and information products (TVs, displays, connectors, smart terminals)", "电子信息产品",
-     220, 120000, "volume-bound (light, bulky cartons); lithium batteries restricted on air",
-     f"assumption: value/density mix of consumer electronics and components; Mianyang industries ({SRC['MY_IND']})"),
-    ("vehicle_parts", "Vehicles and parts (engines, compressors, components)", "汽车及零部件", 420, 55000,
-     "palletised; mostly B2B", f"assumption: value/density typical of auto parts; Mianyang industries ({SRC['MY_IND']})"),
-    ("ecommerce_parcels", "E-commerce retail parcels (mixed consumer goods)", "跨境电商零售包裹", 170, 150000,
-     "B2C parcels, ~0.5 kg average; volume-bound", "assumption: ~USD 10 per 0.5 kg parcel => ~150,000 CNY/t"),
-]
-PVAL = {p[0]: p[4] for p in PRODUCTS}
+PRODUCTS = [{**r, "density_kg_per_cbm": float(r["density_kg_per_cbm"]),
+             "value_cny_per_t": float(r["value_cny_per_t"]), "source": expand(r["source"])}
+            for r in read_table("products.csv")]
+PVAL = {p["id"]: p["value_cny_per_t"] for p in PRODUCTS}
 
 # ---------------------------------------------------------------------------
-# Demand (calibrated to the 2025 plan targets)
+# Demand (calibrated to the 2025 plan targets): tables/plan_targets.csv, product_mix.csv,
+# origin_shares.csv, market_shares.csv, customs_split.csv, customs_modes.csv
 # ---------------------------------------------------------------------------
-TARGET = {"Deyang": 1.05e9, "Mianyang": 1.50e9}
-MIX = {
-    "Deyang": {"heavy_equipment": .30, "fine_chemicals": .15, "aviation_parts": .10, "food_beverage": .20,
-               "agricultural": .10, "ecommerce_parcels": .15},
-    "Mianyang": {"electronics": .45, "vehicle_parts": .20, "heavy_equipment": .10, "ecommerce_parcels": .20,
-                 "agricultural": .05},
-}
-ORIGIN_SHARE = {
-    ("Deyang", "heavy_equipment"): {"CN_DY_ETDZ": .40, "CN_DY_JINGYANG": .35, "CN_DY_GUANGHAN": .25},
-    ("Deyang", "fine_chemicals"): {"CN_DY_MIANZHU": .45, "CN_DY_SHIFANG": .40, "CN_DY_LUOJIANG": .15},
-    ("Deyang", "aviation_parts"): {"CN_DY_GUANGHAN": .70, "CN_DY_ETDZ": .30},
-    ("Deyang", "food_beverage"): {"CN_DY_MIANZHU": .65, "CN_DY_JINGYANG": .15, "CN_DY_ZHONGJIANG": .20},
-    ("Deyang", "agricultural"): {"CN_DY_ZHONGJIANG": .45, "CN_DY_LUOJIANG": .30, "CN_DY_SHIFANG": .25},
-    ("Deyang", "ecommerce_parcels"): {"CN_DY_JINGYANG": .40, "CN_DY_ETDZ": .15, "CN_DY_GUANGHAN": .15,
-                                      "CN_DY_LUOJIANG": .10, "CN_DY_ZHONGJIANG": .10, "CN_DY_MIANZHU": .05,
-                                      "CN_DY_SHIFANG": .05},
-    ("Mianyang", "electronics"): {"CN_MY_HITECH": .40, "CN_MY_ETDZ": .25, "CN_MY_SCIPARK": .20, "CN_MY_YOUXIAN": .15},
-    ("Mianyang", "vehicle_parts"): {"CN_MY_ETDZ": .35, "CN_MY_HITECH": .25, "CN_MY_JIANGYOU": .25, "CN_MY_ANZHOU": .15},
-    ("Mianyang", "heavy_equipment"): {"CN_MY_JIANGYOU": .50, "CN_MY_HITECH": .30, "CN_MY_FUCHENG": .20},
-    ("Mianyang", "ecommerce_parcels"): {"CN_MY_FUCHENG": .25, "CN_MY_HITECH": .15, "CN_MY_YOUXIAN": .15,
-                                        "CN_MY_SANTAI": .10, "CN_MY_ZITONG": .08, "CN_MY_YANTING": .08,
-                                        "CN_MY_PINGWU": .07, "CN_MY_BEICHUAN": .07, "CN_MY_ANZHOU": .05},
-    ("Mianyang", "agricultural"): {"CN_MY_SANTAI": .30, "CN_MY_YANTING": .20, "CN_MY_ZITONG": .20,
-                                   "CN_MY_PINGWU": .15, "CN_MY_BEICHUAN": .15},
-}
-MKT_SHARE = {
-    "heavy_equipment": {"RU_MKT_CENTRAL": 15, "KZ_MKT_NORTH": 8, "KZ_MKT_SOUTH": 5, "UZ_MKT": 8, "AE_MKT": 8,
-                        "SA_MKT": 7, "VN_MKT_NORTH": 7, "ID_MKT": 7, "IN_MKT_WEST": 7, "DE_MKT_WEST": 8, "PL_MKT": 5,
-                        "US_MKT_SOUTH": 8, "TH_MKT": 7},
-    "fine_chemicals": {"IN_MKT_WEST": 15, "VN_MKT_SOUTH": 10, "TH_MKT": 10, "ID_MKT": 10, "MY_MKT": 7,
-                       "JP_MKT_KANSAI": 10, "KR_MKT": 10, "DE_MKT_WEST": 8, "US_MKT_EAST": 10, "BE_MKT": 5, "AE_MKT": 5},
-    "aviation_parts": {"US_MKT_WEST": 25, "DE_MKT_SOUTH": 15, "FR_MKT": 15, "GB_MKT": 10, "SG_MKT": 10, "AE_MKT": 10,
-                       "JP_MKT_KANTO": 10, "HU_MKT": 5},
-    "food_beverage": {"HK_MKT": 18, "TW_MKT_NORTH": 10, "SG_MKT": 10, "MY_MKT": 8, "US_MKT_WEST": 10,
-                      "US_MKT_EAST": 6, "JP_MKT_KANTO": 6, "KR_MKT": 6, "AU_MKT_EAST": 8, "TH_MKT": 5,
-                      "DE_MKT_WEST": 5, "RU_MKT_CENTRAL": 5, "LA_MKT": 3},
-    "agricultural": {"HK_MKT": 15, "JP_MKT_KANSAI": 10, "KR_MKT": 10, "VN_MKT_NORTH": 10, "TH_MKT": 10, "MY_MKT": 10,
-                     "SG_MKT": 8, "AE_MKT": 10, "RU_MKT_CENTRAL": 10, "KZ_MKT_SOUTH": 7},
-    "electronics": {"US_MKT_WEST": 12, "US_MKT_EAST": 8, "US_MKT_CENTRAL": 5, "DE_MKT_WEST": 8, "DE_MKT_SOUTH": 5,
-                    "NL_MKT": 4, "PL_MKT": 5, "GB_MKT": 4, "RU_MKT_CENTRAL": 8, "KZ_MKT_SOUTH": 5, "UZ_MKT": 4,
-                    "AE_MKT": 6, "VN_MKT_SOUTH": 5, "TH_MKT": 5, "MY_MKT": 4, "ID_MKT": 5, "IN_MKT_WEST": 5,
-                    "JP_MKT_KANTO": 4, "PH_MKT": 3},
-    "vehicle_parts": {"US_MKT_CENTRAL": 10, "US_MKT_SOUTHEAST": 5, "DE_MKT_SOUTH": 12, "HU_MKT": 8, "CZ_MKT": 6,
-                      "PL_MKT": 6, "RU_MKT_CENTRAL": 13, "RU_MKT_URALS": 5, "KZ_MKT_NORTH": 6, "UZ_MKT": 8,
-                      "TH_MKT": 8, "MY_MKT": 5, "VN_MKT_NORTH": 6, "IT_MKT_NORTH": 2},
-    "ecommerce_parcels": {"US_MKT_WEST": 12, "US_MKT_EAST": 10, "US_MKT_SOUTHEAST": 4, "US_MKT_SOUTH": 4,
-                          "DE_MKT_WEST": 8, "DE_MKT_SOUTH": 2, "GB_MKT": 6, "FR_MKT": 5, "ES_MKT": 3,
-                          "IT_MKT_NORTH": 3, "PL_MKT": 3, "NL_MKT": 2, "JP_MKT_KANTO": 6, "JP_MKT_KANSAI": 2,
-                          "JP_MKT_CHUBU": 1, "KR_MKT": 3, "HK_MKT": 3, "TW_MKT_NORTH": 3, "SG_MKT": 3, "MY_MKT": 3,
-                          "TH_MKT": 3, "VN_MKT_SOUTH": 2, "ID_MKT": 3, "PH_MKT": 2, "AE_MKT": 3, "SA_MKT": 2,
-                          "RU_MKT_CENTRAL": 4, "RU_MKT_NW": 1, "KZ_MKT_SOUTH": 2, "AU_MKT_EAST": 3},
-}
-MODE_SPLIT = {
-    ("Deyang", "ecommerce_parcels"): {"9610": .60, "9810": .40},
-    ("Mianyang", "ecommerce_parcels"): {"9610": .45, "1210": .20, "9810": .35},
-    "food_beverage": {"9810": .70, "9710": .30},
-    "electronics": {"9710": .50, "9810": .50},
-    "vehicle_parts": {"9710": .60, "9810": .40},
-}
-ASIA = {"HK", "TW", "JP", "KR", "VN", "LA", "TH", "MY", "SG", "ID", "PH"}
-CARU = {"KZ", "UZ", "RU"}
-EU = {"DE", "NL", "BE", "FR", "IT", "ES", "GB", "PL", "CZ", "HU"}
+TARGET = {r["city"]: float(r["target_cny"]) for r in read_table("plan_targets.csv")}
+TARGET_SOURCE = {r["city"]: expand(r["source"]) for r in read_table("plan_targets.csv")}
+MIX = {(r["city"], r["product"]): float(r["share"]) for r in read_table("product_mix.csv")}
+ORIGIN_SHARE: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+for r in read_table("origin_shares.csv"):
+    ORIGIN_SHARE[(r["city"], r["product"])][r["origin"]] = float(r["share"])
+MKT_SHARE: dict[str, dict[str, int]] = defaultdict(dict)
+for r in read_table("market_shares.csv"):
+    MKT_SHARE[r["product"]][r["market"]] = int(r["weight"])
+MODE_SPLIT: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)  # (city or "", product)
+for r in read_table("customs_split.csv"):
+    MODE_SPLIT[(r["city"], r["product"])][r["customs_mode"]] = float(r["share"])
+CUSTOMS_MODES = {(r["customs_mode"], r["product"]): r for r in read_table("customs_modes.csv")}
 
 
-def default_days(mode: str, country: str, product: str) -> float:
-    grp = "asia" if country in ASIA else "caru" if country in CARU else "eu" if country in EU else "far"
-    if mode in ("9610", "1210"):
-        return {"asia": 10, "caru": 18, "eu": 15, "far": 15}[grp]
-    if mode == "9710":
-        if product == "aviation_parts":
-            return 20
-        return {"asia": 30, "caru": 30, "eu": 45, "far": 50}[grp]
-    return {"asia": 45, "caru": 50, "eu": 60, "far": 70}[grp]
+def customs_mode_row(mode: str, product: str) -> dict[str, str]:
+    return CUSTOMS_MODES.get((mode, product)) or CUSTOMS_MODES[(mode, "")]
 
 
-CAP_DAYS = {"9610": 20, "1210": 20, "9710": 60, "9810": 70}
+def default_days(mode: str, country: str, product: str) -> int:
+    return int(customs_mode_row(mode, product)["days_" + COUNTRIES[country]["region"]])
+
+
+def max_days(mode: str, product: str) -> int:
+    return int(customs_mode_row(mode, product)["max_required_days"])
 
 # --- time-feasibility (transit + via dwell + wait 84/departures + dwell at transshipment nodes) ---
 ADJ: dict[str, list[tuple[str, float]]] = defaultdict(list)
@@ -642,13 +550,9 @@ def fastest_days(origin: str, market: str, via_wh: bool) -> float:
 
 DEMAND: list[dict] = []
 DROPPED: list[tuple] = []
-A_DEM = ("assumption: allocation of the 2025 plan target ({city} {tgt} bn CNY cross-border e-commerce, " + SRC["PLAN"] +
-         ") by assumed product mix {pm:.0%}, zone share {zs:.0%}, market share {ms:.1%} and customs-mode split {cs:.0%}; "
-         "tonnes = value / value_cny_per_t; required_days assumed by customs mode and region"
-         " (destination tonnages unknown, domain_facts §6a)")
 rows = []
 for (city, prod), oshares in ORIGIN_SHARE.items():
-    pm = MIX[city][prod]
+    pm = MIX[(city, prod)]
     mshares = MKT_SHARE[prod]
     tot_m = sum(mshares.values())
     for o, zs in oshares.items():
@@ -656,7 +560,7 @@ for (city, prod), oshares in ORIGIN_SHARE.items():
         k = max(3, min(12, len(mshares), math.ceil(len(mshares) * zs / 0.60)))
         top = sorted(mshares.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
         tot_top = sum(v for _, v in top)
-        split = MODE_SPLIT.get((city, prod)) or MODE_SPLIT.get(prod) or {"9710": 1.0}
+        split = MODE_SPLIT.get((city, prod)) or MODE_SPLIT[("", prod)]
         for mk, v in top:
             # the customs-mode split applies to main markets of main zones; the rest keep the dominant mode
             sp = split if (v >= 6 and zs >= 0.12) else {max(split, key=lambda m: (split[m], m)): 1.0}
@@ -668,14 +572,15 @@ for city, o, mk, prod, cm, value, pm, zs, ms, cs in rows:
     req = default_days(cm, c, prod)
     fd = fastest_days(o, mk, via_wh=(cm == "9810"))
     if fd > req:
-        if math.ceil(fd * 1.1) <= CAP_DAYS[cm]:
+        if math.ceil(fd * 1.1) <= max_days(cm, prod):
             req = math.ceil(fd * 1.1)
         else:
             DROPPED.append((o, mk, prod, cm, round(fd, 1)))
             continue
     DEMAND.append({"origin": o, "market": mk, "product": prod, "value": value, "customs_mode": cm,
                    "required_days": req, "city": city,
-                   "source": A_DEM.format(city=city, tgt=TARGET[city] / 1e9, pm=pm, zs=zs, ms=ms, cs=cs)})
+                   "source": TEXT["DEMAND"].format(city=city, tgt=TARGET[city] / 1e9, target_source=TARGET_SOURCE[city],
+                                                   pm=pm, zs=zs, ms=ms, cs=cs)})
 # re-scale to the city targets after any dropped rows
 for city in TARGET:
     tot = sum(d["value"] for d in DEMAND if d["city"] == city)
@@ -734,8 +639,7 @@ if __name__ == "__main__":
                              "capacity_t_per_year", "handling_cny_per_t", "storage_cny_per_cbm_month", "stock_days",
                              "source"], WAREHOUSES)
     write("products.csv", ["id", "name", "name_zh", "density_kg_per_cbm", "value_cny_per_t", "notes", "source"],
-          [dict(zip(["id", "name", "name_zh", "density_kg_per_cbm", "value_cny_per_t", "notes", "source"], p, strict=True))
-           for p in PRODUCTS])
+          PRODUCTS)
     write("demand.csv", ["id", "origin", "market", "product", "tonnes_per_year", "customs_mode", "required_days",
                          "source"], DEMAND)
     write("fx.csv", ["currency", "cny_per_unit", "date", "source"], FX)
