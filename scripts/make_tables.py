@@ -18,7 +18,6 @@ Deterministic: same script, same bytes.
 from __future__ import annotations
 
 import csv
-import heapq
 import math
 import re
 import sys
@@ -26,7 +25,9 @@ from collections import defaultdict
 from itertools import pairwise
 from pathlib import Path
 
+import networkx as nx
 import searoute
+from pyproj import Geod
 
 OUT = Path(__file__).resolve().parent.parent / "network_data"
 
@@ -69,11 +70,14 @@ PARAM_ROWS = read_table("parameters.csv")
 PARAM = {r["name"]: float(r["value"]) for r in PARAM_ROWS if r["value"]}
 
 
-def hav(a: tuple[float, float], b: tuple[float, float]) -> float:
-    la1, lo1 = map(math.radians, a)
-    la2, lo2 = map(math.radians, b)
-    h = math.sin((la2 - la1) / 2) ** 2 + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    return 6371.0088 * 2 * math.asin(math.sqrt(h))
+# Great-circle distances on the sphere of the mean Earth radius (IUGG, 6,371.0088 km)
+EARTH_RADIUS_M = 6371008.8
+GEOD = Geod(a=EARTH_RADIUS_M, f=0.0)
+
+
+def gc_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle km between two (lat, lon) points."""
+    return GEOD.inv(a[1], a[0], b[1], b[0])[2] / 1000
 
 
 # ---------------------------------------------------------------------------
@@ -117,7 +121,7 @@ A_WP = TEXT["WAYPOINT"]
 def chain_km(a: str, b: str, key: str | None = None) -> float:
     """Polyline length a -> waypoints -> b (km)."""
     pts = [ll(a)] + [P[w] for w in SEGMENTS.get(key or f"{a}>{b}", [])] + [ll(b)]
-    return sum(hav(p, q) for p, q in pairwise(pts))
+    return sum(gc_km(p, q) for p, q in pairwise(pts))
 
 
 def path_km(nodes_: list[str]) -> float:
@@ -163,7 +167,7 @@ short = {n["id"]: (n["id"][3:] if n["id"].startswith("CN_") else n["id"]) for n 
 # --- 1. domestic road feeders (tables/road_feeders.csv) ---
 def road(frm: str, to: str, corridor: str, detour: float, source: str) -> None:
     """Truck link: great-circle km x detour, 1.5 h + km/55, FTL and LTL rates per km (A_ROAD)."""
-    km = hav(ll(frm), ll(to)) * detour
+    km = gc_km(ll(frm), ll(to)) * detour
     th = 1.5 + km / 55
     svc(f"RD_{short[frm]}_{short[to]}", frm, to, "road", corridor, km, th, basis="truck",
         rate=max(800, 300 + 6.5 * km), lcl_basis="tonne", lcl_rate=max(60, 40 + 0.5 * km), year=2025,
@@ -191,7 +195,7 @@ TARIFFS = {"ndrc_2008": ndrc_2008, "road_long_haul": road_long_haul}
 
 def air_leg(frm: str, to: str, stop_h: float = 0.0) -> tuple[float, float, float]:
     """(great-circle km, km = great-circle + 95 (GLEC), hours = km/800 + 1 h + any stop)."""
-    gc = hav(ll(frm), ll(to))
+    gc = gc_km(ll(frm), ll(to))
     return gc, gc + 95, gc / 800 + 1.0 + stop_h
 
 
@@ -214,7 +218,7 @@ def individual_services(block: str) -> None:
         if not rule:
             km = float(r["distance_km"])
         elif rule == "great_circle":
-            km = hav(ll(frm), ll(to)) * distance_factor(r["distance_factor"])
+            km = gc_km(ll(frm), ll(to)) * distance_factor(r["distance_factor"])
         elif rule == "polyline":  # through the via nodes, each leg along its waypoints
             f = distance_factor(r["distance_factor"])
             km = sum(chain_km(a, b) * f for a, b in pairwise([frm, *via, to]))
@@ -357,7 +361,7 @@ def cost_mult(country: str) -> float:
 ROAD_DETOUR = PARAM["road_detour_factor"]
 for r in read_table("drayage.csv"):
     wh, gw = r["warehouse"], r["gateway"]
-    km = max(15.0, hav(ll(gw), ll(wh)) * ROAD_DETOUR)
+    km = max(15.0, gc_km(ll(gw), ll(wh)) * ROAD_DETOUR)
     m = cost_mult(NODE[wh]["country"])
     th = 4 + km / 60
     if NODE[gw]["kind"] == "airport":
@@ -375,7 +379,7 @@ for r in read_table("hinterland.csv"):
     gw, term, mode = r["gateway"], r["terminal"], r["mode"]
     if gw not in NODE or term not in NODE:
         continue
-    km = max(15.0, hav(ll(gw), ll(term)) * ROAD_DETOUR)
+    km = max(15.0, gc_km(ll(gw), ll(term)) * ROAD_DETOUR)
     m = cost_mult(NODE[term]["country"])
     box = (550 + 1.5 * max(0.0, km - 50)) * m
     if mode == "rail":
@@ -396,7 +400,7 @@ for r in read_table("hinterland.csv"):
 # --- 9. last mile: warehouses -> markets (tables/warehouse_delivery.csv) ---
 for r in read_table("warehouse_delivery.csv"):
     wh, mk = r["warehouse"], r["market"]
-    km = max(20.0, hav(ll(wh), ll(mk)) * ROAD_DETOUR)
+    km = max(20.0, gc_km(ll(wh), ll(mk)) * ROAD_DETOUR)
     rate = int(WH_COUNTRIES[NODE[wh]["country"]]["delivery_cny_per_t"])  # blended pallet/LTL/parcel rate
     svc(f"LM_{short[wh]}_{short[mk]}", wh, mk, "last_mile", "Overseas warehouse delivery", km, 24 + km / 30,
         th_max=48 + km / 30, basis="tonne", rate=rate + 0.8 * max(0.0, km - 150), co2="last_mile", year=2025,
@@ -406,7 +410,7 @@ for r in read_table("warehouse_delivery.csv"):
 for r in read_table("market_gateways.csv"):
     mk, gw = r["market"], r["gateway"]
     c = NODE[mk]["country"]
-    km = max(20.0, hav(ll(gw), ll(mk)) * ROAD_DETOUR)
+    km = max(20.0, gc_km(ll(gw), ll(mk)) * ROAD_DETOUR)
     rate = int(COUNTRIES[c]["courier_cny_per_kg"]) + (3 if km > 800 else 0)
     svc(f"LM_{short[gw].replace('APT_', 'A')}_{short[mk]}", gw, mk, "last_mile", "Direct cross-border delivery "
         "(9610/9710)", km, 48 + km / 30, th_max=96 + km / 30, basis="kg", rate=rate, co2="last_mile", year=2025,
@@ -506,31 +510,31 @@ def max_days(mode: str, product: str) -> int:
     return int(customs_mode_row(mode, product)["max_required_days"])
 
 # --- time-feasibility (transit + via dwell + wait 84/departures + dwell at transshipment nodes) ---
-ADJ: dict[str, list[tuple[str, float]]] = defaultdict(list)
+# Each node n is split into (ARRIVE, n) -> (DEPART, n), weighted by its dwell; a service is an arc
+# (DEPART, from) -> (ARRIVE, to) weighted by transit + via dwell + expected wait (the fastest of parallel
+# services). Markets have no DEPART side: paths end there. Only path lengths are used, so the path
+# networkx picks among equally fast ones does not matter.
+ARRIVE, DEPART = "arrive", "depart"
+TIME_GRAPH = nx.DiGraph()
+for n in NODES:
+    if n["kind"] != "market":
+        TIME_GRAPH.add_edge((ARRIVE, n["id"]), (DEPART, n["id"]), weight=n["dwell_h"])
+HOURS_PER_WEEK = 168.0
 for s in SERVICES:
     if s["active"] != 1:
         continue
-    wait = 84.0 / s["departures_per_week"] if s["departures_per_week"] else 0.0
+    wait = PARAM["expected_wait_factor"] * HOURS_PER_WEEK / s["departures_per_week"] if s["departures_per_week"] else 0.0
     via = [v for v in s["via"].split(";") if v]
-    ADJ[s["from"]].append((s["to"], s["transit_h"] + via_dwell(via) + wait))
+    w = s["transit_h"] + via_dwell(via) + wait
+    arc = ((DEPART, s["from"]), (ARRIVE, s["to"]))
+    if not TIME_GRAPH.has_edge(*arc) or w < TIME_GRAPH.edges[arc]["weight"]:
+        TIME_GRAPH.add_edge(*arc, weight=w)
 
 
 def fastest_from(origin: str) -> dict[str, float]:
-    dist = {origin: 0.0}
-    heap = [(0.0, origin)]
-    while heap:
-        d, u = heapq.heappop(heap)
-        if d > dist.get(u, math.inf):
-            continue
-        if NODE[u]["kind"] == "market" and u != origin:
-            continue
-        dw = 0.0 if u == origin else NODE[u]["dwell_h"]
-        for v, w in ADJ[u]:
-            nd = d + dw + w
-            if nd < dist.get(v, math.inf):
-                dist[v] = nd
-                heapq.heappush(heap, (nd, v))
-    return dist
+    """Hours from leaving origin to arriving at each reachable node (origin: 0)."""
+    hours = nx.single_source_dijkstra_path_length(TIME_GRAPH, (DEPART, origin), weight="weight")
+    return {origin: 0.0} | {n: h for (side, n), h in hours.items() if side == ARRIVE and n != origin}
 
 
 LM_FROM_WH: dict[str, list[tuple[str, float]]] = defaultdict(list)
