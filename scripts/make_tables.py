@@ -1,2404 +1,56 @@
-# ruff: noqa: E501  (a data table: long source strings)
 """Generate the corridor base network tables (nodes, services, warehouses, ...).
 
-The CSV files in this directory are the data; this script is how they were
-produced, so that a figure changed here propagates consistently (distances
-from waypoint polylines and searoute, wait-feasible required_days, demand
-calibrated to the plan targets). Run from the repository root:
+The data are the source tables in scripts/tables/ (see tables/README.md): nodes,
+corridor waypoints, services and their rates, warehouse sites and costs,
+products, demand shares, sources and shared assumption texts. This script holds
+the logic that turns them into network_data/*.csv, so that a figure changed in
+a table propagates consistently: distances from waypoint polylines, great
+circles and searoute, times, rate formulas, wait-feasible required_days, and
+demand calibrated to the plan targets. Run from the repository root:
 
     python scripts/make_tables.py && python scripts/build_geometry.py
 
-Every number carries its source or an ``assumption:`` label; see README.md.
-Deterministic: same script, same bytes.
+``python scripts/make_tables.py OUT_DIR`` writes the tables to OUT_DIR instead of
+network_data/ (tests/test_make_tables.py compares them with the committed ones).
+
+Every number carries its source or an ``assumption:`` label; see
+network_data/README.md. Deterministic: same tables and script, same bytes.
 """
 
 from __future__ import annotations
 
 import csv
-import heapq
 import math
+import re
+import sys
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 from pathlib import Path
+from typing import Any, NamedTuple
 
+import networkx as nx
 import searoute
+from pyproj import Geod
 
-OUT = Path(__file__).resolve().parent.parent / "network_data"
+HERE = Path(__file__).resolve().parent
+TABLES = HERE / "tables"
+OUT = HERE.parent / "network_data"
 
-# ---------------------------------------------------------------------------
-# Sources (URL + year); all taken from ../shared/reference/domain_facts.md
-# ---------------------------------------------------------------------------
-S_PLAN = (
-    "http://www.sc.gov.cn/10462/zfwjts/2021/1/12/b520b0a6951642baa5a1d4cdf0767533.shtml "
-    "(川府函〔2021〕9号, 2021)"
-)
-S_DYQZ = "http://www.deyang.gov.cn/xwdt/dydt/1225565.htm (c. 2020)"
-S_DYNET = "http://cdmztch.com/news/id/1290.html (2022)"
-S_DY_LODZ = "http://eurasia.dbcargo.com/eurasia-en/news/New-transport-route-between-Deyang-Lodz-opened-7492946 (2021)"
-S_DY_TRAINS = "https://www.cititic.com/news/mm/1693255-20220224.htm (2022)"
-S_LODZ_2019 = "https://freshplaza.de/article/9092123/china-railway-express-eroeffnet-neue-frachtstrecke-nach-polen (2019)"
-S_LODZ_2016 = (
-    "http://www.greenpost.se/2016/01/08/china-europe-fast-rail-brings-mutual-benefit/ (2016)"
-)
-S_TILBURG = "https://eng.yidaiyilu.gov.cn/qwyw/rdxw/29467.htm (2017)"
-S_NUREMBERG = (
-    "https://chemanager-online.com/news/intermodalzug-verbindet-nuernberg-mit-chengdu-und-weiteren-"
-    "chinesischen-staedten (2015)"
-)
-S_DE_NL = (
-    "http://translogistics.info/posts/2016/10/rail-link-turns-chengdu-into-a-logistics-hub/ (2016)"
-)
-S_ALMATY = "http://www.nsh-em.com/english/2018-08/23/c_137413076.htm (2018)"
-S_TASHKENT = "https://seanews.ru/2025/04/16/ru-gruzovye-poezda-iz-chjendu-v-srednjuju-aziju (2025)"
-S_SPB = "http://www.xinhuanet.com/english/europe/2021-03/16/c_139814481.htm (2021)"
-S_BUD = (
-    "https://www.bastillepost.com/global/article/5414601-southwest-chinas-chongqing-launches-fixed-"
-    "schedule-freight-train-service-to-budapest (2025)"
-)
-S_MOW_PROXY = (
-    "https://sputniknews.com/world/201704171052702162-freight-train-route-china-russia/ (2017)"
-)
-S_BJ_MOW = "https://tendenzblick.net/beijings-erster-china-europa-direktzug-faehrt-ab/"
-S_CDFREQ = "http://m.chinaeuroperailwayexpress.com/info/this-year-s-chengdu-china-europe-train-line-ha-44288002.html (c. 2021)"
-S_RATE24 = "https://therecycler.com/posts/let-the-train-take-the-strain (2024)"
-S_RATE24B = "https://www.yicaiglobal.com/news/red-sea-crisis-pushes-china-europe-freight-rates-to-jump-up-to-20 (2024)"
-S_RU_RATE = (
-    "https://telsglobal.com/media_center/tels_news/freight-flows-from-china-to-europe-and-russia-"
-    "are-redistributed-by-modes-of-transport/ (2022)"
-)
-S_DUIS_55 = (
-    "https://www.transportjournal.com/home/news/artikeldetail/chongqing-launches-regular-train-to-"
-    "germany.html?L=684"
-)
-S_ALA_DWELL = (
-    "https://silkroadnews.org/en/news/more-than-3-mln-of-freights-transported-through-chinese-"
-    "kazakhstani-border-via-alashankou-dostyk-passage (2016)"
-)
-S_CONGEST = (
-    "https://index1520.com/news/na-zheleznodorozhnykh-perekhodakh-v-napravlenii-knr-sokhranyayutsya-"
-    "dlitelnye-prostoi-konteynerov-v- (undated)"
-)
-S_MAL_2018 = "https://railtech.com/infrastructure/2018/03/29/malzewicze-brest-border-crossing-main-bottleneck-on-new-silk-road (2018)"
-S_MAL_2021 = (
-    "https://www.silkroadsummit.eu/news/2021/11/02/fastest-china-europe-train-so-far-the-secret-lies-"
-    "in-the-border-crossing/ (2021)"
-)
-S_LAOS = (
-    "https://techtography.com/inaugural-departure-of-international-trains-of-china-laos-railway-chengdu-"
-    "chongqing-vientiane/ (2021)"
-)
-S_LAOS_WEEKLY = "http://www.igamepower.com/n2/2025/0628/c345167-41274926.html (mirror of people.cn Sichuan, 2025)"
-S_LAOS_CQ = "http://en.people.cn/n3/2022/0303/c90000-9965242.html (2022)"
-S_HANOI = "https://www.railway-technology.com/news/cross-border-train-china-vietnam/ (2022)"
-S_CQ_QZ = "https://www.chinadaily.com.cn/cndy/2018-03/22/content_35894919.htm (2018)"
-S_CQ_HY = "https://en.ndrc.gov.cn/netcoo/goingout/202109/t20210929_1298233.html (2021)"
-S_CQ_VTE = "https://srcic.org/news/booming-highway-freight-service-facilitate-transport-between-asean-and-western-china/ (2023)"
-S_CD_BEIHAI = "http://www.china.org.cn/english/2001/Dec/23097.htm (2001)"
-S_BIGROAD = "https://www.yuhaojiang.com/redian/1500635.html (2025)"
-S_BIGROAD_T = "https://wanbiaoku.com./new/beea2df5cf54dad08a5f223715f2fa64 (2025)"
-S_LESHAN = "http://english.sc.gov.cn/news/201101/t20110114_1117662.shtml (2011)"
-S_RAIL2008 = "http://chinagate.cn/economics/2008-07/03/content_15925339.htm (2008)"
-S_ROAD2007 = "http://www.sndmachinery.com/post-11317.html (2007)"
-S_DEYANG_CD = "http://isa-portal.de/de/mitglieder/deyang"
-S_MY_CD = "https://huojia8.cn/p/1550537.html"
-S_SEA_TIMES = "https://en-test.56ok.com/topic/detail-593856-global-ocean-freight-transit-times-key-insights.html"
-S_CAPE = "https://therecycler.com/posts/let-the-train-take-the-strain (2024)"
-S_WCI_2504 = (
-    "https://thedcn.com.au/region/australia/world-container-index-continues-increase (2025-04-10)"
-)
-S_SCFI_W14 = "https://www.jiffa.or.jp/en/news/entry-8815.html (SCFI wk 14, 2024)"
-S_LCL = "https://expreso.cl/shipping-from-china-explained-air-freight-vs-sea-freight-vs-rail"
-S_BEIBU_ME = "http://en.chinagate.cn/2016-02/01/content_37711540.htm (2016)"
-S_QZ_COST = "http://en.gxzf.gov.cn/2022-01/21/c_1033002.htm (2022)"
-S_AIR_DEC24 = "https://trasportoeuropa.it/?p=65902 (WorldACD, Dec 2024)"
-S_AIR_POST = (
-    "https://www.stattimes.com/air-cargo/global-air-cargo-rates-ease-after-peak-season-freightos-"
-    "data-shows-1357688 (Freightos, Dec 2025/Jan 2026)"
-)
-S_CTU_ROUTES = "http://www.xtsnhl.com/article/6602.html (2024)"
-S_MIG = "https://ipfs.io/ipfs/QmXoypizjW3WknFiJnKLwHCnL72vedxjQkDDP1mXWo6uco/wiki/Mianyang_Nanjiao_Airport.html"
-S_CARTAGE = "https://www.customized-sourcing.com/blog/rail-freight-prices-from-china-to-europe-for-december-2020/ (2020)"
-S_TRAIN41 = "http://sc.cri.cn/20171222/9eaa2841-7a18-3859-b5a0-800fdc413eb1.html (2017)"
-S_TRAIN50 = "http://news.cri.cn/20210820/40a4910c-5aca-4df2-1671-34f0f277c0a5.html (2021)"
-S_FX = "https://marketnews.com/mni-pboc-sets-yuan-parity-higher-at-71883-weds-229percent-yy-1736904003241 (PBOC parity 2025-01-15)"
-S_AIRVOL = "https://www.realhonglee.com/how-is-air-freight-cost-calculated.html"
-S_US_STORE = "https://en.56ok.com/topic/detail-899971-us-ecommerce-sellers-face-complex-overseas-warehouse-fees.html"
-S_US_RENT_IE = "https://smgcapitalholdings.com/blog.cfm?ID=16563 (Inland Empire, Sep 2024)"
-S_US_RENT_NJ = "https://avisonyoung.us/web/new-jersey/industrial-market-report (Q1 2024)"
-S_US_RENT_NAT = (
-    "https://commercialsearch.com/blog/industrial-real-estate-market-maintains-strong-growth-"
-    "despite-rising-vacancy-rates (Jul 2024)"
-)
-S_DE_RENT = (
-    "https://realassets.ipe.com/propertyeu/prime-rents-for-new-logistics-buildings-in-germany-at-"
-    "record-level-realogis/10106952.article (H1 2024)"
-)
-S_DE_FULFIL = "https://blv-bw.de/?p=2144"
-S_JP_RENT = "https://www.thomas-daily.de/?p=97594 (mid-2010s)"
-S_JP_FBA = "https://services.amazon.co.jp/services/fulfillment-by-amazon/en/fee.html"
-S_WH_SIZE = "https://ssopdot.com/blog/15700.html ; http://law.foodmate.net/show-226434.html (2024)"
-S_SC_WH_PLAN = "http://law.foodmate.net/show-226434.html (2024)"
-S_DY_EXPORT = "http://020.he56.net/news/2023102003.html (2023)"
-S_MY_IND = "http://scsqw.org.cn/scdqs/sxdq/mys/jkq ; http://en.my.gov.cn/MYGOV/159034461353148416/20180601/2240630.html"
-S_JNC = (
-    "https://www.caixinglobal.com/2019-08-27/sichuan-liquor-gathered-together-on-new-silk-road-jiannanchun-"
-    "act-as-pioneer-leading-the-globalization-of-the-baijiu-industry-101455379.html (2019)"
-)
-S_TRADE22 = (
-    "http://ivankaviedes.com/10462/10758/10760/10765/2023/1/18/0289ecacd0144cb4bbe80d0b4aca50ac.shtml "
-    "(mirror of sc.gov.cn, 2023)"
-)
+Row = dict[str, str]  # a row of a source table, as read
+Record = dict[str, Any]  # a row of a generated table
 
-# Emission factors (gCO2e / t-km, WTW unless stated)
-CO2 = {
-    "road": (
-        80.0,
-        "assumption: articulated 40 t truck WTW; NL road average 90.3 g/tkm (KiM/CE Delft via "
-        "https://etrr.springeropen.com/articles/10.1186/s12544-019-0344-x/tables/9) less a full-load allowance",
-    ),
-    "rail_cn": (
-        18.0,
-        "assumption: electric rail in China ~0.03 kWh/tkm x ~570 gCO2/kWh grid (anchors.md (d), NTM "
-        "https://www.transportmeasures.org/en/wiki/evaluation-transport-suppliers/rail-cargo-transport-baselines/)",
-    ),
-    "rail_intl": (
-        22.0,
-        "assumption: mixed electric/diesel Eurasian rail; NL rail 11.3 (80% electric, KiM/CE Delft) "
-        "and common code default 22 g/tkm (anchors.md (d))",
-    ),
-    "sea_deep": (
-        14.0,
-        "assumption: DEFRA/DESNZ 2025 container ship >8,000 TEU 12.66 g/tkm combustion "
-        "(https://www.climatiq.io/data/emission-factor/269e2737-716c-4d55-9493-f6df89904af8) + ~10% WTT",
-    ),
-    "sea_short": (
-        20.0,
-        "assumption: smaller intra-Asia feeders/regional ships ~1.5x deep-sea intensity; GLEC lane "
-        "89.4 g/TEU-km (https://www.climatiq.io/data/emission-factor/e75819ba-9c6d-4071-ad20-23b009d5d588)",
-    ),
-    "river": (
-        38.6,
-        "NL inland waterway 38.6 g/tkm, KiM/CE Delft via "
-        "https://etrr.springeropen.com/articles/10.1186/s12544-019-0344-x/tables/9 (2014 data)",
-    ),
-    "air_long": (
-        744.0,
-        "assumption: mean of GLEC v3.2 belly long-haul 608 and freighter long-haul 880 g/tkm WTW as "
-        "compiled (unverified) at https://ecofreight.co/data/glec-factors.json; anchors.md (d)",
-    ),
-    "air_short": (
-        830.0,
-        "assumption: GLEC v3.2 belly short-haul <1,500 km 830 g/tkm WTW as compiled (unverified) at "
-        "https://ecofreight.co/data/glec-factors.json",
-    ),
-    "last_mile": (
-        250.0,
-        "assumption: urban van/light-truck delivery, typically 150-400 g/tkm WTW at part loads",
-    ),
-    "truck_delivery": (
-        100.0,
-        "assumption: regional rigid/articulated truck delivery at part loads (GLEC v2 rigid "
-        "26-32 t 95.2 g/tkm TTW via https://www.climatiq.io/data/emission-factor/8df5b513-47b0-497c-98db-2bbc380c0f6d)",
-    ),
-}
-
-USD = 7.1883
-EUR = 7.4531
-
-
-def hav(a: tuple[float, float], b: tuple[float, float]) -> float:
-    la1, lo1 = map(math.radians, a)
-    la2, lo2 = map(math.radians, b)
-    h = (
-        math.sin((la2 - la1) / 2) ** 2
-        + math.cos(la1) * math.cos(la2) * math.sin((lo2 - lo1) / 2) ** 2
-    )
-    return 6371.0088 * 2 * math.asin(math.sqrt(h))
-
-
-# ---------------------------------------------------------------------------
-# Nodes
-# ---------------------------------------------------------------------------
-A_COORD = "assumption: coordinates approximate (widely known location, rounded to ~0.01-0.05 deg)"
-NODES: list[dict] = []
-
-
-def node(
-    id_,
-    name,
-    zh,
-    kind,
-    country,
-    city,
-    lat,
-    lon,
-    handling=0.0,
-    fee=0.0,
-    dwell=0.0,
-    dwell_max=None,
-    source=A_COORD,
-):
-    NODES.append(
-        {
-            "id": id_,
-            "name": name,
-            "name_zh": zh,
-            "kind": kind,
-            "country": country,
-            "city": city,
-            "lat": lat,
-            "lon": lon,
-            "handling_cny_per_t": handling,
-            "border_fee_cny_per_t": fee,
-            "dwell_h": dwell,
-            "dwell_h_max": dwell_max,
-            "source": source,
-        }
-    )
-
-
-# --- origins: 7 Deyang + 12 Mianyang = 19 (see README "Origins") ---
-DF11 = "domain_facts §1a: coordinates approximate, widely known"
-ORIGINS_DY = [
-    (
-        "CN_DY_ETDZ",
-        "Deyang Economic and Technological Development Zone",
-        "德阳经济技术开发区",
-        31.10,
-        104.43,
-        "assumption: zone centroid SE of Deyang city, district-level guess (domain_facts §1a: ETDZ not located); "
-        "zone named in " + S_PLAN,
-    ),
-    (
-        "CN_DY_JINGYANG",
-        "Jingyang District (incl. Eco-Valley Digital Town)",
-        "旌阳区(含生态智谷数字小镇)",
-        31.127,
-        104.398,
-        "assumption: coordinates approximate, widely known (Deyang city, domain_facts §1a); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_DY_LUOJIANG",
-        "Luojiang District",
-        "罗江区",
-        31.317,
-        104.510,
-        "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_DY_GUANGHAN",
-        "Guanghan",
-        "广汉市",
-        30.977,
-        104.282,
-        "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_DY_SHIFANG",
-        "Shifang",
-        "什邡市",
-        31.127,
-        104.167,
-        "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_DY_MIANZHU",
-        "Mianzhu",
-        "绵竹市",
-        31.338,
-        104.220,
-        "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_DY_ZHONGJIANG",
-        "Zhongjiang County",
-        "中江县",
-        31.033,
-        104.678,
-        "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in "
-        + S_PLAN,
-    ),
-]
-ORIGINS_MY = [
-    (
-        "CN_MY_HITECH",
-        "Mianyang High-tech Zone (core)",
-        "绵阳高新区",
-        31.45,
-        104.64,
-        "assumption: zone centroid W/SW of central Mianyang, district-level guess; zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_MY_ETDZ",
-        "Mianyang Economic Development Zone",
-        "绵阳经开区",
-        31.42,
-        104.76,
-        "assumption: zone centroid SE of central Mianyang, district-level guess; zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_MY_SCIPARK",
-        "Mianyang Science City Science and Education Park",
-        "绵阳科技城科教创业园区(科创区)",
-        31.51,
-        104.77,
-        "assumption: district-level guess in Youxian (domain_facts §1a: not located); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_MY_JIANGYOU",
-        "Jiangyou",
-        "江油市",
-        31.778,
-        104.745,
-        "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_MY_FUCHENG",
-        "Fucheng District",
-        "涪城区",
-        31.467,
-        104.679,
-        "assumption: coordinates approximate, widely known (Mianyang city, domain_facts §1a); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_MY_YOUXIAN",
-        "Youxian District",
-        "游仙区",
-        31.473,
-        104.766,
-        "assumption: district seat, gazetteer-level guess (domain_facts §1a: not located); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_MY_ANZHOU",
-        "Anzhou District",
-        "安州区",
-        31.535,
-        104.567,
-        "assumption: district seat (Huagai), gazetteer-level guess (domain_facts §1a: not located); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_MY_SANTAI",
-        "Santai County",
-        "三台县",
-        31.095,
-        105.094,
-        "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_MY_ZITONG",
-        "Zitong County",
-        "梓潼县",
-        31.636,
-        105.171,
-        "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_MY_YANTING",
-        "Yanting County",
-        "盐亭县",
-        31.208,
-        105.389,
-        "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_MY_PINGWU",
-        "Pingwu County",
-        "平武县",
-        32.409,
-        104.528,
-        "assumption: coordinates approximate, widely known (domain_facts §1a); zone named in "
-        + S_PLAN,
-    ),
-    (
-        "CN_MY_BEICHUAN",
-        "Beichuan Qiang Autonomous County",
-        "北川羌族自治县",
-        31.617,
-        104.466,
-        "assumption: coordinates approximate, widely known (new county seat, domain_facts §1a); zone named in "
-        + S_PLAN,
-    ),
-]
-for i, n, z, la, lo, s in ORIGINS_DY:
-    node(i, n, z, "origin", "CN", "Deyang", la, lo, source=s)
-for i, n, z, la, lo, s in ORIGINS_MY:
-    node(i, n, z, "origin", "CN", "Mianyang", la, lo, source=s)
-
-A_HUBDWELL = "dwell/handling assumption: {} h and {} CNY/t typical for {}"
-# --- domestic hubs ---
-node(
-    "CN_DEY_RAILPORT",
-    "Deyang International Rail Logistics Port (Huangxu)",
-    "德阳国际铁路物流港(黄许镇站)",
-    "rail_port",
-    "CN",
-    "Deyang",
-    31.05,
-    104.33,
-    60,
-    0,
-    24,
-    48,
-    "assumption: position approximate (±5 km, domain_facts §1a); dwell 24 h (loading, customs; 24-hour clearance white "
-    "list per plan) and handling 60 CNY/t (~1,500 CNY/FEU at 25 t) assumed; station named in "
-    + S_DYNET,
-)
-node(
-    "CN_CD_RAILPORT",
-    "Chengdu International Railway Port (Chengxiang station, Qingbaijiang)",
-    "成都国际铁路港(城厢站)",
-    "rail_port",
-    "CN",
-    "Chengdu",
-    30.80,
-    104.28,
-    60,
-    0,
-    24,
-    48,
-    "assumption: position approximate (±5 km, domain_facts §1a); dwell 24 h and handling 60 CNY/t assumed",
-)
-node(
-    "CN_CTU",
-    "Chengdu Shuangliu International Airport (CTU)",
-    "成都双流国际机场",
-    "airport",
-    "CN",
-    "Chengdu",
-    30.578,
-    103.947,
-    600,
-    0,
-    24,
-    36,
-    "assumption: dwell 24 h (cut-off, security screening, build-up) and handling 0.6 CNY/kg (terminal + screening) assumed; "
-    "coordinates https://en.m.wikipedia.org/wiki/Chengdu_Shuangliu_International_Airport",
-)
-node(
-    "CN_TFU",
-    "Chengdu Tianfu International Airport (TFU)",
-    "成都天府国际机场",
-    "airport",
-    "CN",
-    "Chengdu",
-    30.319,
-    104.445,
-    600,
-    0,
-    24,
-    36,
-    "assumption: dwell 24 h and handling 0.6 CNY/kg assumed; coordinates "
-    "https://wikimili.com/en/Chengdu_Tianfu_International_Airport",
-)
-node(
-    "CN_MIG",
-    "Mianyang Nanjiao Airport (MIG)",
-    "绵阳南郊机场",
-    "airport",
-    "CN",
-    "Mianyang",
-    31.430,
-    104.740,
-    600,
-    0,
-    24,
-    48,
-    "assumption: dwell 24 h and handling 0.6 CNY/kg assumed; coordinates " + S_MIG,
-)
-node(
-    "CN_MY_CBZ",
-    "Mianyang Comprehensive Bonded Zone",
-    "绵阳综合保税区",
-    "bonded_zone",
-    "CN",
-    "Mianyang",
-    31.42,
-    104.72,
-    120,
-    0,
-    24,
-    48,
-    "assumption: location unverified (domain_facts §1a), dwell 24 h and bonded handling 120 CNY/t assumed; existence "
-    "http://mianyang.021cf.cn/index.php/post/6264.html",
-)
-node(
-    "CN_CHONGQING",
-    "Chongqing Tuanjiecun rail hub (Chongqing International Logistics Hub)",
-    "重庆团结村铁路集装箱中心站",
-    "hub",
-    "CN",
-    "Chongqing",
-    29.62,
-    106.37,
-    60,
-    0,
-    24,
-    48,
-    "assumption: coordinates approximate; dwell 24 h and handling 60 CNY/t as for the Chengdu rail port",
-)
-node(
-    "CN_LESHAN_HVY",
-    "Leshan heavy-cargo wharf",
-    "乐山大件码头",
-    "river_port",
-    "CN",
-    "Leshan",
-    29.55,
-    103.77,
-    150,
-    0,
-    48,
-    96,
-    "assumption: city-level coordinates (domain_facts §1a), dwell 48 h and heavy-lift handling 150 CNY/t assumed; wharf "
-    "named in " + S_BIGROAD_T,
-)
-node(
-    "CN_SHANGHAI",
-    "Shanghai port (Yangshan)",
-    "上海港(洋山港区)",
-    "seaport",
-    "CN",
-    "Shanghai",
-    30.62,
-    122.07,
-    90,
-    0,
-    48,
-    96,
-    "assumption: coordinates approximate; dwell 48 h and THC ~90 CNY/t (~1,100 CNY/FEU at 12 t) assumed",
-)
-node(
-    "CN_SHENZHEN",
-    "Shenzhen port (Yantian)",
-    "深圳港(盐田港区)",
-    "seaport",
-    "CN",
-    "Shenzhen",
-    22.57,
-    114.27,
-    90,
-    0,
-    48,
-    96,
-    "assumption: coordinates approximate; dwell 48 h and THC ~90 CNY/t assumed",
-)
-node(
-    "CN_QINZHOU",
-    "Qinzhou port (Beibu Gulf) container area",
-    "钦州港(北部湾港)",
-    "seaport",
-    "CN",
-    "Qinzhou",
-    21.68,
-    108.61,
-    90,
-    0,
-    48,
-    96,
-    "assumption: coordinates approximate (domain_facts §1b); dwell 48 h assumed; THC taken equal to Shenzhen since cost "
-    "per container 'basically equal to Shenzhen port' " + S_QZ_COST,
-)
-
-# --- border crossings ---
-node(
-    "CN_ALASHANKOU",
-    "Alashankou (Alataw Pass) / Dostyk",
-    "阿拉山口口岸",
-    "border_crossing",
-    "CN",
-    "Alashankou",
-    45.170,
-    82.570,
-    0,
-    60,
-    12,
-    168,
-    "assumption: dwell 12 h (train processing at Dostyk 4 h 15 min "
-    + S_ALA_DWELL
-    + " plus formalities), max 7 days "
-    "(congestion episode 6-7 days "
-    + S_CONGEST
-    + "); gauge-change fee 60 CNY/t (~1,500 CNY/FEU) assumed; "
-    "coordinates https://wikimili.com/en/Alashankou_railway_station",
-)
-node(
-    "CN_KHORGOS",
-    "Khorgos / Altynkol",
-    "霍尔果斯口岸",
-    "border_crossing",
-    "CN",
-    "Khorgos",
-    44.213,
-    80.410,
-    0,
-    60,
-    12,
-    72,
-    "assumption: normal dwell unknown (domain_facts §2e); 12 h assumed (crane transfer of a train in 47 min "
-    "https://hn.masterscheme.cn/item?id=13316856), max 3 days; fee 60 CNY/t assumed; coordinates "
-    "https://wikimili.com/en/Khorgos",
-)
-node(
-    "CN_ERENHOT",
-    "Erenhot / Zamyn-Uud",
-    "二连浩特口岸",
-    "border_crossing",
-    "CN",
-    "Erenhot",
-    43.650,
-    111.983,
-    0,
-    60,
-    18,
-    432,
-    "assumption: normal dwell unknown, 18 h assumed; max 18 days (Naushki-Zamyn-Uud congestion "
-    + S_CONGEST
-    + "); fee 60 "
-    "CNY/t assumed; coordinates http://tr.wikipedia.org/wiki/Erenhot",
-)
-node(
-    "CN_MANZHOULI",
-    "Manzhouli / Zabaikalsk",
-    "满洲里口岸",
-    "border_crossing",
-    "CN",
-    "Manzhouli",
-    49.583,
-    117.450,
-    0,
-    60,
-    18,
-    480,
-    "assumption: normal dwell unknown, 18 h assumed; max 20 days (congestion episode "
-    + S_CONGEST
-    + "); fee 60 CNY/t "
-    "assumed; coordinates https://wikipedia.jakami.de/content/wikipedia_de_all_mini_2024-06/A/Manjur",
-)
-node(
-    "PL_MALASZEWICZE",
-    "Malaszewicze (PL) / Brest (BY) break of gauge",
-    "马拉舍维奇/布列斯特口岸",
-    "border_crossing",
-    "PL",
-    "Malaszewicze",
-    52.04,
-    23.55,
-    0,
-    50,
-    60,
-    240,
-    "assumption: dwell 60 h from 'trains wait 2-3 days at the border' "
-    + S_MAL_2018
-    + ", max 10 days (late-2021 average "
-    + S_MAL_2021
-    + "); fee 50 CNY/t assumed; coordinates approximate",
-)
-node(
-    "CN_PINGXIANG",
-    "Pingxiang / Dong Dang (Youyiguan)",
-    "凭祥/同登口岸(友谊关)",
-    "border_crossing",
-    "CN",
-    "Pingxiang",
-    22.028,
-    106.737,
-    0,
-    40,
-    24,
-    72,
-    "assumption: dwell 24 h and fee 40 CNY/t assumed (metre/dual gauge on the Vietnamese side); coordinates "
-    "https://www.shiftingsandsproject.com/pingxiang-dong-dang",
-)
-node(
-    "CN_MOHAN",
-    "Mohan / Boten (China-Laos railway)",
-    "磨憨/磨丁口岸",
-    "border_crossing",
-    "CN",
-    "Mohan",
-    21.18,
-    101.68,
-    0,
-    30,
-    12,
-    48,
-    "assumption: dwell 12 h (customs only, standard gauge throughout to Vientiane South) and fee 30 CNY/t assumed; "
-    "coordinates approximate; line https://www.gnlm.com.mm/a-visit-to-mohan-railway-station-the-start-of-the-china-laos-railway/",
-)
-
-# --- chokepoints ---
-node(
-    "EG_SUEZ",
-    "Suez Canal",
-    "苏伊士运河",
-    "chokepoint",
-    "EG",
-    "Suez Canal",
-    30.58,
-    32.33,
-    0,
-    0,
-    18,
-    72,
-    "assumption: convoy wait + ~12-16 h transit; canal dues are in the ocean rate; coordinates approximate",
-)
-node(
-    "YE_BAB_EL_MANDEB",
-    "Bab-el-Mandeb Strait",
-    "曼德海峡",
-    "chokepoint",
-    "YE",
-    "Bab-el-Mandeb",
-    12.58,
-    43.33,
-    0,
-    0,
-    0,
-    None,
-    "assumption: open-water strait, no dwell; coordinates approximate",
-)
-node(
-    "ZA_CAPE",
-    "Cape of Good Hope",
-    "好望角",
-    "chokepoint",
-    "ZA",
-    "Cape of Good Hope",
-    -34.36,
-    18.47,
-    0,
-    0,
-    0,
-    None,
-    "assumption: open-water passage, no dwell; coordinates approximate",
-)
-node(
-    "MY_MALACCA",
-    "Strait of Malacca",
-    "马六甲海峡",
-    "chokepoint",
-    "MY",
-    "Strait of Malacca",
-    2.50,
-    101.20,
-    0,
-    0,
-    0,
-    None,
-    "assumption: open-water strait, no dwell; coordinates approximate",
-)
-node(
-    "PA_PANAMA",
-    "Panama Canal",
-    "巴拿马运河",
-    "chokepoint",
-    "PA",
-    "Panama Canal",
-    9.08,
-    -79.68,
-    0,
-    0,
-    24,
-    240,
-    "assumption: ~24 h booking wait + transit; max 10 days (2023 drought queues, not in domain_facts); coordinates approximate",
-)
-
-# --- foreign rail terminals (domain_facts §1c, approximate) ---
-RT = "assumption: terminal-area coordinates approximate (domain_facts §1c); dwell 24 h and handling 60 CNY/t assumed"
-for i, n, z, c, city, la, lo in [
-    ("PL_LODZ", "Lodz (Olechow terminal)", "罗兹(奥莱胡夫场站)", "PL", "Lodz", 51.74, 19.55),
-    ("DE_DUISBURG", "Duisburg (duisport)", "杜伊斯堡港", "DE", "Duisburg", 51.45, 6.75),
-    (
-        "DE_NUREMBERG",
-        "Nuremberg (bayernhafen TriCon)",
-        "纽伦堡(巴伐利亚港TriCon场站)",
-        "DE",
-        "Nuremberg",
-        49.41,
-        11.04,
-    ),
-    (
-        "DE_HAMBURG_RAIL",
-        "Hamburg Billwerder rail terminal",
-        "汉堡(比尔韦德铁路场站)",
-        "DE",
-        "Hamburg",
-        53.53,
-        10.10,
-    ),
-    ("NL_TILBURG", "Rail Terminal Tilburg", "蒂尔堡铁路场站", "NL", "Tilburg", 51.56, 5.09),
-    ("HU_BUDAPEST", "Budapest (BILK)", "布达佩斯(BILK场站)", "HU", "Budapest", 47.50, 19.04),
-    ("RU_MOSCOW", "Moscow (Vorsino / Selyatino area)", "莫斯科", "RU", "Moscow", 55.76, 37.62),
-    (
-        "RU_STPETERSBURG",
-        "St Petersburg (Shushary)",
-        "圣彼得堡(舒沙雷)",
-        "RU",
-        "St Petersburg",
-        59.81,
-        30.38,
-    ),
-    ("KZ_ALMATY", "Almaty (Zhetysu)", "阿拉木图", "KZ", "Almaty", 43.24, 76.89),
-    ("UZ_TASHKENT", "Tashkent (Chukursay)", "塔什干", "UZ", "Tashkent", 41.30, 69.24),
-    ("LA_VIENTIANE", "Vientiane South station", "万象南站", "LA", "Vientiane", 17.90, 102.65),
-    ("VN_HANOI", "Hanoi (Yen Vien)", "河内(安员站)", "VN", "Hanoi", 21.10, 105.88),
-]:
-    node(i, n, z, "rail_terminal", c, city, la, lo, 60, 0, 24, 48, RT)
-
-# --- foreign seaports (domain_facts §1d where listed) ---
-SP = "assumption: port-area coordinates approximate (domain_facts §1d where listed); dwell 48 h and THC 90 CNY/t assumed"
-SEAPORTS = [
-    ("SG_SIN", "Singapore (Pasir Panjang)", "新加坡港(巴西班让)", "SG", "Singapore", 1.27, 103.77),
-    ("MY_PKG", "Port Klang", "巴生港", "MY", "Port Klang", 3.00, 101.39),
-    ("TH_LCH", "Laem Chabang", "林查班港", "TH", "Laem Chabang", 13.08, 100.88),
-    (
-        "VN_SGN",
-        "Ho Chi Minh City (Cat Lai)",
-        "胡志明市港(吉莱港区)",
-        "VN",
-        "Ho Chi Minh City",
-        10.76,
-        106.79,
-    ),
-    ("VN_HPH", "Hai Phong", "海防港", "VN", "Hai Phong", 20.86, 106.68),
-    ("ID_JKT", "Jakarta (Tanjung Priok)", "雅加达丹戎不碌港", "ID", "Jakarta", -6.10, 106.88),
-    ("PH_MNL", "Manila (MICT)", "马尼拉港", "PH", "Manila", 14.61, 120.95),
-    ("AE_JEA", "Jebel Ali", "杰贝阿里港", "AE", "Dubai", 25.01, 55.06),
-    (
-        "IN_NSA",
-        "Nhava Sheva (JNPA)",
-        "那瓦舍瓦港(贾瓦哈拉尔·尼赫鲁港)",
-        "IN",
-        "Mumbai",
-        18.95,
-        72.95,
-    ),
-    ("NL_RTM", "Rotterdam (Maasvlakte)", "鹿特丹港", "NL", "Rotterdam", 51.95, 4.05),
-    ("DE_HAM", "Hamburg", "汉堡港", "DE", "Hamburg", 53.54, 9.94),
-    ("PL_GDN", "Gdansk (DCT)", "格但斯克港", "PL", "Gdansk", 54.40, 18.67),
-    ("IT_GOA", "Genoa", "热那亚港", "IT", "Genoa", 44.41, 8.90),
-    ("GB_FXT", "Felixstowe", "费利克斯托港", "GB", "Felixstowe", 51.95, 1.31),
-    ("US_LAX", "Los Angeles / Long Beach", "洛杉矶/长滩港", "US", "Los Angeles", 33.75, -118.23),
-    (
-        "US_NYC",
-        "New York / New Jersey (Port Newark-Elizabeth)",
-        "纽约/新泽西港",
-        "US",
-        "Newark",
-        40.68,
-        -74.15,
-    ),
-    ("JP_TYO", "Tokyo (Oi)", "东京港(大井码头)", "JP", "Tokyo", 35.60, 139.77),
-    ("JP_OSA", "Osaka (Nanko)", "大阪港(南港)", "JP", "Osaka", 34.64, 135.43),
-    ("KR_PUS", "Busan New Port", "釜山港", "KR", "Busan", 35.08, 128.83),
-    ("HK_HKG", "Hong Kong (Kwai Tsing)", "香港葵青货柜码头", "HK", "Hong Kong", 22.34, 114.12),
-    ("TW_KHH", "Kaohsiung", "高雄港", "TW", "Kaohsiung", 22.61, 120.28),
-    ("AU_SYD", "Sydney (Port Botany)", "悉尼博特尼港", "AU", "Sydney", -33.97, 151.22),
-]
-for i, n, z, c, city, la, lo in SEAPORTS:
-    node(i, n, z, "seaport", c, city, la, lo, 90, 0, 48, 96, SP)
-
-# --- foreign cargo airports (domain_facts §1e where listed) ---
-AP = (
-    "assumption: airport coordinates approximate (domain_facts §1e where listed); dwell 24 h (recovery, customs) "
-    "and handling 0.5 CNY/kg assumed"
-)
-AIRPORTS = [
-    ("DE_APT_FRA", "Frankfurt (FRA)", "法兰克福机场", "DE", "Frankfurt", 50.033, 8.571),
-    ("BE_APT_LGG", "Liege (LGG)", "列日机场", "BE", "Liege", 50.637, 5.443),
-    ("HU_APT_BUD", "Budapest (BUD)", "布达佩斯机场", "HU", "Budapest", 47.439, 19.262),
-    ("PL_APT_WAW", "Warsaw Chopin (WAW)", "华沙肖邦机场", "PL", "Warsaw", 52.166, 20.967),
-    ("FR_APT_CDG", "Paris Charles de Gaulle (CDG)", "巴黎戴高乐机场", "FR", "Paris", 49.009, 2.548),
-    ("US_APT_LAX", "Los Angeles (LAX)", "洛杉矶国际机场", "US", "Los Angeles", 33.942, -118.408),
-    ("US_APT_ORD", "Chicago O'Hare (ORD)", "芝加哥奥黑尔机场", "US", "Chicago", 41.979, -87.905),
-    ("US_APT_JFK", "New York JFK", "纽约肯尼迪机场", "US", "New York", 40.640, -73.779),
-    ("JP_APT_NRT", "Tokyo Narita (NRT)", "东京成田机场", "JP", "Narita", 35.772, 140.393),
-    ("JP_APT_KIX", "Osaka Kansai (KIX)", "大阪关西机场", "JP", "Osaka", 34.434, 135.244),
-    ("HK_APT_HKG", "Hong Kong (HKG)", "香港国际机场", "HK", "Hong Kong", 22.309, 113.915),
-    ("TW_APT_TPE", "Taipei Taoyuan (TPE)", "台北桃园机场", "TW", "Taoyuan", 25.080, 121.232),
-    ("SG_APT_SIN", "Singapore Changi (SIN)", "新加坡樟宜机场", "SG", "Singapore", 1.359, 103.989),
-    ("AE_APT_DXB", "Dubai (DXB)", "迪拜国际机场", "AE", "Dubai", 25.253, 55.365),
-    (
-        "TH_APT_BKK",
-        "Bangkok Suvarnabhumi (BKK)",
-        "曼谷素万那普机场",
-        "TH",
-        "Bangkok",
-        13.690,
-        100.750,
-    ),
-    ("MY_APT_KUL", "Kuala Lumpur (KUL)", "吉隆坡国际机场", "MY", "Sepang", 2.746, 101.710),
-    (
-        "ID_APT_CGK",
-        "Jakarta Soekarno-Hatta (CGK)",
-        "雅加达苏加诺-哈达机场",
-        "ID",
-        "Tangerang",
-        -6.126,
-        106.656,
-    ),
-    (
-        "VN_APT_SGN",
-        "Ho Chi Minh City Tan Son Nhat (SGN)",
-        "胡志明市新山一机场",
-        "VN",
-        "Ho Chi Minh City",
-        10.819,
-        106.652,
-    ),
-    ("KR_APT_ICN", "Seoul Incheon (ICN)", "首尔仁川机场", "KR", "Incheon", 37.460, 126.440),
-    ("AU_APT_SYD", "Sydney (SYD)", "悉尼机场", "AU", "Sydney", -33.946, 151.177),
-    ("PH_APT_MNL", "Manila (MNL)", "马尼拉尼诺伊·阿基诺机场", "PH", "Manila", 14.509, 121.020),
-    ("IN_APT_BOM", "Mumbai (BOM)", "孟买机场", "IN", "Mumbai", 19.089, 72.868),
-    ("KZ_APT_ALA", "Almaty (ALA)", "阿拉木图机场", "KZ", "Almaty", 43.352, 77.040),
-    (
-        "RU_APT_SVO",
-        "Moscow Sheremetyevo (SVO)",
-        "莫斯科谢列梅捷沃机场",
-        "RU",
-        "Moscow",
-        55.973,
-        37.415,
-    ),
-]
-for i, n, z, c, city, la, lo in AIRPORTS:
-    node(i, n, z, "airport", c, city, la, lo, 500, 0, 24, 48, AP)
-
-# --- warehouses (candidates; see WAREHOUSES below) ---
-WH_NODES = [
-    (
-        "US_WH_LA",
-        "Los Angeles (Inland Empire) overseas warehouse",
-        "洛杉矶(内陆帝国)海外仓",
-        "US",
-        "Ontario CA",
-        34.06,
-        -117.65,
-    ),
-    ("US_WH_NJ", "New Jersey overseas warehouse", "新泽西海外仓", "US", "Edison NJ", 40.52, -74.41),
-    ("US_WH_CHICAGO", "Chicago overseas warehouse", "芝加哥海外仓", "US", "Chicago", 41.80, -87.90),
-    (
-        "DE_WH_DUISBURG",
-        "Duisburg overseas warehouse",
-        "杜伊斯堡海外仓",
-        "DE",
-        "Duisburg",
-        51.43,
-        6.77,
-    ),
-    (
-        "DE_WH_NUREMBERG",
-        "Nuremberg overseas warehouse",
-        "纽伦堡海外仓",
-        "DE",
-        "Nuremberg",
-        49.42,
-        11.05,
-    ),
-    ("DE_WH_HAMBURG", "Hamburg overseas warehouse", "汉堡海外仓", "DE", "Hamburg", 53.52, 10.05),
-    (
-        "DE_WH_FRANKFURT",
-        "Frankfurt overseas warehouse",
-        "法兰克福海外仓",
-        "DE",
-        "Frankfurt",
-        50.05,
-        8.60,
-    ),
-    ("NL_WH_TILBURG", "Tilburg overseas warehouse", "蒂尔堡海外仓", "NL", "Tilburg", 51.56, 5.10),
-    (
-        "PL_WH_LODZ",
-        "Lodz public-service overseas warehouse",
-        "罗兹公共海外仓",
-        "PL",
-        "Lodz",
-        51.75,
-        19.53,
-    ),
-    ("PL_WH_WARSAW", "Warsaw overseas warehouse", "华沙海外仓", "PL", "Warsaw", 52.20, 20.95),
-    (
-        "HU_WH_BUDAPEST",
-        "Budapest overseas warehouse",
-        "布达佩斯海外仓",
-        "HU",
-        "Budapest",
-        47.45,
-        19.15,
-    ),
-    ("RU_WH_MOSCOW", "Moscow overseas warehouse", "莫斯科海外仓", "RU", "Moscow", 55.65, 37.50),
-    ("KZ_WH_ALMATY", "Almaty overseas warehouse", "阿拉木图海外仓", "KZ", "Almaty", 43.30, 76.95),
-    (
-        "UZ_WH_TASHKENT",
-        "Tashkent overseas warehouse",
-        "塔什干海外仓",
-        "UZ",
-        "Tashkent",
-        41.28,
-        69.30,
-    ),
-    (
-        "AE_WH_DUBAI",
-        "Dubai (JAFZA) overseas warehouse",
-        "迪拜(杰贝阿里自贸区)海外仓",
-        "AE",
-        "Dubai",
-        25.00,
-        55.10,
-    ),
-    (
-        "VN_WH_HANOI",
-        "Hanoi public-service overseas warehouse",
-        "河内公共海外仓",
-        "VN",
-        "Hanoi",
-        21.05,
-        105.90,
-    ),
-    (
-        "VN_WH_HCMC",
-        "Ho Chi Minh City overseas warehouse",
-        "胡志明市海外仓",
-        "VN",
-        "Ho Chi Minh City",
-        10.85,
-        106.75,
-    ),
-    ("TH_WH_BANGKOK", "Bangkok overseas warehouse", "曼谷海外仓", "TH", "Bangkok", 13.70, 100.70),
-    (
-        "MY_WH_KL",
-        "Kuala Lumpur (Klang Valley) overseas warehouse",
-        "吉隆坡海外仓",
-        "MY",
-        "Shah Alam",
-        3.07,
-        101.52,
-    ),
-    (
-        "SG_WH_SINGAPORE",
-        "Singapore overseas warehouse",
-        "新加坡海外仓",
-        "SG",
-        "Singapore",
-        1.33,
-        103.70,
-    ),
-    (
-        "ID_WH_JAKARTA",
-        "Jakarta overseas warehouse",
-        "雅加达海外仓",
-        "ID",
-        "Cikarang",
-        -6.30,
-        107.15,
-    ),
-    ("PH_WH_MANILA", "Manila overseas warehouse", "马尼拉海外仓", "PH", "Manila", 14.55, 121.03),
-    ("JP_WH_TOKYO", "Tokyo overseas warehouse", "东京海外仓", "JP", "Chiba", 35.65, 140.05),
-    ("JP_WH_OSAKA", "Osaka overseas warehouse", "大阪海外仓", "JP", "Osaka", 34.65, 135.45),
-    ("KR_WH_INCHEON", "Incheon overseas warehouse", "仁川海外仓", "KR", "Incheon", 37.45, 126.70),
-    ("HK_WH_HK", "Hong Kong overseas warehouse", "香港海外仓", "HK", "Hong Kong", 22.36, 114.12),
-    ("TW_WH_TAOYUAN", "Taoyuan overseas warehouse", "桃园海外仓", "TW", "Taoyuan", 25.00, 121.30),
-    ("AU_WH_SYDNEY", "Sydney overseas warehouse", "悉尼海外仓", "AU", "Sydney", -33.90, 150.90),
-    (
-        "IN_WH_MUMBAI",
-        "Mumbai (Bhiwandi) overseas warehouse",
-        "孟买海外仓",
-        "IN",
-        "Bhiwandi",
-        19.30,
-        73.06,
-    ),
-    (
-        "LA_WH_VIENTIANE",
-        "Vientiane overseas warehouse",
-        "万象海外仓",
-        "LA",
-        "Vientiane",
-        17.95,
-        102.62,
-    ),
-]
-for i, n, z, c, city, la, lo in WH_NODES:
-    node(
-        i,
-        n,
-        z,
-        "warehouse",
-        c,
-        city,
-        la,
-        lo,
-        0,
-        0,
-        24,
-        48,
-        "assumption: candidate site at the logistics cluster of the city, coordinates approximate; dwell 24 h "
-        "(receiving/put-away to dispatch); handling cost is in warehouses.csv",
-    )
-
-# --- markets (distribution centroids) ---
-MARKETS = [
-    (
-        "US_MKT_WEST",
-        "United States West (Los Angeles)",
-        "美国西部市场",
-        "US",
-        "Los Angeles",
-        34.05,
-        -118.24,
-    ),
-    (
-        "US_MKT_EAST",
-        "United States Northeast (New York/New Jersey)",
-        "美国东北部市场",
-        "US",
-        "New Jersey",
-        40.40,
-        -74.40,
-    ),
-    (
-        "US_MKT_CENTRAL",
-        "United States Midwest (Chicago)",
-        "美国中西部市场",
-        "US",
-        "Chicago",
-        41.88,
-        -87.63,
-    ),
-    ("US_MKT_SOUTH", "United States South (Dallas)", "美国南部市场", "US", "Dallas", 32.78, -96.80),
-    (
-        "US_MKT_SOUTHEAST",
-        "United States Southeast (Atlanta)",
-        "美国东南部市场",
-        "US",
-        "Atlanta",
-        33.75,
-        -84.39,
-    ),
-    ("DE_MKT_WEST", "Germany West (Rhine-Ruhr)", "德国西部市场", "DE", "Cologne", 51.20, 7.00),
-    (
-        "DE_MKT_SOUTH",
-        "Germany South (Bavaria/Baden-Wurttemberg)",
-        "德国南部市场",
-        "DE",
-        "Munich",
-        48.60,
-        10.50,
-    ),
-    (
-        "DE_MKT_NORTH",
-        "Germany North/East (Hamburg/Berlin)",
-        "德国北部市场",
-        "DE",
-        "Hanover",
-        52.80,
-        11.00,
-    ),
-    ("NL_MKT", "Netherlands (Randstad)", "荷兰市场", "NL", "Utrecht", 52.10, 4.90),
-    ("BE_MKT", "Belgium", "比利时市场", "BE", "Brussels", 50.85, 4.35),
-    ("FR_MKT", "France (Ile-de-France)", "法国市场", "FR", "Paris", 48.86, 2.35),
-    ("IT_MKT_NORTH", "Italy North (Milan)", "意大利北部市场", "IT", "Milan", 45.46, 9.19),
-    ("ES_MKT", "Spain (Madrid)", "西班牙市场", "ES", "Madrid", 40.42, -3.70),
-    ("GB_MKT", "United Kingdom (Midlands)", "英国市场", "GB", "Birmingham", 52.48, -1.90),
-    ("PL_MKT", "Poland (Warsaw)", "波兰市场", "PL", "Warsaw", 52.23, 21.01),
-    ("CZ_MKT", "Czechia (Prague)", "捷克市场", "CZ", "Prague", 50.08, 14.44),
-    ("HU_MKT", "Hungary (Budapest)", "匈牙利市场", "HU", "Budapest", 47.50, 19.04),
-    ("RU_MKT_CENTRAL", "Russia Central (Moscow)", "俄罗斯中部市场", "RU", "Moscow", 55.76, 37.62),
-    (
-        "RU_MKT_NW",
-        "Russia North-West (St Petersburg)",
-        "俄罗斯西北市场",
-        "RU",
-        "St Petersburg",
-        59.94,
-        30.31,
-    ),
-    (
-        "RU_MKT_URALS",
-        "Russia Urals (Yekaterinburg)",
-        "俄罗斯乌拉尔市场",
-        "RU",
-        "Yekaterinburg",
-        56.84,
-        60.61,
-    ),
-    (
-        "KZ_MKT_SOUTH",
-        "Kazakhstan South (Almaty)",
-        "哈萨克斯坦南部市场",
-        "KZ",
-        "Almaty",
-        43.24,
-        76.89,
-    ),
-    (
-        "KZ_MKT_NORTH",
-        "Kazakhstan North (Astana)",
-        "哈萨克斯坦北部市场",
-        "KZ",
-        "Astana",
-        51.17,
-        71.43,
-    ),
-    ("UZ_MKT", "Uzbekistan (Tashkent)", "乌兹别克斯坦市场", "UZ", "Tashkent", 41.30, 69.24),
-    ("AE_MKT", "United Arab Emirates (Dubai)", "阿联酋市场", "AE", "Dubai", 25.20, 55.27),
-    ("SA_MKT", "Saudi Arabia (Riyadh)", "沙特阿拉伯市场", "SA", "Riyadh", 24.71, 46.68),
-    ("VN_MKT_NORTH", "Vietnam North (Hanoi)", "越南北部市场", "VN", "Hanoi", 21.03, 105.85),
-    (
-        "VN_MKT_SOUTH",
-        "Vietnam South (Ho Chi Minh City)",
-        "越南南部市场",
-        "VN",
-        "Ho Chi Minh City",
-        10.78,
-        106.70,
-    ),
-    ("TH_MKT", "Thailand (Bangkok)", "泰国市场", "TH", "Bangkok", 13.75, 100.50),
-    ("MY_MKT", "Malaysia (Klang Valley)", "马来西亚市场", "MY", "Kuala Lumpur", 3.14, 101.69),
-    ("SG_MKT", "Singapore", "新加坡市场", "SG", "Singapore", 1.35, 103.82),
-    ("ID_MKT", "Indonesia (Greater Jakarta)", "印度尼西亚市场", "ID", "Jakarta", -6.20, 106.85),
-    ("PH_MKT", "Philippines (Metro Manila)", "菲律宾市场", "PH", "Manila", 14.60, 121.00),
-    ("LA_MKT", "Laos (Vientiane)", "老挝市场", "LA", "Vientiane", 17.97, 102.63),
-    ("JP_MKT_KANTO", "Japan Kanto (Tokyo)", "日本关东市场", "JP", "Tokyo", 35.68, 139.69),
-    ("JP_MKT_KANSAI", "Japan Kansai (Osaka)", "日本关西市场", "JP", "Osaka", 34.69, 135.50),
-    ("JP_MKT_CHUBU", "Japan Chubu (Nagoya)", "日本中部市场", "JP", "Nagoya", 35.18, 136.91),
-    ("KR_MKT", "South Korea (Seoul)", "韩国市场", "KR", "Seoul", 37.57, 126.98),
-    ("HK_MKT", "Hong Kong", "香港市场", "HK", "Hong Kong", 22.32, 114.17),
-    ("TW_MKT_NORTH", "Taiwan North (Taipei)", "台湾北部市场", "TW", "Taipei", 25.03, 121.57),
-    ("TW_MKT_SOUTH", "Taiwan South (Kaohsiung)", "台湾南部市场", "TW", "Kaohsiung", 22.63, 120.30),
-    ("IN_MKT_WEST", "India West (Mumbai)", "印度西部市场", "IN", "Mumbai", 19.08, 72.88),
-    ("AU_MKT_EAST", "Australia East (Sydney)", "澳大利亚东部市场", "AU", "Sydney", -33.87, 151.21),
-]
-for i, n, z, c, city, la, lo in MARKETS:
-    node(
-        i,
-        n,
-        z,
-        "market",
-        c,
-        city,
-        la,
-        lo,
-        0,
-        0,
-        0,
-        None,
-        "assumption: demand region placed at its main distribution centroid (city coordinates, approximate)",
-    )
-
-NODE = {n["id"]: n for n in NODES}
-
-
-def ll(nid: str) -> tuple[float, float]:
-    return (NODE[nid]["lat"], NODE[nid]["lon"])
-
-
-# ---------------------------------------------------------------------------
-# Waypoints (geometry, and rail/road distance where no sourced km exists)
-# ---------------------------------------------------------------------------
-P = {  # city coordinates, approximate (widely known)
-    "Chengdu rail port": (30.80, 104.28),
-    "Guangyuan": (32.44, 105.84),
-    "Baoji": (34.36, 107.24),
-    "Xi'an": (34.27, 108.94),
-    "Tianshui": (34.58, 105.72),
-    "Lanzhou": (36.06, 103.83),
-    "Wuwei": (37.93, 102.64),
-    "Zhangye": (38.93, 100.45),
-    "Jiayuguan": (39.77, 98.29),
-    "Hami": (42.82, 93.51),
-    "Turpan": (42.95, 89.19),
-    "Urumqi": (43.83, 87.62),
-    "Kuytun": (44.43, 84.90),
-    "Jinghe": (44.60, 82.90),
-    "Yining": (43.91, 81.28),
-    "Dostyk": (45.25, 82.48),
-    "Aktogay": (46.95, 79.66),
-    "Ushtobe": (45.25, 77.98),
-    "Altynkol": (44.18, 80.37),
-    "Zharkent": (44.16, 80.00),
-    "Almaty": (43.24, 76.89),
-    "Shu": (43.60, 73.76),
-    "Taraz": (42.90, 71.37),
-    "Shymkent": (42.32, 69.60),
-    "Tashkent": (41.30, 69.24),
-    "Arys": (42.43, 68.80),
-    "Kyzylorda": (44.85, 65.51),
-    "Aktobe": (50.28, 57.21),
-    "Orenburg": (51.77, 55.10),
-    "Karaganda": (49.81, 73.10),
-    "Astana": (51.17, 71.43),
-    "Petropavlovsk": (54.87, 69.14),
-    "Kurgan": (55.45, 65.33),
-    "Chelyabinsk": (55.16, 61.40),
-    "Ufa": (54.74, 55.97),
-    "Samara": (53.20, 50.15),
-    "Ryazan": (54.63, 39.74),
-    "Moscow": (55.76, 37.62),
-    "Tver": (56.86, 35.90),
-    "Bologoye": (57.88, 34.05),
-    "Smolensk": (54.78, 32.05),
-    "Minsk": (53.90, 27.56),
-    "Brest": (52.10, 23.69),
-    "Warsaw": (52.23, 21.01),
-    "Lodz": (51.76, 19.46),
-    "Poznan": (52.41, 16.93),
-    "Frankfurt (Oder)": (52.35, 14.55),
-    "Berlin": (52.52, 13.40),
-    "Hanover": (52.37, 9.74),
-    "Venlo": (51.37, 6.17),
-    "Duisburg": (51.45, 6.75),
-    "Wroclaw": (51.11, 17.03),
-    "Dresden": (51.05, 13.74),
-    "Katowice": (50.26, 19.02),
-    "Ostrava": (49.84, 18.29),
-    "Zilina": (49.22, 18.74),
-    "Nove Zamky": (47.99, 18.16),
-    "Taiyuan": (37.87, 112.55),
-    "Datong": (40.08, 113.30),
-    "Jining (Inner Mongolia)": (41.03, 113.10),
-    "Zamyn-Uud": (43.72, 111.90),
-    "Ulaanbaatar": (47.92, 106.92),
-    "Naushki": (50.39, 106.11),
-    "Ulan-Ude": (51.83, 107.58),
-    "Irkutsk": (52.29, 104.28),
-    "Krasnoyarsk": (56.01, 92.87),
-    "Novosibirsk": (55.03, 82.92),
-    "Omsk": (54.99, 73.37),
-    "Yekaterinburg": (56.84, 60.61),
-    "Kazan": (55.79, 49.12),
-    "Zhengzhou": (34.75, 113.63),
-    "Beijing": (39.90, 116.40),
-    "Shenyang": (41.80, 123.43),
-    "Harbin": (45.80, 126.53),
-    "Qiqihar": (47.35, 123.92),
-    "Hailar": (49.21, 119.77),
-    "Zabaikalsk": (49.64, 117.32),
-    "Chita": (52.03, 113.50),
-    "Neijiang": (29.58, 105.06),
-    "Chongqing": (29.56, 106.55),
-    "Zunyi": (27.73, 106.93),
-    "Guiyang": (26.65, 106.63),
-    "Duyun": (26.26, 107.52),
-    "Liuzhou": (24.33, 109.41),
-    "Nanning": (22.82, 108.37),
-    "Luzhou": (28.87, 105.44),
-    "Meishan": (30.05, 103.83),
-    "Xichang": (27.89, 102.26),
-    "Panzhihua": (26.58, 101.72),
-    "Kunming": (25.04, 102.71),
-    "Yuxi": (24.35, 102.54),
-    "Pu'er": (22.78, 100.97),
-    "Jinghong": (22.00, 100.80),
-    "Muang Xay": (20.69, 101.99),
-    "Luang Prabang": (19.88, 102.13),
-    "Vang Vieng": (18.92, 102.45),
-    "Dong Dang": (21.84, 106.78),
-    "Bac Giang": (21.27, 106.19),
-    "Dazhou": (31.21, 107.47),
-    "Ankang": (32.68, 109.03),
-    "Suining": (30.53, 105.59),
-    "Wanzhou": (30.81, 108.41),
-    "Yichang": (30.69, 111.29),
-    "Wuhan": (30.59, 114.31),
-    "Hefei": (31.82, 117.23),
-    "Nanjing": (32.06, 118.80),
-    "Guilin": (25.27, 110.29),
-    "Guangzhou": (23.13, 113.26),
-    "Yibin": (28.77, 104.63),
-    "Fuling": (29.70, 107.39),
-    "Yueyang": (29.36, 113.13),
-    "Jiujiang": (29.71, 116.00),
-    "Anqing": (30.53, 117.05),
-    "Nantong": (32.00, 120.86),
-    "Guanghan": (30.98, 104.28),
-    "Qingbaijiang": (30.88, 104.25),
-    "Tianfu New Area": (30.40, 104.07),
-    "Xinjin": (30.41, 103.81),
-    "Pengshan": (30.19, 103.87),
-    "Jiajiang": (29.74, 103.55),
-    "Zhaotong": (27.34, 103.72),
-    "Yongchuan": (29.36, 105.93),
-}
-TRUNK_NW = ["Xi'an", "Lanzhou", "Wuwei", "Zhangye", "Jiayuguan", "Hami", "Turpan", "Urumqi"]
-CD_ALA = ["Guangyuan", *TRUNK_NW, "Kuytun", "Jinghe"]
-CD_KHG = ["Guangyuan", *TRUNK_NW, "Kuytun", "Jinghe", "Yining"]
-ALA_KZ_RU = [
-    "Dostyk",
-    "Aktogay",
-    "Karaganda",
-    "Astana",
-    "Petropavlovsk",
-    "Kurgan",
-    "Chelyabinsk",
-    "Ufa",
-    "Samara",
-    "Ryazan",
-]
-KHG_KZ_RU = [
-    "Altynkol",
-    "Zharkent",
-    "Almaty",
-    "Shu",
-    "Arys",
-    "Kyzylorda",
-    "Aktobe",
-    "Orenburg",
-    "Samara",
-    "Ryazan",
-]
-TRANSSIB_W = ["Irkutsk", "Krasnoyarsk", "Novosibirsk", "Omsk", "Yekaterinburg", "Kazan"]
-SW_RAIL = ["Neijiang", "Chongqing", "Zunyi", "Guiyang", "Duyun", "Liuzhou", "Nanning"]
-SEGMENTS: dict[str, list[str]] = {
-    "CN_CD_RAILPORT>CN_ALASHANKOU": CD_ALA,
-    "CN_DEY_RAILPORT>CN_ALASHANKOU": ["Chengdu rail port", *CD_ALA],
-    "CN_CD_RAILPORT>CN_KHORGOS": CD_KHG,
-    "CN_DEY_RAILPORT>CN_KHORGOS": ["Chengdu rail port", *CD_KHG],
-    "CN_CHONGQING>CN_ALASHANKOU": ["Dazhou", "Ankang", *TRUNK_NW, "Kuytun", "Jinghe"],
-    "CN_CD_RAILPORT>CN_ERENHOT": [
-        "Guangyuan",
-        "Xi'an",
-        "Taiyuan",
-        "Datong",
-        "Jining (Inner Mongolia)",
-    ],
-    "CN_CD_RAILPORT>CN_MANZHOULI": [
-        "Guangyuan",
-        "Xi'an",
-        "Zhengzhou",
-        "Beijing",
-        "Shenyang",
-        "Harbin",
-        "Qiqihar",
-        "Hailar",
-    ],
-    "CN_ALASHANKOU>PL_MALASZEWICZE": [*ALA_KZ_RU, "Moscow", "Smolensk", "Minsk", "Brest"],
-    "CN_KHORGOS>PL_MALASZEWICZE": [*KHG_KZ_RU, "Moscow", "Smolensk", "Minsk", "Brest"],
-    "CN_ERENHOT>PL_MALASZEWICZE": [
-        "Zamyn-Uud",
-        "Ulaanbaatar",
-        "Naushki",
-        "Ulan-Ude",
-        *TRANSSIB_W,
-        "Moscow",
-        "Smolensk",
-        "Minsk",
-        "Brest",
-    ],
-    "CN_MANZHOULI>PL_MALASZEWICZE": [
-        "Zabaikalsk",
-        "Chita",
-        "Ulan-Ude",
-        *TRANSSIB_W,
-        "Moscow",
-        "Smolensk",
-        "Minsk",
-        "Brest",
-    ],
-    "CN_ALASHANKOU>RU_MOSCOW": ALA_KZ_RU,
-    "CN_ALASHANKOU>RU_STPETERSBURG": [*ALA_KZ_RU, "Moscow", "Tver", "Bologoye"],
-    "CN_ERENHOT>RU_MOSCOW": ["Zamyn-Uud", "Ulaanbaatar", "Naushki", "Ulan-Ude", *TRANSSIB_W],
-    "CN_MANZHOULI>RU_MOSCOW": ["Zabaikalsk", "Chita", "Ulan-Ude", *TRANSSIB_W],
-    "CN_ALASHANKOU>KZ_ALMATY": ["Dostyk", "Aktogay", "Ushtobe"],
-    "CN_KHORGOS>KZ_ALMATY": ["Altynkol", "Zharkent"],
-    "CN_KHORGOS>UZ_TASHKENT": ["Altynkol", "Zharkent", "Almaty", "Shu", "Taraz", "Shymkent"],
-    "PL_MALASZEWICZE>PL_LODZ": ["Warsaw"],
-    "PL_MALASZEWICZE>DE_DUISBURG": ["Warsaw", "Poznan", "Frankfurt (Oder)", "Berlin", "Hanover"],
-    "PL_MALASZEWICZE>NL_TILBURG": [
-        "Warsaw",
-        "Poznan",
-        "Frankfurt (Oder)",
-        "Berlin",
-        "Hanover",
-        "Duisburg",
-        "Venlo",
-    ],
-    "PL_MALASZEWICZE>DE_HAMBURG_RAIL": ["Warsaw", "Poznan", "Frankfurt (Oder)", "Berlin"],
-    "PL_MALASZEWICZE>DE_NUREMBERG": ["Warsaw", "Lodz", "Wroclaw", "Dresden"],
-    "PL_MALASZEWICZE>HU_BUDAPEST": ["Warsaw", "Katowice", "Ostrava", "Zilina", "Nove Zamky"],
-    "CN_CD_RAILPORT>CN_QINZHOU": SW_RAIL,
-    "CN_DEY_RAILPORT>CN_QINZHOU": ["Chengdu rail port", *SW_RAIL],
-    "CN_CHONGQING>CN_QINZHOU": SW_RAIL[2:],
-    "CN_CD_RAILPORT>CN_PINGXIANG": SW_RAIL,
-    "CN_CHONGQING>CN_PINGXIANG": SW_RAIL[2:],
-    "CN_PINGXIANG>VN_HANOI": ["Dong Dang", "Bac Giang"],
-    "CN_CD_RAILPORT>CN_MOHAN": [
-        "Meishan",
-        "Xichang",
-        "Panzhihua",
-        "Kunming",
-        "Yuxi",
-        "Pu'er",
-        "Jinghong",
-    ],
-    "CN_CHONGQING>CN_MOHAN": [
-        "Luzhou",
-        "Yibin",
-        "Zhaotong",
-        "Kunming",
-        "Yuxi",
-        "Pu'er",
-        "Jinghong",
-    ],
-    "CN_MOHAN>LA_VIENTIANE": ["Muang Xay", "Luang Prabang", "Vang Vieng"],
-    "CN_CD_RAILPORT>CN_CHONGQING": ["Neijiang", "Yongchuan"],
-    "CN_CD_RAILPORT>CN_SHANGHAI": [
-        "Suining",
-        "Chongqing",
-        "Wanzhou",
-        "Yichang",
-        "Wuhan",
-        "Hefei",
-        "Nanjing",
-    ],
-    "CN_CD_RAILPORT>CN_SHENZHEN": [
-        "Neijiang",
-        "Chongqing",
-        "Zunyi",
-        "Guiyang",
-        "Guilin",
-        "Guangzhou",
-    ],
-    "CN_LESHAN_HVY>CN_SHANGHAI": [
-        "Yibin",
-        "Luzhou",
-        "Chongqing",
-        "Fuling",
-        "Wanzhou",
-        "Yichang",
-        "Yueyang",
-        "Wuhan",
-        "Jiujiang",
-        "Anqing",
-        "Nanjing",
-        "Nantong",
-    ],
-    "CN_DEY_RAILPORT>CN_LESHAN_HVY": [
-        "Guanghan",
-        "Qingbaijiang",
-        "Tianfu New Area",
-        "Xinjin",
-        "Pengshan",
-        "Meishan",
-        "Jiajiang",
-    ],
-    "CN_DY_ETDZ>CN_LESHAN_HVY": [
-        "Guanghan",
-        "Qingbaijiang",
-        "Tianfu New Area",
-        "Xinjin",
-        "Pengshan",
-        "Meishan",
-        "Jiajiang",
-    ],
-    "CN_DY_JINGYANG>CN_LESHAN_HVY": [
-        "Guanghan",
-        "Qingbaijiang",
-        "Tianfu New Area",
-        "Xinjin",
-        "Pengshan",
-        "Meishan",
-        "Jiajiang",
-    ],
-    "CN_DEY_RAILPORT>CN_QINZHOU#road": [
-        "Chengdu rail port",
-        "Neijiang",
-        "Luzhou",
-        "Guiyang",
-        "Duyun",
-        "Nanning",
-    ],
-}
-A_WP = "assumption: approximate city coordinates on the corridor (widely known); used only for geometry and km estimates"
-
-
-def chain_km(a: str, b: str, key: str | None = None) -> float:
-    """Polyline length a -> waypoints -> b (km)."""
-    pts = [ll(a)] + [P[w] for w in SEGMENTS.get(key or f"{a}>{b}", [])] + [ll(b)]
-    return sum(hav(p, q) for p, q in pairwise(pts))
-
-
-def path_km(nodes_: list[str]) -> float:
-    return sum(chain_km(a, b) for a, b in pairwise(nodes_))
-
-
-# Calibrated rail detour: Chengdu-Lodz sourced ~9,900 km (9,826-9,965) vs waypoint polyline
-RAIL_DETOUR = round(
-    9900 / path_km(["CN_CD_RAILPORT", "CN_ALASHANKOU", "PL_MALASZEWICZE", "PL_LODZ"]), 3
-)
-
-
-# ---------------------------------------------------------------------------
-# Services
-# ---------------------------------------------------------------------------
-SERVICES: list[dict] = []
-
-
-def svc(
-    id_,
-    frm,
-    to,
-    mode,
-    corridor,
-    km,
-    th,
-    *,
-    via=(),
-    operator="",
-    th_max=None,
-    dep=None,
-    basis="tonne",
-    rate=0.0,
-    lcl_basis=None,
-    lcl_rate=None,
-    units=None,
-    cur="CNY",
-    year=2025,
-    co2="road",
-    active=1,
-    source,
-):
-    assert frm in NODE and to in NODE and all(v in NODE for v in via), id_
-    f, fs = CO2[co2]
-    if basis in ("FEU", "TEU") and lcl_basis in ("wm", "tonne") and lcl_rate is not None:
-        # Loose cargo never undercuts a full box per payload tonne: heavy LCL pays at least
-        # 1.25 x the FCL rate per payload tonne (LCL minimums, heavy-cargo surcharges).
-        payload = 26.5 if basis == "FEU" else 28.0
-        lcl_rate = max(lcl_rate, 1.25 * rate / payload)
-    SERVICES.append(
-        {
-            "id": id_,
-            "from": frm,
-            "to": to,
-            "via": ";".join(via),
-            "mode": mode,
-            "corridor": corridor,
-            "operator": operator,
-            "distance_km": round(km),
-            "transit_h": round(th, 1),
-            "transit_h_max": None if th_max is None else round(max(th_max, th), 1),
-            "departures_per_week": dep,
-            "rate_basis": basis,
-            "rate": round(rate, 2),
-            "lcl_basis": lcl_basis,
-            "lcl_rate": None if lcl_rate is None else round(lcl_rate, 2),
-            "units_per_departure": units,
-            "currency": cur,
-            "price_year": year,
-            "co2_g_per_tkm": f,
-            "co2_source": fs,
-            "active": active,
-            "source": source,
-        }
-    )
-
-
-def via_dwell(via) -> float:
-    return sum(NODE[v]["dwell_h"] for v in via)
-
-
-short = {n["id"]: (n["id"][3:] if n["id"].startswith("CN_") else n["id"]) for n in NODES}
-
-# --- 1. domestic road: origins -> rail ports, airports, bonded zone ---
-A_ROAD = (
-    "assumption: road km = great-circle x 1.3 detour; time = 1.5 h + km/55 km/h; FTL 6.5 CNY/vehicle-km + 300 "
-    "CNY (min 800) and LTL 0.5 CNY/t-km + 40 CNY/t (min 60): current China rates unknown, CFLP 2007 FTL 0.235 / "
-    "LTL 0.334 CNY/t-km (" + S_ROAD2007 + ") escalated"
-)
-HUBS_ROAD = ["CN_DEY_RAILPORT", "CN_CD_RAILPORT", "CN_CTU", "CN_TFU", "CN_MIG", "CN_MY_CBZ"]
-
-
-def road(
-    frm,
-    to,
-    *,
-    source=A_ROAD,
-    detour=1.3,
-    corridor="Sichuan road feeder",
-    id_=None,
-    active=1,
-    km=None,
-    th=None,
-):
-    km = km or hav(ll(frm), ll(to)) * detour
-    th = th or 1.5 + km / 55
-    svc(
-        id_ or f"RD_{short[frm]}_{short[to]}",
-        frm,
-        to,
-        "road",
-        corridor,
-        km,
-        th,
-        basis="truck",
-        rate=max(800, 300 + 6.5 * km),
-        lcl_basis="tonne",
-        lcl_rate=max(60, 40 + 0.5 * km),
-        year=2025,
-        co2="road",
-        active=active,
-        source=source,
-    )
-
-
-for o, *_ in ORIGINS_DY + ORIGINS_MY:
-    for h in HUBS_ROAD:
-        road(o, h)
-for h in ["CN_CTU", "CN_TFU", "CN_MIG", "CN_CD_RAILPORT", "CN_DEY_RAILPORT"]:
-    road("CN_MY_CBZ", h, corridor="Mianyang CBZ bonded trucking")
-for h in ["CN_CTU", "CN_TFU", "CN_MIG"]:
-    road(
-        "CN_DEY_RAILPORT",
-        h,
-        corridor="Deyang rail port fast freight link (plan)",
-        source=A_ROAD + "; link named in " + S_PLAN,
-    )
-road("CN_CD_RAILPORT", "CN_CHONGQING", detour=1.2, corridor="Chengdu-Chongqing expressway")
-
-# heavy-cargo road (大件路) to the Leshan wharf
-A_BIG = (
-    "assumption: km = corridor polyline x 1.1; rate 180 CNY/t for escorted heavy haulage (price unknown); "
-    "~3-day convoy Deyang-Guanghan-Qingbaijiang-Tianfu-Xinjin-Pengshan-Meishan-Jiajiang-Leshan "
-    + S_BIGROAD_T
-    + "; corridor "
-    + S_BIGROAD
-)
-for o in ["CN_DEY_RAILPORT", "CN_DY_ETDZ", "CN_DY_JINGYANG"]:
-    km = chain_km(o, "CN_LESHAN_HVY") * 1.1
-    svc(
-        f"RD_HVY_{short[o]}_LESHAN",
-        o,
-        "CN_LESHAN_HVY",
-        "road",
-        "Deyang-Leshan heavy-cargo road (大件路)",
-        km,
-        55,
-        th_max=72,
-        basis="tonne",
-        rate=180,
-        co2="road",
-        source=A_BIG,
-    )
-
-# direct truck Deyang -> Qinzhou: a plan measure, not sourced as running -> inactive
-km = 1650
-svc(
-    "RD_DEYRP_QINZHOU_DIRECT",
-    "CN_DEY_RAILPORT",
-    "CN_QINZHOU",
-    "road",
-    "Deyang-Qinzhou direct truck (plan)",
-    km,
-    36,
-    th_max=48,
-    basis="truck",
-    rate=300 + 6.0 * km,
-    lcl_basis="tonne",
-    lcl_rate=40 + 0.45 * km,
-    co2="road",
-    active=0,
-    source="assumption: the plan asks for direct trucks Deyang-Qinzhou ("
-    + S_PLAN
-    + ") but none is sourced as running "
-    "(domain_facts §3b: unknown), so inactive; km from Chengdu-Beihai highway 1,709 km ("
-    + S_CD_BEIHAI
-    + ") less "
-    "newer alignments; 36 h with two drivers; FTL 6.0 CNY/vehicle-km + 300",
-)
-
-# cross-border trucks
-svc(
-    "RD_CHONGQING_HANOI",
-    "CN_CHONGQING",
-    "VN_HANOI",
-    "road",
-    "China-Vietnam cross-border trucking",
-    1400,
-    48,
-    via=("CN_PINGXIANG",),
-    th_max=72,
-    basis="truck",
-    rate=14000,
-    lcl_basis="tonne",
-    lcl_rate=700,
-    co2="road",
-    source="assumption: ~1,400 km / ~48 h Chongqing-Hung Yen via Longbang ("
-    + S_CQ_HY
-    + ") used for the Youyiguan "
-    "(Pingxiang) crossing; rate 10 CNY/vehicle-km incl. border handling, unknown",
-)
-svc(
-    "RD_CDRP_HANOI",
-    "CN_CD_RAILPORT",
-    "VN_HANOI",
-    "road",
-    "China-Vietnam cross-border trucking",
-    1750,
-    60,
-    via=("CN_PINGXIANG",),
-    th_max=84,
-    basis="truck",
-    rate=17000,
-    lcl_basis="tonne",
-    lcl_rate=850,
-    co2="road",
-    source="assumption: Chengdu proxy of Chongqing-Hung Yen ~1,400 km / 48 h ("
-    + S_CQ_HY
-    + ") plus ~350 km; GMS CBTA "
-    "direct trucking since 2025 (http://www.foxdict.com.cn/news/china-vietnam-direct-road-freight-route-launched-"
-    "boosting-cross-border-connectivity.html); rate 10 CNY/vehicle-km, unknown",
-)
-svc(
-    "RD_CHONGQING_VIENTIANE",
-    "CN_CHONGQING",
-    "LA_VIENTIANE",
-    "road",
-    "China-Laos cross-border trucking",
-    2800,
-    96,
-    via=("CN_MOHAN",),
-    th_max=120,
-    basis="truck",
-    rate=26000,
-    lcl_basis="tonne",
-    lcl_rate=1300,
-    co2="road",
-    source="assumption: rate ~9.3 CNY/vehicle-km unknown; ~2,800 km / 4 days Chongqing-Vientiane via Mohan from "
-    + S_CQ_VTE,
-)
-
-# --- 2. domestic rail, river ---
-svc(
-    "RL_DEYRP_CDRP",
-    "CN_DEY_RAILPORT",
-    "CN_CD_RAILPORT",
-    "rail",
-    "Deyang-Chengdu two-port integration (两港一体化)",
-    hav(ll("CN_DEY_RAILPORT"), ll("CN_CD_RAILPORT")) * 1.4,
-    6,
-    th_max=12,
-    dep=14,
-    basis="FEU",
-    rate=600,
-    lcl_basis="tonne",
-    lcl_rate=40,
-    units=50,
-    co2="rail_cn",
-    source="assumption: 14 shuttles/week and 600 CNY/FEU (NDRC 2008 tariff 429.8 CNY + 1.6374 CNY/box-km "
-    + S_RAIL2008
-    + ", superseded) assumed; km = great-circle x 1.4; integrated operation per "
-    + S_DYQZ,
-)
-for dst, hrs, corr in [
-    ("CN_SHANGHAI", 96, "Chengdu-Shanghai rail (comparison)"),
-    ("CN_SHENZHEN", 96, "Chengdu-Shenzhen rail (comparison)"),
-    ("CN_CHONGQING", 12, "Chengdu-Chongqing rail"),
-]:
-    km = chain_km("CN_CD_RAILPORT", dst) * RAIL_DETOUR
-    svc(
-        f"RL_CDRP_{short[dst]}",
-        "CN_CD_RAILPORT",
-        dst,
-        "rail",
-        corr,
-        km,
-        hrs,
-        th_max=hrs * 1.5,
-        dep=14 if dst == "CN_CHONGQING" else 7,
-        basis="FEU",
-        rate=round((429.8 + 1.6374 * km) * 1.15, -1),
-        lcl_basis="tonne",
-        lcl_rate=round(40 + 0.11 * km),
-        units=50,
-        co2="rail_cn",
-        source="assumption: current container rail tariff unknown; NDRC 2008 40-ft tariff 429.8 CNY + 1.6374 CNY/box-km ("
-        + S_RAIL2008
-        + ") +15%; km = waypoint polyline x rail detour; time and frequency assumed",
-    )
-km = chain_km("CN_LESHAN_HVY", "CN_SHANGHAI") * 1.05
-svc(
-    "RV_LESHAN_SHANGHAI",
-    "CN_LESHAN_HVY",
-    "CN_SHANGHAI",
-    "river",
-    "Minjiang-Yangtze oversize cargo (Deyang-Leshan corridor)",
-    km,
-    336,
-    th_max=480,
-    dep=1,
-    basis="tonne",
-    rate=260,
-    co2="river",
-    source="assumption: km = river polyline x 1.05; ~14 days downstream, weekly, 260 CNY/t for heavy lifts assumed; "
-    "3,000-t ships Leshan-Shanghai per " + S_LESHAN,
-)
-
-# --- 3. rail-sea to Qinzhou (Western Land-Sea Corridor) ---
-A_RS_RATE = (
-    "rail-sea price Deyang/Chengdu-Qinzhou unknown (domain_facts §3a): 5,500 CNY/FEU assumed from the NDRC 2008 "
-    "tariff (~3,200 CNY/FEU at 1,700 km, "
-    + S_RAIL2008
-    + ") plus corridor/port-entry charges; LCL 160 CNY/wm"
-)
-svc(
-    "RS_DEYRP_QINZHOU",
-    "CN_DEY_RAILPORT",
-    "CN_QINZHOU",
-    "rail_sea",
-    "Western Land-Sea Corridor (蓉欧+ ASEAN train)",
-    1700,
-    88,
-    th_max=110,
-    dep=1,
-    basis="FEU",
-    rate=5500,
-    lcl_basis="wm",
-    lcl_rate=160,
-    units=50,
-    co2="rail_cn",
-    source="assumption: " + A_RS_RATE + "; ~1,700 km, ~88 h, weekly, 50 containers from " + S_DYQZ,
-)
-svc(
-    "RS_CDRP_QINZHOU",
-    "CN_CD_RAILPORT",
-    "CN_QINZHOU",
-    "rail_sea",
-    "Western Land-Sea Corridor",
-    1660,
-    72,
-    th_max=88,
-    dep=7,
-    basis="FEU",
-    rate=5400,
-    lcl_basis="wm",
-    lcl_rate=155,
-    units=50,
-    co2="rail_cn",
-    source="assumption: "
-    + A_RS_RATE
-    + "; 7 trains/week assumed; km = Deyang 1,700 km less the Deyang-Chengdu leg; 60 h "
-    "test run (https://en.jiagle.com/furniture-news-global/1095402.html) to 88 h (" + S_DYQZ + ")",
-)
-svc(
-    "RS_CHONGQING_QINZHOU",
-    "CN_CHONGQING",
-    "CN_QINZHOU",
-    "rail_sea",
-    "Western Land-Sea Corridor",
-    chain_km("CN_CHONGQING", "CN_QINZHOU") * RAIL_DETOUR,
-    48,
-    th_max=60,
-    dep=3,
-    basis="FEU",
-    rate=4800,
-    lcl_basis="wm",
-    lcl_rate=140,
-    units=50,
-    co2="rail_cn",
-    source="assumption: rate as for Chengdu scaled by distance, km = polyline x rail detour; 2 days rail, 3 trains/week "
-    "(" + S_CQ_QZ + ")",
-)
-
-# --- 4. CR Express through services ---
-CRX: list[tuple] = []
-A_EU_RATE = (
-    "Chengdu-specific tariff unknown; 2024 China-Europe FEU benchmark USD 6,000-7,000 ("
-    + S_RATE24
-    + "), "
-    "southern China-Hamburg/Duisburg >9,000 in May 2024 (" + S_RATE24B + ")"
-)
-A_RU_RATE = "China-Russia FEU ~USD 8,000 in Mar 2022 (" + S_RU_RATE + "), assumed lower since"
-A_CA_RATE = (
-    "Central Asia FEU rate unknown; scaled from the Europe benchmark by distance (" + S_RATE24 + ")"
-)
-ALA_MAL = ("CN_ALASHANKOU", "PL_MALASZEWICZE")
-KHG_MAL = ("CN_KHORGOS", "PL_MALASZEWICZE")
-# (dst, via, corridor tag, km or None (computed), total days, max days, dep/week CD, dep/week DEY, USD/FEU, units, src)
-CRX_TABLE = [
-    (
-        "PL_LODZ",
-        ALA_MAL,
-        "Alashankou",
-        9900,
-        14,
-        16,
-        7,
-        1.0,
-        6500,
-        41,
-        f"km 9,826-9,965 and 12-15 days ({S_LODZ_2019}; {S_LODZ_2016}); 41 containers ({S_LODZ_2019}); Deyang-Lodz "
-        f"regular since 2022 ({S_DY_LODZ})",
-    ),
-    (
-        "DE_DUISBURG",
-        ALA_MAL,
-        "Alashankou",
-        None,
-        16,
-        19,
-        3,
-        None,
-        7000,
-        41,
-        f"14 days to DE/NL ({S_DE_NL}), DHL 2024 T2T 18-20 days to Germany (https://index1520.com/en/analytics/obzor-rynka-"
-        "zheleznodorozhnykh-perevozok-yanvar-2024/)",
-    ),
-    (
-        "NL_TILBURG",
-        ALA_MAL,
-        "Alashankou",
-        10947,
-        15,
-        18,
-        3,
-        0.25,
-        7000,
-        41,
-        f"10,947 km, ~15 days ({S_TILBURG}); Tilburg in the Deyang network ({S_DYNET})",
-    ),
-    (
-        "DE_NUREMBERG",
-        ALA_MAL,
-        "Alashankou",
-        None,
-        15,
-        18,
-        2,
-        0.25,
-        7000,
-        41,
-        f"15 days, weekly Hellmann Rail Eurasia ({S_NUREMBERG}); Nuremberg in the Deyang network ({S_DYNET})",
-    ),
-    (
-        "DE_HAMBURG_RAIL",
-        ALA_MAL,
-        "Alashankou",
-        None,
-        16,
-        20,
-        2,
-        None,
-        7000,
-        41,
-        f"DHL 2024 T2T 18-20 days to Germany (https://index1520.com/en/analytics/obzor-rynka-zheleznodorozhnykh-"
-        f"perevozok-yanvar-2024/); 14 days DE/NL in 2016 ({S_DE_NL})",
-    ),
-    (
-        "HU_BUDAPEST",
-        ALA_MAL,
-        "Alashankou",
-        None,
-        13,
-        16,
-        1,
-        None,
-        6800,
-        41,
-        f"Chongqing-Budapest ~11 days via Alashankou-KZ-PL-CZ-SK, proxy ({S_BUD})",
-    ),
-    (
-        "RU_MOSCOW",
-        ("CN_ALASHANKOU",),
-        "Alashankou",
-        None,
-        12,
-        15,
-        3,
-        0.5,
-        5500,
-        41,
-        f"proxy Xiamen-Moscow 10,900 km in 13-14 days ({S_MOW_PROXY}); Russia in the Deyang network ({S_DYNET})",
-    ),
-    (
-        "RU_STPETERSBURG",
-        ("CN_ALASHANKOU",),
-        "Alashankou",
-        None,
-        16,
-        22,
-        1,
-        None,
-        5800,
-        41,
-        f"first Chengdu-St Petersburg train 22 days in 2021 ({S_SPB})",
-    ),
-    (
-        "KZ_ALMATY",
-        ("CN_ALASHANKOU",),
-        "Alashankou",
-        None,
-        8,
-        10,
-        3,
-        0.25,
-        3000,
-        41,
-        f"Chengdu-Almaty 8 days ({S_ALMATY}); Alashankou-Almaty 580 km (https://wiki-gateway.eudic.net/wikipedia_en/"
-        "Alashankou.html)",
-    ),
-    (
-        "KZ_ALMATY",
-        ("CN_KHORGOS",),
-        "Khorgos",
-        None,
-        8,
-        10,
-        2,
-        None,
-        3000,
-        41,
-        f"Chengdu-Almaty 8 days ({S_ALMATY})",
-    ),
-    (
-        "UZ_TASHKENT",
-        ("CN_KHORGOS",),
-        "Khorgos",
-        4800,
-        10,
-        12,
-        1,
-        0.25,
-        3800,
-        47,
-        f"4,800 km, ~10 days, fixed schedule on Sundays, 47 wagons ({S_TASHKENT})",
-    ),
-    (
-        "PL_LODZ",
-        KHG_MAL,
-        "Khorgos",
-        None,
-        15,
-        18,
-        2,
-        None,
-        6500,
-        41,
-        f"time scaled from Chengdu-Lodz ({S_LODZ_2019})",
-    ),
-    (
-        "DE_DUISBURG",
-        KHG_MAL,
-        "Khorgos",
-        None,
-        17,
-        20,
-        1,
-        None,
-        7000,
-        41,
-        f"time scaled from Chengdu-DE ({S_DE_NL})",
-    ),
-    (
-        "RU_MOSCOW",
-        ("CN_ERENHOT",),
-        "Erenhot",
-        None,
-        14,
-        18,
-        1,
-        None,
-        5500,
-        41,
-        "central route from Chengdu: km and days unknown (domain_facts §2a); route labels "
-        "https://www.tongyibg.com/waimaowenda/zhongoubanlie12/15989.html",
-    ),
-    (
-        "PL_LODZ",
-        ("CN_ERENHOT", "PL_MALASZEWICZE"),
-        "Erenhot",
-        None,
-        17,
-        21,
-        1,
-        None,
-        6700,
-        41,
-        "central route from Chengdu: km and days unknown (domain_facts §2a)",
-    ),
-    (
-        "RU_MOSCOW",
-        ("CN_MANZHOULI",),
-        "Manzhouli",
-        None,
-        16,
-        20,
-        1,
-        None,
-        5700,
-        41,
-        f"eastern route from Chengdu: km and days unknown; Beijing-Moscow ~9,000 km 18 days proxy ({S_BJ_MOW})",
-    ),
-    (
-        "DE_DUISBURG",
-        ("CN_MANZHOULI", "PL_MALASZEWICZE"),
-        "Manzhouli",
-        None,
-        20,
-        25,
-        0.5,
-        None,
-        7300,
-        41,
-        "eastern route from Chengdu: km and days unknown (domain_facts §2a)",
-    ),
-]
-for dst, via, tag, km0, days, days_max, dep_cd, dep_dy, usd, units, src in CRX_TABLE:
-    for frm, dep, extra_h, extra_usd in [
-        ("CN_CD_RAILPORT", dep_cd, 0, 0),
-        ("CN_DEY_RAILPORT", dep_dy, 12, 100),
-    ]:
-        if dep is None:
-            continue
-        chain = [frm, *via, dst]
-        km = (
-            (km0 + (40 if frm == "CN_DEY_RAILPORT" else 0)) if km0 else path_km(chain) * RAIL_DETOUR
-        )
-        dw = via_dwell(via)
-        th = days * 24 + extra_h - dw
-        th_max = days_max * 24 + extra_h - dw
-        rate_part = (
-            A_EU_RATE
-            if dst[:2] in ("PL", "DE", "NL", "HU")
-            else (A_RU_RATE if dst[:2] == "RU" else A_CA_RATE)
-        )
-        km_part = (
-            "km sourced"
-            if km0
-            else f"km = waypoint polyline x {RAIL_DETOUR} (calibrated on Chengdu-Lodz 9,900 km)"
-        )
-        deyang = (
-            (
-                "; Deyang trains couple at Chengdu (+12 h, +USD 100), Deyang ~2.3 international trains/week in "
-                "Jan-May 2022 (" + S_DYNET + ")"
-            )
-            if frm == "CN_DEY_RAILPORT"
-            else ("; Chengdu ~30 trains/week in total (" + S_CDFREQ + ") split by destination")
-        )
-        operator = (
-            "DB Cargo Eurasia"
-            if (frm == "CN_DEY_RAILPORT" and dst == "PL_LODZ")
-            else "Chengdu International Railway Port (CR Express)"
-        )
-        svc(
-            f"CRX_{'CDRP' if frm == 'CN_CD_RAILPORT' else 'DEYRP'}_{short[dst]}_{tag.upper()[:3]}",
-            frm,
-            dst,
-            "cr_express",
-            f"CR Express via {tag}",
-            km,
-            th,
-            via=via,
-            operator=operator,
-            th_max=th_max,
-            dep=dep,
-            basis="FEU",
-            rate=usd + extra_usd,
-            lcl_basis="wm",
-            lcl_rate=round((usd + extra_usd) / 67 * 2),
-            units=units,
-            cur="USD",
-            year=2024,
-            co2="rail_intl",
-            source=f"assumption: {rate_part}, scaled by distance; LCL = 2x the FEU rate per cbm; departures assumed"
-            f"{deyang}; {km_part}; total {days} days incl. border dwell: {src}",
-        )
-# Chongqing trains (alternative hub)
-for dst, days, dep, usd, units, src in [
-    ("HU_BUDAPEST", 11, 1, 6800, 41, f"fixed-schedule Chongqing-Budapest ~11 days ({S_BUD})"),
-    ("DE_DUISBURG", 16, 3, 7000, 55, f"Chongqing-Duisburg 55 containers ({S_DUIS_55})"),
-]:
-    chain = ["CN_CHONGQING", *ALA_MAL, dst]
-    km = path_km(chain) * RAIL_DETOUR
-    th = days * 24 - via_dwell(ALA_MAL)
-    svc(
-        f"CRX_CHONGQING_{short[dst]}_ALA",
-        "CN_CHONGQING",
-        dst,
-        "cr_express",
-        "CR Express via Alashankou",
-        km,
-        th,
-        via=ALA_MAL,
-        operator="Chongqing Yuxinou (CR Express)",
-        th_max=th + 72,
-        dep=dep,
-        basis="FEU",
-        rate=usd,
-        lcl_basis="wm",
-        lcl_rate=round(usd / 67 * 2),
-        units=units,
-        cur="USD",
-        year=2024,
-        co2="rail_intl",
-        source=f"assumption: {A_EU_RATE}; departures assumed; km = polyline x {RAIL_DETOUR}; {src}",
-    )
-
-# --- 5. ASEAN trains ---
-svc(
-    "RL_CDRP_VIENTIANE_MOH",
-    "CN_CD_RAILPORT",
-    "LA_VIENTIANE",
-    "rail",
-    "China-Laos railway",
-    2150,
-    60,
-    via=("CN_MOHAN",),
-    operator="China-Laos Railway",
-    th_max=108,
-    dep=1,
-    basis="FEU",
-    rate=2600,
-    lcl_basis="wm",
-    lcl_rate=80,
-    units=40,
-    cur="USD",
-    year=2025,
-    co2="rail_cn",
-    source="assumption: rate unknown (USD 2,600/FEU scaled from domestic tariff + border), 40 FEU/train assumed; "
-    "km = Chengdu-Kunming ~1,100 + Kunming-Vientiane 1,035 (https://www.gnlm.com.mm/a-visit-to-mohan-railway-station-"
-    f"the-start-of-the-china-laos-railway/); 'no more than three days' ({S_LAOS}); weekly since June 2025 "
-    f"({S_LAOS_WEEKLY}); max 5 days (Chongqing proxy {S_LAOS_CQ})",
-)
-km = chain_km("CN_CD_RAILPORT", "CN_PINGXIANG") * 1.1 + chain_km("CN_PINGXIANG", "VN_HANOI") * 1.1
-svc(
-    "RL_CDRP_HANOI_PXG",
-    "CN_CD_RAILPORT",
-    "VN_HANOI",
-    "rail",
-    "China-Vietnam rail via Pingxiang",
-    km,
-    96,
-    via=("CN_PINGXIANG",),
-    operator="Chengdu International Railway Port",
-    th_max=144,
-    dep=1,
-    basis="FEU",
-    rate=2400,
-    lcl_basis="wm",
-    lcl_rate=75,
-    units=40,
-    cur="USD",
-    year=2025,
-    co2="rail_cn",
-    source="assumption: rate unknown (USD 2,400/FEU), weekly assumed, km = polyline x 1.1; 5-7 days, 40 containers, "
-    f"first train Apr 2022 ({S_HANOI})",
-)
-
-# --- 6. sea ---
+# Great-circle distances on the sphere of the mean Earth radius (IUGG, 6,371.0088 km)
+EARTH_RADIUS_M = 6371008.8
+GEOD = Geod(a=EARTH_RADIUS_M, f=0.0)
+HOURS_PER_WEEK = 168.0
+SQFT_PER_M2 = 10.764
+LCL_FLOOR = 1.25  # heavy LCL pays at least 1.25 x the box rate per payload tonne
+SHORT_SEA_KM = 5000.0  # below: intra-Asia feeder emission factor
+CAPE_KM_PER_DAY = 667.0  # 15 knots
+CAPE_RATE_FACTOR = 1.25
+AIR_LONG_HAUL_KM = 1500.0
+# sea passages searoute reports -> chokepoint nodes, and the order they are listed in a via
 PASSAGE_NODE = {
     "malacca": "MY_MALACCA",
     "babalmandab": "YE_BAB_EL_MANDEB",
@@ -2406,755 +58,676 @@ PASSAGE_NODE = {
     "panama": "PA_PANAMA",
 }
 VIA_ORDER = ["MY_MALACCA", "ZA_CAPE", "YE_BAB_EL_MANDEB", "EG_SUEZ", "PA_PANAMA"]
-SEA_CACHE: dict[tuple, tuple[float, list[str]]] = {}
 
 
-def sea_route(frm: str, to: str, cape: bool = False) -> tuple[float, list[str]]:
-    key = (frm, to, cape)
-    if key not in SEA_CACHE:
-        # Cape alternatives close the Red Sea and Panama; US East Coast services are routed via Panama
-        restr = ["northwest"] + (["babalmandab", "suez", "panama"] if cape else [])
-        if to == "US_NYC":
-            restr += ["babalmandab", "suez"]
-        r = searoute.searoute(
-            [NODE[frm]["lon"], NODE[frm]["lat"]],
-            [NODE[to]["lon"], NODE[to]["lat"]],
-            restrictions=restr,
-            return_passages=True,
-        )
-        via = {
-            PASSAGE_NODE[p]
-            for p in r["properties"].get("traversed_passages", [])
-            if p in PASSAGE_NODE
+class CrxRun(NamedTuple):
+    """Where the trains of a cr_express.csv row start, with what they add to the Chengdu run."""
+
+    origin: str
+    code: str  # service-id stem
+    column: str  # departures_<column> and operator_<column> in cr_express.csv
+    extra_h: int
+    extra_usd: int
+    extra_km: int  # added where the Chengdu km is sourced
+    note: str  # assumption key
+
+
+# Deyang trains couple at Chengdu: +12 h, +USD 100 (assumption CRX_DEYANG), ~40 km further
+CRX_RUNS = (
+    CrxRun("CN_CD_RAILPORT", "CDRP", "chengdu", 0, 0, 0, "CRX_CHENGDU"),
+    CrxRun("CN_DEY_RAILPORT", "DEYRP", "deyang", 12, 100, 40, "CRX_DEYANG"),
+)
+# the split-node time graph (see TimeGraph)
+ARRIVE, DEPART = "arrive", "depart"
+
+OUTPUT_COLUMNS = {
+    "nodes.csv": "id name name_zh kind country city lat lon handling_cny_per_t "
+    "border_fee_cny_per_t dwell_h dwell_h_max source",
+    "services.csv": "id from to via mode corridor operator distance_km transit_h transit_h_max "
+    "departures_per_week rate_basis rate lcl_basis lcl_rate units_per_departure currency "
+    "price_year co2_g_per_tkm co2_source active source",
+    "warehouses.csv": "node_id operator status public_service area_m2 fixed_cost_cny_per_year "
+    "capacity_t_per_year handling_cny_per_t storage_cny_per_cbm_month stock_days source",
+    "products.csv": "id name name_zh density_kg_per_cbm value_cny_per_t notes source",
+    "demand.csv": "id origin market product tonnes_per_year customs_mode required_days source",
+    "fx.csv": "currency cny_per_unit date source",
+    "parameters.csv": "name value unit source",
+    "waypoints.csv": "corridor seq name lat lon source",
+}
+
+
+# ---------------------------------------------------------------------------
+# Reading the source tables
+# ---------------------------------------------------------------------------
+def read_table(name: str) -> list[Row]:
+    with open(TABLES / name, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def opt_float(v: str) -> float | None:
+    return float(v) if v else None
+
+
+def opt_int(v: str) -> int | None:
+    return int(v) if v else None
+
+
+def split_list(v: str) -> tuple[str, ...]:
+    """A ';'-separated list of node ids ('' is the empty list)."""
+    return tuple(x for x in v.split(";") if x)
+
+
+class Texts:
+    """Sources (tables/sources.csv) and shared assumption texts (tables/assumptions.csv).
+
+    A ``{KEY}`` in any text of the tables refers to a source ("address (note)") or to an
+    assumption text, which may refer to others. Lower-case ``{fields}`` in an assumption
+    are filled by the script with computed figures.
+    """
+
+    REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+
+    def __init__(self, sources: Iterable[Row], assumptions: Iterable[Row]) -> None:
+        self.sources = {
+            r["key"]: f"{r['address']} ({r['note']})" if r["note"] else r["address"]
+            for r in sources
         }
-        if cape:
-            via.add("ZA_CAPE")
-        SEA_CACHE[key] = (float(r["properties"]["length"]), [v for v in VIA_ORDER if v in via])
-    return SEA_CACHE[key]
+        self.assumptions = {r["key"]: r["text"] for r in assumptions}
+        if clash := set(self.sources) & set(self.assumptions):
+            raise ValueError(f"keys both a source and an assumption: {sorted(clash)}")
+
+    def expand(self, text: str) -> str:
+        def ref(m: re.Match[str]) -> str:
+            key = m[1]
+            if key in self.sources:
+                return self.sources[key]
+            if key in self.assumptions:
+                return self.expand(self.assumptions[key])
+            raise KeyError(f"{{{key}}} is neither in sources.csv nor in assumptions.csv")
+
+        return self.REF.sub(ref, text)
+
+    def __getitem__(self, key: str) -> str:
+        return self.expand(self.assumptions[key])
 
 
-T_QZ = (
-    "Qinzhou-specific days unknown (domain_facts §3d): China-origin range + 1-2 days for the Beibu Gulf "
-    "feeder/first call, per " + S_SEA_TIMES
-)
-R_SEA_EU = "Drewry WCI Shanghai-Rotterdam USD 2,392, -Genoa 3,071 per FEU (" + S_WCI_2504 + ")"
-R_SEA_US = "Drewry WCI Shanghai-Los Angeles USD 2,815, -New York 3,976 per FEU (" + S_WCI_2504 + ")"
-R_SEA_AS = (
-    "SCFI wk 14 2024 SE Asia USD 283/TEU, Japan 296-302/TEU, Korea 155/TEU, Middle East Gulf 1,894/TEU ("
-    + S_SCFI_W14
-    + "), FEU = 1.8 x TEU"
-)
-LCL_SRC = "LCL China-US USD 15-60/cbm (" + S_LCL + ")"
-# (from, to, days, dep/week, USD/FEU, price year, LCL USD/wm, rate source, time source)
-SEA_TABLE = [
-    (
-        "CN_QINZHOU",
-        "SG_SIN",
-        6,
-        7,
-        510,
-        2024,
-        30,
-        R_SEA_AS,
-        "Qinzhou-Singapore ~6 days (" + S_CQ_QZ + "); ~22 ships/week "
-        "Beibu Gulf-ASEAN in 2016 (" + S_BEIBU_ME + ")",
-    ),
-    ("CN_QINZHOU", "MY_PKG", 7, 4, 510, 2024, 30, R_SEA_AS, T_QZ),
-    ("CN_QINZHOU", "TH_LCH", 6, 3, 510, 2024, 30, R_SEA_AS, T_QZ + "; Shanghai-Bangkok 5 days"),
-    (
-        "CN_QINZHOU",
-        "VN_SGN",
-        4,
-        4,
-        510,
-        2024,
-        30,
-        R_SEA_AS,
-        T_QZ + "; Fangchenggang-HCMC 800 nm (https://mylot.com/post/322832/guangxi-introduction)",
-    ),
-    (
-        "CN_QINZHOU",
-        "VN_HPH",
-        2,
-        5,
-        400,
-        2024,
-        25,
-        R_SEA_AS + "; short feeder discounted",
-        T_QZ + "; Fangchenggang-Hai Phong "
-        "150 nm (https://mylot.com/post/322832/guangxi-introduction)",
-    ),
-    ("CN_QINZHOU", "ID_JKT", 8, 3, 510, 2024, 30, R_SEA_AS, T_QZ),
-    ("CN_QINZHOU", "PH_MNL", 5, 2, 510, 2024, 30, R_SEA_AS, T_QZ),
-    ("CN_QINZHOU", "HK_HKG", 2, 7, 400, 2024, 25, R_SEA_AS + "; short feeder", T_QZ),
-    ("CN_QINZHOU", "TW_KHH", 3, 3, 450, 2024, 25, R_SEA_AS, T_QZ),
-    (
-        "CN_QINZHOU",
-        "JP_TYO",
-        7,
-        2,
-        540,
-        2024,
-        30,
-        R_SEA_AS,
-        T_QZ + "; Qinzhou Japan fast line (" + S_DYQZ + ")",
-    ),
-    (
-        "CN_QINZHOU",
-        "JP_OSA",
-        6,
-        2,
-        530,
-        2024,
-        30,
-        R_SEA_AS,
-        T_QZ + "; Qinzhou Japan fast line (" + S_DYQZ + ")",
-    ),
-    ("CN_QINZHOU", "KR_PUS", 6, 2, 280, 2024, 25, R_SEA_AS, T_QZ),
-    (
-        "CN_QINZHOU",
-        "AE_JEA",
-        18,
-        2,
-        3400,
-        2024,
-        60,
-        R_SEA_AS,
-        T_QZ + "; Beibu Gulf-Middle East line since 2016 (" + S_BEIBU_ME + ")",
-    ),
-    (
-        "CN_QINZHOU",
-        "IN_NSA",
-        16,
-        2,
-        1600,
-        2025,
-        50,
-        "India lane rate unknown, assumed between SE Asia and Middle East",
-        T_QZ + "; Qinzhou India-Pakistan line (" + S_DYQZ + ")",
-    ),
-    (
-        "CN_QINZHOU",
-        "NL_RTM",
-        34,
-        2,
-        2400,
-        2025,
-        70,
-        R_SEA_EU,
-        T_QZ + "; China-NW Europe 28-35 days",
-    ),
-    (
-        "CN_QINZHOU",
-        "DE_HAM",
-        35,
-        2,
-        2450,
-        2025,
-        70,
-        R_SEA_EU,
-        T_QZ + "; China-NW Europe 28-35 days",
-    ),
-    (
-        "CN_QINZHOU",
-        "PL_GDN",
-        38,
-        1,
-        2600,
-        2025,
-        75,
-        R_SEA_EU + " + Baltic feeder",
-        T_QZ + "; NW Europe + Baltic call",
-    ),
-    (
-        "CN_QINZHOU",
-        "IT_GOA",
-        31,
-        1,
-        3100,
-        2025,
-        80,
-        R_SEA_EU,
-        T_QZ + "; China-Mediterranean 30-38 days",
-    ),
-    (
-        "CN_QINZHOU",
-        "GB_FXT",
-        34,
-        1,
-        2450,
-        2025,
-        70,
-        R_SEA_EU,
-        T_QZ + "; China-NW Europe 28-35 days",
-    ),
-    (
-        "CN_QINZHOU",
-        "US_LAX",
-        19,
-        3,
-        2850,
-        2025,
-        55,
-        R_SEA_US,
-        T_QZ + "; China-USWC standard 15-18 days",
-    ),
-    (
-        "CN_QINZHOU",
-        "US_NYC",
-        32,
-        2,
-        4000,
-        2025,
-        60,
-        R_SEA_US,
-        T_QZ + "; China-USEC 25-30 days direct",
-    ),
-    (
-        "CN_QINZHOU",
-        "AU_SYD",
-        17,
-        2,
-        1500,
-        2025,
-        45,
-        "Australia lane rate unknown",
-        T_QZ + "; China-Australia 12-18 days",
-    ),
-    (
-        "CN_SHANGHAI",
-        "NL_RTM",
-        32,
-        7,
-        2392,
-        2025,
-        65,
-        R_SEA_EU,
-        "China-NW Europe 28-35 days (" + S_SEA_TIMES + ")",
-    ),
-    (
-        "CN_SHANGHAI",
-        "DE_HAM",
-        33,
-        5,
-        2400,
-        2025,
-        65,
-        R_SEA_EU,
-        "China-NW Europe 28-35 days (" + S_SEA_TIMES + ")",
-    ),
-    (
-        "CN_SHANGHAI",
-        "IT_GOA",
-        30,
-        3,
-        3071,
-        2025,
-        75,
-        R_SEA_EU,
-        "China-Mediterranean 30-38 days (" + S_SEA_TIMES + ")",
-    ),
-    (
-        "CN_SHANGHAI",
-        "US_LAX",
-        16,
-        10,
-        2815,
-        2025,
-        50,
-        R_SEA_US,
-        "China-USWC standard 15-18 days (" + S_SEA_TIMES + ")",
-    ),
-    (
-        "CN_SHANGHAI",
-        "US_NYC",
-        30,
-        5,
-        3976,
-        2025,
-        55,
-        R_SEA_US,
-        "China-USEC 25-30 days (" + S_SEA_TIMES + ")",
-    ),
-    ("CN_SHANGHAI", "JP_TYO", 3, 14, 540, 2024, 25, R_SEA_AS, "assumption: ~2,000 km, 3 days"),
-    (
-        "CN_SHENZHEN",
-        "NL_RTM",
-        30,
-        7,
-        2392,
-        2025,
-        65,
-        R_SEA_EU,
-        "China-NW Europe 28-35 days (" + S_SEA_TIMES + ")",
-    ),
-    (
-        "CN_SHENZHEN",
-        "DE_HAM",
-        31,
-        5,
-        2400,
-        2025,
-        65,
-        R_SEA_EU,
-        "China-NW Europe 28-35 days (" + S_SEA_TIMES + ")",
-    ),
-    (
-        "CN_SHENZHEN",
-        "US_LAX",
-        16,
-        10,
-        2815,
-        2025,
-        50,
-        R_SEA_US,
-        "China-USWC standard 15-18 days (" + S_SEA_TIMES + ")",
-    ),
-    (
-        "CN_SHENZHEN",
-        "US_NYC",
-        30,
-        5,
-        3976,
-        2025,
-        55,
-        R_SEA_US,
-        "China-USEC 25-30 days (" + S_SEA_TIMES + ")",
-    ),
-    (
-        "CN_SHENZHEN",
-        "SG_SIN",
-        3,
-        14,
-        510,
-        2024,
-        25,
-        R_SEA_AS,
-        "Shenzhen-Singapore 3 days (" + S_SEA_TIMES + ")",
-    ),
-    (
-        "CN_SHENZHEN",
-        "AE_JEA",
-        16,
-        5,
-        3400,
-        2024,
-        60,
-        R_SEA_AS,
-        "assumption: Singapore 3 days + ~13 days to the Gulf",
-    ),
-]
-CAPE_KM_PER_DAY = 667.0  # 15 knots
-for frm, to, days, dep, usd, yr, lcl, rsrc, tsrc in SEA_TABLE:
-    km, via = sea_route(frm, to)
-    short_sea = km < 5000
-    th = days * 24 - via_dwell(via)
-    corridor = (
-        "Asia-Europe via Suez"
-        if "EG_SUEZ" in via
-        else "Asia-US East via Panama"
-        if "PA_PANAMA" in via
-        else "Trans-Pacific"
-        if to.startswith("US_")
-        else "Intra-Asia"
-        if short_sea
-        else "Asia deep-sea"
-    )
-    if frm == "CN_QINZHOU":
-        corridor += " (Western Land-Sea Corridor)"
-    svc(
-        f"SEA_{short[frm]}_{short[to]}",
-        frm,
-        to,
-        "sea",
-        corridor,
-        km,
-        th,
-        via=via,
-        th_max=th + 5 * 24,
-        dep=dep,
-        basis="FEU",
-        rate=usd,
-        lcl_basis="wm",
-        lcl_rate=lcl,
-        cur="USD",
-        year=yr,
-        co2="sea_short" if short_sea else "sea_deep",
-        source=f"assumption: departures assumed; LCL per wm assumed ({LCL_SRC}); km = searoute 1.6 (computed); "
-        f"rate: {rsrc}; days: {tsrc}",
-    )
+# ---------------------------------------------------------------------------
+# The network being built: nodes, geometry, services
+# ---------------------------------------------------------------------------
+class Network:
+    def __init__(self) -> None:
+        self.texts = Texts(read_table("sources.csv"), read_table("assumptions.csv"))
+        x = self.texts.expand
+        self.co2 = {
+            r["key"]: (float(r["g_per_tkm"]), x(r["source"])) for r in read_table("co2_factors.csv")
+        }
+        self.fx: list[Record] = [
+            {**r, "cny_per_unit": float(r["cny_per_unit"]), "source": x(r["source"])}
+            for r in read_table("fx.csv")
+        ]
+        self.cny_per = {r["currency"]: r["cny_per_unit"] for r in self.fx}
+        self.param_rows = read_table("parameters.csv")
+        self.param = {r["name"]: float(r["value"]) for r in self.param_rows if r["value"]}
+        self.nodes: list[Record] = [
+            {
+                **r,
+                "lat": float(r["lat"]),
+                "lon": float(r["lon"]),
+                "handling_cny_per_t": float(r["handling_cny_per_t"]),
+                "border_fee_cny_per_t": float(r["border_fee_cny_per_t"]),
+                "dwell_h": float(r["dwell_h"]),
+                "dwell_h_max": opt_float(r["dwell_h_max"]),
+                "source": x(r["source"]),
+            }
+            for r in read_table("nodes.csv")
+        ]
+        self.node = {n["id"]: n for n in self.nodes}
+        self.origins = [n["id"] for n in self.nodes if n["kind"] == "origin"]
+        self.markets = [n["id"] for n in self.nodes if n["kind"] == "market"]
+        # service-id stems: CN_ dropped from Chinese node ids
+        self.short = {i: i[3:] if i.startswith("CN_") else i for i in self.node}
+        self.places = {
+            r["place"]: (float(r["lat"]), float(r["lon"])) for r in read_table("places.csv")
+        }
+        segments: dict[str, list[str]] = defaultdict(list)  # corridor key -> places in order
+        for r in sorted(read_table("corridors.csv"), key=lambda r: int(r["seq"])):
+            segments[r["corridor"]].append(r["place"])
+        self.segments = dict(segments)
+        self.countries = {r["country"]: r for r in read_table("countries.csv")}
+        self.wh_countries = {r["country"]: r for r in read_table("warehouse_countries.csv")}
+        # Calibrated rail detour: Chengdu-Lodz sourced ~9,900 km (9,826-9,965) vs waypoint polyline
+        lodz = ["CN_CD_RAILPORT", "CN_ALASHANKOU", "PL_MALASZEWICZE", "PL_LODZ"]
+        self.rail_detour = round(9900 / self.path_km(lodz), 3)
+        self.road_detour = self.param["road_detour_factor"]
+        self.services: list[Record] = []
+        self._sea: dict[tuple[str, str, bool], tuple[float, list[str]]] = {}
+
+    # --- geometry ---
+    def ll(self, nid: str) -> tuple[float, float]:
+        n = self.node[nid]
+        return (n["lat"], n["lon"])
+
+    def gc_km(self, a: str, b: str) -> float:
+        """Great-circle km between two nodes."""
+        return gc_km(self.ll(a), self.ll(b))
+
+    def chain_km(self, a: str, b: str) -> float:
+        """Polyline length a -> waypoints of corridor 'a>b' -> b (km)."""
+        pts = [self.ll(a), *(self.places[w] for w in self.segments.get(f"{a}>{b}", [])), self.ll(b)]
+        return sum(gc_km(p, q) for p, q in pairwise(pts))
+
+    def path_km(self, nodes: Sequence[str]) -> float:
+        return sum(self.chain_km(a, b) for a, b in pairwise(nodes))
+
+    def sea_route(self, frm: str, to: str, cape: bool = False) -> tuple[float, list[str]]:
+        """searoute km and the chokepoints passed, in VIA_ORDER."""
+        key = (frm, to, cape)
+        if key not in self._sea:
+            # Cape alternatives close the Red Sea and Panama; US East Coast services go via Panama
+            restr = ["northwest"] + (["babalmandab", "suez", "panama"] if cape else [])
+            if to == "US_NYC":
+                restr += ["babalmandab", "suez"]
+            a, b = self.ll(frm), self.ll(to)
+            r = searoute.searoute(
+                [a[1], a[0]], [b[1], b[0]], restrictions=restr, return_passages=True
+            )
+            passages = r["properties"].get("traversed_passages", [])
+            via = {PASSAGE_NODE[p] for p in passages if p in PASSAGE_NODE}
+            if cape:
+                via.add("ZA_CAPE")
+            self._sea[key] = (float(r["properties"]["length"]), [v for v in VIA_ORDER if v in via])
+        return self._sea[key]
+
+    def via_dwell(self, via: Iterable[str]) -> float:
+        return sum(self.node[v]["dwell_h"] for v in via)
+
+    def country(self, nid: str) -> str:
+        return self.node[nid]["country"]
+
+    def kind(self, nid: str) -> str:
+        return self.node[nid]["kind"]
+
+    def cost_factor(self, nid: str) -> float:
+        """Regional cost factor of the country of a node (tables/countries.csv)."""
+        return float(self.countries[self.country(nid)]["cost_factor"])
+
+    # --- services ---
+    def add_service(
+        self,
+        id_: str,
+        frm: str,
+        to: str,
+        mode: str,
+        corridor: str,
+        km: float,
+        th: float,
+        *,
+        via: Sequence[str] = (),
+        operator: str = "",
+        th_max: float | None = None,
+        dep: float | None = None,
+        basis: str = "tonne",
+        rate: float = 0.0,
+        lcl_basis: str | None = None,
+        lcl_rate: float | None = None,
+        units: int | None = None,
+        cur: str = "CNY",
+        year: int = 2025,
+        co2: str = "road",
+        active: int = 1,
+        source: str,
+    ) -> None:
+        assert frm in self.node and to in self.node and all(v in self.node for v in via), id_
+        f, fs = self.co2[co2]
+        if basis in ("FEU", "TEU") and lcl_basis in ("wm", "tonne") and lcl_rate is not None:
+            # Loose cargo never undercuts a full box per payload tonne: heavy LCL pays at least
+            # 1.25 x the FCL rate per payload tonne (LCL minimums, heavy-cargo surcharges).
+            payload = self.param["feu_payload_t" if basis == "FEU" else "teu_payload_t"]
+            lcl_rate = max(lcl_rate, LCL_FLOOR * rate / payload)
+        self.services.append(
+            {
+                "id": id_,
+                "from": frm,
+                "to": to,
+                "via": ";".join(via),
+                "mode": mode,
+                "corridor": corridor,
+                "operator": operator,
+                "distance_km": round(km),
+                "transit_h": round(th, 1),
+                "transit_h_max": None if th_max is None else round(max(th_max, th), 1),
+                "departures_per_week": dep,
+                "rate_basis": basis,
+                "rate": round(rate, 2),
+                "lcl_basis": lcl_basis,
+                "lcl_rate": None if lcl_rate is None else round(lcl_rate, 2),
+                "units_per_departure": units,
+                "currency": cur,
+                "price_year": year,
+                "co2_g_per_tkm": f,
+                "co2_source": fs,
+                "active": active,
+                "source": source,
+            }
+        )
+
+
+def gc_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle km between two (lat, lon) points."""
+    return GEOD.inv(a[1], a[0], b[1], b[0])[2] / 1000
+
+
+# ---------------------------------------------------------------------------
+# Services, by family, in the order they appear in services.csv
+# ---------------------------------------------------------------------------
+def road_rates(km: float) -> tuple[float, float]:
+    """Sichuan road: FTL 300 CNY + 6.5 CNY/vehicle-km (min 800), LTL 40 + 0.5 CNY/t-km (min 60)."""
+    return max(800, 300 + 6.5 * km), max(60, 40 + 0.5 * km)
+
+
+def ndrc_2008(km: float) -> tuple[float, float]:
+    """Container rail: NDRC 2008 40-ft tariff 429.8 CNY + 1.6374 CNY/box-km, +15%;
+    LCL 40 CNY/t + 0.11 CNY/t-km."""
+    return round((429.8 + 1.6374 * km) * 1.15, -1), round(40 + 0.11 * km)
+
+
+def road_long_haul(km: float) -> tuple[float, float]:
+    """Long-haul truck: FTL 300 CNY + 6.0 CNY/vehicle-km; LTL 40 CNY/t + 0.45 CNY/t-km."""
+    return 300 + 6.0 * km, 40 + 0.45 * km
+
+
+# the tariff column of services_individual.csv: rate and LCL rate from the km
+TARIFFS: dict[str, Callable[[float], tuple[float, float]]] = {
+    "ndrc_2008": ndrc_2008,
+    "road_long_haul": road_long_haul,
+}
+
+
+def air_leg(net: Network, frm: str, to: str, stop_h: float = 0.0) -> tuple[float, float, float]:
+    """Great-circle km; km = great-circle + 95 (GLEC air rule); hours = gc/800 + 1 h + any stop."""
+    gc = net.gc_km(frm, to)
+    return gc, gc + 95, gc / 800 + 1.0 + stop_h
+
+
+def add_road_feeders(net: Network) -> None:
+    """tables/road_feeders.csv: great-circle km x detour, 1.5 h + km/55 (assumption ROAD)."""
+    for r in read_table("road_feeders.csv"):
+        frm, to = r["from"], r["to"]
+        km = net.gc_km(frm, to) * (float(r["detour"]) if r["detour"] else net.road_detour)
+        rate, lcl_rate = road_rates(km)
+        net.add_service(
+            f"RD_{net.short[frm]}_{net.short[to]}",
+            frm,
+            to,
+            "road",
+            r["corridor"],
+            km,
+            1.5 + km / 55,
+            basis="truck",
+            rate=rate,
+            lcl_basis="tonne",
+            lcl_rate=lcl_rate,
+            year=2025,
+            co2="road",
+            source=net.texts.expand(r["source"]),
+        )
+
+
+def add_individual_services(net: Network, block: str) -> None:
+    """One block of tables/services_individual.csv: figures as given, km by distance_rule."""
+    for r in read_table("services_individual.csv"):
+        if r["block"] != block:
+            continue
+        frm, to, via = r["from"], r["to"], split_list(r["via"])
+        th = opt_float(r["transit_h"])
+        rule = r["distance_rule"]
+        factor = (
+            net.rail_detour
+            if r["distance_factor"] == "rail_detour"
+            else opt_float(r["distance_factor"])
+        )
+        if not rule:
+            km = float(r["distance_km"])
+        elif rule == "great_circle" and factor:
+            km = net.gc_km(frm, to) * factor
+        elif rule == "polyline" and factor:  # through the via nodes, each leg along its waypoints
+            km = sum(net.chain_km(a, b) * factor for a, b in pairwise([frm, *via, to]))
+        elif rule == "air":
+            _, km, th = air_leg(net, frm, to)
+        else:
+            raise ValueError(
+                f"{r['id']}: distance_rule {rule!r} with factor {r['distance_factor']!r}"
+            )
+        assert th is not None, r["id"]
+        rate, lcl_rate = opt_float(r["rate"]), opt_float(r["lcl_rate"])
+        if r["tariff"]:
+            rate, lcl_rate = TARIFFS[r["tariff"]](km)
+        assert rate is not None, r["id"]
+        net.add_service(
+            r["id"],
+            frm,
+            to,
+            r["mode"],
+            r["corridor"],
+            km,
+            th,
+            via=via,
+            operator=r["operator"],
+            th_max=opt_float(r["transit_h_max"]),
+            dep=opt_float(r["departures_per_week"]),
+            basis=r["rate_basis"],
+            rate=rate,
+            lcl_basis=r["lcl_basis"] or None,
+            lcl_rate=lcl_rate,
+            units=opt_int(r["units_per_departure"]),
+            cur=r["currency"],
+            year=int(r["price_year"]),
+            co2=r["co2_factor"],
+            active=int(r["active"]),
+            source=net.texts.expand(r["source"]),
+        )
+
+
+def add_cr_express(net: Network) -> None:
+    """tables/cr_express.csv: one row per train route, run from Chengdu and/or Deyang."""
+    t = net.texts
+    for r in read_table("cr_express.csv"):
+        dst, border, via = r["to"], r["border"], split_list(r["via"])
+        km0 = opt_int(r["distance_km"])
+        days, days_max, usd = int(r["days"]), int(r["days_max"]), int(r["usd_per_feu"])
+        km_note = (
+            t["CRX_KM_SOURCED"] if km0 else t["CRX_KM_POLYLINE"].format(rail_detour=net.rail_detour)
+        )
+        for run in CRX_RUNS:
+            dep = r["departures_" + run.column]
+            if not dep:
+                continue
+            frm, extra_usd = run.origin, run.extra_usd
+            km = (km0 + run.extra_km) if km0 else net.path_km([frm, *via, dst]) * net.rail_detour
+            dw = net.via_dwell(via)
+            th = days * 24 + run.extra_h - dw
+            th_max = days_max * 24 + run.extra_h - dw
+            source = t["CRX"].format(
+                rate_source=t.expand(r["rate_source"]),
+                origin_note=t[run.note],
+                km_note=km_note,
+                days=days,
+                source=t.expand(r["source"]),
+            )
+            net.add_service(
+                f"CRX_{run.code}_{net.short[dst]}_{border.upper()[:3]}",
+                frm,
+                dst,
+                "cr_express",
+                f"CR Express via {border}",
+                km,
+                th,
+                via=via,
+                operator=r["operator_" + run.column],
+                th_max=th_max,
+                dep=float(dep),
+                basis="FEU",
+                rate=usd + extra_usd,
+                lcl_basis="wm",
+                lcl_rate=round((usd + extra_usd) / net.param["feu_volume_cbm"] * 2),
+                units=int(r["units_per_departure"]),
+                cur="USD",
+                year=2024,
+                co2="rail_intl",
+                source=source,
+            )
+
+
+def add_cr_express_chongqing(net: Network) -> None:
+    """tables/cr_express_chongqing.csv: trains from the Chongqing hub (alternative)."""
+    t, frm = net.texts, "CN_CHONGQING"
+    for r in read_table("cr_express_chongqing.csv"):
+        dst, border, via = r["to"], r["border"], split_list(r["via"])
+        usd = int(r["usd_per_feu"])
+        km = net.path_km([frm, *via, dst]) * net.rail_detour
+        th = int(r["days"]) * 24 - net.via_dwell(via)
+        th_max = int(r["days_max"]) * 24 - net.via_dwell(via)
+        source = t["CRX_CHONGQING"].format(
+            rate_source=t.expand(r["rate_source"]),
+            rail_detour=net.rail_detour,
+            source=t.expand(r["source"]),
+        )
+        net.add_service(
+            f"CRX_{net.short[frm]}_{net.short[dst]}_{border.upper()[:3]}",
+            frm,
+            dst,
+            "cr_express",
+            f"CR Express via {border}",
+            km,
+            th,
+            via=via,
+            operator=r["operator"],
+            th_max=th_max,
+            dep=float(r["departures_per_week"]),
+            basis="FEU",
+            rate=usd,
+            lcl_basis="wm",
+            lcl_rate=round(usd / net.param["feu_volume_cbm"] * 2),
+            units=int(r["units_per_departure"]),
+            cur="USD",
+            year=2024,
+            co2="rail_intl",
+            source=source,
+        )
+
+
+def sea_corridor(frm: str, to: str, via: Sequence[str], short_sea: bool) -> str:
     if "EG_SUEZ" in via:
-        kmc, viac = sea_route(frm, to, cape=True)
-        extra_days = round((kmc - km) / CAPE_KM_PER_DAY)
-        thc = (days + extra_days) * 24 - via_dwell(viac)
-        svc(
-            f"SEA_{short[frm]}_{short[to]}_CAPE",
+        corridor = "Asia-Europe via Suez"
+    elif "PA_PANAMA" in via:
+        corridor = "Asia-US East via Panama"
+    elif to.startswith("US_"):
+        corridor = "Trans-Pacific"
+    else:
+        corridor = "Intra-Asia" if short_sea else "Asia deep-sea"
+    return corridor + (" (Western Land-Sea Corridor)" if frm == "CN_QINZHOU" else "")
+
+
+def add_sea(net: Network) -> None:
+    """tables/sea.csv: km and chokepoints from searoute; Suez lanes get an inactive Cape twin."""
+    t = net.texts
+    for r in read_table("sea.csv"):
+        frm, to = r["from"], r["to"]
+        days, usd, lcl = int(r["days"]), int(r["usd_per_feu"]), int(r["lcl_usd_per_wm"])
+        dep, yr = float(r["departures_per_week"]), int(r["price_year"])
+        rate_source = t.expand(r["rate_source"])
+        km, via = net.sea_route(frm, to)
+        short_sea = km < SHORT_SEA_KM
+        th = days * 24 - net.via_dwell(via)
+        sid = f"SEA_{net.short[frm]}_{net.short[to]}"
+        net.add_service(
+            sid,
             frm,
             to,
             "sea",
-            "Asia-Europe via Cape of Good Hope"
-            + (" (Western Land-Sea Corridor)" if frm == "CN_QINZHOU" else ""),
-            kmc,
-            thc,
-            via=viac,
-            th_max=thc + 5 * 24,
+            sea_corridor(frm, to, via, short_sea),
+            km,
+            th,
+            via=via,
+            th_max=th + 5 * 24,
             dep=dep,
             basis="FEU",
-            rate=round(usd * 1.25),
+            rate=usd,
             lcl_basis="wm",
-            lcl_rate=round(lcl * 1.25),
+            lcl_rate=lcl,
             cur="USD",
             year=yr,
-            co2="sea_deep",
-            active=0,
-            source=f"assumption: Red Sea diversion alternative, inactive in the base network; +{extra_days} days from "
-            f"searoute km at 15 kn (Red Sea diversion '+~10 days' {S_CAPE}); rate +25% over the Suez rate ({rsrc}); "
-            "km = searoute 1.6 with babalmandab, suez and panama closed (computed)",
+            co2="sea_short" if short_sea else "sea_deep",
+            source=t["SEA"].format(rate_source=rate_source, days_source=t.expand(r["days_source"])),
         )
+        if "EG_SUEZ" in via:
+            kmc, viac = net.sea_route(frm, to, cape=True)
+            extra_days = round((kmc - km) / CAPE_KM_PER_DAY)
+            thc = (days + extra_days) * 24 - net.via_dwell(viac)
+            corridor = "Asia-Europe via Cape of Good Hope" + (
+                " (Western Land-Sea Corridor)" if frm == "CN_QINZHOU" else ""
+            )
+            net.add_service(
+                f"{sid}_CAPE",
+                frm,
+                to,
+                "sea",
+                corridor,
+                kmc,
+                thc,
+                via=viac,
+                th_max=thc + 5 * 24,
+                dep=dep,
+                basis="FEU",
+                rate=round(usd * CAPE_RATE_FACTOR),
+                lcl_basis="wm",
+                lcl_rate=round(lcl * CAPE_RATE_FACTOR),
+                cur="USD",
+                year=yr,
+                co2="sea_deep",
+                active=0,
+                source=t["SEA_CAPE"].format(extra_days=extra_days, rate_source=rate_source),
+            )
 
-# --- 7. air ---
-# (dst airport, USD/kg, CTU dep/week, TFU dep/week or None)
-R_AIR_EU = f"China-Europe spot USD 5.52/kg Dec 2024 ({S_AIR_DEC24}), ~3.52 post-peak ({S_AIR_POST})"
-R_AIR_US = f"China-US spot USD 6.83/kg Dec 2024 ({S_AIR_DEC24}), ~6.26 post-peak ({S_AIR_POST})"
-R_AIR_AS = f"intra-Asia lane rates unknown; APAC average spot USD 4.86/kg Dec 2024 ({S_AIR_DEC24}) scaled down for short haul"
-AIR_TABLE = [
-    ("DE_APT_FRA", 4.2, 3, 3, R_AIR_EU),
-    ("BE_APT_LGG", 4.0, 2, 2, R_AIR_EU),
-    ("HU_APT_BUD", 4.2, 2, None, R_AIR_EU),
-    ("PL_APT_WAW", 4.1, 2, None, R_AIR_EU),
-    ("FR_APT_CDG", 4.3, 2, None, R_AIR_EU),
-    ("US_APT_LAX", 5.8, 3, 3, R_AIR_US),
-    ("US_APT_ORD", 6.2, 2, None, R_AIR_US),
-    ("US_APT_JFK", 6.3, 2, 2, R_AIR_US),
-    ("JP_APT_NRT", 2.2, 7, 5, R_AIR_AS),
-    ("JP_APT_KIX", 2.1, 5, None, R_AIR_AS),
-    ("KR_APT_ICN", 2.0, 7, 5, R_AIR_AS),
-    ("HK_APT_HKG", 1.6, 14, 14, R_AIR_AS),
-    ("TW_APT_TPE", 2.0, 7, None, R_AIR_AS),
-    ("SG_APT_SIN", 2.4, 7, 5, R_AIR_AS),
-    ("TH_APT_BKK", 2.2, 7, None, R_AIR_AS),
-    ("MY_APT_KUL", 2.3, 5, None, R_AIR_AS),
-    ("ID_APT_CGK", 2.6, 3, None, R_AIR_AS),
-    ("VN_APT_SGN", 2.0, 5, None, R_AIR_AS),
-    ("PH_APT_MNL", 2.4, 3, None, R_AIR_AS),
-    (
-        "AE_APT_DXB",
-        3.0,
-        5,
-        3,
-        "Middle East lane rate unknown; between Asia and Europe levels (" + S_AIR_DEC24 + ")",
-    ),
-    ("IN_APT_BOM", 2.8, 2, None, "India lane rate unknown (" + S_AIR_DEC24 + ")"),
-    ("AU_APT_SYD", 3.5, 3, None, "Australia lane rate unknown (" + S_AIR_DEC24 + ")"),
-    ("KZ_APT_ALA", 3.0, 3, None, "Central Asia air rate unknown"),
-    ("RU_APT_SVO", 3.8, 3, None, "China-Russia air rate unknown; below China-Europe"),
-]
-for dst, usd, dep_ctu, dep_tfu, rsrc in AIR_TABLE:
-    for frm, dep in [("CN_CTU", dep_ctu), ("CN_TFU", dep_tfu)]:
-        if dep is None:
-            continue
-        gc = hav(ll(frm), ll(dst))
-        th = gc / 800 + 1.0 + (4.0 if dst.startswith("US_") else 0.0)
-        svc(
-            f"AIR_{short[frm]}_{short[dst].replace('APT_', '')}",
-            frm,
-            dst,
-            "air",
-            "Chengdu air hub (CTU/TFU)",
-            gc + 95,
-            th,
-            th_max=th + 24,
-            dep=dep,
-            basis="kg",
-            rate=usd,
-            cur="USD",
-            year=2025,
-            co2="air_long" if gc > 1500 else "air_short",
-            source=f"assumption: Chengdu-origin rates unknown (domain_facts §4b): {rsrc}; departures/week assumed "
-            f"(>30 international all-cargo routes, 2024 freighters to Frankfurt, Liege, Warsaw, Paris: {S_CTU_ROUTES}); "
-            "km = great-circle + 95 km (GLEC air rule, anchors.md (d)); time = km/800 + 1 h"
-            + (" + 4 h Anchorage stop" if dst.startswith("US_") else ""),
+
+def add_air(net: Network) -> None:
+    """tables/air.csv: from Chengdu Shuangliu (CTU) and Tianfu (TFU)."""
+    t = net.texts
+    for r in read_table("air.csv"):
+        dst, usd = r["to"], float(r["usd_per_kg"])
+        stop_h = opt_int(r["stop_h"])
+        time_note = (
+            t["AIR_TIME_STOP"].format(stop_h=stop_h, stop=r["stop"]) if stop_h else t["AIR_TIME"]
         )
-gc = hav(ll("CN_MIG"), ll("HK_APT_HKG"))
-svc(
-    "AIR_MIG_HKG",
-    "CN_MIG",
-    "HK_APT_HKG",
-    "air",
-    "Mianyang international air route (plan)",
-    gc + 95,
-    gc / 800 + 1,
-    dep=2,
-    basis="kg",
-    rate=1.8,
-    cur="USD",
-    year=2025,
-    co2="air_short",
-    active=0,
-    source="assumption: the plan calls for new international air routes from Mianyang ("
-    + S_PLAN
-    + "), but no "
-    "international cargo at MIG was found (" + S_MIG + "), so inactive; rate CTU-HKG +0.2 USD/kg",
-)
-
-# --- 8. drayage: foreign gateways -> warehouses ---
-WH_GATEWAYS = {
-    "US_WH_LA": ["US_LAX", "US_APT_LAX"],
-    "US_WH_NJ": ["US_NYC", "US_APT_JFK"],
-    "US_WH_CHICAGO": ["US_APT_ORD", "US_NYC", "US_LAX"],
-    "DE_WH_DUISBURG": ["DE_DUISBURG", "NL_RTM", "NL_TILBURG", "BE_APT_LGG", "DE_APT_FRA"],
-    "DE_WH_NUREMBERG": ["DE_NUREMBERG", "DE_HAM", "DE_APT_FRA"],
-    "DE_WH_HAMBURG": ["DE_HAMBURG_RAIL", "DE_HAM", "DE_APT_FRA"],
-    "DE_WH_FRANKFURT": ["DE_APT_FRA", "DE_DUISBURG", "NL_RTM", "DE_NUREMBERG"],
-    "NL_WH_TILBURG": ["NL_TILBURG", "NL_RTM", "DE_DUISBURG", "BE_APT_LGG"],
-    "PL_WH_LODZ": ["PL_LODZ", "PL_GDN", "PL_APT_WAW"],
-    "PL_WH_WARSAW": ["PL_LODZ", "PL_APT_WAW", "PL_GDN"],
-    "HU_WH_BUDAPEST": ["HU_BUDAPEST", "HU_APT_BUD"],
-    "RU_WH_MOSCOW": ["RU_MOSCOW", "RU_STPETERSBURG", "RU_APT_SVO"],
-    "KZ_WH_ALMATY": ["KZ_ALMATY", "KZ_APT_ALA"],
-    "UZ_WH_TASHKENT": ["UZ_TASHKENT"],
-    "AE_WH_DUBAI": ["AE_JEA", "AE_APT_DXB"],
-    "VN_WH_HANOI": ["VN_HANOI", "VN_HPH"],
-    "VN_WH_HCMC": ["VN_SGN", "VN_APT_SGN"],
-    "TH_WH_BANGKOK": ["TH_LCH", "TH_APT_BKK", "LA_VIENTIANE"],
-    "MY_WH_KL": ["MY_PKG", "MY_APT_KUL"],
-    "SG_WH_SINGAPORE": ["SG_SIN", "SG_APT_SIN"],
-    "ID_WH_JAKARTA": ["ID_JKT", "ID_APT_CGK"],
-    "PH_WH_MANILA": ["PH_MNL", "PH_APT_MNL"],
-    "JP_WH_TOKYO": ["JP_TYO", "JP_APT_NRT"],
-    "JP_WH_OSAKA": ["JP_OSA", "JP_APT_KIX"],
-    "KR_WH_INCHEON": ["KR_PUS", "KR_APT_ICN"],
-    "HK_WH_HK": ["HK_HKG", "HK_APT_HKG"],
-    "TW_WH_TAOYUAN": ["TW_KHH", "TW_APT_TPE"],
-    "AU_WH_SYDNEY": ["AU_SYD", "AU_APT_SYD"],
-    "IN_WH_MUMBAI": ["IN_NSA", "IN_APT_BOM"],
-    "LA_WH_VIENTIANE": ["LA_VIENTIANE"],
-}
-HIGH_COST = {
-    "US",
-    "DE",
-    "NL",
-    "BE",
-    "FR",
-    "IT",
-    "ES",
-    "GB",
-    "JP",
-    "KR",
-    "HK",
-    "SG",
-    "AU",
-    "AE",
-    "SA",
-}
-MID_COST = {"PL", "CZ", "HU", "TW", "RU"}
-
-
-def cost_mult(country: str) -> float:
-    return 1.0 if country in HIGH_COST else 0.7 if country in MID_COST else 0.45
-
-
-A_DRAY = (
-    "assumption: container cartage ~USD 550 per box (Dec 2020, "
-    + S_CARTAGE
-    + ") for <=50 km, +USD 1.5/km "
-    "beyond, x{m} regional cost factor; LCL = box rate / 12 per t; km = great-circle x 1.3; time = 4 h + km/60"
-)
-A_DRAY_AIR = (
-    "assumption: airport-to-warehouse trucking USD 60/t + 0.12 USD/t-km, x{m} regional cost factor; "
-    "km = great-circle x 1.3; time = 4 h + km/60"
-)
-for wh, gws in WH_GATEWAYS.items():
-    for gw in gws:
-        km = max(15.0, hav(ll(gw), ll(wh)) * 1.3)
-        m = cost_mult(NODE[wh]["country"])
-        th = 4 + km / 60
-        if NODE[gw]["kind"] == "airport":
-            svc(
-                f"DR_{short[gw]}_{short[wh]}",
-                gw,
-                wh,
-                "road",
-                "Drayage to overseas warehouse",
+        source = t["AIR"].format(rate_source=t.expand(r["rate_source"]), time_note=time_note)
+        for frm, dep in [("CN_CTU", r["departures_ctu"]), ("CN_TFU", r["departures_tfu"])]:
+            if not dep:
+                continue
+            gc, km, th = air_leg(net, frm, dst, stop_h or 0.0)
+            net.add_service(
+                f"AIR_{net.short[frm]}_{net.short[dst].replace('APT_', '')}",
+                frm,
+                dst,
+                "air",
+                "Chengdu air hub (CTU/TFU)",
                 km,
                 th,
-                basis="tonne",
-                rate=round((60 + 0.12 * km) * m, 1),
+                th_max=th + 24,
+                dep=float(dep),
+                basis="kg",
+                rate=usd,
                 cur="USD",
                 year=2025,
-                co2="road",
-                source=A_DRAY_AIR.format(m=m),
+                co2="air_long" if gc > AIR_LONG_HAUL_KM else "air_short",
+                source=source,
             )
-        else:
-            box = (550 + 1.5 * max(0.0, km - 50)) * m
-            svc(
-                f"DR_{short[gw]}_{short[wh]}",
+
+
+def trucking_rates(net: Network, gw: str, km: float, m: float) -> tuple[dict[str, Any], str]:
+    """Road rates from a foreign gateway, x regional factor m: per tonne from an airport
+    (assumption DRAYAGE_AIR), per box from a port or terminal (DRAYAGE), with their label."""
+    if net.kind(gw) == "airport":
+        rates = {"basis": "tonne", "rate": round((60 + 0.12 * km) * m, 1)}
+        return rates, net.texts["DRAYAGE_AIR"].format(m=m)
+    box = cartage_box_usd(km, m)
+    rates = {
+        "basis": "FEU",
+        "rate": round(box),
+        "lcl_basis": "tonne",
+        "lcl_rate": round(box / 12, 1),
+    }
+    return rates, net.texts["DRAYAGE"].format(m=m)
+
+
+def cartage_box_usd(km: float, m: float) -> float:
+    """Container cartage ~USD 550 per box for <=50 km, +USD 1.5/km beyond, x regional factor."""
+    return (550 + 1.5 * max(0.0, km - 50)) * m
+
+
+def add_drayage(net: Network) -> None:
+    """tables/drayage.csv: foreign gateways -> warehouses, 4 h + km/60."""
+    for r in read_table("drayage.csv"):
+        wh, gw = r["warehouse"], r["gateway"]
+        km = max(15.0, net.gc_km(gw, wh) * net.road_detour)
+        rates, source = trucking_rates(net, gw, km, net.cost_factor(wh))
+        sid = f"DR_{net.short[gw]}_{net.short[wh]}"
+        net.add_service(
+            sid,
+            gw,
+            wh,
+            "road",
+            "Drayage to overseas warehouse",
+            km,
+            4 + km / 60,
+            **rates,
+            cur="USD",
+            year=2025,
+            co2="road",
+            source=source,
+        )
+
+
+def add_hinterland(net: Network) -> None:
+    """tables/hinterland.csv: links into rail terminals, so a quote there sees every mode."""
+    for r in read_table("hinterland.csv"):
+        gw, term, mode = r["gateway"], r["terminal"], r["mode"]
+        if gw not in net.node or term not in net.node:
+            continue
+        km = max(15.0, net.gc_km(gw, term) * net.road_detour)
+        m = net.cost_factor(term)
+        sid = f"HL_{net.short[gw]}_{net.short[term]}"
+        if mode == "rail":  # rail shuttle at 80% of the box cartage, 8 h + km/40
+            dep = int(r["departures_per_week"])
+            box = cartage_box_usd(km, m) * 0.8
+            net.add_service(
+                sid,
                 gw,
-                wh,
-                "road",
-                "Drayage to overseas warehouse",
+                term,
+                "rail",
+                "Rhine hinterland rail shuttle",
                 km,
-                th,
+                8 + km / 40,
+                dep=dep,
                 basis="FEU",
                 rate=round(box),
                 lcl_basis="tonne",
                 lcl_rate=round(box / 12, 1),
                 cur="USD",
                 year=2025,
+                co2="rail_intl",
+                source=net.texts["HINTERLAND"].format(m=m, dep=dep),
+            )
+        else:
+            rates, source = trucking_rates(net, gw, km, m)
+            corridor = (
+                "Airport trucking to terminal"
+                if net.kind(gw) == "airport"
+                else "Port cartage to terminal"
+            )
+            net.add_service(
+                sid,
+                gw,
+                term,
+                "road",
+                corridor,
+                km,
+                4 + km / 60,
+                **rates,
+                cur="USD",
+                year=2025,
                 co2="road",
-                source=A_DRAY.format(m=m),
+                source=source,
             )
 
-# --- 8b. hinterland links into rail terminals (so a quote to a terminal sees every mode) ---
-A_HINTER = (
-    "assumption: port/airport hinterland link into an inland terminal; container cartage ~USD 550 per "
-    "box (Dec 2020, " + S_CARTAGE + ") for <=50 km, +USD 1.5/km beyond, x{m} regional cost factor; "
-    "km = great-circle x 1.3; rail shuttle {dep}/week, time = 8 h + km/40"
-)
-for gw, term, mode in (
-    ("NL_RTM", "DE_DUISBURG", "rail"),
-    ("DE_APT_FRA", "DE_DUISBURG", "road"),
-    ("BE_APT_LGG", "DE_DUISBURG", "road"),
-    ("DE_HAM", "DE_HAMBURG_RAIL", "road"),
-):
-    if gw not in NODE or term not in NODE:
-        continue
-    km = max(15.0, hav(ll(gw), ll(term)) * 1.3)
-    m = cost_mult(NODE[term]["country"])
-    box = (550 + 1.5 * max(0.0, km - 50)) * m
-    if mode == "rail":
-        svc(
-            f"HL_{short[gw]}_{short[term]}",
-            gw,
-            term,
-            "rail",
-            "Rhine hinterland rail shuttle",
-            km,
-            8 + km / 40,
-            dep=10,
-            basis="FEU",
-            rate=round(box * 0.8),
-            lcl_basis="tonne",
-            lcl_rate=round(box * 0.8 / 12, 1),
-            cur="USD",
-            year=2025,
-            co2="rail_intl",
-            source=A_HINTER.format(m=m, dep=10),
-        )
-    elif NODE[gw]["kind"] == "airport":
-        svc(
-            f"HL_{short[gw]}_{short[term]}",
-            gw,
-            term,
-            "road",
-            "Airport trucking to terminal",
-            km,
-            4 + km / 60,
-            basis="tonne",
-            rate=round((60 + 0.12 * km) * m, 1),
-            cur="USD",
-            year=2025,
-            co2="road",
-            source=A_DRAY_AIR.format(m=m),
-        )
-    else:
-        svc(
-            f"HL_{short[gw]}_{short[term]}",
-            gw,
-            term,
-            "road",
-            "Port cartage to terminal",
-            km,
-            4 + km / 60,
-            basis="FEU",
-            rate=round(box),
-            lcl_basis="tonne",
-            lcl_rate=round(box / 12, 1),
-            cur="USD",
-            year=2025,
-            co2="road",
-            source=A_DRAY.format(m=m),
-        )
 
-# --- 9. last mile: warehouses -> markets ---
-WH_MARKETS = {
-    "US_WH_LA": ["US_MKT_WEST", "US_MKT_SOUTH", "US_MKT_CENTRAL"],
-    "US_WH_NJ": ["US_MKT_EAST", "US_MKT_SOUTHEAST", "US_MKT_CENTRAL"],
-    "US_WH_CHICAGO": ["US_MKT_CENTRAL", "US_MKT_EAST", "US_MKT_SOUTH", "US_MKT_SOUTHEAST"],
-    "DE_WH_DUISBURG": ["DE_MKT_WEST", "NL_MKT", "BE_MKT", "FR_MKT", "DE_MKT_NORTH", "GB_MKT"],
-    "DE_WH_NUREMBERG": ["DE_MKT_SOUTH", "CZ_MKT", "IT_MKT_NORTH", "DE_MKT_WEST", "HU_MKT"],
-    "DE_WH_HAMBURG": ["DE_MKT_NORTH", "DE_MKT_WEST", "PL_MKT"],
-    "DE_WH_FRANKFURT": [
-        "DE_MKT_WEST",
-        "DE_MKT_SOUTH",
-        "FR_MKT",
-        "BE_MKT",
-        "NL_MKT",
-        "IT_MKT_NORTH",
-    ],
-    "NL_WH_TILBURG": ["NL_MKT", "BE_MKT", "GB_MKT", "FR_MKT", "DE_MKT_WEST", "ES_MKT"],
-    "PL_WH_LODZ": ["PL_MKT", "CZ_MKT", "HU_MKT", "DE_MKT_NORTH", "DE_MKT_SOUTH"],
-    "PL_WH_WARSAW": ["PL_MKT", "CZ_MKT"],
-    "HU_WH_BUDAPEST": ["HU_MKT", "CZ_MKT", "IT_MKT_NORTH", "DE_MKT_SOUTH"],
-    "RU_WH_MOSCOW": ["RU_MKT_CENTRAL", "RU_MKT_NW", "RU_MKT_URALS"],
-    "KZ_WH_ALMATY": ["KZ_MKT_SOUTH", "KZ_MKT_NORTH", "UZ_MKT"],
-    "UZ_WH_TASHKENT": ["UZ_MKT", "KZ_MKT_SOUTH"],
-    "AE_WH_DUBAI": ["AE_MKT", "SA_MKT"],
-    "VN_WH_HANOI": ["VN_MKT_NORTH", "LA_MKT"],
-    "VN_WH_HCMC": ["VN_MKT_SOUTH"],
-    "TH_WH_BANGKOK": ["TH_MKT", "LA_MKT"],
-    "MY_WH_KL": ["MY_MKT", "SG_MKT"],
-    "SG_WH_SINGAPORE": ["SG_MKT", "MY_MKT"],
-    "ID_WH_JAKARTA": ["ID_MKT"],
-    "PH_WH_MANILA": ["PH_MKT"],
-    "JP_WH_TOKYO": ["JP_MKT_KANTO", "JP_MKT_CHUBU"],
-    "JP_WH_OSAKA": ["JP_MKT_KANSAI", "JP_MKT_CHUBU"],
-    "KR_WH_INCHEON": ["KR_MKT"],
-    "HK_WH_HK": ["HK_MKT"],
-    "TW_WH_TAOYUAN": ["TW_MKT_NORTH", "TW_MKT_SOUTH"],
-    "AU_WH_SYDNEY": ["AU_MKT_EAST"],
-    "IN_WH_MUMBAI": ["IN_MKT_WEST"],
-    "LA_WH_VIENTIANE": ["LA_MKT"],
-}
-# blended delivery rate CNY/t from a warehouse (mix of pallet/LTL and contract parcels) by country
-WH_LM = {
-    "US": 2400,
-    "DE": 1800,
-    "NL": 1800,
-    "PL": 1300,
-    "HU": 1300,
-    "RU": 1200,
-    "KZ": 1000,
-    "UZ": 1000,
-    "AE": 1100,
-    "VN": 800,
-    "TH": 800,
-    "MY": 800,
-    "SG": 1000,
-    "ID": 850,
-    "PH": 850,
-    "JP": 2200,
-    "KR": 1800,
-    "HK": 1200,
-    "TW": 1400,
-    "AU": 2200,
-    "IN": 700,
-    "LA": 700,
-}
-A_LM = (
-    "assumption: blended warehouse delivery rate {r} CNY/t (pallet/LTL and contract parcel mix; contract parcel "
-    "rates unknown, domain_facts §7) + 0.8 CNY/t-km beyond 150 km; list parcels for scale: US ~USD 8-10 per 1-lb "
-    "parcel 2025 (https://maritimeducation.com/u-s-shipping-rate-comparison-ups-vs-fedex-vs-usps), DHL EUR 5.50 "
-    "per parcel <=31.5 kg at a German fulfiller ("
-    + S_DE_FULFIL
-    + "); time = 24 h + km/30; km = great-circle x 1.3"
-)
-for wh, mkts in WH_MARKETS.items():
-    for mk in mkts:
-        km = max(20.0, hav(ll(wh), ll(mk)) * 1.3)
-        r = WH_LM[NODE[wh]["country"]]
-        svc(
-            f"LM_{short[wh]}_{short[mk]}",
+def add_warehouse_delivery(net: Network) -> None:
+    """tables/warehouse_delivery.csv: last mile from a warehouse (assumption WAREHOUSE_DELIVERY)."""
+    for r in read_table("warehouse_delivery.csv"):
+        wh, mk = r["warehouse"], r["market"]
+        km = max(20.0, net.gc_km(wh, mk) * net.road_detour)
+        rate = int(net.wh_countries[net.country(wh)]["delivery_cny_per_t"])
+        net.add_service(
+            f"LM_{net.short[wh]}_{net.short[mk]}",
             wh,
             mk,
             "last_mile",
@@ -3163,106 +736,22 @@ for wh, mkts in WH_MARKETS.items():
             24 + km / 30,
             th_max=48 + km / 30,
             basis="tonne",
-            rate=r + 0.8 * max(0.0, km - 150),
+            rate=rate + 0.8 * max(0.0, km - 150),
             co2="last_mile",
             year=2025,
-            source=A_LM.format(r=r),
+            source=net.texts["WAREHOUSE_DELIVERY"].format(r=rate),
         )
 
-# --- 10. direct deliveries from gateways (9610 courier last mile; 9710 B2B trucking) ---
-MKT_GATEWAYS = {
-    "US_MKT_WEST": ["US_LAX", "US_APT_LAX"],
-    "US_MKT_EAST": ["US_NYC", "US_APT_JFK"],
-    "US_MKT_CENTRAL": ["US_APT_ORD", "US_NYC"],
-    "US_MKT_SOUTH": ["US_APT_LAX", "US_APT_ORD", "US_LAX"],
-    "US_MKT_SOUTHEAST": ["US_APT_JFK", "US_APT_ORD", "US_NYC"],
-    "DE_MKT_WEST": ["DE_APT_FRA", "BE_APT_LGG", "DE_DUISBURG", "NL_RTM"],
-    "DE_MKT_SOUTH": ["DE_APT_FRA", "DE_NUREMBERG", "DE_HAM"],
-    "DE_MKT_NORTH": ["DE_HAMBURG_RAIL", "DE_HAM", "DE_APT_FRA"],
-    "NL_MKT": ["NL_RTM", "NL_TILBURG", "BE_APT_LGG"],
-    "BE_MKT": ["BE_APT_LGG", "NL_RTM"],
-    "FR_MKT": ["FR_APT_CDG", "NL_RTM"],
-    "IT_MKT_NORTH": ["IT_GOA", "DE_APT_FRA"],
-    "ES_MKT": ["FR_APT_CDG", "IT_GOA"],
-    "GB_MKT": ["GB_FXT", "BE_APT_LGG"],
-    "PL_MKT": ["PL_LODZ", "PL_APT_WAW", "PL_GDN"],
-    "CZ_MKT": ["PL_LODZ", "DE_NUREMBERG", "DE_APT_FRA"],
-    "HU_MKT": ["HU_BUDAPEST", "HU_APT_BUD"],
-    "RU_MKT_CENTRAL": ["RU_MOSCOW", "RU_APT_SVO"],
-    "RU_MKT_NW": ["RU_STPETERSBURG", "RU_APT_SVO"],
-    "RU_MKT_URALS": ["RU_MOSCOW", "RU_APT_SVO"],
-    "KZ_MKT_SOUTH": ["KZ_ALMATY", "KZ_APT_ALA"],
-    "KZ_MKT_NORTH": ["KZ_ALMATY", "KZ_APT_ALA"],
-    "UZ_MKT": ["UZ_TASHKENT", "KZ_APT_ALA"],
-    "AE_MKT": ["AE_JEA", "AE_APT_DXB"],
-    "SA_MKT": ["AE_JEA", "AE_APT_DXB"],
-    "VN_MKT_NORTH": ["VN_HANOI", "VN_HPH"],
-    "VN_MKT_SOUTH": ["VN_SGN", "VN_APT_SGN"],
-    "TH_MKT": ["TH_LCH", "TH_APT_BKK"],
-    "MY_MKT": ["MY_PKG", "MY_APT_KUL"],
-    "SG_MKT": ["SG_SIN", "SG_APT_SIN"],
-    "ID_MKT": ["ID_JKT", "ID_APT_CGK"],
-    "PH_MKT": ["PH_MNL", "PH_APT_MNL"],
-    "LA_MKT": ["LA_VIENTIANE"],
-    "JP_MKT_KANTO": ["JP_TYO", "JP_APT_NRT"],
-    "JP_MKT_KANSAI": ["JP_OSA", "JP_APT_KIX"],
-    "JP_MKT_CHUBU": ["JP_APT_KIX", "JP_TYO"],
-    "KR_MKT": ["KR_PUS", "KR_APT_ICN"],
-    "HK_MKT": ["HK_HKG", "HK_APT_HKG"],
-    "TW_MKT_NORTH": ["TW_APT_TPE", "TW_KHH"],
-    "TW_MKT_SOUTH": ["TW_KHH", "TW_APT_TPE"],
-    "IN_MKT_WEST": ["IN_NSA", "IN_APT_BOM"],
-    "AU_MKT_EAST": ["AU_SYD", "AU_APT_SYD"],
-}
-# courier CNY/kg from a gateway (cross-border parcel injection incl. clearance), by market country
-COURIER = {
-    "US": 25,
-    "DE": 18,
-    "NL": 18,
-    "BE": 18,
-    "FR": 19,
-    "IT": 19,
-    "ES": 19,
-    "GB": 19,
-    "PL": 14,
-    "CZ": 14,
-    "HU": 14,
-    "RU": 12,
-    "KZ": 12,
-    "UZ": 12,
-    "AE": 12,
-    "SA": 14,
-    "VN": 8,
-    "TH": 9,
-    "MY": 9,
-    "SG": 12,
-    "ID": 10,
-    "PH": 10,
-    "LA": 8,
-    "JP": 18,
-    "KR": 14,
-    "HK": 10,
-    "TW": 12,
-    "IN": 8,
-    "AU": 22,
-}
-A_CO = (
-    "assumption: cross-border courier injection {r} CNY/kg incl. clearance of 9610/9710 consignments (contract "
-    "rates unknown, domain_facts §7; ~10x the per-kg warehouse delivery rate, list parcels: US ~USD 8-10 per 1-lb "
-    "parcel, https://maritimeducation.com/u-s-shipping-rate-comparison-ups-vs-fedex-vs-usps); time = 48 h + km/30; "
-    "km = great-circle x 1.3"
-)
-A_B2B = (
-    "assumption: direct B2B (9710) truck delivery from the gateway: FTL {r} CNY/truck (~{k} CNY/vehicle-km + "
-    "{f} CNY, regional factor {m}), LTL per t = FTL/12; time = 24 h (clearance) + km/55; km = great-circle x 1.3"
-)
-for mk, gws in MKT_GATEWAYS.items():
-    c = NODE[mk]["country"]
-    for gw in gws:
-        km = max(20.0, hav(ll(gw), ll(mk)) * 1.3)
-        r = COURIER[c] + (3 if km > 800 else 0)
-        svc(
-            f"LM_{short[gw].replace('APT_', 'A')}_{short[mk]}",
+
+def add_gateway_delivery(net: Network) -> None:
+    """tables/market_gateways.csv: 9610 courier from every gateway, 9710 B2B trucks from ports."""
+    t = net.texts
+    for r in read_table("market_gateways.csv"):
+        mk, gw = r["market"], r["gateway"]
+        km = max(20.0, net.gc_km(gw, mk) * net.road_detour)
+        rate = int(net.countries[net.country(mk)]["courier_cny_per_kg"]) + (3 if km > 800 else 0)
+        net.add_service(
+            f"LM_{net.short[gw].replace('APT_', 'A')}_{net.short[mk]}",
             gw,
             mk,
             "last_mile",
@@ -3271,16 +760,17 @@ for mk, gws in MKT_GATEWAYS.items():
             48 + km / 30,
             th_max=96 + km / 30,
             basis="kg",
-            rate=r,
+            rate=rate,
             co2="last_mile",
             year=2025,
-            source=A_CO.format(r=r),
+            source=t["COURIER"].format(r=rate),
         )
-        if NODE[gw]["kind"] in ("seaport", "rail_terminal"):
-            m = cost_mult(c)
+        if net.kind(gw) in ("seaport", "rail_terminal"):
+            m = net.cost_factor(mk)
             ftl = (1500 + 12 * km) * m
-            svc(
-                f"RD_{short[gw]}_{short[mk]}",
+            source = t["B2B"].format(r=round(ftl), k=round(12 * m, 1), f=round(1500 * m), m=m)
+            net.add_service(
+                f"RD_{net.short[gw]}_{net.short[mk]}",
                 gw,
                 mk,
                 "road",
@@ -3293,684 +783,309 @@ for mk, gws in MKT_GATEWAYS.items():
                 lcl_rate=round(ftl / 12, 1),
                 co2="truck_delivery",
                 year=2025,
-                source=A_B2B.format(r=round(ftl), k=round(12 * m, 1), f=round(1500 * m), m=m),
+                source=source,
             )
 
-# ---------------------------------------------------------------------------
-# Warehouses
-# ---------------------------------------------------------------------------
-# country: (rent CNY/m2/yr, rent source, labour CNY/FTE/yr, handling CNY/t, storage CNY/cbm-month, storage source)
-WH_COST = {
-    "US_LA": (round(10.72 * 10.764 * USD), f"Inland Empire USD 10.72/sqft/yr ({S_US_RENT_IE})"),
-    "US_NJ": (round(16.12 * 10.764 * USD), f"New Jersey USD 16.12/sqft/yr NNN ({S_US_RENT_NJ})"),
-    "US_CHICAGO": (
-        round(8.15 * 10.764 * USD),
-        f"US national in-place avg USD 8.15/sqft/yr as Chicago proxy ({S_US_RENT_NAT})",
-    ),
-    "DE_DUISBURG": (round(7.75 * 12 * EUR), f"Ruhr prime EUR 7.75/m2/month ({S_DE_RENT})"),
-    "DE_NUREMBERG": (round(8.90 * 12 * EUR), f"Nuremberg prime EUR 8.90/m2/month ({S_DE_RENT})"),
-    "DE_HAMBURG": (round(8.25 * 12 * EUR), f"Hamburg prime EUR 8.25/m2/month ({S_DE_RENT})"),
-    "DE_FRANKFURT": (
-        round(8.25 * 12 * EUR),
-        f"Dusseldorf prime EUR 8.25/m2/month as Frankfurt proxy ({S_DE_RENT})",
-    ),
-    "JP_TOKYO": (round(288.7 * EUR), f"Tokyo prime EUR 288.7/m2/yr, mid-2010s ({S_JP_RENT})"),
-}
-COUNTRY = {  # rent (assumed where no WH_COST), labour, handling, storage, storage source
-    "US": (
-        None,
-        400000,
-        450,
-        108,
-        f"Chinese-seller US warehouse tier 31-60 days USD 0.50/m3/day ({S_US_STORE})",
-    ),
-    "DE": (
-        None,
-        320000,
-        380,
-        30,
-        f"EUR 6.00 per Euro-pallet-month at a German fulfiller, ~1.5 m3/pallet ({S_DE_FULFIL})",
-    ),
-    "NL": (7.0 * 12 * EUR, 330000, 380, 32, "assumption: as Germany"),
-    "PL": (4.0 * 12 * EUR, 150000, 250, 22, "assumption"),
-    "HU": (4.5 * 12 * EUR, 130000, 250, 22, "assumption"),
-    "RU": (500, 90000, 250, 25, "assumption"),
-    "KZ": (300, 60000, 200, 18, "assumption"),
-    "UZ": (200, 40000, 180, 15, "assumption"),
-    "AE": (700, 90000, 250, 30, "assumption"),
-    "VN": (345, 50000, 180, 18, "assumption"),
-    "TH": (390, 70000, 180, 20, "assumption"),
-    "MY": (400, 60000, 180, 20, "assumption"),
-    "SG": (1110, 250000, 300, 60, "assumption"),
-    "ID": (430, 45000, 180, 18, "assumption"),
-    "PH": (350, 40000, 180, 18, "assumption"),
-    "JP": (
-        None,
-        280000,
-        500,
-        180,
-        f"assumption: half of Amazon FBA Japan JPY 7,800/m3-month ({S_JP_FBA})",
-    ),
-    "KR": (600, 250000, 400, 45, "assumption"),
-    "HK": (1785, 250000, 400, 90, "assumption"),
-    "TW": (700, 150000, 300, 40, "assumption"),
-    "AU": (935, 330000, 450, 60, "assumption"),
-    "IN": (300, 35000, 150, 12, "assumption"),
-    "LA": (150, 25000, 120, 10, "assumption"),
-}
-WH_AREA = {
-    "US_WH_LA": 10000,
-    "US_WH_NJ": 8000,
-    "US_WH_CHICAGO": 6000,
-    "DE_WH_DUISBURG": 8000,
-    "DE_WH_NUREMBERG": 5000,
-    "DE_WH_HAMBURG": 5000,
-    "DE_WH_FRANKFURT": 4000,
-    "NL_WH_TILBURG": 5000,
-    "PL_WH_LODZ": 6000,
-    "PL_WH_WARSAW": 3000,
-    "HU_WH_BUDAPEST": 4000,
-    "RU_WH_MOSCOW": 6000,
-    "KZ_WH_ALMATY": 5000,
-    "UZ_WH_TASHKENT": 3000,
-    "AE_WH_DUBAI": 5000,
-    "VN_WH_HANOI": 4000,
-    "VN_WH_HCMC": 4000,
-    "TH_WH_BANGKOK": 4000,
-    "MY_WH_KL": 4000,
-    "SG_WH_SINGAPORE": 3000,
-    "ID_WH_JAKARTA": 4000,
-    "PH_WH_MANILA": 3000,
-    "JP_WH_TOKYO": 3000,
-    "JP_WH_OSAKA": 3000,
-    "KR_WH_INCHEON": 3000,
-    "HK_WH_HK": 2000,
-    "TW_WH_TAOYUAN": 3000,
-    "AU_WH_SYDNEY": 4000,
-    "IN_WH_MUMBAI": 4000,
-    "LA_WH_VIENTIANE": 3000,
-}
-PUBLIC = {
-    "PL_WH_LODZ": "Deyang public-service overseas warehouse at the Deyang-Lodz train terminal (plan measure)",
-    "DE_WH_DUISBURG": "Sichuan provincial public overseas warehouse candidate (2024 plan: >=5 by 2026)",
-    "VN_WH_HANOI": "Sichuan provincial public overseas warehouse candidate for ASEAN (2024 plan: >=5 by 2026)",
-}
-WAREHOUSES: list[dict] = []
-for wh, area in WH_AREA.items():
-    c = NODE[wh]["country"]
-    rent0, labour, handling, storage, ssrc = COUNTRY[c]
-    key = wh.replace("_WH_", "_")
-    if key in WH_COST:
-        rent, rsrc = WH_COST[key]
-    elif c == "JP":
-        rent, rsrc = (
-            round(WH_COST["JP_TOKYO"][0] * 0.6),
-            "assumption: 60% of the Tokyo prime rent for Osaka",
-        )
-    else:
-        rent, rsrc = round(rent0), "assumption: rent unknown (domain_facts §7d)"
-    fte = math.ceil(area / 500)  # core staff; variable labour is in handling_cny_per_t
-    systems = 150000 + 40 * area
-    fixed = rent * area + fte * labour + systems
-    cap = area * 1.6
-    pub = wh in PUBLIC
-    WAREHOUSES.append(
-        {
-            "node_id": wh,
-            "operator": "Deyang/Sichuan public-service warehouse operator (to be selected)"
-            if pub
-            else "Sichuan overseas-warehouse firm (to be selected)",
-            "status": "candidate",
-            "public_service": int(pub),
-            "area_m2": area,
-            "fixed_cost_cny_per_year": round(fixed, -3),
-            "capacity_t_per_year": cap,
-            "handling_cny_per_t": handling,
-            "storage_cny_per_cbm_month": storage,
-            "stock_days": 45 if c in ("US", "DE", "NL", "PL", "HU", "JP", "AU", "RU") else 30,
-            "source": f"assumption: candidate (no Deyang/Mianyang-operated warehouse sourced); fixed = rent {rent} CNY/m2/yr "
-            f"x area + {fte} FTE x {labour} CNY + systems/utilities 150,000 + 40 CNY/m2; rent: {rsrc}; area around the "
-            f"~5,000 m2 average ({S_WH_SIZE}); capacity 1.6 t/m2/yr, handling and stock days assumed; storage: {ssrc}"
-            + (f"; public service: {PUBLIC[wh]} ({S_PLAN}; {S_SC_WH_PLAN})" if pub else ""),
-        }
-    )
+
+def add_services(net: Network) -> None:
+    add_road_feeders(net)
+    add_individual_services(net, "domestic")
+    add_cr_express(net)
+    add_cr_express_chongqing(net)
+    add_individual_services(net, "asean_rail")
+    add_sea(net)
+    add_air(net)
+    add_individual_services(net, "air_plan")
+    add_drayage(net)
+    add_hinterland(net)
+    add_warehouse_delivery(net)
+    add_gateway_delivery(net)
+
 
 # ---------------------------------------------------------------------------
-# Products
+# Warehouses, products
 # ---------------------------------------------------------------------------
-PRODUCTS = [
-    (
-        "heavy_equipment",
-        "Heavy and general equipment (machinery, drilling rigs, power equipment parts)",
-        "重大装备及通用机械",
-        450,
-        60000,
-        "oversize pieces go via the Deyang-Leshan heavy-cargo road and the Yangtze; most ship in FEU/flat racks",
-        f"assumption: density and value typical of machinery exports; Deyang #1 in China for oil-rig exports ({S_DY_EXPORT})",
-    ),
-    (
-        "fine_chemicals",
-        "Fine chemicals (titanium dioxide, phosphates, agrochemicals)",
-        "精细化工产品",
-        900,
-        18000,
-        "some dangerous goods (IMDG/RID): not accepted on parcel services; bagged powders are weight-bound",
-        f"assumption: TiO2-dominated value (~15-20k CNY/t); TiO2 exports #1 in Sichuan ({S_DY_EXPORT})",
-    ),
-    (
-        "aviation_parts",
-        "General aviation parts and components",
-        "通用航空零部件",
-        150,
-        1500000,
-        "high value, time-critical; air or rail",
-        "assumption: value/density typical of aircraft parts; general aviation is "
-        f"a Deyang specialty ({S_PLAN})",
-    ),
-    (
-        "food_beverage",
-        "Food and beverage (incl. Jiannanchun baijiu from Mianzhu)",
-        "食品饮料(含绵竹剑南春白酒)",
-        380,
-        90000,
-        "bottled spirits in cases; some cold chain (Deyang rail port cold-chain centre)",
-        "assumption: export value mix of "
-        f"premium baijiu and packaged food; Jiannanchun export drive ({S_JNC})",
-    ),
-    (
-        "agricultural",
-        "Agricultural and sideline products (herbs, noodles, dried produce, tea)",
-        "农副产品",
-        500,
-        20000,
-        "some perishables; phytosanitary certificates",
-        f"assumption: typical processed agricultural export value ({S_PLAN})",
-    ),
-    (
-        "electronics",
-        "Electronics and information products (TVs, displays, connectors, smart terminals)",
-        "电子信息产品",
-        220,
-        120000,
-        "volume-bound (light, bulky cartons); lithium batteries restricted on air",
-        f"assumption: value/density mix of consumer electronics and components; Mianyang industries ({S_MY_IND})",
-    ),
-    (
-        "vehicle_parts",
-        "Vehicles and parts (engines, compressors, components)",
-        "汽车及零部件",
-        420,
-        55000,
-        "palletised; mostly B2B",
-        f"assumption: value/density typical of auto parts; Mianyang industries ({S_MY_IND})",
-    ),
-    (
-        "ecommerce_parcels",
-        "E-commerce retail parcels (mixed consumer goods)",
-        "跨境电商零售包裹",
-        170,
-        150000,
-        "B2C parcels, ~0.5 kg average; volume-bound",
-        "assumption: ~USD 10 per 0.5 kg parcel => ~150,000 CNY/t",
-    ),
-]
-PVAL = {p[0]: p[4] for p in PRODUCTS}
-
-# ---------------------------------------------------------------------------
-# Demand (calibrated to the 2025 plan targets)
-# ---------------------------------------------------------------------------
-TARGET = {"Deyang": 1.05e9, "Mianyang": 1.50e9}
-MIX = {
-    "Deyang": {
-        "heavy_equipment": 0.30,
-        "fine_chemicals": 0.15,
-        "aviation_parts": 0.10,
-        "food_beverage": 0.20,
-        "agricultural": 0.10,
-        "ecommerce_parcels": 0.15,
-    },
-    "Mianyang": {
-        "electronics": 0.45,
-        "vehicle_parts": 0.20,
-        "heavy_equipment": 0.10,
-        "ecommerce_parcels": 0.20,
-        "agricultural": 0.05,
-    },
-}
-ORIGIN_SHARE = {
-    ("Deyang", "heavy_equipment"): {
-        "CN_DY_ETDZ": 0.40,
-        "CN_DY_JINGYANG": 0.35,
-        "CN_DY_GUANGHAN": 0.25,
-    },
-    ("Deyang", "fine_chemicals"): {
-        "CN_DY_MIANZHU": 0.45,
-        "CN_DY_SHIFANG": 0.40,
-        "CN_DY_LUOJIANG": 0.15,
-    },
-    ("Deyang", "aviation_parts"): {"CN_DY_GUANGHAN": 0.70, "CN_DY_ETDZ": 0.30},
-    ("Deyang", "food_beverage"): {
-        "CN_DY_MIANZHU": 0.65,
-        "CN_DY_JINGYANG": 0.15,
-        "CN_DY_ZHONGJIANG": 0.20,
-    },
-    ("Deyang", "agricultural"): {
-        "CN_DY_ZHONGJIANG": 0.45,
-        "CN_DY_LUOJIANG": 0.30,
-        "CN_DY_SHIFANG": 0.25,
-    },
-    ("Deyang", "ecommerce_parcels"): {
-        "CN_DY_JINGYANG": 0.40,
-        "CN_DY_ETDZ": 0.15,
-        "CN_DY_GUANGHAN": 0.15,
-        "CN_DY_LUOJIANG": 0.10,
-        "CN_DY_ZHONGJIANG": 0.10,
-        "CN_DY_MIANZHU": 0.05,
-        "CN_DY_SHIFANG": 0.05,
-    },
-    ("Mianyang", "electronics"): {
-        "CN_MY_HITECH": 0.40,
-        "CN_MY_ETDZ": 0.25,
-        "CN_MY_SCIPARK": 0.20,
-        "CN_MY_YOUXIAN": 0.15,
-    },
-    ("Mianyang", "vehicle_parts"): {
-        "CN_MY_ETDZ": 0.35,
-        "CN_MY_HITECH": 0.25,
-        "CN_MY_JIANGYOU": 0.25,
-        "CN_MY_ANZHOU": 0.15,
-    },
-    ("Mianyang", "heavy_equipment"): {
-        "CN_MY_JIANGYOU": 0.50,
-        "CN_MY_HITECH": 0.30,
-        "CN_MY_FUCHENG": 0.20,
-    },
-    ("Mianyang", "ecommerce_parcels"): {
-        "CN_MY_FUCHENG": 0.25,
-        "CN_MY_HITECH": 0.15,
-        "CN_MY_YOUXIAN": 0.15,
-        "CN_MY_SANTAI": 0.10,
-        "CN_MY_ZITONG": 0.08,
-        "CN_MY_YANTING": 0.08,
-        "CN_MY_PINGWU": 0.07,
-        "CN_MY_BEICHUAN": 0.07,
-        "CN_MY_ANZHOU": 0.05,
-    },
-    ("Mianyang", "agricultural"): {
-        "CN_MY_SANTAI": 0.30,
-        "CN_MY_YANTING": 0.20,
-        "CN_MY_ZITONG": 0.20,
-        "CN_MY_PINGWU": 0.15,
-        "CN_MY_BEICHUAN": 0.15,
-    },
-}
-MKT_SHARE = {
-    "heavy_equipment": {
-        "RU_MKT_CENTRAL": 15,
-        "KZ_MKT_NORTH": 8,
-        "KZ_MKT_SOUTH": 5,
-        "UZ_MKT": 8,
-        "AE_MKT": 8,
-        "SA_MKT": 7,
-        "VN_MKT_NORTH": 7,
-        "ID_MKT": 7,
-        "IN_MKT_WEST": 7,
-        "DE_MKT_WEST": 8,
-        "PL_MKT": 5,
-        "US_MKT_SOUTH": 8,
-        "TH_MKT": 7,
-    },
-    "fine_chemicals": {
-        "IN_MKT_WEST": 15,
-        "VN_MKT_SOUTH": 10,
-        "TH_MKT": 10,
-        "ID_MKT": 10,
-        "MY_MKT": 7,
-        "JP_MKT_KANSAI": 10,
-        "KR_MKT": 10,
-        "DE_MKT_WEST": 8,
-        "US_MKT_EAST": 10,
-        "BE_MKT": 5,
-        "AE_MKT": 5,
-    },
-    "aviation_parts": {
-        "US_MKT_WEST": 25,
-        "DE_MKT_SOUTH": 15,
-        "FR_MKT": 15,
-        "GB_MKT": 10,
-        "SG_MKT": 10,
-        "AE_MKT": 10,
-        "JP_MKT_KANTO": 10,
-        "HU_MKT": 5,
-    },
-    "food_beverage": {
-        "HK_MKT": 18,
-        "TW_MKT_NORTH": 10,
-        "SG_MKT": 10,
-        "MY_MKT": 8,
-        "US_MKT_WEST": 10,
-        "US_MKT_EAST": 6,
-        "JP_MKT_KANTO": 6,
-        "KR_MKT": 6,
-        "AU_MKT_EAST": 8,
-        "TH_MKT": 5,
-        "DE_MKT_WEST": 5,
-        "RU_MKT_CENTRAL": 5,
-        "LA_MKT": 3,
-    },
-    "agricultural": {
-        "HK_MKT": 15,
-        "JP_MKT_KANSAI": 10,
-        "KR_MKT": 10,
-        "VN_MKT_NORTH": 10,
-        "TH_MKT": 10,
-        "MY_MKT": 10,
-        "SG_MKT": 8,
-        "AE_MKT": 10,
-        "RU_MKT_CENTRAL": 10,
-        "KZ_MKT_SOUTH": 7,
-    },
-    "electronics": {
-        "US_MKT_WEST": 12,
-        "US_MKT_EAST": 8,
-        "US_MKT_CENTRAL": 5,
-        "DE_MKT_WEST": 8,
-        "DE_MKT_SOUTH": 5,
-        "NL_MKT": 4,
-        "PL_MKT": 5,
-        "GB_MKT": 4,
-        "RU_MKT_CENTRAL": 8,
-        "KZ_MKT_SOUTH": 5,
-        "UZ_MKT": 4,
-        "AE_MKT": 6,
-        "VN_MKT_SOUTH": 5,
-        "TH_MKT": 5,
-        "MY_MKT": 4,
-        "ID_MKT": 5,
-        "IN_MKT_WEST": 5,
-        "JP_MKT_KANTO": 4,
-        "PH_MKT": 3,
-    },
-    "vehicle_parts": {
-        "US_MKT_CENTRAL": 10,
-        "US_MKT_SOUTHEAST": 5,
-        "DE_MKT_SOUTH": 12,
-        "HU_MKT": 8,
-        "CZ_MKT": 6,
-        "PL_MKT": 6,
-        "RU_MKT_CENTRAL": 13,
-        "RU_MKT_URALS": 5,
-        "KZ_MKT_NORTH": 6,
-        "UZ_MKT": 8,
-        "TH_MKT": 8,
-        "MY_MKT": 5,
-        "VN_MKT_NORTH": 6,
-        "IT_MKT_NORTH": 2,
-    },
-    "ecommerce_parcels": {
-        "US_MKT_WEST": 12,
-        "US_MKT_EAST": 10,
-        "US_MKT_SOUTHEAST": 4,
-        "US_MKT_SOUTH": 4,
-        "DE_MKT_WEST": 8,
-        "DE_MKT_SOUTH": 2,
-        "GB_MKT": 6,
-        "FR_MKT": 5,
-        "ES_MKT": 3,
-        "IT_MKT_NORTH": 3,
-        "PL_MKT": 3,
-        "NL_MKT": 2,
-        "JP_MKT_KANTO": 6,
-        "JP_MKT_KANSAI": 2,
-        "JP_MKT_CHUBU": 1,
-        "KR_MKT": 3,
-        "HK_MKT": 3,
-        "TW_MKT_NORTH": 3,
-        "SG_MKT": 3,
-        "MY_MKT": 3,
-        "TH_MKT": 3,
-        "VN_MKT_SOUTH": 2,
-        "ID_MKT": 3,
-        "PH_MKT": 2,
-        "AE_MKT": 3,
-        "SA_MKT": 2,
-        "RU_MKT_CENTRAL": 4,
-        "RU_MKT_NW": 1,
-        "KZ_MKT_SOUTH": 2,
-        "AU_MKT_EAST": 3,
-    },
-}
-MODE_SPLIT = {
-    ("Deyang", "ecommerce_parcels"): {"9610": 0.60, "9810": 0.40},
-    ("Mianyang", "ecommerce_parcels"): {"9610": 0.45, "1210": 0.20, "9810": 0.35},
-    "food_beverage": {"9810": 0.70, "9710": 0.30},
-    "electronics": {"9710": 0.50, "9810": 0.50},
-    "vehicle_parts": {"9710": 0.60, "9810": 0.40},
-}
-ASIA = {"HK", "TW", "JP", "KR", "VN", "LA", "TH", "MY", "SG", "ID", "PH"}
-CARU = {"KZ", "UZ", "RU"}
-EU = {"DE", "NL", "BE", "FR", "IT", "ES", "GB", "PL", "CZ", "HU"}
+def rent_cny(value: float, unit: str, cny_per: dict[str, float]) -> float:
+    """A rent in CUR/AREA/PERIOD (AREA m2 or sqft, PERIOD yr or month) in CNY/m2/yr."""
+    cur, area, period = unit.split("/")
+    if area == "sqft":
+        value = value * SQFT_PER_M2
+    if period == "month":
+        value = value * 12
+    if cur != "CNY":
+        value = value * cny_per[cur]
+    return value
 
 
-def default_days(mode: str, country: str, product: str) -> float:
-    grp = (
-        "asia"
-        if country in ASIA
-        else "caru"
-        if country in CARU
-        else "eu"
-        if country in EU
-        else "far"
-    )
-    if mode in ("9610", "1210"):
-        return {"asia": 10, "caru": 18, "eu": 15, "far": 15}[grp]
-    if mode == "9710":
-        if product == "aviation_parts":
-            return 20
-        return {"asia": 30, "caru": 30, "eu": 45, "far": 50}[grp]
-    return {"asia": 45, "caru": 50, "eu": 60, "far": 70}[grp]
-
-
-CAP_DAYS = {"9610": 20, "1210": 20, "9710": 60, "9810": 70}
-
-# --- time-feasibility (transit + via dwell + wait 84/departures + dwell at transshipment nodes) ---
-ADJ: dict[str, list[tuple[str, float]]] = defaultdict(list)
-for s in SERVICES:
-    if s["active"] != 1:
-        continue
-    wait = 84.0 / s["departures_per_week"] if s["departures_per_week"] else 0.0
-    via = [v for v in s["via"].split(";") if v]
-    ADJ[s["from"]].append((s["to"], s["transit_h"] + via_dwell(via) + wait))
-
-
-def fastest_from(origin: str) -> dict[str, float]:
-    dist = {origin: 0.0}
-    heap = [(0.0, origin)]
-    while heap:
-        d, u = heapq.heappop(heap)
-        if d > dist.get(u, math.inf):
-            continue
-        if NODE[u]["kind"] == "market" and u != origin:
-            continue
-        dw = 0.0 if u == origin else NODE[u]["dwell_h"]
-        for v, w in ADJ[u]:
-            nd = d + dw + w
-            if nd < dist.get(v, math.inf):
-                dist[v] = nd
-                heapq.heappush(heap, (nd, v))
-    return dist
-
-
-LM_FROM_WH: dict[str, list[tuple[str, float]]] = defaultdict(list)
-for s in SERVICES:
-    if s["active"] == 1 and s["mode"] == "last_mile" and NODE[s["from"]]["kind"] == "warehouse":
-        LM_FROM_WH[s["to"]].append((s["from"], s["transit_h"]))
-FAST = {o: fastest_from(o) for o, *_ in ORIGINS_DY + ORIGINS_MY}
-
-
-def fastest_days(origin: str, market: str, via_wh: bool) -> float:
-    d = FAST[origin]
-    if not via_wh:
-        return d.get(market, math.inf) / 24
-    best = min(
-        (d.get(wh, math.inf) + NODE[wh]["dwell_h"] + lm for wh, lm in LM_FROM_WH[market]),
-        default=math.inf,
-    )
-    return best / 24
-
-
-DEMAND: list[dict] = []
-DROPPED: list[tuple] = []
-A_DEM = (
-    "assumption: allocation of the 2025 plan target ({city} {tgt} bn CNY cross-border e-commerce, "
-    + S_PLAN
-    + ") by assumed product mix {pm:.0%}, zone share {zs:.0%}, market share {ms:.1%} and customs-mode split {cs:.0%}; "
-    "tonnes = value / value_cny_per_t; required_days assumed by customs mode and region"
-    " (destination tonnages unknown, domain_facts §6a)"
-)
-rows = []
-for (city, prod), oshares in ORIGIN_SHARE.items():
-    pm = MIX[city][prod]
-    mshares = MKT_SHARE[prod]
-    tot_m = sum(mshares.values())
-    for o, zs in oshares.items():
-        # small zone-product flows go to their largest markets only (keeps the table to a few hundred rows)
-        k = max(3, min(12, len(mshares), math.ceil(len(mshares) * zs / 0.60)))
-        top = sorted(mshares.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-        tot_top = sum(v for _, v in top)
-        split = MODE_SPLIT.get((city, prod)) or MODE_SPLIT.get(prod) or {"9710": 1.0}
-        for mk, v in top:
-            # the customs-mode split applies to main markets of main zones; the rest keep the dominant mode
-            sp = (
-                split if (v >= 6 and zs >= 0.12) else {max(split, key=lambda m: (split[m], m)): 1.0}
-            )
-            for cm, cs in sp.items():
-                value = TARGET[city] * pm * zs * (v / tot_top) * cs
-                rows.append((city, o, mk, prod, cm, value, pm, zs, v / tot_m, cs))
-for city, o, mk, prod, cm, value, pm, zs, ms, cs in rows:
-    c = NODE[mk]["country"]
-    req = default_days(cm, c, prod)
-    fd = fastest_days(o, mk, via_wh=(cm == "9810"))
-    if fd > req:
-        if math.ceil(fd * 1.1) <= CAP_DAYS[cm]:
-            req = math.ceil(fd * 1.1)
+def warehouses(net: Network) -> list[Record]:
+    """tables/warehouses.csv (sites) and warehouse_countries.csv (costs by country)."""
+    t = net.texts
+    out: list[Record] = []
+    rent_of: dict[str, int] = {}  # CNY/m2/yr by warehouse node
+    for r in read_table("warehouses.csv"):
+        wh, area = r["node_id"], int(r["area_m2"])
+        cr = net.wh_countries[net.country(wh)]
+        if r["rent_unit"] == "ratio":  # a share of another site's rent
+            rent, rent_source = round(rent_of[r["rent_ref"]] * float(r["rent"])), r["rent_source"]
+        elif r["rent"]:
+            rent = round(rent_cny(float(r["rent"]), r["rent_unit"], net.cny_per))
+            rent_source = r["rent_source"]
         else:
-            DROPPED.append((o, mk, prod, cm, round(fd, 1)))
-            continue
-    DEMAND.append(
+            rent = round(rent_cny(float(cr["rent"]), cr["rent_unit"], net.cny_per))
+            rent_source = cr["rent_source"]
+        rent_of[wh] = rent
+        labour = int(cr["labour_cny_per_fte_year"])
+        fte = math.ceil(area / 500)  # core staff; variable labour is in handling_cny_per_t
+        systems = 150000 + 40 * area
+        fixed = rent * area + fte * labour + systems
+        source = t["WAREHOUSE"].format(
+            rent=rent,
+            fte=fte,
+            labour=labour,
+            rent_source=t.expand(rent_source),
+            storage_source=t.expand(cr["storage_source"]),
+        )
+        if r["public_service"]:
+            source += "; " + t["WAREHOUSE_PUBLIC"].format(note=r["public_service"])
+        out.append(
+            {
+                "node_id": wh,
+                "operator": r["operator"],
+                "status": "candidate",
+                "public_service": int(bool(r["public_service"])),
+                "area_m2": area,
+                "fixed_cost_cny_per_year": round(fixed, -3),
+                "capacity_t_per_year": area * 1.6,
+                "handling_cny_per_t": float(cr["handling_cny_per_t"]),
+                "storage_cny_per_cbm_month": float(cr["storage_cny_per_cbm_month"]),
+                "stock_days": int(cr["stock_days"]),
+                "source": source,
+            }
+        )
+    return out
+
+
+def products(net: Network) -> list[Record]:
+    return [
         {
-            "origin": o,
-            "market": mk,
-            "product": prod,
-            "value": value,
-            "customs_mode": cm,
-            "required_days": req,
-            "city": city,
-            "source": A_DEM.format(city=city, tgt=TARGET[city] / 1e9, pm=pm, zs=zs, ms=ms, cs=cs),
+            **r,
+            "density_kg_per_cbm": float(r["density_kg_per_cbm"]),
+            "value_cny_per_t": float(r["value_cny_per_t"]),
+            "source": net.texts.expand(r["source"]),
         }
-    )
-# re-scale to the city targets after any dropped rows
-for city in TARGET:
-    tot = sum(d["value"] for d in DEMAND if d["city"] == city)
-    for d in DEMAND:
-        if d["city"] == city:
-            d["value"] *= TARGET[city] / tot
-for i, d in enumerate(DEMAND, 1):
-    d["id"] = f"D{i:04d}"
-    d["tonnes_per_year"] = round(d["value"] / PVAL[d["product"]], 1)
+        for r in read_table("products.csv")
+    ]
+
 
 # ---------------------------------------------------------------------------
-# fx, parameters, waypoints
+# Time feasibility: fastest door-to-door hours from each origin
 # ---------------------------------------------------------------------------
-FX = [
-    {
-        "currency": "CNY",
-        "cny_per_unit": 1.0,
-        "date": "2025-01-15",
-        "source": "identity (base currency)",
-    },
-    {"currency": "USD", "cny_per_unit": USD, "date": "2025-01-15", "source": S_FX},
-    {"currency": "EUR", "cny_per_unit": EUR, "date": "2025-01-15", "source": S_FX},
-]
-PARAMETERS = [
-    (
-        "feu_payload_t",
-        26.5,
-        "t",
-        "assumption: 40' GP max payload ~26.5-26.7 t (30.48 t gross - ~3.8 t tare); road limits "
-        "may bind earlier",
-    ),
-    ("feu_volume_cbm", 67.0, "cbm", "assumption: 40' GP internal volume ~67.7 cbm, usable ~67"),
-    ("fehc_payload_t", 26.5, "t", "assumption: 40' HC max payload ~26.5 t"),
-    ("fehc_volume_cbm", 76.0, "cbm", "assumption: 40' HC internal volume ~76 cbm"),
-    (
-        "teu_payload_t",
-        28.0,
-        "t",
-        "assumption: 20' GP max payload ~28 t (30.48 t gross - ~2.3 t tare); road limits may bind",
-    ),
-    ("teu_volume_cbm", 33.0, "cbm", "assumption: 20' GP internal volume ~33 cbm"),
-    (
-        "truck_payload_t",
-        25.0,
-        "t",
-        "assumption: typical Chinese semi-trailer legal payload ~25 t (49 t GCW limit)",
-    ),
-    ("truck_volume_cbm", 85.0, "cbm", "assumption: 13-13.6 m box/curtain trailer ~80-90 cbm"),
-    (
-        "air_volumetric_kg_per_cbm",
-        166.67,
-        "kg/cbm",
-        "volumetric divisor 6,000 cm3/kg (" + S_AIRVOL + ")",
-    ),
-    (
-        "inventory_carrying_rate_per_year",
-        0.20,
-        "1/yr",
-        "assumption: capital + insurance + obsolescence ~15-25% of "
-        "cargo value per year (common planning figure)",
-    ),
-    ("weeks_per_year", 52.0, "weeks", "calendar"),
-    (
-        "unmet_penalty_cny_per_t",
-        200000.0,
-        "CNY/t",
-        "assumption: above the most expensive feasible door-to-door path "
-        "(air ~45 CNY/kg + courier ~25 CNY/kg) and above the value of most products, so unmet demand is a last resort",
-    ),
-    (
-        "expected_wait_factor",
-        0.5,
-        "headways",
-        "assumption: mean wait for the next departure = half the headway "
-        "(84 h / departures_per_week)",
-    ),
-    (
-        "rail_detour_factor",
-        RAIL_DETOUR,
-        "ratio",
-        "computed: Chengdu-Lodz 9,900 km (" + S_LODZ_2019 + ") / waypoint "
-        "polyline; used for rail km without a sourced figure",
-    ),
-    (
-        "road_detour_factor",
-        1.3,
-        "ratio",
-        "assumption: road km = great-circle x 1.3 where no route km is known",
-    ),
-]
-WAYPOINTS = []
-for key in sorted(SEGMENTS):
-    for i, w in enumerate(SEGMENTS[key], 1):
-        WAYPOINTS.append(
-            {"corridor": key, "seq": i, "name": w, "lat": P[w][0], "lon": P[w][1], "source": A_WP}
+class TimeGraph:
+    """Fastest times: transit + via dwell + expected wait + dwell at transshipment nodes.
+
+    Each node n is split into (ARRIVE, n) -> (DEPART, n), weighted by its dwell; an active
+    service is an arc (DEPART, from) -> (ARRIVE, to) weighted by transit + via dwell + wait
+    (the fastest of parallel services). Markets have no DEPART side, so paths end there.
+    Only path lengths are used, so which of equally fast paths networkx picks does not matter.
+    """
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        g = nx.DiGraph()
+        for n in net.nodes:
+            if n["kind"] != "market":
+                g.add_edge((ARRIVE, n["id"]), (DEPART, n["id"]), weight=n["dwell_h"])
+        wait_factor = net.param["expected_wait_factor"]
+        for s in net.services:
+            if s["active"] != 1:
+                continue
+            dep = s["departures_per_week"]
+            wait = wait_factor * HOURS_PER_WEEK / dep if dep else 0.0
+            w = s["transit_h"] + net.via_dwell(split_list(s["via"])) + wait
+            arc = ((DEPART, s["from"]), (ARRIVE, s["to"]))
+            if not g.has_edge(*arc) or w < g.edges[arc]["weight"]:
+                g.add_edge(*arc, weight=w)
+        self.graph = g
+        # last-mile legs into each market from a warehouse: (warehouse, hours)
+        self.lm_from_wh: dict[str, list[tuple[str, float]]] = defaultdict(list)
+        for s in net.services:
+            frm, to = s["from"], s["to"]
+            if s["active"] == 1 and s["mode"] == "last_mile" and net.kind(frm) == "warehouse":
+                self.lm_from_wh[to].append((frm, s["transit_h"]))
+        self.fast = {o: self.fastest_from(o) for o in net.origins}
+
+    def fastest_from(self, origin: str) -> dict[str, float]:
+        """Hours from leaving origin to arriving at each reachable node (origin: 0)."""
+        hours = nx.single_source_dijkstra_path_length(self.graph, (DEPART, origin), weight="weight")
+        return {origin: 0.0} | {
+            n: h for (side, n), h in hours.items() if side == ARRIVE and n != origin
+        }
+
+    def fastest_days(self, origin: str, market: str, via_wh: bool) -> float:
+        d = self.fast[origin]
+        if not via_wh:
+            return d.get(market, math.inf) / 24
+        best = min(
+            (
+                d.get(wh, math.inf) + self.net.node[wh]["dwell_h"] + lm
+                for wh, lm in self.lm_from_wh[market]
+            ),
+            default=math.inf,
         )
+        return best / 24
+
+
+# ---------------------------------------------------------------------------
+# Demand, calibrated to the 2025 plan targets
+# ---------------------------------------------------------------------------
+class DemandInputs:
+    """tables/plan_targets.csv, product_mix.csv, origin_shares.csv, market_shares.csv,
+    customs_split.csv and customs_modes.csv."""
+
+    def __init__(self, net: Network) -> None:
+        targets = read_table("plan_targets.csv")
+        self.target = {r["city"]: float(r["target_cny"]) for r in targets}
+        self.target_source = {r["city"]: net.texts.expand(r["source"]) for r in targets}
+        self.mix = {
+            (r["city"], r["product"]): float(r["share"]) for r in read_table("product_mix.csv")
+        }
+        self.origin_share: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+        for r in read_table("origin_shares.csv"):
+            self.origin_share[(r["city"], r["product"])][r["origin"]] = float(r["share"])
+        self.market_share: dict[str, dict[str, int]] = defaultdict(dict)
+        for r in read_table("market_shares.csv"):
+            self.market_share[r["product"]][r["market"]] = int(r["weight"])
+        self.split: dict[tuple[str, str], dict[str, float]] = defaultdict(
+            dict
+        )  # (city or "", product)
+        for r in read_table("customs_split.csv"):
+            self.split[(r["city"], r["product"])][r["customs_mode"]] = float(r["share"])
+        self.customs = {
+            (r["customs_mode"], r["product"]): r for r in read_table("customs_modes.csv")
+        }
+        self.countries = net.countries
+
+    def mode_split(self, city: str, product: str) -> dict[str, float]:
+        return self.split.get((city, product)) or self.split[("", product)]
+
+    def customs_row(self, mode: str, product: str) -> Row:
+        return self.customs.get((mode, product)) or self.customs[(mode, "")]
+
+    def default_days(self, mode: str, country: str, product: str) -> int:
+        return int(self.customs_row(mode, product)["days_" + self.countries[country]["region"]])
+
+    def max_days(self, mode: str, product: str) -> int:
+        return int(self.customs_row(mode, product)["max_required_days"])
+
+
+def demand(
+    net: Network, times: TimeGraph, value_per_t: dict[str, float]
+) -> tuple[list[Record], list[tuple[str, str, str, str, float]]]:
+    """Demand rows and the flows dropped because no path meets their maximum required days."""
+    inp = DemandInputs(net)
+    rows = []
+    for (city, prod), oshares in inp.origin_share.items():
+        pm = inp.mix[(city, prod)]
+        mshares = inp.market_share[prod]
+        tot_m = sum(mshares.values())
+        split = inp.mode_split(city, prod)
+        for o, zs in oshares.items():
+            # small zone-product flows go to their largest markets only (keeps the table to a
+            # few hundred rows)
+            k = max(3, min(12, len(mshares), math.ceil(len(mshares) * zs / 0.60)))
+            top = sorted(mshares.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+            tot_top = sum(v for _, v in top)
+            for mk, v in top:
+                # the customs-mode split applies to main markets of main zones; the rest keep the
+                # dominant mode
+                if v >= 6 and zs >= 0.12:
+                    sp = split
+                else:
+                    sp = {max(split, key=lambda m: (split[m], m)): 1.0}
+                for cm, cs in sp.items():
+                    value = inp.target[city] * pm * zs * (v / tot_top) * cs
+                    rows.append((city, o, mk, prod, cm, value, pm, zs, v / tot_m, cs))
+    out: list[Record] = []
+    dropped: list[tuple[str, str, str, str, float]] = []
+    for city, o, mk, prod, cm, value, pm, zs, ms, cs in rows:
+        req = inp.default_days(cm, net.country(mk), prod)
+        fd = times.fastest_days(o, mk, via_wh=(cm == "9810"))
+        if fd > req:
+            if math.ceil(fd * 1.1) <= inp.max_days(cm, prod):
+                req = math.ceil(fd * 1.1)
+            else:
+                dropped.append((o, mk, prod, cm, round(fd, 1)))
+                continue
+        source = net.texts["DEMAND"].format(
+            city=city,
+            tgt=inp.target[city] / 1e9,
+            target_source=inp.target_source[city],
+            pm=pm,
+            zs=zs,
+            ms=ms,
+            cs=cs,
+        )
+        out.append(
+            {
+                "origin": o,
+                "market": mk,
+                "product": prod,
+                "value": value,
+                "customs_mode": cm,
+                "required_days": req,
+                "city": city,
+                "source": source,
+            }
+        )
+    # re-scale to the city targets after any dropped rows
+    for city, target in inp.target.items():
+        tot = sum(d["value"] for d in out if d["city"] == city)
+        for d in out:
+            if d["city"] == city:
+                d["value"] *= target / tot
+    for i, d in enumerate(out, 1):
+        d["id"] = f"D{i:04d}"
+        d["tonnes_per_year"] = round(d["value"] / value_per_t[d["product"]], 1)
+    return out, dropped
+
+
+# ---------------------------------------------------------------------------
+# Parameters, waypoints
+# ---------------------------------------------------------------------------
+def parameters(net: Network) -> list[Record]:
+    """tables/parameters.csv; an empty value is computed (rail_detour_factor)."""
+    computed = {"rail_detour_factor": net.rail_detour}
+    return [
+        {
+            "name": r["name"],
+            "value": float(r["value"]) if r["value"] else computed[r["name"]],
+            "unit": r["unit"],
+            "source": net.texts.expand(r["source"]),
+        }
+        for r in net.param_rows
+    ]
+
+
+def waypoints(net: Network) -> list[Record]:
+    source = net.texts["WAYPOINT"]
+    return [
+        {
+            "corridor": key,
+            "seq": i,
+            "name": w,
+            "lat": net.places[w][0],
+            "lon": net.places[w][1],
+            "source": source,
+        }
+        for key in sorted(net.segments)
+        for i, w in enumerate(net.segments[key], 1)
+    ]
 
 
 # ---------------------------------------------------------------------------
 # Write
 # ---------------------------------------------------------------------------
-def fmt(v):
+def fmt(v: object) -> str:
     if v is None:
         return ""
     if isinstance(v, float):
@@ -3980,131 +1095,49 @@ def fmt(v):
     return str(v)
 
 
-def write(name: str, cols: list[str], rows_: list[dict]) -> None:
-    with open(OUT / name, "w", encoding="utf-8", newline="") as fh:
+def write(path: Path, cols: list[str], rows: Iterable[Record]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(cols)
-        for r in rows_:
+        for r in rows:
             w.writerow([fmt(r.get(c)) for c in cols])
 
 
-if __name__ == "__main__":
-    write(
-        "nodes.csv",
-        [
-            "id",
-            "name",
-            "name_zh",
-            "kind",
-            "country",
-            "city",
-            "lat",
-            "lon",
-            "handling_cny_per_t",
-            "border_fee_cny_per_t",
-            "dwell_h",
-            "dwell_h_max",
-            "source",
-        ],
-        NODES,
-    )
-    write(
-        "services.csv",
-        [
-            "id",
-            "from",
-            "to",
-            "via",
-            "mode",
-            "corridor",
-            "operator",
-            "distance_km",
-            "transit_h",
-            "transit_h_max",
-            "departures_per_week",
-            "rate_basis",
-            "rate",
-            "lcl_basis",
-            "lcl_rate",
-            "units_per_departure",
-            "currency",
-            "price_year",
-            "co2_g_per_tkm",
-            "co2_source",
-            "active",
-            "source",
-        ],
-        SERVICES,
-    )
-    write(
-        "warehouses.csv",
-        [
-            "node_id",
-            "operator",
-            "status",
-            "public_service",
-            "area_m2",
-            "fixed_cost_cny_per_year",
-            "capacity_t_per_year",
-            "handling_cny_per_t",
-            "storage_cny_per_cbm_month",
-            "stock_days",
-            "source",
-        ],
-        WAREHOUSES,
-    )
-    write(
-        "products.csv",
-        ["id", "name", "name_zh", "density_kg_per_cbm", "value_cny_per_t", "notes", "source"],
-        [
-            dict(
-                zip(
-                    [
-                        "id",
-                        "name",
-                        "name_zh",
-                        "density_kg_per_cbm",
-                        "value_cny_per_t",
-                        "notes",
-                        "source",
-                    ],
-                    p,
-                    strict=True,
-                )
-            )
-            for p in PRODUCTS
-        ],
-    )
-    write(
-        "demand.csv",
-        [
-            "id",
-            "origin",
-            "market",
-            "product",
-            "tonnes_per_year",
-            "customs_mode",
-            "required_days",
-            "source",
-        ],
-        DEMAND,
-    )
-    write("fx.csv", ["currency", "cny_per_unit", "date", "source"], FX)
-    write(
-        "parameters.csv",
-        ["name", "value", "unit", "source"],
-        [dict(zip(["name", "value", "unit", "source"], p, strict=True)) for p in PARAMETERS],
-    )
-    write("waypoints.csv", ["corridor", "seq", "name", "lat", "lon", "source"], WAYPOINTS)
+def main(argv: Sequence[str]) -> None:
+    out_dir = Path(argv[0]) if argv else OUT
+    net = Network()
+    add_services(net)
+    whs = warehouses(net)
+    prods = products(net)
+    times = TimeGraph(net)
+    dem, dropped = demand(net, times, {p["id"]: p["value_cny_per_t"] for p in prods})
 
-    # self-check: every demand market reachable from every origin with demand, and via a warehouse
-    demand_markets = sorted({d["market"] for d in DEMAND})
-    for o in FAST:
-        for mk in demand_markets:
-            assert mk in FAST[o], (o, mk)
-    for mk, *_ in MARKETS:
-        assert LM_FROM_WH[mk], mk
+    # self-check: every demand market reachable from every origin, and via a warehouse
+    for o, fast in times.fast.items():
+        for mk in sorted({d["market"] for d in dem}):
+            assert mk in fast, (o, mk)
+    for mk in net.markets:
+        assert times.lm_from_wh[mk], mk
+
+    tables = {
+        "nodes.csv": net.nodes,
+        "services.csv": net.services,
+        "warehouses.csv": whs,
+        "products.csv": prods,
+        "demand.csv": dem,
+        "fx.csv": net.fx,
+        "parameters.csv": parameters(net),
+        "waypoints.csv": waypoints(net),
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, rows in tables.items():
+        write(out_dir / name, OUTPUT_COLUMNS[name].split(), rows)
+    tonnes = sum(d["tonnes_per_year"] for d in dem)
     print(
-        f"nodes {len(NODES)}, services {len(SERVICES)}, warehouses {len(WAREHOUSES)}, demand {len(DEMAND)} "
-        f"(dropped {len(DROPPED)}), tonnes {sum(d['tonnes_per_year'] for d in DEMAND):,.0f}"
+        f"nodes {len(net.nodes)}, services {len(net.services)}, warehouses {len(whs)}, "
+        f"demand {len(dem)} (dropped {len(dropped)}), tonnes {tonnes:,.0f}"
     )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
