@@ -27,14 +27,19 @@ from pydantic import ValidationError
 from shapely.geometry import LineString, Point, shape
 from shapely.geometry.base import BaseGeometry
 
+from optimizer.data.info import PLAN_TARGETS_CNY
 from optimizer.data.network import Network
 from optimizer.data.schema import (
     OPTIONAL_TABLES,
+    PARAMETER_RANGES,
     REQUIRED_PARAMETERS,
     TABLES,
+    DemandRow,
+    ParameterRow,
     Row,
     ServiceRow,
     columns_of,
+    plain_message,
     required_columns,
 )
 from optimizer.errors import Issue, NetworkDataError
@@ -115,17 +120,13 @@ def read_table(path: Path, model: type[Row]) -> tuple[list[tuple[int, Row]], lis
                     if fld == "from_":
                         fld = "from"
                     value = record.get(fld) if fld else None
-                    text_msg = _plain(err.get("msg", "invalid"))
+                    text_msg = plain_message(err.get("msg", "invalid"))
                     if value not in (None, ""):
                         text_msg += f" (got {value!r})"
                     issues.append(Issue(name, number, fld, text_msg))
     except csv.Error as exc:
         issues.append(Issue(name, reader.line_num, None, f"CSV error: {exc}"))
     return rows, issues
-
-
-def _plain(msg: str) -> str:
-    return msg.replace("Value error, ", "").replace("Input should be", "should be")
 
 
 def _close(word: str, choices: Iterable[str]) -> str | None:
@@ -354,12 +355,35 @@ def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network |
                     f"no exchange rate for {row.currency} in fx.csv",
                 )
             )  # type: ignore[attr-defined]
-    params = {name: row.value for name, (_, row) in keyed.get("parameters", {}).items()}  # type: ignore[attr-defined]
+    params: dict[str, float] = {}
+    for name, (number, row) in keyed.get("parameters", {}).items():
+        assert isinstance(row, ParameterRow)
+        params[name] = row.value
+        bounds = PARAMETER_RANGES.get(name)
+        if bounds is not None and not bounds[0] <= row.value <= bounds[1]:
+            issues.append(
+                Issue(
+                    "parameters.csv",
+                    number,
+                    "value",
+                    f"{name} = {row.value:g} is outside its plausible range "
+                    f"{bounds[0]:g} to {bounds[1]:g}" + (f" {row.unit}" if row.unit else ""),
+                )
+            )
     for name in REQUIRED_PARAMETERS:
         if tables["parameters"] and name not in params:
             issues.append(
                 Issue("parameters.csv", None, "name", f"required parameter {name!r} is missing")
             )
+    if (
+        (base / "demand.csv").exists()
+        and not tables["demand"]
+        and not any(i.file == "demand.csv" for i in issues)
+    ):
+        issues.append(
+            Issue("demand.csv", None, None, "no demand rows: there is nothing to route", "warning")
+        )
+    issues.extend(_demand_scale_issues(tables, nodes, products))
 
     # Warehouses must reach a market by last mile.
     last_mile_from = {
@@ -405,6 +429,48 @@ def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network |
     if any(i.severity == "error" for i in issues):
         return None, issues
     return network, issues
+
+
+#: Demand worth more than this multiple of a city's plan target, or less than
+#: :data:`TARGET_LOW` of it, is flagged (kg typed as t is a factor of 1,000).
+TARGET_HIGH = 5.0
+TARGET_LOW = 1e-3
+
+
+def _demand_scale_issues(
+    tables: dict[str, list[tuple[int, Row]]],
+    nodes: dict[str, tuple[int, Row]],
+    products: dict[str, tuple[int, Row]],
+) -> list[Issue]:
+    """Warnings when a city's demand value is far from its plan target (a unit mix-up)."""
+    value: dict[str, float] = {}
+    for _number, row in tables["demand"]:
+        assert isinstance(row, DemandRow)
+        node, product = nodes.get(row.origin), products.get(row.product)
+        if node is None or product is None:
+            continue
+        city = node[1].city  # type: ignore[attr-defined]
+        per_t = product[1].value_cny_per_t  # type: ignore[attr-defined]
+        value[city] = value.get(city, 0.0) + row.tonnes_per_year * per_t
+    out = []
+    for city, target in PLAN_TARGETS_CNY.items():
+        v = value.get(city)
+        if v is None:
+            continue
+        ratio = v / target
+        if ratio > TARGET_HIGH or ratio < TARGET_LOW:
+            out.append(
+                Issue(
+                    "demand.csv",
+                    None,
+                    "tonnes_per_year",
+                    f"{city}'s demand is worth {v / 1e9:,.3g} bn CNY a year, {ratio:,.3g} times "
+                    f"its plan target of {target / 1e9:g} bn: a unit mix-up (kg typed as t, "
+                    "or t as kg)?",
+                    "warning",
+                )
+            )
+    return out
 
 
 def _frame(rows: list[tuple[int, Row]], model: type[Row], key: str | None) -> pd.DataFrame:
@@ -478,7 +544,7 @@ def _read_geometry(base: Path) -> dict[str, BaseGeometry]:
     except (UnicodeDecodeError, json.JSONDecodeError):
         return {}
     out: dict[str, BaseGeometry] = {}
-    for feature in data.get("features", []):
+    for feature in _features(data):
         sid = (feature.get("properties") or {}).get("service_id")
         if sid and feature.get("geometry"):
             try:
@@ -486,6 +552,13 @@ def _read_geometry(base: Path) -> dict[str, BaseGeometry]:
             except (ValueError, TypeError, AttributeError):
                 continue
     return out
+
+
+def _features(data: Any) -> list[dict[str, Any]]:
+    """The features of a GeoJSON FeatureCollection (none when it is not one)."""
+    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+        return []
+    return [f for f in data["features"] if isinstance(f, dict)]
 
 
 def _geometry_issues(base: Path, network: Network) -> list[Issue]:
@@ -498,8 +571,22 @@ def _geometry_issues(base: Path, network: Network) -> list[Issue]:
         return [Issue(GEOMETRY_FILE, None, None, "file is not UTF-8")]
     except json.JSONDecodeError as exc:
         return [Issue(GEOMETRY_FILE, exc.lineno, None, f"invalid JSON: {exc.msg}")]
+    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
+        return [
+            Issue(
+                GEOMETRY_FILE,
+                None,
+                None,
+                "not a GeoJSON FeatureCollection (an object with a 'features' list)",
+            )
+        ]
     issues = []
-    for i, feature in enumerate(data.get("features", [])):
+    for i, feature in enumerate(data["features"]):
+        if not isinstance(feature, dict):
+            issues.append(
+                Issue(GEOMETRY_FILE, None, f"features[{i}]", "not a GeoJSON feature object")
+            )
+            continue
         sid = (feature.get("properties") or {}).get("service_id")
         if sid not in network.services.index:
             issues.append(

@@ -32,21 +32,21 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import pandas as pd
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from shapely.geometry import LineString
 
 from optimizer.data.loader import DEFAULT_DATA_DIR, load_base_network
 from optimizer.data.network import Network
-from optimizer.data.schema import CUSTOMS_MODES, MODES, ServiceRow
+from optimizer.data.schema import CUSTOMS_MODES, MODES, Count, Number, ServiceRow, plain_message
+from optimizer.data.yamlio import load_yaml
 from optimizer.errors import InputError
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ServiceSelector(_Strict):
@@ -59,21 +59,32 @@ class ServiceSelector(_Strict):
     from_: str | None = Field(default=None, alias="from")
     to: str | None = None
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
+
+
+#: Highest carbon price a scenario may set, CNY per tonne CO2e (the EU ETS was about
+#: 500-700 CNY in 2024-25; 10,000 is far beyond any proposal).
+MAX_CARBON_PRICE = 10_000.0
+#: Largest factor a scale change may apply (a factor of 1,000 is a typo, not a scenario).
+MAX_FACTOR = 100.0
+#: Most hours a change may add to or take from a transit or a dwell.
+MAX_ADD_H = 24.0 * 90
 
 
 class ScaleRates(ServiceSelector):
-    factor: float = Field(ge=0)
+    factor: Number = Field(gt=0, le=MAX_FACTOR)
 
 
 class ScaleTransit(ServiceSelector):
-    factor: float = Field(default=1.0, gt=0)
-    add_h: float = 0.0
+    factor: Number = Field(default=1.0, gt=0, le=MAX_FACTOR)
+    add_h: Number = Field(default=0.0, ge=-MAX_ADD_H, le=MAX_ADD_H)
 
 
 class Subsidy(ServiceSelector):
-    cny_per_container: float | None = None
-    cny_per_train: float | None = None
+    cny_per_container: Number | None = Field(default=None, ge=0, le=1e6)
+    cny_per_train: Number | None = Field(default=None, ge=0, le=1e8)
 
     @model_validator(mode="after")
     def _one(self) -> Subsidy:
@@ -85,9 +96,9 @@ class Subsidy(ServiceSelector):
 
 class SetDwell(_Strict):
     nodes: list[str]
-    dwell_h: float | None = Field(default=None, ge=0)
-    dwell_h_max: float | None = Field(default=None, ge=0)
-    add_h: float = 0.0
+    dwell_h: Number | None = Field(default=None, ge=0, le=MAX_ADD_H)
+    dwell_h_max: Number | None = Field(default=None, ge=0, le=MAX_ADD_H)
+    add_h: Number = Field(default=0.0, ge=-MAX_ADD_H, le=MAX_ADD_H)
 
 
 class DemandSelector(_Strict):
@@ -100,46 +111,48 @@ class DemandSelector(_Strict):
 
 
 class ScaleDemand(DemandSelector):
-    factor: float = Field(ge=0)
+    factor: Number = Field(ge=0, le=MAX_FACTOR)
 
 
 class SetDemand(DemandSelector):
-    tonnes_per_year: float | None = Field(default=None, gt=0)
-    required_days: float | None = Field(default=None, gt=0)
+    tonnes_per_year: Number | None = Field(default=None, gt=0, le=1e6)
+    required_days: Number | None = Field(default=None, gt=0, le=365)
     customs_mode_to: Literal["9610", "9710", "9810", "1210"] | None = None
 
 
 class Warehouses(_Strict):
     force_open: list[str] = []
     force_closed: list[str] = []
-    max: int | None = Field(default=None, ge=0)
-    min: int | None = Field(default=None, ge=0)
-    exact: int | None = Field(default=None, ge=0)
-    budget_cny: float | None = Field(default=None, ge=0)
+    max: Count | None = Field(default=None, ge=0, le=1000)
+    min: Count | None = Field(default=None, ge=0, le=1000)
+    exact: Count | None = Field(default=None, ge=0, le=1000)
+    budget_cny: Number | None = Field(default=None, ge=0, le=1e11)
     single_sourcing: bool | None = None
 
 
 class Options(_Strict):
     """Model and solver options."""
 
-    max_warehouses: int | None = Field(default=None, ge=0)
-    min_warehouses: int | None = Field(default=None, ge=0)
-    exact_warehouses: int | None = Field(default=None, ge=0)
-    budget_cny: float | None = Field(default=None, ge=0)
+    max_warehouses: Count | None = Field(default=None, ge=0, le=1000)
+    min_warehouses: Count | None = Field(default=None, ge=0, le=1000)
+    exact_warehouses: Count | None = Field(default=None, ge=0, le=1000)
+    budget_cny: Number | None = Field(default=None, ge=0, le=1e11)
     must_open: list[str] | None = None
     never_open: list[str] | None = None
     single_sourcing: bool | None = None
-    carbon_price_cny_per_t: float | None = Field(default=None, ge=0)
-    paths_per_weight: int | None = Field(default=None, ge=1)
-    max_replenishment_days: float | None = Field(default=None, gt=0)
-    dispatch_days: float | None = Field(default=None, ge=0)
-    unmet_penalty_cny_per_t: float | None = Field(default=None, ge=0)
+    carbon_price_cny_per_t: Number | None = Field(default=None, ge=0, le=MAX_CARBON_PRICE)
+    paths_per_weight: Count | None = Field(default=None, ge=1, le=50)
+    max_replenishment_days: Number | None = Field(default=None, gt=0, le=365)
+    dispatch_days: Number | None = Field(default=None, ge=0, le=60)
+    unmet_penalty_cny_per_t: Number | None = Field(default=None, ge=0, le=1e8)
     solver: Literal["highs", "highspy", "scip", "cpsat"] | None = None
-    time_limit_s: float | None = Field(default=None, gt=0)
-    rel_gap: float | None = Field(default=None, ge=0, lt=1)
-    threads: int | None = Field(default=None, ge=1)
-    seed: int | None = None
+    time_limit_s: Number | None = Field(default=None, gt=0, le=7 * 86400)
+    rel_gap: Number | None = Field(default=None, ge=0, lt=1)
+    threads: Count | None = Field(default=None, ge=1, le=256)
+    seed: Count | None = Field(default=None, ge=0, le=2**31 - 1)
 
+
+_CARBON_PRICE = TypeAdapter(Annotated[Number, Field(ge=0, le=MAX_CARBON_PRICE)])
 
 CHANGE_KINDS: dict[str, Any] = {
     "close_nodes": list[str],
@@ -224,16 +237,7 @@ def load_scenario(path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
     if key in _seen:
         msg = f"{where}: scenario bases form a cycle: {' -> '.join([*_seen, key])}"
         raise InputError(msg)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except UnicodeDecodeError:
-        msg = f"{where}: not UTF-8"
-        raise InputError(msg) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f", line {mark.line + 1}" if mark is not None else ""
-        msg = f"{where}{line}: invalid YAML ({getattr(exc, 'problem', exc)})"
-        raise InputError(msg) from None
+    raw = load_yaml(p) or {}
     if not isinstance(raw, dict):
         msg = f"{where}: a scenario must be a mapping of keys"
         raise InputError(msg)
@@ -242,13 +246,13 @@ def load_scenario(path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
         k = unknown[0]
         hint = difflib.get_close_matches(str(k), list(ScenarioFile.model_fields), n=1)
         msg = f"{where}: unknown key {k!r}" + (f"; did you mean {hint[0]!r}?" if hint else "")
-        raise InputError(msg)
+        raise InputError(msg, file=where, field=str(k))
     try:
         spec = ScenarioFile.model_validate(raw)
     except ValidationError as exc:
         e = exc.errors()[0]
-        msg = f"{where}: {_loc(e)}: {e['msg']}"
-        raise InputError(msg) from None
+        msg = f"{where}: {_loc(e)}: {plain_message(e['msg'])}"
+        raise InputError(msg, file=where, field=_loc(e)) from None
 
     # base
     if spec.base is None:
@@ -271,9 +275,10 @@ def load_scenario(path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
     changes: list[tuple[str, Any, str]] = []
     for i, change in enumerate(spec.changes):
         loc = f"{where}: changes[{i}]"
+        path = f"changes[{i}]"
         if not isinstance(change, dict) or len(change) != 1:
             msg = f"{loc}: each change is a mapping with exactly one key (its kind)"
-            raise InputError(msg)
+            raise InputError(msg, file=where, field=path)
         ((kind, value),) = change.items()
         if kind not in CHANGE_KINDS:
             hint = difflib.get_close_matches(str(kind), list(CHANGE_KINDS), n=2)
@@ -282,39 +287,45 @@ def load_scenario(path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
                 if hint
                 else f"; known: {', '.join(CHANGE_KINDS)}"
             )
-            raise InputError(msg)
+            raise InputError(msg, file=where, field=path)
         typ = CHANGE_KINDS[kind]
+        path = f"{path}.{kind}"
         try:
             if isinstance(typ, type) and issubclass(typ, BaseModel):
                 parsed = typ.model_validate(value if value is not None else {})
             elif typ is dict:
                 if not isinstance(value, dict):
-                    raise InputError(f"{loc}.{kind}: must be a mapping of service columns")
+                    msg = f"{loc}.{kind}: must be a mapping of service columns"
+                    raise InputError(msg, file=where, field=path)
                 parsed = value
             elif typ is float:
-                parsed = float(value)
-                if parsed < 0:
-                    raise InputError(f"{loc}.{kind}: must be >= 0")
+                parsed = _CARBON_PRICE.validate_python(value)
             else:
                 if isinstance(value, str):
                     value = [value]
                 if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
-                    raise InputError(f"{loc}.{kind}: must be a list of ids")
+                    msg = f"{loc}.{kind}: must be a list of ids"
+                    raise InputError(msg, file=where, field=path)
                 parsed = list(value)
         except ValidationError as exc:
             e = exc.errors()[0]
             field_path = _loc(e)
-            msg = f"{loc}.{kind}" + (f".{field_path}" if field_path else "") + f": {e['msg']}"
+            msg = (
+                f"{loc}.{kind}"
+                + (f".{field_path}" if field_path else "")
+                + f": {plain_message(e['msg'])}"
+            )
+            full = f"{path}.{field_path}" if field_path else path
             if e.get("type") == "extra_forbidden" and isinstance(typ, type):
                 fields = [f.alias or n for n, f in typ.model_fields.items()]
                 hint = difflib.get_close_matches(str(e["loc"][-1]), fields, n=1)
                 msg = f"{loc}.{kind}: unknown key {e['loc'][-1]!r}" + (
                     f"; did you mean {hint[0]!r}?" if hint else f"; known: {', '.join(fields)}"
                 )
-            raise InputError(msg) from None
+            raise InputError(msg, file=where, field=full) from None
         except (TypeError, ValueError) as exc:
             msg = f"{loc}.{kind}: {exc}"
-            raise InputError(msg) from None
+            raise InputError(msg, file=where, field=path) from None
         changes.append((kind, parsed, loc))
 
     options = dict(base_options)
@@ -473,6 +484,11 @@ def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: s
             ids = select_services(net.replace(services=services, nodes=nodes), v, loc)
             for col in ("transit_h", "transit_h_max"):
                 services.loc[ids, col] = services.loc[ids, col].astype(float) * v.factor + v.add_h
+            short = services.loc[ids, "transit_h"] <= 0
+            if short.any():
+                sid = str(services.index[services.index.isin(ids)][short.to_numpy()][0])
+                msg = f"{loc}: leaves service {sid} with no transit time (add_h {v.add_h:g} h)"
+                raise InputError(msg, field="add_h")
         elif kind == "set_dwell":
             _unknown("node", v.nodes, nodes.index, loc)
             if v.dwell_h is not None:
@@ -480,6 +496,9 @@ def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: s
             if v.dwell_h_max is not None:
                 nodes.loc[v.nodes, "dwell_h_max"] = v.dwell_h_max
             if v.add_h:
+                if (nodes.loc[v.nodes, "dwell_h"] + v.add_h < 0).any():
+                    msg = f"{loc}: add_h {v.add_h:g} h would make a dwell negative"
+                    raise InputError(msg, field="add_h")
                 nodes.loc[v.nodes, "dwell_h"] = nodes.loc[v.nodes, "dwell_h"] + v.add_h
                 nodes.loc[v.nodes, "dwell_h_max"] = (
                     nodes.loc[v.nodes, "dwell_h_max"].fillna(
@@ -508,7 +527,7 @@ def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: s
                 row = ServiceRow.model_validate(v)
             except ValidationError as exc:
                 e = exc.errors()[0]
-                msg = f"{loc}.{_loc(e)}: {e['msg']}"
+                msg = f"{loc}.{_loc(e)}: {plain_message(e['msg'])}"
                 raise InputError(msg) from None
             if row.id in services.index:
                 msg = f"{loc}: service id {row.id!r} already exists"

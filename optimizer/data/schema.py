@@ -7,10 +7,19 @@ checks (duplicate ids, references, reachability) live in :mod:`optimizer.data.lo
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 NODE_KINDS = (
     "origin",
@@ -56,10 +65,55 @@ Currency = Literal["CNY", "USD", "EUR"]
 _ID = re.compile(r"^[A-Z]{2}_[A-Z0-9_]+$")
 
 
+def plain_message(msg: str) -> str:
+    """A pydantic error message in plain words (``should be ...``, no ``Value error,``)."""
+    return msg.replace("Value error, ", "").replace("Input should be", "should be")
+
+
+def _not_bool(value: Any) -> Any:
+    """Refuse ``true``/``false`` where a number is due (YAML and JSON would take them as 1/0)."""
+    if isinstance(value, bool):
+        msg = "must be a number, not true/false"
+        raise ValueError(msg)
+    return value
+
+
+def _finite(value: float) -> float:
+    if not math.isfinite(value):
+        msg = "must be a finite number"
+        raise ValueError(msg)
+    return value
+
+
+#: Upper bounds of plausible values (a figure beyond them is a unit mix-up or a typo).
+MAX_CNY_PER_T = 1e5
+MAX_HOURS = 24.0 * 150
+MAX_DISTANCE_KM = 45_000.0
+#: Osmium, the densest element, is 22,590 kg/cbm: no cargo is denser.
+MAX_DENSITY_KG_PER_CBM = 22_600.0
+#: Highest freight rate per rate basis, in the rate's currency.
+MAX_RATE: dict[str, float] = {
+    "FEU": 1e6,
+    "TEU": 1e6,
+    "truck": 1e6,
+    "tonne": 1e5,
+    "kg": 1e3,
+    "cbm": 1e5,
+    "wm": 1e5,
+}
+
+#: A finite number that is not a boolean (every number of a data file, scenario or request).
+Number = Annotated[float, BeforeValidator(_not_bool), AfterValidator(_finite)]
+#: A whole number that is not a boolean.
+Count = Annotated[int, BeforeValidator(_not_bool)]
+
+
 class Row(BaseModel):
     """Base: strict columns, blank cells are ``None``, text is stripped."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    model_config = ConfigDict(
+        extra="forbid", str_strip_whitespace=True, frozen=True, allow_inf_nan=False
+    )
     file: ClassVar[str] = ""
     key: ClassVar[str] = "id"
 
@@ -89,10 +143,10 @@ class NodeRow(Row):
     city: str | None = None
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
-    handling_cny_per_t: float = Field(default=0.0, ge=0)
-    border_fee_cny_per_t: float = Field(default=0.0, ge=0)
-    dwell_h: float = Field(default=0.0, ge=0)
-    dwell_h_max: float | None = Field(default=None, ge=0)
+    handling_cny_per_t: float = Field(default=0.0, ge=0, le=MAX_CNY_PER_T)
+    border_fee_cny_per_t: float = Field(default=0.0, ge=0, le=MAX_CNY_PER_T)
+    dwell_h: float = Field(default=0.0, ge=0, le=MAX_HOURS)
+    dwell_h_max: float | None = Field(default=None, ge=0, le=MAX_HOURS)
 
     @field_validator("id")
     @classmethod
@@ -122,18 +176,18 @@ class ServiceRow(Row):
     mode: Mode
     corridor: str
     operator: str | None = None
-    distance_km: float = Field(gt=0)
-    transit_h: float = Field(gt=0)
-    transit_h_max: float | None = Field(default=None, gt=0)
-    departures_per_week: float | None = Field(default=None, gt=0)
+    distance_km: float = Field(gt=0, le=MAX_DISTANCE_KM)
+    transit_h: float = Field(gt=0, le=MAX_HOURS)
+    transit_h_max: float | None = Field(default=None, gt=0, le=MAX_HOURS)
+    departures_per_week: float | None = Field(default=None, gt=0, le=500)
     rate_basis: RateBasis
     rate: float = Field(ge=0)
     lcl_basis: WeightBasis | None = None
     lcl_rate: float | None = Field(default=None, ge=0)
-    units_per_departure: float | None = Field(default=None, gt=0)
+    units_per_departure: float | None = Field(default=None, gt=0, le=1000)
     currency: Currency
     price_year: int = Field(ge=1990, le=2100)
-    co2_g_per_tkm: float = Field(ge=0)
+    co2_g_per_tkm: float = Field(ge=0, le=5000)
     co2_source: str = Field(min_length=1)
     active: int = Field(default=1, ge=0, le=1)
 
@@ -150,6 +204,16 @@ class ServiceRow(Row):
         if (self.lcl_basis is None) != (self.lcl_rate is None):
             msg = "lcl_basis and lcl_rate go together"
             raise ValueError(msg)
+        for basis, value, what in (
+            (self.rate_basis, self.rate, "rate"),
+            (self.lcl_basis, self.lcl_rate, "lcl_rate"),
+        ):
+            if basis is not None and value is not None and value > MAX_RATE[basis]:
+                msg = (
+                    f"{what} {value:g} {self.currency} per {basis} is beyond any freight rate "
+                    f"(at most {MAX_RATE[basis]:g}); check the unit"
+                )
+                raise ValueError(msg)
         return self
 
     @property
@@ -166,12 +230,12 @@ class WarehouseRow(Row):
     operator: str
     status: Literal["existing", "candidate"]
     public_service: int = Field(default=0, ge=0, le=1)
-    area_m2: float = Field(gt=0)
-    fixed_cost_cny_per_year: float = Field(ge=0)
-    capacity_t_per_year: float = Field(gt=0)
-    handling_cny_per_t: float = Field(ge=0)
-    storage_cny_per_cbm_month: float = Field(ge=0)
-    stock_days: float = Field(ge=0)
+    area_m2: float = Field(gt=0, le=1e6)
+    fixed_cost_cny_per_year: float = Field(ge=0, le=1e10)
+    capacity_t_per_year: float = Field(gt=0, le=1e7)
+    handling_cny_per_t: float = Field(ge=0, le=MAX_CNY_PER_T)
+    storage_cny_per_cbm_month: float = Field(ge=0, le=1e4)
+    stock_days: float = Field(ge=0, le=365)
 
 
 class ProductRow(Row):
@@ -179,8 +243,8 @@ class ProductRow(Row):
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name: str
     name_zh: str
-    density_kg_per_cbm: float = Field(gt=0)
-    value_cny_per_t: float = Field(gt=0)
+    density_kg_per_cbm: float = Field(gt=0, le=MAX_DENSITY_KG_PER_CBM)
+    value_cny_per_t: float = Field(gt=0, le=1e9)
     notes: str | None = None
 
 
@@ -190,9 +254,9 @@ class DemandRow(Row):
     origin: str
     market: str
     product: str
-    tonnes_per_year: float = Field(gt=0)
+    tonnes_per_year: float = Field(gt=0, le=1e6)
     customs_mode: CustomsMode
-    required_days: float = Field(gt=0)
+    required_days: float = Field(gt=0, le=365)
 
     @field_validator("customs_mode", mode="before")
     @classmethod
@@ -204,7 +268,7 @@ class FxRow(Row):
     file: ClassVar[str] = "fx.csv"
     key: ClassVar[str] = "currency"
     currency: Currency
-    cny_per_unit: float = Field(gt=0)
+    cny_per_unit: float = Field(gt=0, le=1000)
     date: str
 
 
@@ -236,6 +300,23 @@ TABLES: dict[str, type[Row]] = {
     "parameters": ParameterRow,
 }
 OPTIONAL_TABLES: dict[str, type[Row]] = {"waypoints": WaypointRow}
+
+#: Plausible range ``(low, high)`` of each parameter of parameters.csv (inclusive).
+PARAMETER_RANGES: dict[str, tuple[float, float]] = {
+    "feu_payload_t": (10.0, 32.0),
+    "feu_volume_cbm": (40.0, 80.0),
+    "teu_payload_t": (10.0, 30.0),
+    "teu_volume_cbm": (20.0, 40.0),
+    "truck_payload_t": (1.0, 45.0),
+    "truck_volume_cbm": (10.0, 130.0),
+    "fehc_payload_t": (10.0, 32.0),
+    "fehc_volume_cbm": (40.0, 90.0),
+    "air_volumetric_kg_per_cbm": (100.0, 400.0),
+    "inventory_carrying_rate_per_year": (0.0, 1.0),
+    "weeks_per_year": (48.0, 53.0),
+    "unmet_penalty_cny_per_t": (0.0, 1e8),
+    "teu_share_of_feu_rate": (0.3, 1.0),
+}
 
 REQUIRED_PARAMETERS = (
     "feu_payload_t",

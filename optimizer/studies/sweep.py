@@ -58,6 +58,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from optimizer.data.scenario import load_scenario
+from optimizer.data.schema import Count, Number, plain_message
+from optimizer.data.yamlio import load_yaml
 from optimizer.errors import InputError
 from optimizer.results.files import (
     write_csv_atomic,
@@ -93,17 +95,19 @@ RESULT_COLUMNS = [
     "check_ok",
 ]
 PLACEHOLDER = "$value"
+#: Most runs a sweep may have (a grid's combinations included).
+MAX_RUNS = 10_000
 
 
 class Parameter(BaseModel):
     """One swept parameter: a distribution and the changes it drives."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
-    bernoulli: float | None = Field(default=None, ge=0, le=1)
-    uniform: tuple[float, float] | None = None
-    choice: list[Any] | None = None
-    steps: int = Field(default=3, ge=1, description="grid values of a uniform parameter")
+    bernoulli: Number | None = Field(default=None, ge=0, le=1)
+    uniform: tuple[Number, Number] | None = None
+    choice: list[Any] | None = Field(default=None, max_length=1000)
+    steps: Count = Field(default=3, ge=1, le=1000, description="grid values of a uniform parameter")
     changes: list[dict[str, Any]]
 
     @model_validator(mode="after")
@@ -150,14 +154,14 @@ class Parameter(BaseModel):
 class SweepFile(BaseModel):
     """The sweep YAML."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     name: str | None = None
     description: str = ""
     base: str
-    seed: int = 0
+    seed: Count = Field(default=0, ge=0, le=2**63 - 1)
     method: Literal["monte_carlo", "grid"] = "monte_carlo"
-    runs: int | None = Field(default=None, ge=1)
+    runs: Count | None = Field(default=None, ge=1, le=MAX_RUNS)
     parameters: dict[str, Parameter]
     options: dict[str, Any] = {}
 
@@ -241,31 +245,40 @@ def load_sweep(path: str | Path) -> SweepFile:
     p = Path(path)
     if not p.is_file():
         msg = f"{p}: sweep file not found"
-        raise InputError(msg)
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        msg = f"{p}: invalid YAML ({exc})"
-        raise InputError(msg) from None
+        raise InputError(msg, file=str(p))
+    raw = load_yaml(p) or {}
     if not isinstance(raw, dict):
         msg = f"{p}: a sweep file is a mapping of keys"
-        raise InputError(msg)
+        raise InputError(msg, file=str(p))
     try:
         return SweepFile.model_validate(raw)
     except ValidationError as exc:
         e = exc.errors()[0]
         where = ".".join(str(x) for x in e.get("loc", ()))
-        msg = f"{p}: {where + ': ' if where else ''}{e['msg']}"
-        raise InputError(msg) from None
+        msg = f"{p}: {where + ': ' if where else ''}{plain_message(e['msg'])}"
+        raise InputError(msg, file=str(p), field=where or None) from None
 
 
 def draw_values(spec: SweepFile) -> list[dict[str, Any]]:
-    """Parameter values of every run, from the seed (Monte Carlo) or the full grid."""
+    """Parameter values of every run, from the seed (Monte Carlo) or the full grid.
+
+    Raises
+    ------
+    InputError
+        When a grid has more than :data:`MAX_RUNS` combinations and no ``runs``.
+    """
     names = list(spec.parameters)
     if spec.method == "grid":
         grids = [spec.parameters[n].grid() for n in names]
-        combos = [dict(zip(names, c, strict=True)) for c in itertools.product(*grids)]
-        return combos[: spec.runs] if spec.runs is not None else combos
+        total = math.prod(len(g) for g in grids)
+        if spec.runs is None and total > MAX_RUNS:
+            msg = (
+                f"the grid has {total:,} combinations, more than {MAX_RUNS:,} runs; "
+                "fewer steps or choices, or give runs"
+            )
+            raise InputError(msg, field="parameters")
+        combos = itertools.islice(itertools.product(*grids), spec.runs or total)
+        return [dict(zip(names, c, strict=True)) for c in combos]
     rng = np.random.default_rng(spec.seed)
     assert spec.runs is not None
     return [{n: spec.parameters[n].draw(rng) for n in names} for _ in range(spec.runs)]
