@@ -2,9 +2,10 @@
 
 Run with ``corridor serve`` (loopback by default). The OpenAPI schema is at
 ``/openapi.json`` and interactive docs at ``/docs``. Invalid input answers
-422 with the offending field in ``detail[].loc``; bodies larger than
-:data:`MAX_BODY_BYTES` answer 413; at most :data:`MAX_API_ALTERNATIVES`
-alternatives are returned.
+422 with the offending field in ``detail[].loc`` (numbers must be finite and
+not ``true``/``false``; the echo of a bad value is always valid JSON); bodies
+larger than :data:`MAX_BODY_BYTES` answer 413, whether sent in one piece or
+chunked; at most :data:`MAX_API_ALTERNATIVES` alternatives are returned.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from __future__ import annotations
 import math
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Query
+from fastapi import FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from optimizer.data.network import Network
-from optimizer.data.schema import MODES
+from optimizer.data.schema import MAX_DENSITY_KG_PER_CBM, MODES, Number
 from optimizer.errors import InputError
 from optimizer.pricing.quote import Cargo, NoRouteError, quote
 
@@ -38,6 +40,7 @@ class QuoteRequest(BaseModel):
         extra="forbid",
         populate_by_name=True,
         str_strip_whitespace=True,
+        allow_inf_nan=False,
         json_schema_extra={
             "examples": [
                 {
@@ -52,10 +55,10 @@ class QuoteRequest(BaseModel):
 
     origin: NodeText = Field(alias="from", description="Origin node id or name (EN/中文).")
     destination: NodeText = Field(alias="to", description="Destination node id or name.")
-    tonnes: float | None = Field(None, gt=0, le=MAX_TONNES, description="Gross weight, t.")
-    cbm: float | None = Field(None, gt=0, le=MAX_CBM, description="Volume, cbm.")
+    tonnes: Number | None = Field(None, gt=0, le=MAX_TONNES, description="Gross weight, t.")
+    cbm: Number | None = Field(None, gt=0, le=MAX_CBM, description="Volume, cbm.")
     product: str | None = Field(None, max_length=60, description="Product id (products.csv).")
-    value_cny: float | None = Field(None, ge=0, le=1e12, description="Cargo value, CNY.")
+    value_cny: Number | None = Field(None, ge=0, le=1e12, description="Cargo value, CNY.")
     modes: list[ModeName] | None = Field(None, max_length=len(MODES))
     exclude_modes: list[ModeName] = Field(default_factory=list, max_length=len(MODES))
     avoid: list[NodeText] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
@@ -74,6 +77,18 @@ class QuoteRequest(BaseModel):
             raise ValueError(msg)
         return v
 
+    @field_validator("cbm")
+    @classmethod
+    def _density(cls, v: float | None, info: Any) -> float | None:
+        t = info.data.get("tonnes")
+        if v is not None and t is not None and t * 1000.0 / v > MAX_DENSITY_KG_PER_CBM:
+            msg = (
+                f"{t:g} t in {v:g} cbm is {t * 1000.0 / v:,.0f} kg/cbm, denser than any "
+                f"material ({MAX_DENSITY_KG_PER_CBM:,.0f}); check the units"
+            )
+            raise ValueError(msg)
+        return v
+
 
 def _error(field: str, message: str, kind: str = "value_error", status: int = 422) -> JSONResponse:
     return JSONResponse(
@@ -85,7 +100,11 @@ def _error(field: str, message: str, kind: str = "value_error", status: int = 42
 
 
 class _BodyLimit:
-    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413."""
+    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413.
+
+    The body is read (up to the limit) before the application sees it, so a
+    chunked body without ``Content-Length`` is refused with 413 as well.
+    """
 
     def __init__(self, app: Any, limit: int) -> None:
         self.app = app
@@ -112,25 +131,62 @@ class _BodyLimit:
         if length is not None and (not length.isdigit() or int(length) > self.limit):
             await too_big(scope, receive, send)
             return
+        chunks: list[bytes] = []
         seen = 0
-
-        async def limited_receive() -> Any:
-            nonlocal seen
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.limit:
-                    raise _TooLargeError
-            return message
+            if message["type"] == "http.disconnect":
+                return
+            body = message.get("body", b"")
+            seen += len(body)
+            if seen > self.limit:
+                await too_big(scope, receive, send)
+                return
+            chunks.append(body)
+            if not message.get("more_body", False):
+                break
+        data = b"".join(chunks)
+        sent = False
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLargeError:
-            await too_big(scope, receive, send)
+        async def replay() -> Any:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": data, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
-class _TooLargeError(Exception):
-    pass
+def _safe(value: Any) -> Any:
+    """A value that JSON can carry (a non-finite number as text, long text cut)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str) and len(value) > 200:
+        return value[:200] + "..."
+    if isinstance(value, dict):
+        return {str(k): _safe(v) for k, v in list(value.items())[:50]}
+    if isinstance(value, list | tuple):
+        return [_safe(v) for v in list(value)[:50]]
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+    """422 for a request that fails validation, always with valid JSON."""
+    assert isinstance(exc, RequestValidationError)
+    detail = []
+    for err in exc.errors()[:20]:
+        item = {
+            "loc": [str(x) for x in err.get("loc", ())],
+            "msg": str(err.get("msg", "invalid")).replace("Value error, ", ""),
+            "type": str(err.get("type", "value_error")),
+        }
+        if "input" in err:
+            item["input"] = _safe(err["input"])
+        detail.append(item)
+    return JSONResponse(status_code=422, content={"detail": detail})
 
 
 def create_app(network: Network | None = None) -> FastAPI:
@@ -153,6 +209,7 @@ def create_app(network: Network | None = None) -> FastAPI:
         "costing for the Deyang / Mianyang export corridors.",
     )
     app.add_middleware(_BodyLimit, limit=MAX_BODY_BYTES)
+    app.add_exception_handler(RequestValidationError, _invalid)
 
     @app.get("/health")
     def health() -> dict[str, Any]:
@@ -195,11 +252,14 @@ def create_app(network: Network | None = None) -> FastAPI:
     def post_quote(request: QuoteRequest) -> Any:
         """Quote a cargo: ranked Pareto-optimal alternatives with legs and breakdown."""
         n = net()
+        resolved = {}
         for field, text in (("from", request.origin), ("to", request.destination)):
             try:
-                n.resolve_node(text)
+                resolved[field] = n.resolve_node(text)
             except InputError as exc:
                 return _error(field, str(exc), "unknown_node")
+        if resolved["from"] == resolved["to"]:
+            return _error("to", f"origin and destination are the same node ({resolved['to']})")
         try:
             cargo = Cargo.from_inputs(
                 n,
@@ -209,11 +269,7 @@ def create_app(network: Network | None = None) -> FastAPI:
                 value_cny=request.value_cny,
             )
         except InputError as exc:
-            text = str(exc)
-            field = next(
-                (f for f in ("tonnes", "cbm", "value_cny") if text.startswith(f)), "product"
-            )
-            return _error(field, text)
+            return _error(exc.field or "product", str(exc))
         try:
             q = quote(
                 n,
@@ -231,26 +287,9 @@ def create_app(network: Network | None = None) -> FastAPI:
                 currency=request.currency,
             )
         except NoRouteError as exc:
-            return _error(exc.field, str(exc), "no_route")
+            return _error(exc.field or "to", str(exc), "no_route")
         except InputError as exc:
-            text = str(exc)
-            field = next(
-                (
-                    f
-                    for f in (
-                        "avoid",
-                        "via",
-                        "modes",
-                        "exclude_modes",
-                        "max_legs",
-                        "max_transshipments",
-                        "currency",
-                    )
-                    if text.startswith(f)
-                ),
-                "body",
-            )
-            return _error(field, text)
+            return _error(exc.field or "body", str(exc))
         return q.to_dict()
 
     return app

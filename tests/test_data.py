@@ -62,6 +62,25 @@ BAD_CASES = {
     "DemandUnknownProduct": ("demand.csv", 2, "product", "did you mean 'electronics'"),
     "NegativeCapacity": ("warehouses.csv", 2, "capacity_t_per_year", "greater than 0"),
     "ViaUnknownNode": ("services.csv", 6, "via", "did you mean 'PL_BORDER'"),
+    # impossible numbers (issue #14): refused with file, row and field
+    "RateInfinite": ("services.csv", 2, "rate", "finite number"),
+    "RateBeyondBasis": ("services.csv", 3, "rate", "beyond any freight rate"),
+    "DistanceNaN": ("services.csv", 4, "distance_km", "finite number"),
+    "ParameterNaN": ("parameters.csv", 9, "value", "finite number"),
+    "WeeksPerYearZero": ("parameters.csv", 10, "value", "weeks_per_year = 0 is outside"),
+    "FeuPayloadNegative": ("parameters.csv", 2, "value", "feu_payload_t = -26.5 is outside"),
+    "TonnesHuge": ("demand.csv", 2, "tonnes_per_year", "less than or equal to 1000000"),
+    "CapacityInfinite": ("warehouses.csv", 2, "capacity_t_per_year", "finite number"),
+    "FixedCostHuge": ("warehouses.csv", 3, "fixed_cost_cny_per_year", "less than or equal to"),
+    "DensityImpossible": ("products.csv", 2, "density_kg_per_cbm", "less than or equal to 22600"),
+    "GeometryList": ("geometry.geojson", None, None, "not a GeoJSON FeatureCollection"),
+    "GeometryNull": ("geometry.geojson", None, None, "not a GeoJSON FeatureCollection"),
+}
+
+# Implausible but possible: a warning, an error with --strict; expected (file, field, text).
+WARN_CASES = {
+    "DemandHeaderOnly": ("demand.csv", None, "no demand rows"),
+    "DemandKgAsTonnes": ("demand.csv", "tonnes_per_year", "a unit mix-up (kg typed as t"),
 }
 
 
@@ -74,7 +93,11 @@ def _bad_dir(tmp_path: Path, defect: str) -> Path:
 
 
 def test_bad_corpus_is_complete():
-    assert {p.name for p in BAD.iterdir()} == set(BAD_CASES)
+    assert {p.name for p in BAD.iterdir()} == set(BAD_CASES) | set(WARN_CASES)
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
 @pytest.mark.parametrize("defect", sorted(BAD_CASES))
@@ -90,11 +113,26 @@ def test_bad_input_names_file_row_field(tmp_path, defect):
     ]
     assert hits, f"no issue at {file} row {row} field {field}: {info.value}"
     assert any(text in i.message for i in hits), str(info.value)
-    # The CLI says the same, exits 2 and prints no traceback.
+    # The CLI says the same, exits 2, prints no traceback and changes nothing on disk.
+    before = _tree(tmp_path)
     result = CliRunner().invoke(app, ["network", "validate", str(directory)])
     assert result.exit_code == 2
     assert file in result.output
     assert "Traceback" not in result.output
+    assert _tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("case", sorted(WARN_CASES))
+def test_implausible_input_warns_and_strict_refuses(tmp_path, case):
+    file, field, text = WARN_CASES[case]
+    directory = _bad_dir(tmp_path, case)
+    with pytest.warns(UserWarning, match=text.replace("(", r"\(")):
+        load_network(directory)
+    with pytest.raises(NetworkDataError) as info:
+        load_network(directory, strict=True)
+    assert any(i.file == file and i.field == field for i in info.value.issues)
+    result = CliRunner().invoke(app, ["network", "validate", str(directory), "--strict"])
+    assert result.exit_code == 2 and text in result.output
 
 
 def test_cli_exit_code_in_a_real_process(tmp_path):

@@ -89,3 +89,106 @@ def test_bad_sweep_files(tmp_path):
 
     res = CliRunner().invoke(app, ["sweep", str(p), "--workers", "0"])
     assert res.exit_code == 2 and "--workers must be at least 1" in res.output
+
+
+# -- worker failures (issue #14) ----------------------------------------------------------------
+
+
+def _slow_after_first(case):  # runs on a worker
+    import time
+
+    from optimizer.studies.sweep import solve_case
+
+    if case.run > 1:
+        time.sleep(120)
+    return solve_case(case)
+
+
+def _die_on_second(case):  # runs on a worker
+    import os
+
+    from optimizer.studies.sweep import solve_case
+
+    if case.run == 2:
+        os._exit(1)
+    return solve_case(case)
+
+
+@pytest.fixture
+def by_value():
+    import cloudpickle
+
+    import tests.test_sweep as me
+
+    cloudpickle.register_pickle_by_value(me)
+    yield
+    cloudpickle.unregister_pickle_by_value(me)
+
+
+def test_a_run_whose_worker_always_dies_is_a_failed_row(tmp_path, by_value):
+    import dask
+
+    from optimizer.studies.sweep import start_sweep
+
+    # one try more after a death, and one task at a time on the worker, so that only run 2
+    # was on it when it died
+    settings = {
+        "distributed.scheduler.allowed-failures": 1,
+        "distributed.scheduler.worker-saturation": 1.0,
+    }
+    with dask.config.set(settings):
+        job = start_sweep(SWEEP, workers=1, out=tmp_path / "s", task=_die_on_second)
+        rows = list(job)
+    assert len(rows) == 6
+    result = job.result
+    assert result is not None and result.complete
+    failed = result.table[result.table["status"] == "error"]
+    assert list(failed["run"]) == [2]
+    assert "worker process died" in failed["error"].iloc[0]
+    assert (result.table.loc[result.table["run"] != 2, "status"] == "optimal").all()
+
+
+def test_a_sweep_without_workers_stops_with_its_partial_table(tmp_path, by_value):
+    import threading
+    import time
+
+    from dask.distributed import Client, LocalCluster
+
+    from optimizer.studies.sweep import start_sweep
+
+    cluster = LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": ":0"},
+    )
+    client = Client(cluster)
+    try:
+        job = start_sweep(
+            SWEEP,
+            scheduler=cluster.scheduler_address,
+            out=tmp_path / "s",
+            no_worker_timeout_s=3.0,
+            task=_slow_after_first,
+        )
+
+        rows = []
+        for row in job:
+            rows.append(row)
+            if len(rows) == 1:  # once run 1 is done, every worker goes and none comes back
+                threading.Thread(target=cluster.scale, args=(0,), daemon=True).start()
+                started = time.perf_counter()
+        waited = time.perf_counter() - started
+    finally:
+        client.close()
+        cluster.close(timeout=5)
+    assert waited < 30  # stops within the stated time, never hangs
+    result = job.result
+    assert result is not None and not result.complete
+    assert "no dask worker" in result.stopped
+    done = result.table[result.table["status"] == "optimal"]
+    assert list(done["run"]) == [1]  # the finished run is kept
+    assert len(rows) == 6 and (result.table["status"] == "error").sum() == 5
+    meta = json.loads((tmp_path / "s" / "sweep.json").read_text(encoding="utf-8"))
+    assert meta["complete"] is False and meta["finished"] == 6
+    assert len(pd.read_csv(tmp_path / "s" / "sweep.csv")) == 6

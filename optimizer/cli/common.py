@@ -57,13 +57,26 @@ class _StderrHandler(logging.Handler):
             self.handleError(record)
 
 
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
+    """A warning as one ``warning: ...`` line on stderr (no source line)."""
+    err(f"warning: {message}")
+
+
 def setup_logging(level: int = logging.INFO) -> None:
-    """Send the library's log records (logger ``optimizer``) to stderr, once."""
+    """Send the library's log records (logger ``optimizer``) and warnings to stderr."""
     root = logging.getLogger("optimizer")
     root.handlers = [h for h in root.handlers if not isinstance(h, _StderrHandler)]
     root.addHandler(_StderrHandler())
     root.setLevel(level)
     root.propagate = False
+    warnings.showwarning = _show_warning
 
 
 def progress_bar(items: Iterable[T], *, total: int, label: str) -> Iterator[T]:

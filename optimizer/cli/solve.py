@@ -11,6 +11,8 @@ import typer
 
 from optimizer.cli.common import emit_json
 from optimizer.output.mapping import write_solution_map
+from optimizer.output.mapping.files import default_map_path
+from optimizer.results.folders import check_output_file
 from optimizer.studies.pipeline import run_scenario
 
 log = logging.getLogger("optimizer.cli")
@@ -20,15 +22,29 @@ def solve(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Result directory (default results/<scenario name>/)."),
+        typer.Option("--out", help="Result folder (default results/<scenario file name>/)."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Write into a folder that holds other files (corridor never removes them).",
+        ),
+    ] = False,
     solver: Annotated[
         str | None, typer.Option("--solver", help="highs, highspy, scip or cpsat.")
     ] = None,
-    time_limit: Annotated[float | None, typer.Option("--time-limit", help="Seconds.")] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative gap to stop at.")] = None,
-    threads: Annotated[int | None, typer.Option("--threads")] = None,
-    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Seconds.", min=0.001, max=7 * 86400)
+    ] = None,
+    gap: Annotated[
+        float | None, typer.Option("--gap", help="Relative gap to stop at.", min=0.0, max=0.999)
+    ] = None,
+    threads: Annotated[int | None, typer.Option("--threads", min=1, max=256)] = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=0)] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Treat data warnings (e.g. unit mix-ups) as errors.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print solution.json only.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Solver log on stderr.")] = False,
     make_map: Annotated[
@@ -37,9 +53,13 @@ def solve(
     offline: Annotated[bool, typer.Option("--offline", help="Map with inlined assets.")] = False,
 ) -> None:
     """Solve a scenario: warehouse siting and consolidated routing."""
+    if make_map:
+        check_output_file(default_map_path(_map_name(scenario, out), offline))
     run = run_scenario(
         scenario,
         out=out,
+        force=force,
+        strict=strict,
         solver=solver,
         time_limit_s=time_limit,
         rel_gap=gap,
@@ -62,3 +82,7 @@ def solve(
             typer.echo("independent check: " + ("passed" if check["ok"] else "FAILED"))
     if sol.status in ("infeasible", "error", "no_solution"):
         sys.exit(1)
+
+
+def _map_name(scenario: Path, out: Path | None) -> str:
+    return (out.resolve().name if out is not None else "") or scenario.stem

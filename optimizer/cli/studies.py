@@ -15,9 +15,10 @@ from optimizer.errors import InputError
 from optimizer.output.comparison import comparison_summary, write_comparison
 from optimizer.output.robust import robust_summary, write_robust
 from optimizer.results.files import records
+from optimizer.results.folders import check_output_folder
 from optimizer.studies.compare import compare_scenarios
 from optimizer.studies.robust import CRITERIA, solve_robust
-from optimizer.studies.sweep import start_sweep, sweep_summary
+from optimizer.studies.sweep import NO_WORKER_TIMEOUT_S, start_sweep, sweep_summary
 
 
 def compare(
@@ -32,16 +33,24 @@ def compare(
         Path, typer.Option("--results", help="Where each scenario's result directory lives.")
     ] = Path("results"),
     force: Annotated[
-        bool, typer.Option("--force", help="Solve again even when results are up to date.")
+        bool,
+        typer.Option(
+            "--force",
+            help="Solve again even when results are up to date, and write into folders that "
+            "hold other files (never removing them).",
+        ),
     ] = False,
     no_maps: Annotated[bool, typer.Option("--no-maps", help="Leave maps out.")] = False,
     solver: Annotated[
         str | None, typer.Option("--solver", help="highs, highspy, scip or cpsat.")
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds per scenario.")
+        float | None,
+        typer.Option("--time-limit", help="Seconds per scenario.", min=0.001, max=7 * 86400),
     ] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative gap to stop at.")] = None,
+    gap: Annotated[
+        float | None, typer.Option("--gap", help="Relative gap to stop at.", min=0.0, max=0.999)
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the comparison table as JSON only.")
     ] = False,
@@ -56,7 +65,7 @@ def compare(
         rel_gap=gap,
     )
     target = out or Path(results) / "compare" / "_vs_".join(comp.names)
-    files = write_comparison(comp, target, maps=not no_maps)
+    files = write_comparison(comp, target, maps=not no_maps, force=force)
     if as_json:
         emit_json(
             {
@@ -88,12 +97,23 @@ def robust(
         str | None, typer.Option("--solver", help="highs, highspy, scip or cpsat.")
     ] = None,
     time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds per solve (default 300).")
+        float | None,
+        typer.Option(
+            "--time-limit", help="Seconds per solve (default 300).", min=0.001, max=7 * 86400
+        ),
     ] = None,
-    gap: Annotated[float | None, typer.Option("--gap", help="Relative gap to stop at.")] = None,
+    gap: Annotated[
+        float | None, typer.Option("--gap", help="Relative gap to stop at.", min=0.0, max=0.999)
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into a folder that holds other files."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")] = False,
 ) -> None:
     """Choose P warehouses that serve well across all the scenarios (one shared siting)."""
+    target = out or Path("results") / "robust"
+    check_output_folder(target, force=force)
     if criterion not in CRITERIA:
         msg = f"--criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}"
         raise InputError(msg)
@@ -110,7 +130,7 @@ def robust(
         criterion=criterion,  # type: ignore[arg-type]
         options=SolveOptions(**kw),
     )
-    files = write_robust(result, out or Path("results") / "robust")
+    files = write_robust(result, target, force=force)
     if as_json:
         emit_json({**result.to_json(), "files": {k: str(v) for k, v in files.items()}})
     else:
@@ -134,10 +154,31 @@ def sweep(
         Path | None,
         typer.Option("--out", help="Output directory (default results/sweeps/<name>/)."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into a folder that holds other files."),
+    ] = False,
+    no_worker_timeout: Annotated[
+        float,
+        typer.Option(
+            "--no-worker-timeout",
+            help="Seconds without any dask worker before the sweep stops with its partial "
+            "table (workers are restarted first).",
+            min=1.0,
+            max=86400.0,
+        ),
+    ] = NO_WORKER_TIMEOUT_S,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary only.")] = False,
 ) -> None:
     """Solve a grid or Monte Carlo set of scenarios in parallel on dask.distributed."""
-    job = start_sweep(sweep_file, workers=workers, scheduler=scheduler, out=out)
+    job = start_sweep(
+        sweep_file,
+        workers=workers,
+        scheduler=scheduler,
+        out=out,
+        force=force,
+        no_worker_timeout_s=no_worker_timeout,
+    )
     for _row in progress_bar(job, total=job.total, label=f"sweep {job.sweep.name}"):
         pass
     result = job.result
@@ -153,5 +194,5 @@ def sweep(
         )
     else:
         typer.echo(sweep_summary(result))
-    if len(result.failures) == len(result.table):
+    if len(result.failures) == len(result.table) or not result.complete:
         sys.exit(1)

@@ -194,21 +194,21 @@ def _signature(directory: Path) -> tuple[tuple[str, int, int], ...]:
 
 
 @functools.lru_cache(maxsize=8)
-def _load_cached(directory: str, signature: tuple[tuple[str, int, int], ...]) -> Network:
+def _load_cached(
+    directory: str, signature: tuple[tuple[str, int, int], ...], strict: bool
+) -> Network:
     del signature  # part of the cache key only
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataWarning)
-        return load_network(directory)
+    return load_network(directory, strict=strict)
 
 
-def load_base_network(directory: str | Path | None = None) -> Network:
-    """Load a data directory without repeating its warnings, reusing an unchanged one.
+def load_base_network(directory: str | Path | None = None, *, strict: bool = False) -> Network:
+    """Load a data directory once, reusing it while its files are unchanged.
 
     For scenarios, studies and long-running front ends that load the same base
     data many times: the network is cached by the directory's path and the
     size and modification time of each of its files, so an edited file is
-    read again. Data warnings are not repeated (``corridor network validate``
-    lists them).
+    read again. Data warnings are issued on the first load only; ``strict``
+    makes them errors.
 
     Raises
     ------
@@ -218,7 +218,7 @@ def load_base_network(directory: str | Path | None = None) -> Network:
     base = Path(directory or DEFAULT_DATA_DIR).resolve()
     if not base.is_dir():
         return load_network(base)  # raises with the reason
-    return _load_cached(str(base), _signature(base))
+    return _load_cached(str(base), _signature(base), strict)
 
 
 def validate_network_dir(
@@ -370,8 +370,9 @@ def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network |
                     f"{bounds[0]:g} to {bounds[1]:g}" + (f" {row.unit}" if row.unit else ""),
                 )
             )
+    bad_parameters = any(i.file == "parameters.csv" for i in issues)
     for name in REQUIRED_PARAMETERS:
-        if tables["parameters"] and name not in params:
+        if tables["parameters"] and name not in params and not bad_parameters:
             issues.append(
                 Issue("parameters.csv", None, "name", f"required parameter {name!r} is missing")
             )

@@ -252,6 +252,13 @@ def load_scenario(path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
     except ValidationError as exc:
         e = exc.errors()[0]
         msg = f"{where}: {_loc(e)}: {plain_message(e['msg'])}"
+        if e.get("type") == "extra_forbidden" and len(e["loc"]) == 2 and e["loc"][0] == "options":
+            hint = difflib.get_close_matches(str(e["loc"][1]), list(Options.model_fields), n=1)
+            msg = f"{where}: {_loc(e)}: unknown option" + (
+                f"; did you mean {hint[0]!r}?"
+                if hint
+                else f"; known: {', '.join(Options.model_fields)}"
+            )
         raise InputError(msg, file=where, field=_loc(e)) from None
 
     # base
@@ -456,6 +463,11 @@ def select_demand(net: Network, sel: DemandSelector, where: str) -> pd.Index:
     return ids
 
 
+def _change_field(where: str, kind: str, name: str) -> str:
+    """The key path of a change's field, e.g. ``changes[2].scale_transit.add_h``."""
+    return f"{where.rsplit(': ', 1)[-1]}.{kind}.{name}"
+
+
 def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: str = "") -> Network:
     """Apply parsed changes in order; return a new :class:`Network`.
 
@@ -488,7 +500,7 @@ def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: s
             if short.any():
                 sid = str(services.index[services.index.isin(ids)][short.to_numpy()][0])
                 msg = f"{loc}: leaves service {sid} with no transit time (add_h {v.add_h:g} h)"
-                raise InputError(msg, field="add_h")
+                raise InputError(msg, field=_change_field(where, kind, "add_h"))
         elif kind == "set_dwell":
             _unknown("node", v.nodes, nodes.index, loc)
             if v.dwell_h is not None:
@@ -498,7 +510,7 @@ def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: s
             if v.add_h:
                 if (nodes.loc[v.nodes, "dwell_h"] + v.add_h < 0).any():
                     msg = f"{loc}: add_h {v.add_h:g} h would make a dwell negative"
-                    raise InputError(msg, field="add_h")
+                    raise InputError(msg, field=_change_field(where, kind, "add_h"))
                 nodes.loc[v.nodes, "dwell_h"] = nodes.loc[v.nodes, "dwell_h"] + v.add_h
                 nodes.loc[v.nodes, "dwell_h_max"] = (
                     nodes.loc[v.nodes, "dwell_h_max"].fillna(
@@ -585,6 +597,17 @@ def network_for_scenario(path: str | Path, *, data_dir: str | Path | None = None
     return apply_changes(load_base_network(data_dir), sc.changes, name=sc.name)
 
 
-def network_of(scenario: Scenario) -> Network:
-    """The network of a parsed scenario: its base data with its changes applied."""
-    return apply_changes(load_base_network(scenario.data_dir), scenario.changes, name=scenario.name)
+def network_of(scenario: Scenario, *, strict: bool = False) -> Network:
+    """The network of a parsed scenario: its base data with its changes applied.
+
+    ``strict``: data warnings are errors.
+
+    Raises
+    ------
+    InputError
+        When a change names something the data lacks.
+    NetworkDataError
+        When the base data has problems.
+    """
+    base = load_base_network(scenario.data_dir, strict=strict)
+    return apply_changes(base, scenario.changes, name=scenario.name)

@@ -17,6 +17,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -204,17 +205,19 @@ class ServiceRow(Row):
         if (self.lcl_basis is None) != (self.lcl_rate is None):
             msg = "lcl_basis and lcl_rate go together"
             raise ValueError(msg)
-        for basis, value, what in (
-            (self.rate_basis, self.rate, "rate"),
-            (self.lcl_basis, self.lcl_rate, "lcl_rate"),
-        ):
-            if basis is not None and value is not None and value > MAX_RATE[basis]:
-                msg = (
-                    f"{what} {value:g} {self.currency} per {basis} is beyond any freight rate "
-                    f"(at most {MAX_RATE[basis]:g}); check the unit"
-                )
-                raise ValueError(msg)
         return self
+
+    @field_validator("rate", "lcl_rate")
+    @classmethod
+    def _rate_plausible(cls, value: float | None, info: ValidationInfo) -> float | None:
+        basis = info.data.get("rate_basis" if info.field_name == "rate" else "lcl_basis")
+        if basis is not None and value is not None and value > MAX_RATE[basis]:
+            msg = (
+                f"{value:g} per {basis} is beyond any freight rate (at most {MAX_RATE[basis]:g} "
+                "in the rate's currency); check the unit"
+            )
+            raise ValueError(msg)
+        return value
 
     @property
     def via_nodes(self) -> tuple[str, ...]:

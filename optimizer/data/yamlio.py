@@ -53,13 +53,13 @@ class _StrictLoader(yaml.SafeLoader):
             if self._limits.aliases > MAX_ALIASES:
                 mark = self.peek_event().start_mark
                 msg = f"line {mark.line + 1}: more than {MAX_ALIASES} aliases"
-                raise _LimitError(msg)
+                raise _LimitError(msg, mark.line + 1)
         self._limits.depth += 1
         try:
             if self._limits.depth > MAX_DEPTH:
                 mark = self.peek_event().start_mark
                 msg = f"line {mark.line + 1}: nested deeper than {MAX_DEPTH} levels"
-                raise _LimitError(msg)
+                raise _LimitError(msg, mark.line + 1)
             return super().compose_node(parent, index)  # type: ignore[arg-type]
         finally:
             self._limits.depth -= 1
@@ -72,13 +72,16 @@ class _StrictLoader(yaml.SafeLoader):
                 line = key_node.start_mark.line + 1
                 if key in seen:
                     msg = f"line {line}: duplicate key {key!r} (first on line {seen[key]})"
-                    raise _LimitError(msg)
+                    raise _LimitError(msg, line, str(key))
                 seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
 
 class _LimitError(Exception):
-    pass
+    def __init__(self, message: str, line: int | None = None, key: str | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.key = key
 
 
 def _check_shape(node: Node | None) -> None:
@@ -90,12 +93,14 @@ def _check_shape(node: Node | None) -> None:
     while stack:
         current, depth = stack.pop()
         if depth > MAX_DEPTH:
-            msg = f"line {current.start_mark.line + 1}: nested deeper than {MAX_DEPTH} levels"
-            raise _LimitError(msg)
+            line = current.start_mark.line + 1
+            msg = f"line {line}: nested deeper than {MAX_DEPTH} levels"
+            raise _LimitError(msg, line)
         count += 1
         if count > MAX_NODES:
-            msg = f"more than {MAX_NODES:,} values once aliases are expanded"
-            raise _LimitError(msg)
+            line = current.start_mark.line + 1
+            msg = f"line {line}: more than {MAX_NODES:,} values once aliases are expanded"
+            raise _LimitError(msg, line)
         if isinstance(current, SequenceNode):
             stack.extend((child, depth + 1) for child in current.value)
         elif isinstance(current, MappingNode):
@@ -115,14 +120,15 @@ def parse_yaml(text: str, where: str) -> Any:
     if len(text.encode("utf-8")) > MAX_BYTES:
         msg = f"{where}: file larger than {MAX_BYTES:,} bytes"
         raise InputError(msg, file=where)
-    loader = _StrictLoader(text)
+    loader = None
     try:
+        loader = _StrictLoader(text)
         node = loader.get_single_node()
         _check_shape(node)
         return loader.construct_document(node) if node is not None else None
     except _LimitError as exc:
         msg = f"{where}: {exc}"
-        raise InputError(msg, file=where) from None
+        raise InputError(msg, file=where, row=exc.line, field=exc.key) from None
     except RecursionError:
         msg = f"{where}: nested too deeply"
         raise InputError(msg, file=where) from None
@@ -133,7 +139,8 @@ def parse_yaml(text: str, where: str) -> Any:
         msg = f"{where}{line}: invalid YAML ({problem})"
         raise InputError(msg, file=where, row=mark.line + 1 if mark else None) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
 
 
 def load_yaml(path: str | Path) -> Any:

@@ -13,6 +13,8 @@ import logging
 import numbers
 from pathlib import Path
 
+import pandas as pd
+
 from optimizer.data.network import Network
 from optimizer.data.scenario import network_of
 from optimizer.format import cell
@@ -20,7 +22,7 @@ from optimizer.output.charts import bar_chart
 from optimizer.output.html import render
 from optimizer.output.mapping import map_comparison, render_map
 from optimizer.output.palette import COST_PART_COLORS, COST_PART_LABELS, MODE_COLORS
-from optimizer.results.files import write_csv_atomic, write_text_atomic
+from optimizer.results.folders import OutputFolder, check_output_folder
 from optimizer.results.kpis import COST_PARTS
 from optimizer.studies.compare import Comparison
 from optimizer.studies.pipeline import RunResult
@@ -290,23 +292,34 @@ def comparison_html(comparison: Comparison, maps: dict[str, str] | None = None) 
 
 
 def write_comparison(
-    comparison: Comparison, out: str | Path, *, maps: bool = True
+    comparison: Comparison, out: str | Path, *, maps: bool = True, force: bool = False
 ) -> dict[str, Path]:
     """Write comparison.csv, warehouses.csv, corridors.csv, comparison.md and comparison.html.
 
     ``maps``: embed a side-by-side map of the first scenario against each
-    other one in the page.
+    other one in the page. The folder is corridor's
+    (:class:`~optimizer.results.folders.OutputFolder`): replaced atomically,
+    refused when it holds other files unless ``force``.
+
+    Raises
+    ------
+    OutputFolderError
+        When ``out`` is not corridor's to write.
     """
-    target = Path(out)
-    files = {
-        "csv": write_csv_atomic(target / "comparison.csv", comparison.table),
-        "warehouses": write_csv_atomic(target / "warehouses.csv", comparison.warehouses),
-        "corridors": write_csv_atomic(target / "corridors.csv", comparison.corridors),
-        "markdown": write_text_atomic(target / "comparison.md", comparison_markdown(comparison)),
-    }
+    check_output_folder(out, force=force)
     page = comparison_html(comparison, comparison_maps(comparison) if maps else None)
-    files["html"] = write_text_atomic(target / "comparison.html", page)
-    return files
+    with OutputFolder(out, kind="compare", force=force) as folder:
+        return {
+            "csv": folder.write_text("comparison.csv", _csv(comparison.table)),
+            "warehouses": folder.write_text("warehouses.csv", _csv(comparison.warehouses)),
+            "corridors": folder.write_text("corridors.csv", _csv(comparison.corridors)),
+            "markdown": folder.write_text("comparison.md", comparison_markdown(comparison)),
+            "html": folder.write_text("comparison.html", page),
+        }
+
+
+def _csv(frame: pd.DataFrame) -> str:
+    return frame.to_csv(index=False)
 
 
 def comparison_summary(comparison: Comparison) -> str:

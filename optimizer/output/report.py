@@ -15,14 +15,14 @@ from pathlib import Path
 import pandas as pd
 
 from optimizer.data.network import Network
-from optimizer.errors import InputError
 from optimizer.format import cell, millions, number, percent
 from optimizer.output.charts import bar_chart, share_bar
 from optimizer.output.html import render
 from optimizer.output.mapping import map_solution, render_map
 from optimizer.output.mapping.offline import OfflineAssetError, external_references
 from optimizer.output.palette import COST_PART_COLORS, COST_PART_LABELS, MODE_LABELS, mode_color
-from optimizer.results.files import load_result, write_text_atomic
+from optimizer.results.files import load_result
+from optimizer.results.folders import write_owned_file
 from optimizer.results.solution import Solution
 
 __all__ = [
@@ -432,7 +432,4 @@ def write_report(result_dir: str | Path, *, out: str | Path | None = None) -> Pa
         msg = f"report would fetch {left[0]}"
         raise OfflineAssetError(msg)
     target = Path(out) if out is not None else Path(result_dir) / "report.html"
-    if target.is_dir():
-        msg = f"{target} is a directory; give a file name"
-        raise InputError(msg)
-    return write_text_atomic(target, page)
+    return write_owned_file(target, page)

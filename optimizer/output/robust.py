@@ -6,21 +6,34 @@ from functools import partial
 from pathlib import Path
 
 from optimizer.format import millions
-from optimizer.results.files import write_csv_atomic, write_json_atomic, write_text_atomic
+from optimizer.results.files import dumps
+from optimizer.results.folders import OutputFolder
 from optimizer.studies.robust import RobustResult
 
 _m2 = partial(millions, digits=2)
 
 
-def write_robust(result: RobustResult, out: str | Path) -> dict[str, Path]:
-    """Write robust.json, robust_scenarios.csv, robust_candidates.csv and robust.md."""
-    target = Path(out)
-    return {
-        "json": write_json_atomic(target / "robust.json", result.to_json()),
-        "scenarios": write_csv_atomic(target / "robust_scenarios.csv", result.scenarios),
-        "candidates": write_csv_atomic(target / "robust_candidates.csv", result.candidates),
-        "markdown": write_text_atomic(target / "robust.md", robust_markdown(result)),
-    }
+def write_robust(result: RobustResult, out: str | Path, *, force: bool = False) -> dict[str, Path]:
+    """Write robust.json, robust_scenarios.csv, robust_candidates.csv and robust.md.
+
+    The folder is corridor's (see :class:`~optimizer.results.folders.OutputFolder`).
+
+    Raises
+    ------
+    OutputFolderError
+        When ``out`` is not corridor's to write.
+    """
+    with OutputFolder(out, kind="robust", force=force) as folder:
+        return {
+            "json": folder.write_text("robust.json", dumps(result.to_json()) + "\n"),
+            "scenarios": folder.write_text(
+                "robust_scenarios.csv", result.scenarios.to_csv(index=False)
+            ),
+            "candidates": folder.write_text(
+                "robust_candidates.csv", result.candidates.to_csv(index=False)
+            ),
+            "markdown": folder.write_text("robust.md", robust_markdown(result)),
+        }
 
 
 def robust_markdown(result: RobustResult) -> str:

@@ -148,17 +148,17 @@ def quote(
     o, d = network.resolve_node(origin), network.resolve_node(destination)
     if o == d:
         msg = f"origin and destination are the same node ({o})"
-        raise InputError(msg)
+        raise InputError(msg, field="to")
     if rank_by not in _RANK_KEYS:
         msg = f"rank_by must be one of {', '.join(_RANK_KEYS)} (got {rank_by!r})"
-        raise InputError(msg)
+        raise InputError(msg, field="rank_by")
     if not 1 <= int(max_alternatives) <= MAX_ALTERNATIVES:
         msg = f"max_alternatives must be between 1 and {MAX_ALTERNATIVES}"
-        raise InputError(msg)
+        raise InputError(msg, field="max_alternatives")
     currency = currency.upper()
     if currency not in network.fx.index:
         msg = f"unknown currency {currency!r}; fx.csv has {', '.join(network.fx.index)}"
-        raise InputError(msg)
+        raise InputError(msg, field="currency")
     opts = build_options(
         network,
         prep,

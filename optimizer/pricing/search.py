@@ -63,7 +63,7 @@ def _resolve_many(
             nodes.append(network.resolve_node(text))
         except InputError as exc:
             msg = f"{what}: {exc} (give a node id or name, or a service id)"
-            raise InputError(msg) from None
+            raise InputError(msg, field=what) from None
     return nodes, services
 
 
@@ -76,7 +76,7 @@ def _modes(modes: Iterable[str] | None, exclude: Iterable[str] | None) -> frozen
                 continue
             if m not in MODES:
                 msg = f"{what}: unknown mode {m!r}; modes are {', '.join(MODES)}"
-                raise InputError(msg)
+                raise InputError(msg, field=what)
             out.add(m)
         return out
 
@@ -322,21 +322,21 @@ def build_options(
     for n in (origin, destination):
         if n in avoid_nodes:
             msg = f"avoid: {n} is the origin or destination of the quote"
-            raise InputError(msg)
+            raise InputError(msg, field="avoid")
     via_nodes, via_services = _resolve_many(network, prep, via, "via")
     clash = (set(via_nodes) & set(avoid_nodes)) | (set(via_services) & set(avoid_services))
     if clash:
         msg = f"via: {', '.join(sorted(clash))} is also in avoid"
-        raise InputError(msg)
+        raise InputError(msg, field="via")
     legs = DEFAULT_MAX_LEGS if max_legs is None else int(max_legs)
     if max_transshipments is not None:
         if max_transshipments < 0:
             msg = "max_transshipments must be 0 or more"
-            raise InputError(msg)
+            raise InputError(msg, field="max_transshipments")
         legs = min(legs, int(max_transshipments) + 1)
     if legs < 1:
         msg = "max_legs must be 1 or more"
-        raise InputError(msg)
+        raise InputError(msg, field="max_legs")
     return SearchOptions(
         allowed,
         frozenset(avoid_nodes),

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from optimizer.data.network import Network
+from optimizer.data.schema import MAX_DENSITY_KG_PER_CBM
 from optimizer.errors import CorridorError, InputError
 
 RankBy = Literal["cost", "days", "co2"]
@@ -21,8 +22,7 @@ class NoRouteError(CorridorError, ValueError):
     """No route reaches the destination under the given options; the message says why."""
 
     def __init__(self, message: str, *, field: str = "to") -> None:
-        super().__init__(message)
-        self.field = field
+        super().__init__(message, field=field)
 
 
 @dataclass(frozen=True)
@@ -52,12 +52,23 @@ class Cargo:
     def __post_init__(self) -> None:
         for name in ("tonnes", "cbm"):
             value = getattr(self, name)
-            if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+                or value <= 0
+            ):
                 msg = f"{name} must be a positive number (got {value!r})"
-                raise InputError(msg)
+                raise InputError(msg, field=name)
         if self.value_cny is not None and (not math.isfinite(self.value_cny) or self.value_cny < 0):
             msg = f"value_cny must be zero or positive (got {self.value_cny!r})"
-            raise InputError(msg)
+            raise InputError(msg, field="value_cny")
+        if self.density_kg_per_cbm > MAX_DENSITY_KG_PER_CBM:
+            msg = (
+                f"{self.tonnes:g} t in {self.cbm:g} cbm is {self.density_kg_per_cbm:,.0f} kg/cbm, "
+                f"denser than any material ({MAX_DENSITY_KG_PER_CBM:,.0f}); check the units"
+            )
+            raise InputError(msg, field="cbm")
 
     @property
     def kg(self) -> float:
@@ -101,14 +112,14 @@ class Cargo:
                     if close
                     else f"; known: {', '.join(network.products.index)}"
                 )
-                raise InputError(msg)
+                raise InputError(msg, field="product")
             density = float(network.products.at[product, "density_kg_per_cbm"])
         for name, value in (("tonnes", tonnes), ("cbm", cbm), ("value_cny", value_cny)):
             if value is not None and (
                 not math.isfinite(value) or value < 0 or (value == 0 and name != "value_cny")
             ):
                 msg = f"{name} must be a positive number (got {value!r})"
-                raise InputError(msg)
+                raise InputError(msg, field=name)
         if tonnes is None and cbm is None:
             tonnes = 1.0
             notes.append("no weight or volume given: quoting 1 t")

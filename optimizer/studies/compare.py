@@ -27,7 +27,7 @@ from optimizer.data.scenario import load_scenario
 from optimizer.errors import InputError
 from optimizer.results.kpis import kpi_row
 from optimizer.results.solution import Solution
-from optimizer.studies.pipeline import RESULTS_DIR, RunResult, solve_or_reuse
+from optimizer.studies.pipeline import RESULTS_DIR, RunResult, default_result_dir, solve_or_reuse
 
 log = logging.getLogger(__name__)
 
@@ -181,8 +181,9 @@ def compare_scenarios(
 ) -> Comparison:
     """Solve (or reuse) every scenario and compare them against the first.
 
-    ``overrides`` are solver options (see
-    :func:`optimizer.studies.pipeline.run_scenario`).
+    ``force`` solves every scenario again, and writes into result folders that
+    hold other files (never removing them). ``overrides`` are solver options
+    (see :func:`optimizer.studies.pipeline.run_scenario`).
 
     Raises
     ------
@@ -194,13 +195,20 @@ def compare_scenarios(
         raise InputError(msg)
     scenarios = [load_scenario(p) for p in paths]  # all errors before any solve
     seen: dict[str, str] = {}
+    folders: dict[Path, str] = {}
     for p, sc in zip(paths, scenarios, strict=True):
         if sc.name in seen:
             msg = f"{p} and {seen[sc.name]} are both named {sc.name!r}; names must differ"
             raise InputError(msg)
         seen[sc.name] = str(p)
+        folder = default_result_dir(sc, results_dir)
+        if folder in folders:
+            msg = f"{p} and {folders[folder]} would both write {folder}; rename one file"
+            raise InputError(msg)
+        folders[folder] = str(p)
     results = tuple(
-        solve_or_reuse(sc, results_dir=results_dir, force=force, **overrides) for sc in scenarios
+        solve_or_reuse(sc, results_dir=results_dir, resolve=force, force=force, **overrides)
+        for sc in scenarios
     )
     sols = [r.solution for r in results]
     nodes = load_base_network(scenarios[0].data_dir).nodes

@@ -30,6 +30,7 @@ from optimizer.engine.solver import SolveOptions
 from optimizer.models.design import DesignOptions, DomainProblem, build_problem, solve_problem
 from optimizer.results.check import CheckReport, summarize, verify
 from optimizer.results.files import load_solution, save_solution
+from optimizer.results.folders import check_output_folder
 from optimizer.results.solution import Solution, solution_from_solve
 
 log = logging.getLogger(__name__)
@@ -126,12 +127,13 @@ def prepare(
     *,
     options: DesignOptions | None = None,
     network: Network | None = None,
+    strict: bool = False,
 ) -> Prepared:
     """Load a scenario, apply its changes to its base data and build its design problem.
 
     ``options`` replaces the scenario's model options (robust siting drops the
     warehouse limits); ``network`` is used instead of the scenario's own (a
-    caller that already has it).
+    caller that already has it); ``strict`` makes data warnings errors.
 
     Raises
     ------
@@ -142,7 +144,7 @@ def prepare(
     """
     sc = as_scenario(scenario)
     log.info("scenario %s: %s, %d change(s)", sc.name, sc.data_dir, len(sc.changes))
-    net = network if network is not None else network_of(sc)
+    net = network if network is not None else network_of(sc, strict=strict)
     opts = options if options is not None else design_options(sc)
     problem = build_problem(net, opts)
     return Prepared(scenario=sc, network=net, options=opts, problem=problem)
@@ -198,8 +200,12 @@ def solve(prepared: Prepared, options: SolveOptions, *, started: float | None = 
 
 
 def default_result_dir(scenario: Scenario, results_dir: str | Path = RESULTS_DIR) -> Path:
-    """``results/<scenario name>/``."""
-    return Path(results_dir) / scenario.name
+    """``results/<scenario file name without .yaml>/``.
+
+    Named after the file, not the scenario's ``name:``, so that a copy of
+    ``baseline.yaml`` saved as ``baseline_v2.yaml`` writes its own folder.
+    """
+    return Path(results_dir) / Path(scenario.path).stem
 
 
 def run_scenario(
@@ -207,10 +213,15 @@ def run_scenario(
     *,
     out: str | Path | None = None,
     save: bool = True,
+    force: bool = False,
+    strict: bool = False,
     **overrides: Any,
 ) -> RunResult:
     """Solve a scenario end to end and write its result folder (unless ``save`` is false).
 
+    ``out`` defaults to :func:`default_result_dir`; ``force`` writes into a
+    folder that holds other files (see :func:`~optimizer.results.files.save_solution`);
+    ``strict`` makes data warnings (e.g. demand far from the plan targets) errors.
     ``overrides`` are solver options (``solver``, ``time_limit_s``,
     ``rel_gap``, ``threads``, ``seed``, ``verbose``); ``None`` keeps the
     scenario's.
@@ -221,15 +232,19 @@ def run_scenario(
         On a bad scenario or bad options.
     NetworkDataError
         When the base data has problems.
+    OutputFolderError
+        When the result folder is not corridor's to write (checked before solving).
     """
     started = time.perf_counter()
     sc = as_scenario(scenario)
     sopts = solve_options(sc, **overrides)
-    run = solve(prepare(sc), sopts, started=started)
+    target = Path(out) if out is not None else default_result_dir(sc)
+    if save:
+        check_output_folder(target, force=force)  # refuse before spending minutes on a solve
+    run = solve(prepare(sc, strict=strict), sopts, started=started)
     if not save:
         return run
-    target = Path(out) if out is not None else default_result_dir(sc)
-    save_solution(run.solution, target)
+    save_solution(run.solution, target, force=force)
     log.info("results written to %s/", target)
     return replace(run, directory=target)
 
@@ -268,23 +283,29 @@ def solve_or_reuse(
     scenario: str | Path | Scenario,
     *,
     results_dir: str | Path = RESULTS_DIR,
+    resolve: bool = False,
     force: bool = False,
     **overrides: Any,
 ) -> RunResult:
-    """Solve a scenario into ``results_dir/<name>/``, or reuse the result there if up to date.
+    """Solve a scenario into its folder under ``results_dir``, or reuse the result there.
 
-    ``overrides`` are solver options as for :func:`run_scenario`.
+    The folder is :func:`default_result_dir`; its result is reused when up to
+    date (:func:`is_up_to_date`) unless ``resolve``. ``force`` writes into a
+    folder with other files. ``overrides`` are solver options as for
+    :func:`run_scenario`.
 
     Raises
     ------
     InputError
         When the scenario file is bad.
+    OutputFolderError
+        When the folder is not corridor's to write.
     """
     sc = as_scenario(scenario)
     target = default_result_dir(sc, results_dir)
     wanted = {k: overrides.get(k) for k in SOLVE_KEYS}
-    if not force and is_up_to_date(target, sc.fingerprint(), wanted):
+    if not resolve and is_up_to_date(target, sc.fingerprint(), wanted):
         log.info("%s: reusing %s/ (scenario, data and code unchanged)", sc.name, target)
         return RunResult(scenario=sc, solution=load_solution(target), directory=target, reused=True)
     log.info("%s: solving", sc.name)
-    return run_scenario(sc, out=target, **overrides)
+    return run_scenario(sc, out=target, force=force, **overrides)

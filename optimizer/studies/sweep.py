@@ -41,13 +41,14 @@ and data files, e.g. on a shared file system). A failed run is a row with
 from __future__ import annotations
 
 import dataclasses
+import io
 import itertools
 import logging
 import math
 import os
 import socket
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -61,12 +62,8 @@ from optimizer.data.scenario import load_scenario
 from optimizer.data.schema import Count, Number, plain_message
 from optimizer.data.yamlio import load_yaml
 from optimizer.errors import InputError
-from optimizer.results.files import (
-    write_csv_atomic,
-    write_json_atomic,
-    write_parquet_atomic,
-    write_text_atomic,
-)
+from optimizer.results.files import dumps
+from optimizer.results.folders import OutputFolder
 from optimizer.results.kpis import kpi_row
 from optimizer.studies.pipeline import run_scenario
 
@@ -173,6 +170,14 @@ class SweepFile(BaseModel):
         if not self.parameters:
             msg = "give at least one parameter"
             raise ValueError(msg)
+        if self.method == "grid" and self.runs is None:
+            total = math.prod(len(p.grid()) for p in self.parameters.values())
+            if total > MAX_RUNS:
+                msg = (
+                    f"the grid has {total:,} combinations, more than {MAX_RUNS:,} runs; "
+                    "fewer steps or choices, or give runs"
+                )
+                raise ValueError(msg)
         return self
 
 
@@ -225,9 +230,12 @@ class SweepResult:
     workers: int
     scheduler: str
     files: dict[str, Path] = field(default_factory=dict)
+    complete: bool = True
+    stopped: str = ""
 
     @property
     def failures(self) -> pd.DataFrame:
+        """The runs that failed (status ``error``), with their reasons."""
         return self.table[self.table["status"] == "error"]
 
 
@@ -284,30 +292,45 @@ def draw_values(spec: SweepFile) -> list[dict[str, Any]]:
     return [{n: spec.parameters[n].draw(rng) for n in names} for _ in range(spec.runs)]
 
 
-def plan_sweep(path: str | Path, out: str | Path | None = None) -> Sweep:
-    """Parse a sweep, draw its runs and write one scenario file per run.
+def default_sweep_dir(path: str | Path, spec: SweepFile) -> Path:
+    """``results/sweeps/<sweep name>/``."""
+    return Path("results") / "sweeps" / (spec.name or Path(path).stem)
+
+
+def plan_sweep(
+    path: str | Path,
+    out: str | Path | None = None,
+    *,
+    force: bool = False,
+    folder: OutputFolder | None = None,
+) -> Sweep:
+    """Parse a sweep, draw its runs and write one scenario file per run (``runs/``).
 
     Every run file is parsed again (:func:`~optimizer.data.scenario.load_scenario`)
     so that a malformed change fails here, before any work is sent out; an
-    unknown node or service shows up per run when it is applied.
+    unknown node or service shows up per run when it is applied. The files go
+    into ``folder`` when given (an open :class:`OutputFolder`), else into the
+    sweep's folder opened here.
 
     Raises
     ------
     InputError
         On a bad sweep file, a missing base scenario, or a run whose changes do not parse.
+    OutputFolderError
+        When the sweep's folder is not corridor's to write.
     """
     spec = load_sweep(path)
     p = Path(path)
     name = spec.name or p.stem
     base = (p.parent / spec.base).resolve()
     load_scenario(base)  # the base must parse on its own
-    directory = Path(out) if out is not None else Path("results") / "sweeps" / name
-    runs_dir = directory / "runs"
-    runs_dir.mkdir(parents=True, exist_ok=True)
-    for old in runs_dir.glob("*.yaml"):
-        old.unlink()
-    cases = []
     values = draw_values(spec)
+    directory = Path(out) if out is not None else default_sweep_dir(p, spec)
+    if folder is None:
+        with OutputFolder(directory, kind="sweep", force=force, atomic=False) as own:
+            return plan_sweep(path, out, folder=own)
+    directory = folder.target
+    cases = []
     width = max(4, len(str(len(values))))
     for i, vals in enumerate(values, start=1):
         changes: list[dict[str, Any]] = []
@@ -322,13 +345,14 @@ def plan_sweep(path: str | Path, out: str | Path | None = None) -> Sweep:
             "changes": changes,
             "options": dict(spec.options),
         }
-        run_path = runs_dir / f"{run_name}.yaml"
-        write_text_atomic(run_path, yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+        run_path = folder.write_text(
+            f"runs/{run_name}.yaml", yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        )
         try:
             load_scenario(run_path)
         except InputError as exc:
             msg = f"sweep {p}: run {i} ({', '.join(f'{k}={v}' for k, v in vals.items())}): {exc}"
-            raise InputError(msg) from None
+            raise InputError(msg, file=str(p)) from None
         cases.append(SweepCase(run=i, name=run_name, path=str(run_path.resolve()), values=vals))
     return Sweep(
         name=name,
@@ -381,23 +405,51 @@ def solve_case(case: SweepCase) -> dict[str, Any]:
 # -- running ----------------------------------------------------------------------------------
 
 
+#: How long a sweep waits with no dask worker before it restarts them (LocalCluster).
+RESTART_AFTER_S = 10.0
+#: How long a sweep waits with no dask worker before it stops (the partial table is written).
+NO_WORKER_TIMEOUT_S = 60.0
+#: How often the partial table is rewritten while runs finish.
+TABLE_EVERY_S = 5.0
+
+
 class SweepRun:
     """A sweep under way: iterate it to receive each run's row as it finishes.
 
-    The cluster starts with the iteration and stops when it ends; then
-    :attr:`result` holds the gathered table, which is written to the sweep's
-    folder. A progress bar wraps the iteration (the CLI's does)::
+    The cluster starts with the iteration and stops when it ends. The table
+    is rewritten (atomically) as runs finish, so a sweep that is stopped keeps
+    every finished run; at the end :attr:`result` holds the gathered table.
+    A run whose worker died more often than dask retries it is a failed row
+    with the reason. When no worker is left, the sweep restarts them (on its
+    own LocalCluster) after :data:`RESTART_AFTER_S`; after ``no_worker_timeout_s``
+    without workers it stops, records the runs not done as failed and writes
+    the partial table. A progress bar can wrap the iteration (the CLI's does)::
 
         job = start_sweep("scenarios/sweeps/border_grid.yaml")
         for row in job:
             print(row["run"], row["status"])
         job.result.table
+
+    ``task`` is the function a worker runs on each :class:`SweepCase`
+    (:func:`solve_case`).
     """
 
-    def __init__(self, sweep: Sweep, *, workers: int | None, scheduler: str | None) -> None:
+    def __init__(
+        self,
+        sweep: Sweep,
+        folder: OutputFolder,
+        *,
+        workers: int | None,
+        scheduler: str | None,
+        no_worker_timeout_s: float = NO_WORKER_TIMEOUT_S,
+        task: Callable[[SweepCase], dict[str, Any]] | None = None,
+    ) -> None:
         self.sweep = sweep
+        self.folder = folder
         self.workers = workers
         self.scheduler = scheduler
+        self.no_worker_timeout_s = no_worker_timeout_s
+        self.task = task or solve_case
         self.result: SweepResult | None = None
 
     @property
@@ -405,64 +457,132 @@ class SweepRun:
         """How many runs the sweep has."""
         return len(self.sweep.cases)
 
+    def close(self) -> None:
+        """Release the sweep's folder (when the iteration was never run)."""
+        self.folder.__exit__(None, None, None)
+
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, LocalCluster, wait
 
         sweep, scheduler = self.sweep, self.scheduler
         started = time.perf_counter()
         cluster = None
-        if scheduler:
-            try:
-                client = Client(scheduler, timeout="10s")
-            except (OSError, TimeoutError) as exc:
-                msg = f"cannot reach the dask scheduler at {scheduler}: {exc}"
-                raise InputError(msg) from None
-            n_workers = len(client.scheduler_info().get("workers", {}))
-        else:
-            n_workers = self.workers or min(8, os.cpu_count() or 1)
-            cluster = LocalCluster(
-                n_workers=n_workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                # no dashboard; the scheduler's small HTTP server (health, metrics) would
-                # otherwise try port 8787 and warn when another cluster holds it
-                scheduler_kwargs={"dashboard_address": ":0"},
-            )
-            client = Client(cluster)
-        log.info("solving on %d worker(s) (%s)", n_workers, scheduler or "LocalCluster")
         rows: list[dict[str, Any]] = []
+        stopped = ""
+        n_workers = 0
+        client: Any = None
         try:
-            futures = client.map(solve_case, list(sweep.cases), pure=False)
-            case_of = {f.key: c for f, c in zip(futures, sweep.cases, strict=True)}
-            for fut in as_completed(futures):
+            if scheduler:
                 try:
-                    row = fut.result()
-                except Exception as exc:  # a worker died or the task could not run
-                    row = _empty_row(case_of[fut.key])
-                    row.update(
-                        status="error",
-                        error=f"{type(exc).__name__}: {exc}",
-                        _seconds=float("nan"),
-                        _worker="",
+                    client = Client(scheduler, timeout="10s")
+                except (OSError, TimeoutError) as exc:
+                    msg = f"cannot reach the dask scheduler at {scheduler}: {exc}"
+                    raise InputError(msg) from None
+                n_workers = len(client.scheduler_info().get("workers", {}))
+            else:
+                n_workers = self.workers or min(8, os.cpu_count() or 1)
+                cluster = LocalCluster(
+                    n_workers=n_workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    # no dashboard; the scheduler's small HTTP server (health, metrics) would
+                    # otherwise try port 8787 and warn when another cluster holds it
+                    scheduler_kwargs={"dashboard_address": ":0"},
+                )
+                client = Client(cluster)
+            log.info("solving on %d worker(s) (%s)", n_workers, scheduler or "LocalCluster")
+            futures = client.map(self.task, list(sweep.cases), pure=False)
+            case_of = {f.key: c for f, c in zip(futures, sweep.cases, strict=True)}
+            pending = set(futures)
+            idle_since: float | None = None
+            restarted = False
+            last_table = time.perf_counter()
+            while pending:
+                try:
+                    done = wait(list(pending), timeout=1.0, return_when="FIRST_COMPLETED").done
+                except TimeoutError:
+                    done = set()
+                for fut in sorted(done, key=lambda f: case_of[f.key].run):
+                    pending.discard(fut)
+                    row = _row_of(fut, case_of[fut.key])
+                    rows.append(row)
+                    yield row
+                now = time.perf_counter()
+                if done and now - last_table >= TABLE_EVERY_S and pending:
+                    self._write(rows, started, n_workers, complete=False)
+                    last_table = now
+                if done or not pending:
+                    idle_since = None
+                    continue
+                if client.scheduler_info().get("workers"):
+                    idle_since = None
+                    continue
+                idle_since = idle_since if idle_since is not None else now
+                if cluster is not None and not restarted and now - idle_since >= RESTART_AFTER_S:
+                    log.warning("no dask worker left: starting %d again", n_workers)
+                    restarted = True
+                    cluster.scale(n_workers)
+                if now - idle_since >= self.no_worker_timeout_s:
+                    stopped = (
+                        f"no dask worker for {self.no_worker_timeout_s:g} s (worker processes "
+                        "died); the runs not done are recorded as failed"
                     )
-                rows.append(row)
-                yield row
+                    log.warning("sweep %s stopped: %s", sweep.name, stopped)
+                    client.cancel(list(pending))
+                    for fut in sorted(pending, key=lambda f: case_of[f.key].run):
+                        row = _empty_row(case_of[fut.key])
+                        row.update(status="error", error=stopped, _seconds=float("nan"))
+                        row["_worker"] = ""
+                        rows.append(row)
+                        yield row
+                    pending.clear()
         finally:
-            client.close()
+            if client is not None:
+                client.close()
             if cluster is not None:
                 cluster.close()
-        wall = time.perf_counter() - started
-        table, timings = results_table(sweep, rows)
+            try:
+                if rows or stopped:
+                    self._write(rows, started, n_workers, complete=not stopped, stopped=stopped)
+            finally:
+                self.folder.__exit__(None, None, None)
+
+    def _write(
+        self,
+        rows: list[dict[str, Any]],
+        started: float,
+        n_workers: int,
+        *,
+        complete: bool,
+        stopped: str = "",
+    ) -> None:
+        table, timings = results_table(self.sweep, rows)
         result = SweepResult(
-            sweep=sweep,
+            sweep=self.sweep,
             table=table,
             timings=timings,
-            wall_seconds=wall,
+            wall_seconds=time.perf_counter() - started,
             workers=n_workers,
-            scheduler=scheduler or "LocalCluster",
+            scheduler=self.scheduler or "LocalCluster",
+            complete=complete and len(rows) == len(self.sweep.cases),
+            stopped=stopped,
         )
-        self.result = dataclasses.replace(result, files=write_sweep(result))
+        self.result = dataclasses.replace(result, files=write_sweep(result, self.folder))
+
+
+def _row_of(fut: Any, case: SweepCase) -> dict[str, Any]:
+    """The row of a finished future (a failed row when its worker died or the task broke)."""
+    try:
+        row: dict[str, Any] = fut.result()
+    except Exception as exc:  # a worker died more often than dask retries, or the task broke
+        row = _empty_row(case)
+        text = str(exc)
+        if type(exc).__name__ == "KilledWorker":
+            text = f"its worker process died during every try ({text})"
+        row.update(status="error", error=f"{type(exc).__name__}: {text}", _seconds=float("nan"))
+        row["_worker"] = ""
+    return row
 
 
 def start_sweep(
@@ -471,24 +591,48 @@ def start_sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,
+    force: bool = False,
+    no_worker_timeout_s: float = NO_WORKER_TIMEOUT_S,
+    task: Callable[[SweepCase], dict[str, Any]] | None = None,
 ) -> SweepRun:
     """Plan a sweep (its run files are written at once) and return it ready to run.
 
     ``workers``: worker processes of the LocalCluster (default: CPU count, at
     most 8); ignored when ``scheduler`` (an address such as
-    ``tcp://10.0.0.5:8786``) names an existing cluster.
+    ``tcp://10.0.0.5:8786``) names an existing cluster. The sweep's folder
+    (``out``, default ``results/sweeps/<name>/``) is held, locked, until the
+    iteration ends.
 
     Raises
     ------
     InputError
-        On a bad sweep file or ``workers < 1``.
+        On a bad sweep file, ``workers < 1`` or a non-positive timeout.
+    OutputFolderError
+        When the sweep's folder is not corridor's to write.
     """
     if workers is not None and workers < 1:
         msg = f"--workers must be at least 1, got {workers}"
-        raise InputError(msg)
-    sweep = plan_sweep(path, out)
+        raise InputError(msg, field="workers")
+    if not no_worker_timeout_s > 0:
+        msg = f"the no-worker timeout must be positive, got {no_worker_timeout_s}"
+        raise InputError(msg, field="no_worker_timeout_s")
+    spec = load_sweep(path)
+    directory = Path(out) if out is not None else default_sweep_dir(path, spec)
+    folder = OutputFolder(directory, kind="sweep", force=force, atomic=False).__enter__()
+    try:
+        sweep = plan_sweep(path, out, folder=folder)
+    except BaseException:
+        folder.__exit__(None, None, None)
+        raise
     log.info("sweep %s: %d runs written to %s/runs/", sweep.name, len(sweep.cases), sweep.directory)
-    return SweepRun(sweep, workers=workers, scheduler=scheduler)
+    return SweepRun(
+        sweep,
+        folder,
+        workers=workers,
+        scheduler=scheduler,
+        no_worker_timeout_s=no_worker_timeout_s,
+        task=task,
+    )
 
 
 def run_sweep(
@@ -497,6 +641,8 @@ def run_sweep(
     workers: int | None = None,
     scheduler: str | None = None,
     out: str | Path | None = None,
+    force: bool = False,
+    no_worker_timeout_s: float = NO_WORKER_TIMEOUT_S,
 ) -> SweepResult:
     """Plan a sweep, solve every run on dask.distributed, gather and write the table.
 
@@ -504,8 +650,17 @@ def run_sweep(
     ------
     InputError
         On a bad sweep file, ``workers < 1``, or a scheduler that cannot be reached.
+    OutputFolderError
+        When the sweep's folder is not corridor's to write.
     """
-    job = start_sweep(path, workers=workers, scheduler=scheduler, out=out)
+    job = start_sweep(
+        path,
+        workers=workers,
+        scheduler=scheduler,
+        out=out,
+        force=force,
+        no_worker_timeout_s=no_worker_timeout_s,
+    )
     for _row in job:
         pass
     assert job.result is not None
@@ -552,18 +707,20 @@ def warehouse_frequency(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["warehouse_id", "runs_open", "share_open"])
 
 
-def write_sweep(result: SweepResult) -> dict[str, Path]:
+def write_sweep(result: SweepResult, folder: OutputFolder) -> dict[str, Path]:
     """Write sweep.parquet, sweep.csv, timings.csv, warehouse_frequency.csv and sweep.json.
 
-    Every file is written atomically.
+    Every file is written atomically into the sweep's folder; ``sweep.json``
+    says whether the sweep is ``complete`` (and why it ``stopped`` if not).
     """
-    d = result.sweep.directory
+    parquet = io.BytesIO()
+    result.table.to_parquet(parquet, index=False)
     files = {
-        "parquet": write_parquet_atomic(d / "sweep.parquet", result.table),
-        "csv": write_csv_atomic(d / "sweep.csv", result.table),
-        "timings": write_csv_atomic(d / "timings.csv", result.timings),
-        "warehouses": write_csv_atomic(
-            d / "warehouse_frequency.csv", warehouse_frequency(result.table)
+        "parquet": folder.write_bytes("sweep.parquet", parquet.getvalue()),
+        "csv": folder.write_text("sweep.csv", result.table.to_csv(index=False)),
+        "timings": folder.write_text("timings.csv", result.timings.to_csv(index=False)),
+        "warehouses": folder.write_text(
+            "warehouse_frequency.csv", warehouse_frequency(result.table).to_csv(index=False)
         ),
     }
     t = result.table
@@ -574,9 +731,12 @@ def write_sweep(result: SweepResult) -> dict[str, Path]:
         "base": result.sweep.base,
         "seed": result.sweep.spec.seed,
         "method": result.sweep.spec.method,
-        "runs": len(t),
+        "runs": len(result.sweep.cases),
+        "finished": len(t),
         "solved": len(solved),
         "failed": int((t["status"] == "error").sum()),
+        "complete": result.complete,
+        "stopped": result.stopped,
         "workers": result.workers,
         "scheduler": result.scheduler,
         "wall_seconds": round(result.wall_seconds, 3),
@@ -584,7 +744,7 @@ def write_sweep(result: SweepResult) -> dict[str, Path]:
         "co2_tonnes": _stats(solved["co2_tonnes"]),
         "unmet_tonnes": _stats(solved["unmet_tonnes"]),
     }
-    files["meta"] = write_json_atomic(d / "sweep.json", meta)
+    files["meta"] = folder.write_text("sweep.json", dumps(meta) + "\n")
     return files
 
 

@@ -31,7 +31,7 @@ from optimizer.output.mapping.offline import (
     make_offline,
 )
 from optimizer.output.palette import MODE_COLORS, MODE_LABELS, mode_color
-from optimizer.results.files import write_text_atomic
+from optimizer.results.folders import check_output_file, mark_page, write_owned_file
 
 #: Public-domain Natural Earth 1:110m countries (see network_data/SOURCES_maps.md).
 COUNTRIES_FILE = DEFAULT_DATA_DIR / "ne_countries.geojson"
@@ -294,11 +294,11 @@ def render_map(fmap: folium.Map | DualMap) -> str:
     root = fmap.get_root()
     stable_ids(root)
     assert isinstance(root, Figure)
-    return root.render()
+    return mark_page(root.render())
 
 
 def save_map(fmap: folium.Map | DualMap, path: str | Path, *, offline: bool = False) -> Path:
-    """Write a map to an HTML file (atomically).
+    """Write a map to an HTML file (atomically; an existing file only if corridor wrote it).
 
     Parameters
     ----------
@@ -319,12 +319,15 @@ def save_map(fmap: folium.Map | DualMap, path: str | Path, *, offline: bool = Fa
     ------
     OfflineAssetError
         When ``offline`` and the page still references an external URL.
+    OutputFolderError
+        When ``path`` is a folder or a file corridor did not write.
     """
     target = Path(path)
+    check_output_file(target)
     page = render_map(fmap)
     if offline:
         left = external_references(page)
         if left:
             msg = f"offline map would still fetch {len(left)} URL(s), e.g. {left[0]}"
             raise OfflineAssetError(msg)
-    return write_text_atomic(target, page)
+    return write_owned_file(target, page)

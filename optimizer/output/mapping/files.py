@@ -15,7 +15,7 @@ from optimizer.results.files import load_result
 MAPS_DIR = Path("maps")
 
 
-def _default_out(name: str, offline: bool) -> Path:
+def default_map_path(name: str, offline: bool) -> Path:
     return MAPS_DIR / f"{name}{'_offline' if offline else ''}.html"
 
 
@@ -49,7 +49,7 @@ def write_solution_map(
     solution, network = load_result(result_dir)
     fmap = map_solution(solution, network, offline=offline)
     name = Path(result_dir).resolve().name or solution.scenario
-    return save_map(fmap, out or _default_out(name, offline), offline=offline)
+    return save_map(fmap, out or default_map_path(name, offline), offline=offline)
 
 
 def write_network_map(
@@ -77,7 +77,7 @@ def write_network_map(
         When ``offline`` and an asset cannot be inlined.
     """
     fmap = map_network(network, offline=offline)
-    return save_map(fmap, out or _default_out("network", offline), offline=offline)
+    return save_map(fmap, out or default_map_path("network", offline), offline=offline)
 
 
 def write_comparison_map(
@@ -114,4 +114,4 @@ def write_comparison_map(
     sol_b, net_b = load_result(result_b)
     dual = map_comparison(sol_a, sol_b, net_a, network_b=net_b, offline=offline)
     name = f"compare_{Path(result_a).resolve().name}_{Path(result_b).resolve().name}"
-    return save_map(dual, out or _default_out(name, offline), offline=offline)
+    return save_map(dual, out or default_map_path(name, offline), offline=offline)
