@@ -12,10 +12,13 @@ from optimizer.api import create_app
 from optimizer.cli.common import emit_json, err, load_network_quietly
 from optimizer.data.network import Network
 from optimizer.data.scenario import network_for_scenario
+from optimizer.errors import InputError
 from optimizer.output.quote import quote_text
 from optimizer.pricing.quote import Cargo, quote
+from optimizer.pricing.types import RankBy
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+_RANKS: dict[str, RankBy] = {"cost": "cost", "days": "days", "co2": "co2"}
 
 
 def _split(values: list[str] | None) -> list[str]:
@@ -94,6 +97,10 @@ def price(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Quote the Pareto-optimal routes (cost, days, CO2) for a cargo."""
+    rank = _RANKS.get(rank_by)
+    if rank is None:
+        msg = f"--rank-by must be one of {', '.join(_RANKS)}, got {rank_by!r}"
+        raise InputError(msg, field="rank_by")
     network = load_for_pricing(data_dir, scenario)
     cargo = Cargo.from_inputs(network, tonnes=tonnes, cbm=cbm, product=product, value_cny=value)
     q = quote(
@@ -108,7 +115,7 @@ def price(
         max_legs=max_legs,
         max_transshipments=max_transshipments,
         max_alternatives=alternatives,
-        rank_by=rank_by,  # type: ignore[arg-type]
+        rank_by=rank,
         currency=currency,
     )
     if as_json:

@@ -10,15 +10,17 @@ from typing import Annotated
 import typer
 
 from optimizer.cli.common import emit_json, progress_bar
-from optimizer.engine.solver import SolveOptions
+from optimizer.engine.solver import DEFAULT_SOLVER, SolveOptions
 from optimizer.errors import InputError
 from optimizer.output.comparison import comparison_summary, write_comparison
 from optimizer.output.robust import robust_summary, write_robust
 from optimizer.results.files import records
 from optimizer.results.folders import check_output_folder
 from optimizer.studies.compare import compare_scenarios
-from optimizer.studies.robust import CRITERIA, solve_robust
+from optimizer.studies.robust import CRITERIA, Criterion, solve_robust
 from optimizer.studies.sweep import NO_WORKER_TIMEOUT_S, start_sweep, sweep_summary
+
+_CRITERIA: dict[str, Criterion] = {"expected": "expected", "regret": "regret"}
 
 
 def compare(
@@ -114,22 +116,16 @@ def robust(
     """Choose P warehouses that serve well across all the scenarios (one shared siting)."""
     target = out or Path("results") / "robust"
     check_output_folder(target, force=force)
-    if criterion not in CRITERIA:
+    chosen = _CRITERIA.get(criterion)
+    if chosen is None:
         msg = f"--criterion must be one of {', '.join(CRITERIA)}, got {criterion!r}"
-        raise InputError(msg)
-    kw = {
-        k: v
-        for k, v in {"solver": solver, "time_limit_s": time_limit, "rel_gap": gap}.items()
-        if v is not None
-    }
-    kw.setdefault("time_limit_s", 300.0)
-    kw.setdefault("rel_gap", 1e-3)
-    result = solve_robust(
-        scenarios,
-        warehouses,
-        criterion=criterion,  # type: ignore[arg-type]
-        options=SolveOptions(**kw),
+        raise InputError(msg, field="criterion")
+    options = SolveOptions(
+        solver=solver or DEFAULT_SOLVER,
+        time_limit_s=300.0 if time_limit is None else time_limit,
+        rel_gap=1e-3 if gap is None else gap,
     )
+    result = solve_robust(scenarios, warehouses, criterion=chosen, options=options)
     files = write_robust(result, target, force=force)
     if as_json:
         emit_json({**result.to_json(), "files": {k: str(v) for k, v in files.items()}})

@@ -18,7 +18,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import networkx as nx
@@ -35,9 +35,12 @@ from optimizer.data.schema import (
     REQUIRED_PARAMETERS,
     TABLES,
     DemandRow,
+    NodeRow,
     ParameterRow,
+    ProductRow,
     Row,
     ServiceRow,
+    WarehouseRow,
     columns_of,
     plain_message,
     required_columns,
@@ -134,6 +137,14 @@ def _close(word: str, choices: Iterable[str]) -> str | None:
 
     hit = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return hit[0] if hit else None
+
+
+R = TypeVar("R", bound=Row)
+
+
+def _typed(rows: list[tuple[int, Row]], model: type[R]) -> list[tuple[int, R]]:
+    """The rows of one table as their own row type (they are, once read with ``model``)."""
+    return [(n, r) for n, r in rows if isinstance(r, model)]
 
 
 def _duplicates(
@@ -273,8 +284,17 @@ def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network |
                     )
                 )
 
-    nodes = keyed.get("nodes", {})
-    products = keyed.get("products", {})
+    service_rows = _typed(tables["services"], ServiceRow)
+    warehouse_rows = _typed(tables["warehouses"], WarehouseRow)
+    demand_rows = _typed(tables["demand"], DemandRow)
+    nodes = {str(r.id): (n, r) for n, r in _typed(list(keyed.get("nodes", {}).values()), NodeRow)}
+    products = {
+        str(r.id): (n, r) for n, r in _typed(list(keyed.get("products", {}).values()), ProductRow)
+    }
+    warehouses = {
+        str(r.node_id): (n, r)
+        for n, r in _typed(list(keyed.get("warehouses", {}).values()), WarehouseRow)
+    }
 
     def ref(file: str, number: int, fld: str, value: str, kinds: tuple[str, ...] = ()) -> bool:
         if value not in nodes:
@@ -288,7 +308,7 @@ def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network |
                 )
             )
             return False
-        kind = nodes[value][1].kind  # type: ignore[attr-defined]
+        kind = nodes[value][1].kind
         if kinds and kind not in kinds:
             issues.append(
                 Issue(
@@ -298,30 +318,29 @@ def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network |
             return False
         return True
 
-    for number, row in tables["services"]:
-        assert isinstance(row, ServiceRow)
-        ref("services.csv", number, "from", row.from_)
-        ref("services.csv", number, "to", row.to)
-        for v in row.via_nodes:
+    for number, svc in service_rows:
+        ref("services.csv", number, "from", svc.from_)
+        ref("services.csv", number, "to", svc.to)
+        for v in svc.via_nodes:
             ref("services.csv", number, "via", v)
-        if row.rate_basis in ("FEU", "TEU", "truck") and row.mode in ("air", "last_mile"):
+        if svc.rate_basis in ("FEU", "TEU", "truck") and svc.mode in ("air", "last_mile"):
             issues.append(
                 Issue(
                     "services.csv",
                     number,
                     "rate_basis",
-                    f"{row.mode} services are priced by weight, not per {row.rate_basis}",
+                    f"{svc.mode} services are priced by weight, not per {svc.rate_basis}",
                 )
             )
-        if row.mode == "last_mile" and row.to in nodes and nodes[row.to][1].kind != "market":  # type: ignore[attr-defined]
+        if svc.mode == "last_mile" and svc.to in nodes and nodes[svc.to][1].kind != "market":
             issues.append(
                 Issue("services.csv", number, "to", "a last_mile service must end at a market")
             )
-    for number, row in tables["warehouses"]:
-        ref("warehouses.csv", number, "node_id", row.node_id, ("warehouse",))  # type: ignore[attr-defined]
+    for number, wh in warehouse_rows:
+        ref("warehouses.csv", number, "node_id", wh.node_id, ("warehouse",))
     wh_clean = not any(i.file == "warehouses.csv" for i in issues)
-    for node_id, (number, row) in nodes.items():
-        if wh_clean and row.kind == "warehouse" and node_id not in keyed.get("warehouses", {}):  # type: ignore[attr-defined]
+    for node_id, (number, node) in nodes.items():
+        if wh_clean and node.kind == "warehouse" and node_id not in warehouses:
             issues.append(
                 Issue(
                     "nodes.csv",
@@ -330,31 +349,31 @@ def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network |
                     f"warehouse node {node_id!r} has no row in warehouses.csv",
                 )
             )
-    for number, row in tables["demand"]:
-        ref("demand.csv", number, "origin", row.origin, ("origin",))  # type: ignore[attr-defined]
-        ref("demand.csv", number, "market", row.market, ("market",))  # type: ignore[attr-defined]
-        if row.product not in products:  # type: ignore[attr-defined]
-            hint = _close(row.product, products)  # type: ignore[attr-defined]
+    for number, dem in demand_rows:
+        ref("demand.csv", number, "origin", dem.origin, ("origin",))
+        ref("demand.csv", number, "market", dem.market, ("market",))
+        if dem.product not in products:
+            hint = _close(dem.product, products)
             issues.append(
                 Issue(
                     "demand.csv",
                     number,
                     "product",
-                    f"unknown product {row.product!r}"  # type: ignore[attr-defined]
+                    f"unknown product {dem.product!r}"
                     + (f"; did you mean {hint!r}?" if hint else ""),
                 )
             )
     fx = keyed.get("fx", {})
-    for number, row in tables["services"]:
-        if row.currency not in fx:  # type: ignore[attr-defined]
+    for number, svc in service_rows:
+        if svc.currency not in fx:
             issues.append(
                 Issue(
                     "services.csv",
                     number,
                     "currency",
-                    f"no exchange rate for {row.currency} in fx.csv",
+                    f"no exchange rate for {svc.currency} in fx.csv",
                 )
-            )  # type: ignore[attr-defined]
+            )
     params: dict[str, float] = {}
     for name, (number, row) in keyed.get("parameters", {}).items():
         assert isinstance(row, ParameterRow)
@@ -384,15 +403,13 @@ def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network |
         issues.append(
             Issue("demand.csv", None, None, "no demand rows: there is nothing to route", "warning")
         )
-    issues.extend(_demand_scale_issues(tables, nodes, products))
+    issues.extend(_demand_scale_issues(demand_rows, nodes, products))
 
     # Warehouses must reach a market by last mile.
     last_mile_from = {
-        row.from_
-        for _, row in tables["services"]  # type: ignore[attr-defined]
-        if row.mode == "last_mile" and row.active == 1
-    }  # type: ignore[attr-defined]
-    for node_id, (number, _row) in keyed.get("warehouses", {}).items():
+        svc.from_ for _, svc in service_rows if svc.mode == "last_mile" and svc.active == 1
+    }
+    for node_id, (number, _wh) in warehouses.items():
         if node_id in nodes and node_id not in last_mile_from:
             issues.append(
                 Issue(
@@ -414,8 +431,8 @@ def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network |
     if check_reach:
         g = network.graph
         reach_cache: dict[str, set[str]] = {}
-        for number, row in tables["demand"]:
-            o, m = row.origin, row.market  # type: ignore[attr-defined]
+        for number, dem in demand_rows:
+            o, m = dem.origin, dem.market
             if o not in reach_cache:
                 reach_cache[o] = set(nx.descendants(g, o)) if o in g else set()
             if m not in reach_cache[o]:
@@ -439,20 +456,18 @@ TARGET_LOW = 1e-3
 
 
 def _demand_scale_issues(
-    tables: dict[str, list[tuple[int, Row]]],
-    nodes: dict[str, tuple[int, Row]],
-    products: dict[str, tuple[int, Row]],
+    demand: list[tuple[int, DemandRow]],
+    nodes: dict[str, tuple[int, NodeRow]],
+    products: dict[str, tuple[int, ProductRow]],
 ) -> list[Issue]:
     """Warnings when a city's demand value is far from its plan target (a unit mix-up)."""
     value: dict[str, float] = {}
-    for _number, row in tables["demand"]:
-        assert isinstance(row, DemandRow)
+    for _number, row in demand:
         node, product = nodes.get(row.origin), products.get(row.product)
-        if node is None or product is None:
+        if node is None or product is None or node[1].city is None:
             continue
-        city = node[1].city  # type: ignore[attr-defined]
-        per_t = product[1].value_cny_per_t  # type: ignore[attr-defined]
-        value[city] = value.get(city, 0.0) + row.tonnes_per_year * per_t
+        city = node[1].city
+        value[city] = value.get(city, 0.0) + row.tonnes_per_year * product[1].value_cny_per_t
     out = []
     for city, target in PLAN_TARGETS_CNY.items():
         v = value.get(city)
@@ -498,22 +513,28 @@ def _assemble(
         crs="EPSG:4326",
     )
     services = _frame(tables["services"], TABLES["services"], "id")
-    services["via"] = [row.via_nodes for _, row in tables["services"]]  # type: ignore[attr-defined]
+    services["via"] = [row.via_nodes for _, row in _typed(tables["services"], ServiceRow)]
     for col in ("transit_h_max", "departures_per_week", "lcl_rate", "units_per_departure"):
         services[col] = services[col].astype(float)
     geoms = _read_geometry(base)
+    lonlat = {
+        str(k): (float(x), float(y))
+        for k, x, y in zip(
+            nodes.index, nodes["lon"].astype(float), nodes["lat"].astype(float), strict=True
+        )
+    }
     lines: list[BaseGeometry] = []
-    for sid, row in services.iterrows():
+    for sid, svc in services.iterrows():
         geom = geoms.get(str(sid))
         if geom is None:
-            pts = [row["from"], *row["via"], row["to"]]
-            geom = LineString([(nodes.at[p, "lon"], nodes.at[p, "lat"]) for p in pts])
+            pts = [svc["from"], *svc["via"], svc["to"]]
+            geom = LineString([lonlat[str(p)] for p in pts])
         lines.append(geom)
     services_gdf = gpd.GeoDataFrame(services, geometry=lines, crs="EPSG:4326")
     sources = []
-    for stem, rows in tables.items():
-        key = TABLES.get(stem, OPTIONAL_TABLES.get(stem)).key  # type: ignore[union-attr]
-        for number, row in rows:
+    for stem, table in tables.items():
+        key = {**TABLES, **OPTIONAL_TABLES}[stem].key
+        for number, row in table:
             sources.append(
                 {
                     "file": f"{stem}.csv",

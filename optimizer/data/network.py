@@ -127,7 +127,7 @@ class Network:
     @cached_property
     def graph(self) -> nx.MultiDiGraph:
         """Directed multigraph of the active services (edge key = service id)."""
-        g = nx.MultiDiGraph()
+        g: nx.MultiDiGraph = nx.MultiDiGraph()
         for node_id, row in self.nodes.iterrows():
             g.add_node(node_id, kind=row["kind"], name=row["name"])
         for sid, row in self.service_table.iterrows():
@@ -154,7 +154,8 @@ class Network:
         want = _fold(text)
         exact: dict[str, set[str]] = {}
         cities: dict[str, set[str]] = {}
-        for node_id, row in self.nodes.iterrows():
+        for node, row in self.nodes.iterrows():
+            node_id = str(node)
             for label in (node_id, row["name"], row["name_zh"]):
                 if isinstance(label, str) and label:
                     exact.setdefault(_fold(label), set()).add(node_id)
@@ -189,7 +190,7 @@ class Network:
                     centre = pts.mean()
                     dist = ((pts - centre) ** 2).sum(axis=1)
                     return str(dist.idxmin())
-            listing = ", ".join(f"{h} ({self.nodes.at[h, 'name']})" for h in sorted(hits)[:8])
+            listing = ", ".join(f"{h} ({self.nodes.at[h, 'name']!s})" for h in sorted(hits)[:8])
             msg = f"{text!r} matches several nodes: {listing}; give a node id"
             raise InputError(msg)
         labels = {**cities, **exact}
@@ -199,7 +200,7 @@ class Network:
             for nid in sorted(labels[c]):
                 if nid not in seen:
                     seen.append(nid)
-        hint = ", ".join(f"{n} ({self.nodes.at[n, 'name']})" for n in seen[:5])
+        hint = ", ".join(f"{n} ({self.nodes.at[n, 'name']!s})" for n in seen[:5])
         msg = f"unknown node {text!r}" + (f"; close matches: {hint}" if hint else "")
         raise InputError(msg)
 

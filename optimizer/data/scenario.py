@@ -29,11 +29,12 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import geopandas as gpd
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 from shapely.geometry import LineString
@@ -152,7 +153,7 @@ class Options(_Strict):
     seed: Count | None = Field(default=None, ge=0, le=2**31 - 1)
 
 
-_CARBON_PRICE = TypeAdapter(Annotated[Number, Field(ge=0, le=MAX_CARBON_PRICE)])
+_CARBON_PRICE: TypeAdapter[float] = TypeAdapter(Annotated[Number, Field(ge=0, le=MAX_CARBON_PRICE)])
 
 CHANGE_KINDS: dict[str, Any] = {
     "close_nodes": list[str],
@@ -215,7 +216,7 @@ def _dump(v: Any) -> Any:
     return v.model_dump(by_alias=True) if isinstance(v, BaseModel) else v
 
 
-def _loc(err: dict[str, Any]) -> str:
+def _loc(err: Mapping[str, Any]) -> str:
     return ".".join(str(x) for x in err.get("loc", ()))
 
 
@@ -297,6 +298,7 @@ def load_scenario(path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
             raise InputError(msg, file=where, field=path)
         typ = CHANGE_KINDS[kind]
         path = f"{path}.{kind}"
+        parsed: Any
         try:
             if isinstance(typ, type) and issubclass(typ, BaseModel):
                 parsed = typ.model_validate(value if value is not None else {})
@@ -323,7 +325,11 @@ def load_scenario(path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
                 + f": {plain_message(e['msg'])}"
             )
             full = f"{path}.{field_path}" if field_path else path
-            if e.get("type") == "extra_forbidden" and isinstance(typ, type):
+            if (
+                e.get("type") == "extra_forbidden"
+                and isinstance(typ, type)
+                and issubclass(typ, BaseModel)
+            ):
                 fields = [f.alias or n for n, f in typ.model_fields.items()]
                 hint = difflib.get_close_matches(str(e["loc"][-1]), fields, n=1)
                 msg = f"{loc}.{kind}: unknown key {e['loc'][-1]!r}" + (
@@ -536,23 +542,30 @@ def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: s
                 services.at[sid, "rate"] = max(0.0, float(row["rate"]) - cut)
         elif kind == "add_service":
             try:
-                row = ServiceRow.model_validate(v)
+                added = ServiceRow.model_validate(v)
             except ValidationError as exc:
                 e = exc.errors()[0]
                 msg = f"{loc}.{_loc(e)}: {plain_message(e['msg'])}"
-                raise InputError(msg) from None
-            if row.id in services.index:
-                msg = f"{loc}: service id {row.id!r} already exists"
-                raise InputError(msg)
-            _unknown("node", [row.from_, row.to, *row.via_nodes], nodes.index, loc)
-            data = row.model_dump(by_alias=True)
-            data["via"] = row.via_nodes
-            pts = [row.from_, *row.via_nodes, row.to]
-            geom = LineString([(nodes.at[n, "lon"], nodes.at[n, "lat"]) for n in pts])
-            new = pd.DataFrame([data]).set_index(pd.Index([row.id]))
-            new["geometry"] = [geom]
-            services = pd.concat([services, new[services.columns]])
-            services = services.__class__(services, geometry="geometry", crs=net.services.crs)
+                raise InputError(msg, field=_change_field(where, kind, _loc(e))) from None
+            if added.id in services.index:
+                msg = f"{loc}: service id {added.id!r} already exists"
+                raise InputError(msg, field=_change_field(where, kind, "id"))
+            _unknown("node", [added.from_, added.to, *added.via_nodes], nodes.index, loc)
+            data = added.model_dump(by_alias=True)
+            data["via"] = added.via_nodes
+            pts = [added.from_, *added.via_nodes, added.to]
+            lon, lat = nodes["lon"].astype(float), nodes["lat"].astype(float)
+            geom = LineString([(float(lon[n]), float(lat[n])) for n in pts])
+            new = gpd.GeoDataFrame(
+                pd.DataFrame([data]).set_index(pd.Index([added.id])),
+                geometry=[geom],
+                crs=net.services.crs,
+            )
+            services = gpd.GeoDataFrame(
+                pd.concat([services, new[services.columns]]),
+                geometry="geometry",
+                crs=net.services.crs,
+            )
         elif kind == "scale_demand":
             ids = select_demand(net.replace(demand=demand, nodes=nodes), v, loc)
             demand.loc[ids, "tonnes_per_year"] = demand.loc[ids, "tonnes_per_year"] * v.factor

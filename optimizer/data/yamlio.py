@@ -47,7 +47,7 @@ class _StrictLoader(yaml.SafeLoader):
         super().__init__(stream)
         self._limits = _Limits()
 
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             self._limits.aliases += 1
             if self._limits.aliases > MAX_ALIASES:
@@ -60,7 +60,7 @@ class _StrictLoader(yaml.SafeLoader):
                 mark = self.peek_event().start_mark
                 msg = f"line {mark.line + 1}: nested deeper than {MAX_DEPTH} levels"
                 raise _LimitError(msg, mark.line + 1)
-            return super().compose_node(parent, index)  # type: ignore[arg-type]
+            return super().compose_node(parent, index)
         finally:
             self._limits.depth -= 1
 
@@ -68,7 +68,7 @@ class _StrictLoader(yaml.SafeLoader):
         seen: dict[Any, int] = {}
         for key_node, _value in node.value:
             if isinstance(key_node, ScalarNode):
-                key = self.construct_object(key_node, deep=True)  # type: ignore[no-untyped-call]
+                key = self.construct_object(key_node, deep=True)
                 line = key_node.start_mark.line + 1
                 if key in seen:
                     msg = f"line {line}: duplicate key {key!r} (first on line {seen[key]})"
