@@ -1,0 +1,1 @@
+"""Results of a solve: the plain Solution, its KPIs, its files and the independent checker."""
