@@ -24,8 +24,8 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.models.design import DesignOptions
 from optimizer.data.network import Network
+from optimizer.models.design import DesignOptions
 from optimizer.results.solution import Solution
 
 UNIT = {"FEU": "feu", "TEU": "teu", "truck": "truck"}

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.models.design import DomainSolve
-from optimizer.results.kpis import COST_PARTS, compute_kpis
+from optimizer.results.kpis import compute_kpis
 
 FLOW_COLUMNS = [
     "demand_id",
