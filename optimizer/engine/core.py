@@ -68,55 +68,79 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
+from typing import TypeAlias
 
 import numpy as np
+import numpy.typing as npt
 
 from optimizer.engine.milp import INF, MilpModel
 from optimizer.engine.solver import SolveOptions, SolveReport, SolverResult, solve_milp
 
+FloatArray: TypeAlias = npt.NDArray[np.float64]
+IntArray: TypeAlias = npt.NDArray[np.int64]
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class Arcs:
-    """Arc data as arrays of equal length ``A`` (class-dependent ones are ``A x C``)."""
+    """Arc data as arrays of equal length ``A`` (class-dependent ones are ``A x C``).
+
+    ``min_units`` (default 0), ``loose_cost`` (default: no loose cargo) and
+    ``usage`` (default 1) may be omitted; the attributes always hold float arrays.
+    """
 
     ids: tuple[str, ...]
-    flow_cost: np.ndarray
-    unit_capacity: np.ndarray
-    unit_cost: np.ndarray
-    max_units: np.ndarray
-    min_units: np.ndarray | None = None
-    loose_cost: np.ndarray | None = None
-    usage: np.ndarray | None = None
-    tail: np.ndarray | None = None
-    head: np.ndarray | None = None
+    flow_cost: FloatArray  # A x C
+    unit_capacity: FloatArray
+    unit_cost: FloatArray
+    max_units: FloatArray
+    min_units: FloatArray
+    loose_cost: FloatArray  # A x C
+    usage: FloatArray  # A x C
+    tail: np.ndarray | None  # arc form only
+    head: np.ndarray | None  # arc form only
 
-    def __post_init__(self) -> None:
-        n = len(self.ids)
-        fc = np.asarray(self.flow_cost, dtype=float)
+    def __init__(
+        self,
+        ids: tuple[str, ...],
+        flow_cost: npt.ArrayLike,
+        unit_capacity: npt.ArrayLike,
+        unit_cost: npt.ArrayLike,
+        max_units: npt.ArrayLike,
+        min_units: npt.ArrayLike | None = None,
+        loose_cost: npt.ArrayLike | None = None,
+        usage: npt.ArrayLike | None = None,
+        tail: np.ndarray | None = None,
+        head: np.ndarray | None = None,
+    ) -> None:
+        object.__setattr__(self, "ids", ids)
+        object.__setattr__(self, "tail", tail)
+        object.__setattr__(self, "head", head)
+        n = len(ids)
+        fc = np.asarray(flow_cost, dtype=float)
         if fc.ndim == 1:
             fc = fc[:, None]
         object.__setattr__(self, "flow_cost", fc)
         c = fc.shape[1]
-        for name in ("unit_capacity", "unit_cost", "max_units"):
-            arr = np.asarray(getattr(self, name), dtype=float)
+        for name, value in (
+            ("unit_capacity", unit_capacity),
+            ("unit_cost", unit_cost),
+            ("max_units", max_units),
+        ):
+            arr = np.asarray(value, dtype=float)
             if arr.shape != (n,):
                 msg = f"arcs.{name} has shape {arr.shape}, expected ({n},)"
                 raise ValueError(msg)
             object.__setattr__(self, name, arr)
-        mn = np.zeros(n) if self.min_units is None else np.asarray(self.min_units, dtype=float)
+        mn = np.zeros(n) if min_units is None else np.asarray(min_units, dtype=float)
         object.__setattr__(self, "min_units", mn)
         loose = (
             np.full((n, c), INF)
-            if self.loose_cost is None
-            else np.asarray(self.loose_cost, dtype=float).reshape(n, -1)
+            if loose_cost is None
+            else np.asarray(loose_cost, dtype=float).reshape(n, -1)
         )
-        usage = (
-            np.ones((n, c))
-            if self.usage is None
-            else np.asarray(self.usage, dtype=float).reshape(n, -1)
-        )
+        use = np.ones((n, c)) if usage is None else np.asarray(usage, dtype=float).reshape(n, -1)
         object.__setattr__(self, "loose_cost", np.broadcast_to(loose, (n, c)).copy())
-        object.__setattr__(self, "usage", np.broadcast_to(usage, (n, c)).copy())
+        object.__setattr__(self, "usage", np.broadcast_to(use, (n, c)).copy())
         if fc.shape[0] != n:
             msg = f"arcs.flow_cost has {fc.shape[0]} rows, expected {n}"
             raise ValueError(msg)
@@ -130,40 +154,60 @@ class Arcs:
         return int(self.flow_cost.shape[1])
 
     @property
-    def is_design(self) -> np.ndarray:
+    def is_design(self) -> npt.NDArray[np.bool_]:
         """Arcs that carry a unit variable ``y``."""
         return np.isfinite(self.unit_capacity) | (self.unit_cost > 0)
 
     @property
-    def accepts_loose(self) -> np.ndarray:
+    def accepts_loose(self) -> npt.NDArray[np.bool_]:
         """``A x C``: class may travel loose on the arc."""
         return np.isfinite(self.loose_cost)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Commodities:
-    """Commodity data: volume, class, unmet penalty; O-D pairs for the arc form."""
+    """Commodity data: volume, class, unmet penalty; O-D pairs for the arc form.
+
+    ``unmet_cost`` (default: infinite, must be served) and ``cls`` (default
+    class 0) may be omitted; the attributes always hold arrays.
+    """
 
     ids: tuple[str, ...]
-    volume: np.ndarray
-    unmet_cost: np.ndarray | None = None
-    cls: np.ndarray | None = None
-    origin: np.ndarray | None = None
-    destination: np.ndarray | None = None
-    unsplittable: bool = False
+    volume: FloatArray
+    unmet_cost: FloatArray
+    cls: IntArray
+    origin: np.ndarray | None  # arc form only
+    destination: np.ndarray | None  # arc form only
+    unsplittable: bool
 
-    def __post_init__(self) -> None:
-        k = len(self.ids)
-        object.__setattr__(self, "volume", np.asarray(self.volume, dtype=float))
-        if self.unmet_cost is None:
-            object.__setattr__(self, "unmet_cost", np.full(k, INF))
-        else:
-            object.__setattr__(self, "unmet_cost", np.asarray(self.unmet_cost, dtype=float))
-        if self.cls is None:
-            object.__setattr__(self, "cls", np.zeros(k, dtype=np.int64))
-        else:
-            object.__setattr__(self, "cls", np.asarray(self.cls, dtype=np.int64))
-        if np.any(self.volume < 0):
+    def __init__(
+        self,
+        ids: tuple[str, ...],
+        volume: npt.ArrayLike,
+        unmet_cost: npt.ArrayLike | None = None,
+        cls: npt.ArrayLike | None = None,
+        origin: np.ndarray | None = None,
+        destination: np.ndarray | None = None,
+        unsplittable: bool = False,
+    ) -> None:
+        k = len(ids)
+        vol = np.asarray(volume, dtype=float)
+        object.__setattr__(self, "ids", ids)
+        object.__setattr__(self, "volume", vol)
+        object.__setattr__(
+            self,
+            "unmet_cost",
+            np.full(k, INF) if unmet_cost is None else np.asarray(unmet_cost, dtype=float),
+        )
+        object.__setattr__(
+            self,
+            "cls",
+            np.zeros(k, dtype=np.int64) if cls is None else np.asarray(cls, dtype=np.int64),
+        )
+        object.__setattr__(self, "origin", origin)
+        object.__setattr__(self, "destination", destination)
+        object.__setattr__(self, "unsplittable", unsplittable)
+        if np.any(vol < 0):
             msg = "commodity volumes must be >= 0"
             raise ValueError(msg)
 
@@ -172,32 +216,45 @@ class Commodities:
         return len(self.ids)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Paths:
-    """Candidate paths in CSR form: path ``p`` uses ``arc_idx[arc_ptr[p]:arc_ptr[p+1]]``."""
+    """Candidate paths in CSR form: path ``p`` uses ``arc_idx[arc_ptr[p]:arc_ptr[p+1]]``.
 
-    commodity: np.ndarray
-    arc_ptr: np.ndarray
-    arc_idx: np.ndarray
-    cost: np.ndarray | None = None
-    choice: np.ndarray | None = None
+    ``cost`` (default 0) and ``choice`` (default -1: no choice) may be
+    omitted; the attributes always hold arrays.
+    """
 
-    def __post_init__(self) -> None:
-        p = len(self.commodity)
-        object.__setattr__(self, "commodity", np.asarray(self.commodity, dtype=np.int64))
-        object.__setattr__(self, "arc_ptr", np.asarray(self.arc_ptr, dtype=np.int64))
-        object.__setattr__(self, "arc_idx", np.asarray(self.arc_idx, dtype=np.int64))
+    commodity: IntArray
+    arc_ptr: IntArray
+    arc_idx: IntArray
+    cost: FloatArray
+    choice: IntArray
+
+    def __init__(
+        self,
+        commodity: npt.ArrayLike,
+        arc_ptr: npt.ArrayLike,
+        arc_idx: npt.ArrayLike,
+        cost: npt.ArrayLike | None = None,
+        choice: npt.ArrayLike | None = None,
+    ) -> None:
+        com = np.asarray(commodity, dtype=np.int64)
+        ptr = np.asarray(arc_ptr, dtype=np.int64)
+        p = len(com)
+        object.__setattr__(self, "commodity", com)
+        object.__setattr__(self, "arc_ptr", ptr)
+        object.__setattr__(self, "arc_idx", np.asarray(arc_idx, dtype=np.int64))
         object.__setattr__(
-            self, "cost", np.zeros(p) if self.cost is None else np.asarray(self.cost, dtype=float)
+            self, "cost", np.zeros(p) if cost is None else np.asarray(cost, dtype=float)
         )
         object.__setattr__(
             self,
             "choice",
             np.full(p, -1, dtype=np.int64)
-            if self.choice is None
-            else np.asarray(self.choice, dtype=np.int64),
+            if choice is None
+            else np.asarray(choice, dtype=np.int64),
         )
-        if self.arc_ptr.shape != (p + 1,):
+        if ptr.shape != (p + 1,):
             msg = "paths.arc_ptr must have one more entry than paths"
             raise ValueError(msg)
 
@@ -311,8 +368,8 @@ def _class_flow_terms(
         k = problem.paths.commodity[pidx]
         return aidx, com.cls[k], built_flow[pidx], com.volume[k]
     a_count, k_count = built_flow.shape
-    aa, kk = np.meshgrid(np.arange(a_count), np.arange(k_count), indexing="ij")
-    aa, kk = aa.ravel(), kk.ravel()
+    a_grid, k_grid = np.meshgrid(np.arange(a_count), np.arange(k_count), indexing="ij")
+    aa, kk = a_grid.ravel(), k_grid.ravel()
     return aa, com.cls[kk], built_flow[aa, kk], com.volume[kk]
 
 
@@ -490,9 +547,9 @@ def build_model(problem: DesignProblem) -> BuiltModel:
             uniq, inv = np.unique(pair, return_inverse=True)
             ua, uk = uniq // k_count, uniq % k_count
         else:
-            aa, kk = np.meshgrid(np.arange(a_count), np.arange(k_count), indexing="ij")
-            ok = design[aa] & ~loose_ok[aa, com.cls[kk]]
-            ua, uk = aa[ok], kk[ok]
+            a_grid, k_grid = np.meshgrid(np.arange(a_count), np.arange(k_count), indexing="ij")
+            ok = design[a_grid] & ~loose_ok[a_grid, com.cls[k_grid]]
+            ua, uk = a_grid[ok], k_grid[ok]
             uniq = ua * k_count + uk
             inv = np.arange(ua.size)
         if ua.size:
@@ -563,19 +620,18 @@ def build_model(problem: DesignProblem) -> BuiltModel:
 
 def extract(problem: DesignProblem, built: BuiltModel, result: SolverResult) -> DesignResult:
     """Turn solver values into a :class:`DesignResult`."""
-    size = built.model.size()
-    base = {
-        "status": result.status,
-        "objective": result.objective,
-        "bound": result.bound,
-        "gap": result.gap,
-        "seconds": result.seconds,
-        "solver": result.solver,
-        "message": result.message,
-        "size": size,
-    }
+    report = DesignResult(
+        status=result.status,
+        objective=result.objective,
+        bound=result.bound,
+        gap=result.gap,
+        seconds=result.seconds,
+        solver=result.solver,
+        message=result.message,
+        size=built.model.size(),
+    )
     if result.values is None:
-        return DesignResult(**base)
+        return report
     x = result.values
     share = np.clip(x[built.flow], 0.0, 1.0)
     unmet = np.clip(x[built.unmet], 0.0, 1.0)
@@ -585,8 +641,8 @@ def extract(problem: DesignProblem, built: BuiltModel, result: SolverResult) -> 
     class_flow = np.zeros((a_count, c_count))
     np.add.at(class_flow, (t_arc, t_cls), t_coef * np.clip(x[t_var], 0.0, 1.0))
     loose = np.where(built.loose >= 0, np.maximum(x[np.maximum(built.loose, 0)], 0.0), 0.0)
-    return DesignResult(
-        **base,
+    return replace(
+        report,
         share=share,
         unmet_share=unmet,
         units=units,

@@ -101,15 +101,15 @@ def _cover(g: np.ndarray, capacity: np.ndarray, total: float) -> np.ndarray:
             rest = np.flatnonzero(g >= 0)
             y[rest[np.argsort(g[rest], kind="stable")[:need]]] = 1.0
         return y
-    need = total - float(capacity @ y)
-    if need > 0:
+    short = total - float(capacity @ y)
+    if short > 0:
         rest = np.flatnonzero(g >= 0)
         rest = rest[np.argsort(g[rest] / np.maximum(capacity[rest], 1e-12), kind="stable")]
         for i in rest:
-            take = min(1.0, need / capacity[i]) if capacity[i] > 0 else 0.0
+            take = min(1.0, short / capacity[i]) if capacity[i] > 0 else 0.0
             y[i] = take
-            need -= take * capacity[i]
-            if need <= 1e-9:
+            short -= take * capacity[i]
+            if short <= 1e-9:
                 break
     return y
 
@@ -320,6 +320,15 @@ class BranchAndBoundResult:
     timed_out: bool
 
 
+@dataclass
+class _Incumbent:
+    """The best solution so far (objective ``inf`` and no arrays before the first)."""
+
+    objective: float = np.inf
+    is_open: np.ndarray | None = None
+    assignment: np.ndarray | None = None
+
+
 @dataclass(order=True)
 class _Node:
     bound: float
@@ -376,15 +385,15 @@ def branch_and_bound(
     c = np.asarray(assignment_cost, dtype=float)
     m = f.size
     total = float(d.sum())
-    best = list(incumbent) if incumbent is not None else [np.inf, None, None]
+    best = _Incumbent(*incumbent) if incumbent is not None else _Incumbent()
     priced: set[bytes] = set()
 
     def tolerance() -> float:
-        return max(rel_gap * abs(best[0]), abs_gap) if np.isfinite(best[0]) else 0.0
+        return max(rel_gap * abs(best.objective), abs_gap) if np.isfinite(best.objective) else 0.0
 
     def price(y: np.ndarray, value: float) -> None:
         """Price an integral open set whose Lagrangian value is below the incumbent."""
-        if value >= best[0] - tolerance():
+        if value >= best.objective - tolerance():
             return
         is_open = y > 1e-9  # (a fractional cover, with unequal capacities, rounded up)
         key = np.packbits(is_open).tobytes()
@@ -392,11 +401,11 @@ def branch_and_bound(
             return
         priced.add(key)
         found = transport(f, s, d, c, is_open)
-        if found is not None and found[0] < best[0] - 1e-9:
-            best[:] = [found[0], is_open, found[1]]
+        if found is not None and found[0] < best.objective - 1e-9:
+            best.objective, best.is_open, best.assignment = found[0], is_open, found[1]
 
     state = np.full(m, -1)
-    close, open_ = _probe(root, s, total, state, best[0] - tolerance())
+    close, open_ = _probe(root, s, total, state, best.objective - tolerance())
     state[close], state[open_ & ~close] = 0, 1
     closed_at_root, opened_at_root = int(close.sum()), int((open_ & ~close).sum())
     heap = [_Node(root.bound, 0, state, root.multipliers)]
@@ -410,7 +419,7 @@ def branch_and_bound(
             timed_out = True
             break
         node = heapq.heappop(heap)
-        if node.bound >= best[0] - tolerance():
+        if node.bound >= best.objective - tolerance():
             pruned = min(pruned, node.bound)
             continue
         nodes += 1
@@ -421,7 +430,7 @@ def branch_and_bound(
         sub_state = state[active]
         seen: list[tuple[np.ndarray, float]] = []
 
-        def visit(y: np.ndarray, value: float, seen: list = seen) -> None:
+        def visit(y: np.ndarray, value: float, seen: list[tuple[np.ndarray, float]] = seen) -> None:
             if not seen or value > seen[-1][1]:
                 seen.append((y.copy(), value))
                 del seen[:-2]
@@ -432,27 +441,27 @@ def branch_and_bound(
             d,
             c[active],
             node.multipliers.copy(),
-            upper=best[0] if np.isfinite(best[0]) else node.bound * 1.01 + 1.0,
+            upper=best.objective if np.isfinite(best.objective) else node.bound * 1.01 + 1.0,
             iterations=node_iterations,
             step=0.5,
             patience=5,
             min_step=0.01,
             state=sub_state,
-            stop_above=best[0] - tolerance(),
+            stop_above=best.objective - tolerance(),
             deadline=deadline,
             visit=visit,
         )
         for y, value in seen:  # the Lagrangian heuristic: price the node's best open sets
             price(_spread(y, active, m), value)
         bound = max(lag.bound, node.bound)
-        if bound >= best[0] - tolerance():
+        if bound >= best.objective - tolerance():
             pruned = min(pruned, bound)
             continue
         free = np.flatnonzero(sub_state == -1)
         if free.size == 0:  # every facility fixed: the leaf's open set is priced exactly
             price(_spread((sub_state == 1).astype(float), active, m), -np.inf)
             continue
-        close, open_ = _probe(lag, s[active], total, sub_state, best[0] - tolerance())
+        close, open_ = _probe(lag, s[active], total, sub_state, best.objective - tolerance())
         child = state.copy()
         child[active[close]] = 0
         child[active[open_ & ~close]] = 1
@@ -477,14 +486,14 @@ def branch_and_bound(
                 nodes,
                 len(heap),
                 f"{low:,.2f}",
-                f"{best[0]:,.2f}",
+                f"{best.objective:,.2f}",
             )
-    lower = min([best[0], pruned] + [n.bound for n in heap])
+    lower = min([best.objective, pruned] + [n.bound for n in heap])
     return BranchAndBoundResult(
-        objective=float(best[0]) if np.isfinite(best[0]) else None,
+        objective=float(best.objective) if np.isfinite(best.objective) else None,
         bound=float(lower),
-        is_open=best[1],
-        assignment=best[2],
+        is_open=best.is_open,
+        assignment=best.assignment,
         nodes=nodes,
         open_nodes=len(heap),
         closed_at_root=closed_at_root,

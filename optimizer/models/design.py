@@ -64,6 +64,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -338,6 +339,7 @@ def build_problem(
         if s["mode"] == "last_mile":
             last_mile_days[sid] = (s["leg_h"] + s["wait_h"]) / 24.0
     demand_ids = list(demand.index)
+    node_handling = nodes["handling_cny_per_t"].astype(float)
     for k, did in enumerate(demand_ids):
         d = demand.loc[did]
         c = cls_of[d["product"]]
@@ -359,9 +361,7 @@ def build_problem(
                 # the warehouse arc sits between the bulk leg and the last mile
                 arcs_of = [*arcs_of[:-1], widx[r.warehouse], *arcs_of[-1:]]
             inter = r.nodes[1:-1]
-            handling = float(
-                sum(nodes.at[n, "handling_cny_per_t"] for n in inter if n != r.warehouse)
-            )
+            handling = float(sum(node_handling.loc[n] for n in inter if n != r.warehouse))
             path_com.append(k)
             path_arcs.append(arcs_of)
             path_handling.append(handling * weeks)
@@ -380,10 +380,10 @@ def build_problem(
         len(unserved),
     )
 
-    volume = demand["tonnes_per_year"].to_numpy(dtype=float) / weeks
+    weekly_volume = demand["tonnes_per_year"].to_numpy(dtype=float) / weeks
     commodities = Commodities(
         ids=tuple(demand_ids),
-        volume=volume,
+        volume=weekly_volume,
         unmet_cost=np.full(len(demand_ids), penalty * weeks),
         cls=np.array([cls_of[p] for p in demand["product"]], dtype=np.int64),
     )
@@ -486,7 +486,8 @@ class _RouteGenerator:
         feu_payload = network.param("feu_payload_t")
         air_vol = network.param("air_volumetric_kg_per_cbm")
         ref_density = 300.0  # kg/cbm: a mid density for ranking routes only
-        g = nx.DiGraph()
+        # nodes: node ids, and ("S", service id) between a service's two ends
+        g: nx.DiGraph[Hashable] = nx.DiGraph()
         for sid, s in services.iterrows():
             basis = s["rate_basis"]
             if basis in UNIT_BASES:
@@ -580,7 +581,7 @@ class _RouteGenerator:
     def bonded(self, did: str, d: pd.Series) -> tuple[list[Route], str]:
         o, m, req = d["origin"], d["market"], float(d["required_days"])
         zones = [
-            n
+            str(n)
             for n, k in self.kind.items()
             if k == "bonded_zone" and bool(self.network.nodes.at[n, "open"])
         ]

@@ -75,29 +75,39 @@ def why_no_route(prep: Compiled, origin: str, destination: str, opts: SearchOpti
             "(check closed nodes and inactive services)"
         )
     reasons = []
-    base = {
-        "allowed": opts.allowed,
-        "avoid_nodes": opts.avoid_nodes,
-        "avoid_services": opts.avoid_services,
-        "max_legs": opts.max_legs,
-    }
+
+    def reach(
+        *,
+        allowed: frozenset[str] = opts.allowed,
+        avoid_nodes: frozenset[str] = opts.avoid_nodes,
+        avoid_services: frozenset[str] = opts.avoid_services,
+        max_legs: int = opts.max_legs,
+    ) -> list[Svc] | None:
+        """:func:`_reachable` under the search options, some of them relaxed."""
+        return _reachable(
+            prep,
+            origin,
+            destination,
+            allowed=allowed,
+            avoid_nodes=avoid_nodes,
+            avoid_services=avoid_services,
+            max_legs=max_legs,
+        )
+
     if opts.allowed != everything:
-        chain = _reachable(prep, origin, destination, **{**base, "allowed": everything})
+        chain = reach(allowed=everything)
         if chain is not None:
             needed = sorted({s.mode for s in chain} - opts.allowed)
             reasons.append(
                 f"the modes allowed ({', '.join(sorted(opts.allowed))}) do not connect them; "
                 f"e.g. {' > '.join(s.id for s in chain)} also needs {', '.join(needed)}"
             )
-    if (opts.avoid_nodes or opts.avoid_services) and _reachable(
-        prep,
-        origin,
-        destination,
-        **{**base, "avoid_nodes": frozenset(), "avoid_services": frozenset()},
+    if (opts.avoid_nodes or opts.avoid_services) and reach(
+        avoid_nodes=frozenset(), avoid_services=frozenset()
     ) is not None:
         avoided = sorted(opts.avoid_nodes | opts.avoid_services)
         reasons.append(f"every route passes through something avoided ({', '.join(avoided)})")
-    shortest = _reachable(prep, origin, destination, **{**base, "max_legs": big})
+    shortest = reach(max_legs=big)
     if shortest is not None and len(shortest) > opts.max_legs:
         reasons.append(
             f"the shortest route needs {len(shortest)} legs, more than max_legs={opts.max_legs}"

@@ -190,7 +190,7 @@ def quote(
         )
         tagged.append(_with_tags(alt, tags))
     years = tuple(sorted({y for a in tagged for y in a.price_years}))
-    fx_row = network.fx.loc[currency]
+    fx = network.fx
     return Quote(
         origin=o,
         destination=d,
@@ -203,8 +203,8 @@ def quote(
         fastest=fastest,
         greenest=greenest,
         currency=currency,
-        cny_per_unit=float(fx_row["cny_per_unit"]),
-        fx_date=str(fx_row["date"]),
+        cny_per_unit=float(fx["cny_per_unit"].astype(float).loc[currency]),
+        fx_date=str(fx.at[currency, "date"]),
         price_years=years,
         assumptions=_assumptions(network, prep, cargo, currency, opts, d),
         options={
@@ -315,8 +315,10 @@ def _assumptions(
     else:
         notes.append("no cargo value given: in-transit inventory cost not included")
     cur = [
-        f"{c} {float(fx.at[c, 'cny_per_unit']):g} CNY ({fx.at[c, 'date']})"
-        for c in fx.index
+        f"{c} {rate:g} CNY ({date})"
+        for c, rate, date in zip(
+            fx.index, fx["cny_per_unit"].astype(float), fx["date"], strict=True
+        )
         if c != "CNY"
     ]
     notes.append(

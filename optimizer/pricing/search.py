@@ -412,7 +412,7 @@ def price_route(network: Network, services: Sequence[str], cargo: Cargo) -> Alte
         When a service is unknown or inactive, or the chain is not connected.
     """
     prep = compile_network(network)
-    edges = []
+    edges: list[Edge] = []
     for i, sid in enumerate(services):
         if sid not in prep.services:
             msg = f"unknown or inactive service {sid!r}"

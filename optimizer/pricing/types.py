@@ -113,7 +113,7 @@ class Cargo:
                     else f"; known: {', '.join(network.products.index)}"
                 )
                 raise InputError(msg, field="product")
-            density = float(network.products.at[product, "density_kg_per_cbm"])
+            density = float(network.products["density_kg_per_cbm"].astype(float).loc[product])
         for name, value in (("tonnes", tonnes), ("cbm", cbm), ("value_cny", value_cny)):
             if value is not None and (
                 not math.isfinite(value) or value < 0 or (value == 0 and name != "value_cny")
@@ -146,7 +146,8 @@ class Cargo:
                     "break-even; air chargeable weight = gross weight)"
                 )
         if value_cny is None and product is not None:
-            value_cny = tonnes * float(network.products.at[product, "value_cny_per_t"])
+            value_per_t = network.products["value_cny_per_t"].astype(float).loc[product]
+            value_cny = tonnes * float(value_per_t)
             notes.append(f"cargo value from products.csv ({product}): {value_cny:,.0f} CNY")
         return cls(
             tonnes=float(tonnes),

@@ -51,6 +51,13 @@ class CheckReport:
         return abs(self.objective - self.reported) <= 1e-6 * max(1.0, abs(self.reported)) + 1e-3
 
 
+def _row(table: pd.DataFrame, key: str) -> pd.Series:
+    """The row of ``key`` in a table with unique ids (``.loc`` gives a frame for repeated ids)."""
+    row = table.loc[key]
+    assert isinstance(row, pd.Series), f"{key!r} is not a unique row label"
+    return row
+
+
 def _chargeable(basis: str, density: float, mode: str, air_kg_per_cbm: float) -> float:
     # Independent restatement of the pricing rules (docs/data_model.md).
     if basis == "tonne":
@@ -88,14 +95,22 @@ def verify(
     routes = solution.routes
     lanes = solution.lanes.set_index("service_id") if len(solution.lanes) else solution.lanes
     closed_nodes = set(nodes.index[~nodes["open"]])
+    # numeric columns read cell by cell below (float() keeps the sums Python floats)
+    dwell_h = nodes["dwell_h"].astype(float)
+    handling = nodes["handling_cny_per_t"].astype(float)
+    border_fee = nodes["border_fee_cny_per_t"].astype(float)
+    value_per_t = products["value_cny_per_t"].astype(float)
+    density_of = products["density_kg_per_cbm"].astype(float)
+    wh_capacity = wh["capacity_t_per_year"].astype(float)
+    wh_fixed = wh["fixed_cost_cny_per_year"].astype(float)
 
     def svc(sid: str) -> pd.Series:
-        return services.loc[sid]
+        return _row(services, sid)
 
     def hours(sid: str) -> tuple[float, float]:
         s = svc(sid)
         via = s["via"]
-        dwell = sum(float(nodes.at[n, "dwell_h"]) for n in via)
+        dwell = sum(float(dwell_h.loc[n]) for n in via)
         dep = s["departures_per_week"]
         wait = 0.0 if (dep is None or (isinstance(dep, float) and math.isnan(dep))) else 84.0 / dep
         return float(s["transit_h"]) + dwell, wait
@@ -122,7 +137,7 @@ def verify(
         if did not in demand.index:
             v.append(f"route {r['route']}: unknown demand {did}")
             continue
-        d = demand.loc[did]
+        d = _row(demand, did)
         t = float(r["tonnes"])
         if t < -tol:
             v.append(f"route {r['route']}: negative tonnes")
@@ -146,16 +161,16 @@ def verify(
                 v.append(f"demand {did}: uses closed service {sid}")
             h, wait = hours(sid)
             if i > 0:
-                total_h += float(nodes.at[s["from"], "dwell_h"])
+                total_h += float(dwell_h.loc[s["from"]])
                 if s["from"] != r["warehouse"]:
-                    parts["transport"] += t * float(nodes.at[s["from"], "handling_cny_per_t"])
+                    parts["transport"] += t * float(handling.loc[s["from"]])
             total_h += h + wait
             at = s["to"]
             lane_t.setdefault(sid, {}).setdefault(d["product"], 0.0)
             lane_t[sid][d["product"]] += t
         if at != d["market"]:
             v.append(f"demand {did}: route ends at {at}, not at market {d['market']}")
-        value = float(products.at[d["product"], "value_cny_per_t"])
+        value = float(value_per_t.loc[d["product"]])
         mode = str(d["customs_mode"])
         w = r["warehouse"] if isinstance(r["warehouse"], str) else ""
         if mode == "9810":
@@ -164,7 +179,7 @@ def verify(
                 continue
             last = seq[-1]
             h_last, wait_last = hours(last)
-            bulk_h = total_h - h_last - wait_last - float(nodes.at[svc(last)["from"], "dwell_h"])
+            bulk_h = total_h - h_last - wait_last - float(dwell_h.loc[svc(last)["from"]])
             deliver = (h_last + wait_last) / 24.0 + options.dispatch_days
             parts["in_transit_inventory"] += t * value * carry * (bulk_h / 24.0) / 365.0
             if bulk_h / 24.0 > options.max_replenishment_days + 1e-6:
@@ -172,8 +187,8 @@ def verify(
             wh_t[w] = wh_t.get(w, 0.0) + t
             wh_markets.setdefault(d["market"], set()).add(w)
             # warehouse handling, storage and stock capital
-            row = wh.loc[w]
-            density = float(products.at[d["product"], "density_kg_per_cbm"])
+            row = _row(wh, w)
+            density = float(density_of.loc[d["product"]])
             per_t = (
                 float(row["handling_cny_per_t"])
                 + float(row["storage_cny_per_cbm_month"])
@@ -197,7 +212,11 @@ def verify(
             v.append(f"demand {did}: delivers in {deliver:.2f} d > required {d['required_days']}")
 
     # -- conservation -----------------------------------------------------------------
-    unmet = solution.unmet.groupby("demand_id")["tonnes"].sum() if len(solution.unmet) else {}
+    unmet = (
+        solution.unmet.groupby("demand_id")["tonnes"].sum()
+        if len(solution.unmet)
+        else pd.Series(dtype=float)
+    )
     for did, d in demand.iterrows():
         u = float(unmet.get(did, 0.0)) if len(solution.unmet) else 0.0
         total = served[did] + u
@@ -213,11 +232,12 @@ def verify(
         rate = float(s["rate"]) * float(fx[s["currency"]])
         basis = s["rate_basis"]
         tonnes = sum(by_product.values())
-        fee = sum(float(nodes.at[n, "border_fee_cny_per_t"]) for n in s["via"])
+        fee = sum(float(border_fee.loc[n]) for n in s["via"])
         co2 = float(s["co2_g_per_tkm"]) * float(s["distance_km"]) / 1e6
         parts["transport"] += tonnes * fee
         parts["carbon"] += tonnes * co2 * options.carbon_price_cny_per_t
-        units_week = float(lanes.at[sid, "units"]) if sid in lanes.index else 0.0
+        lane = _row(lanes, sid) if sid in lanes.index else None
+        units_week = 0.0 if lane is None else float(lane["units"])
         if basis in UNIT:
             payload = float(p[f"{UNIT[basis]}_payload_t"])
             volume = float(p[f"{UNIT[basis]}_volume_cbm"])
@@ -236,7 +256,7 @@ def verify(
             space = units_week * payload
             items = []
             for prod, t_year in by_product.items():
-                dens = float(products.at[prod, "density_kg_per_cbm"])
+                dens = float(density_of.loc[prod])
                 use = max(1.0, payload / (volume * dens / 1000.0))
                 if isinstance(s["lcl_basis"], str) and not pd.isna(s["lcl_rate"]):
                     loose_per_t = (
@@ -262,21 +282,18 @@ def verify(
                         parts["transport"] += rest * weeks * loose_per_t
         else:
             for prod, t_year in by_product.items():
-                dens = float(products.at[prod, "density_kg_per_cbm"])
+                dens = float(density_of.loc[prod])
                 parts["transport"] += t_year * rate * _chargeable(basis, dens, s["mode"], air)
-        if sid in lanes.index and abs(float(lanes.at[sid, "tonnes"]) - tonnes) > 1e-5 * max(
-            1, tonnes
-        ):
-            v.append(
-                f"lane {sid}: lanes.csv says {lanes.at[sid, 'tonnes']} t, routes carry {tonnes}"
-            )
+        if lane is not None and abs(float(lane["tonnes"]) - tonnes) > 1e-5 * max(1, tonnes):
+            v.append(f"lane {sid}: lanes.csv says {lane['tonnes']} t, routes carry {tonnes}")
     for sid in lanes.index if len(lanes) else []:
-        if sid not in lane_t and float(lanes.at[sid, "units"]) > 0:
+        if sid in lane_t:
+            continue
+        paid = float(_row(lanes, sid)["units"])
+        if paid > 0:
             # units paid for but unused: still a cost
             s = svc(sid)
-            parts["transport"] += (
-                float(lanes.at[sid, "units"]) * float(s["rate"]) * float(fx[s["currency"]]) * weeks
-            )
+            parts["transport"] += paid * float(s["rate"]) * float(fx[s["currency"]]) * weeks
 
     # -- warehouses ----------------------------------------------------------------------
     wtab = solution.warehouses.set_index("warehouse_id") if len(solution.warehouses) else None
@@ -286,11 +303,11 @@ def verify(
     for w, t in wh_t.items():
         if t > tol and w not in open_set:
             v.append(f"warehouse {w}: carries {t:.1f} t but is not open")
-        cap = float(wh.at[w, "capacity_t_per_year"])
+        cap = float(wh_capacity.loc[w])
         if t > cap * (1 + 1e-6):
             v.append(f"warehouse {w}: throughput {t:.1f} t over capacity {cap:.1f}")
     for w in open_set:
-        parts["warehouse_fixed"] += float(wh.at[w, "fixed_cost_cny_per_year"])
+        parts["warehouse_fixed"] += float(wh_fixed.loc[w])
         if not bool(nodes.at[w, "open"]):
             v.append(f"warehouse {w}: open but its node is closed")
     n_open = len(open_set)
@@ -310,7 +327,7 @@ def verify(
         if w not in open_set and bool(nodes.at[w, "open"]) and w not in options.never_open:
             v.append(f"existing warehouse {w} is closed")
     if options.budget_cny is not None:
-        fixed = sum(float(wh.at[w, "fixed_cost_cny_per_year"]) for w in open_set)
+        fixed = sum(float(wh_fixed.loc[w]) for w in open_set)
         if fixed > options.budget_cny * (1 + 1e-9):
             v.append(f"warehouse fixed cost {fixed:,.0f} over budget {options.budget_cny:,.0f}")
     if options.single_sourcing:

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
+    from optimizer.engine.core import DesignResult
+    from optimizer.models.design import DomainProblem
     from optimizer.results.solution import Solution
 
 #: The parts of the total cost, in the order of ``cost_parts_cny``.
@@ -28,18 +30,24 @@ COST_PARTS = (
 
 
 def compute_kpis(
-    problem: Any,
-    res: Any,
+    problem: DomainProblem,
+    res: DesignResult,
     lanes: pd.DataFrame,
     warehouses: pd.DataFrame,
     routes: pd.DataFrame,
     unmet: pd.DataFrame,
 ) -> dict[str, Any]:
-    """KPIs of a solution; cost parts sum to the total, which equals the objective."""
+    """KPIs of a solution; cost parts sum to the total, which equals the objective.
+
+    ``res`` must have a solution (:attr:`DesignResult.has_solution`).
+    """
     core = problem.core
     arcs = core.arcs
     weeks = problem.weeks
     units = res.units
+    assert core.paths is not None  # a domain problem is in path form
+    assert units is not None and res.share is not None and res.unmet_share is not None
+    assert res.class_flow is not None and res.loose_flow is not None
     design_cost = units * arcs.unit_cost
     n_s = problem.n_services
     transport = float(design_cost[:n_s].sum())

@@ -8,13 +8,14 @@ KPIs and pandas tables. Reports, maps and the checker read it (or its files,
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from optimizer.models.design import DomainSolve
+from optimizer.engine.core import Paths
+from optimizer.models.design import DomainProblem, DomainSolve
 from optimizer.results.kpis import compute_kpis
 
 FLOW_COLUMNS = [
@@ -144,29 +145,43 @@ def _num(v: float | None) -> str:
     return "-" if v is None else f"{v:,.0f}"
 
 
+def _row(table: pd.DataFrame, key: str) -> pd.Series:
+    """The row of ``key`` in a table with unique ids (``.loc`` gives a frame for repeated ids)."""
+    row = table.loc[key]
+    assert isinstance(row, pd.Series), f"{key!r} is not a unique row label"
+    return row
+
+
 def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
     """Read a solved :class:`~optimizer.models.design.DomainSolve` into a :class:`Solution`."""
     problem, res = solve.problem, solve.result
     net = problem.network
     weeks = problem.weeks
     demand = problem.demand
-    base_kw = {
-        "scenario": scenario,
-        "solver": res.solver,
-        "status": res.status,
-        "objective": res.objective,
-        "bound": res.bound,
-        "gap": res.gap,
-        "solve_seconds": res.seconds,
-        "model_size": res.size,
-        "message": res.message,
-    }
+    empty = Solution(
+        scenario=scenario,
+        solver=res.solver,
+        status=res.status,
+        objective=res.objective,
+        bound=res.bound,
+        gap=res.gap,
+        solve_seconds=res.seconds,
+        kpis={},
+        flows=pd.DataFrame(columns=FLOW_COLUMNS),
+        lanes=pd.DataFrame(columns=LANE_COLUMNS),
+        warehouses=pd.DataFrame(columns=WAREHOUSE_COLUMNS),
+        unmet=pd.DataFrame(columns=UNMET_COLUMNS),
+        routes=pd.DataFrame(columns=ROUTE_COLUMNS),
+        model_size=res.size,
+        message=res.message,
+    )
     if not res.has_solution:
+        demand_tonnes = demand["tonnes_per_year"].astype(float)
         unmet = pd.DataFrame(
             [
                 {
                     "demand_id": did,
-                    "tonnes": float(demand.at[did, "tonnes_per_year"]),
+                    "tonnes": float(demand_tonnes.loc[did]),
                     "reason": problem.unserved.get(did, f"solver returned {res.status}"),
                     "origin": demand.at[did, "origin"],
                     "market": demand.at[did, "market"],
@@ -177,15 +192,7 @@ def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
             ],
             columns=UNMET_COLUMNS,
         )
-        return Solution(
-            kpis={},
-            flows=pd.DataFrame(columns=FLOW_COLUMNS),
-            lanes=pd.DataFrame(columns=LANE_COLUMNS),
-            warehouses=pd.DataFrame(columns=WAREHOUSE_COLUMNS),
-            unmet=unmet,
-            routes=pd.DataFrame(columns=ROUTE_COLUMNS),
-            **base_kw,
-        )
+        return replace(empty, unmet=unmet)
 
     core = problem.core
     arcs = core.arcs
@@ -205,7 +212,7 @@ def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
         k = int(paths.commodity[p])
         did = route.demand
         tonnes = float(share[p] * vol_week[k] * weeks)
-        d = demand.loc[did]
+        d = _row(demand, did)
         req = float(d["required_days"])
         route_rows.append(
             {
@@ -223,7 +230,7 @@ def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
             }
         )
         for sid in route.services:
-            s = services.loc[sid]
+            s = _row(services, sid)
             flow_rows.append(
                 {
                     "demand_id": did,
@@ -264,7 +271,7 @@ def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
         if t_week <= 1e-9 and units <= 0:
             continue
         sid = problem.arc_ids[a]
-        s = services.loc[sid]
+        s = _row(services, sid)
         loose_w = float(res.loose_flow[a].sum())
         in_units = res.class_flow[a] - res.loose_flow[a]
         cap = float(arcs.unit_capacity[a]) if math.isfinite(arcs.unit_capacity[a]) else float("nan")
@@ -308,13 +315,15 @@ def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
     wh_rows = []
     served: dict[str, set[str]] = {}
     for r in route_rows:
-        if r["warehouse"]:
-            served.setdefault(r["warehouse"], set()).add(str(demand.at[r["demand_id"], "market"]))
+        via = r["warehouse"]
+        if isinstance(via, str) and via:
+            served.setdefault(via, set()).add(str(demand.at[r["demand_id"], "market"]))
     for i, w in enumerate(wh.index):
         a = n_s + i
         opened = bool(res.units[a] > 0.5)
         thr = float(res.class_flow[a].sum()) * weeks
-        capy = float(wh.at[w, "capacity_t_per_year"])
+        w_row = _row(wh, w)
+        capy = float(w_row["capacity_t_per_year"])
         wh_rows.append(
             {
                 "warehouse_id": w,
@@ -322,7 +331,7 @@ def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
                 "throughput_tonnes": thr,
                 "capacity_tonnes": capy,
                 "utilization": thr / capy if capy else 0.0,
-                "fixed_cost_cny": float(wh.at[w, "fixed_cost_cny_per_year"]) if opened else 0.0,
+                "fixed_cost_cny": float(w_row["fixed_cost_cny_per_year"]) if opened else 0.0,
                 "country": net.nodes.at[w, "country"],
                 "name": net.nodes.at[w, "name"],
                 "markets_served": ";".join(sorted(served.get(w, set()))),
@@ -339,8 +348,8 @@ def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
         u = float(res.unmet_share[k])
         if u <= 1e-7:
             continue
-        reason = problem.unserved.get(did) or _capacity_reason(problem, solve, k)
-        d = demand.loc[did]
+        reason = problem.unserved.get(did) or _capacity_reason(problem, paths, res.class_flow, k)
+        d = _row(demand, did)
         unmet_rows.append(
             {
                 "demand_id": did,
@@ -355,29 +364,26 @@ def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
     unmet = pd.DataFrame(unmet_rows, columns=UNMET_COLUMNS)
 
     kpis = compute_kpis(problem, res, lanes, warehouses, routes, unmet)
-    return Solution(
+    return replace(
+        empty,
         kpis=kpis,
         flows=flows,
         lanes=lanes,
         warehouses=warehouses,
         unmet=unmet,
         routes=routes,
-        **base_kw,
     )
 
 
-def _capacity_reason(problem: Any, solve: DomainSolve, k: int) -> str:
+def _capacity_reason(problem: DomainProblem, paths: Paths, class_flow: np.ndarray, k: int) -> str:
     """Why a demand with candidate routes was left unmet: the binding capacity on them."""
-    res = solve.result
-    core = problem.core
-    arcs = core.arcs
-    paths = core.paths
+    arcs = problem.core.arcs
     binding = set()
     for p in np.flatnonzero(paths.commodity == k):
         for a in paths.arcs_of(int(p)):
             if arcs.is_design[a] and math.isfinite(arcs.max_units[a]):
                 cap_total = arcs.unit_capacity[a] * arcs.max_units[a]
-                used = float((arcs.usage[a] * res.class_flow[a]).sum())
+                used = float((arcs.usage[a] * class_flow[a]).sum())
                 if arcs.max_units[a] == 0:
                     binding.add(f"{problem.arc_ids[a]} closed")
                 elif used >= cap_total * (1 - 1e-6):

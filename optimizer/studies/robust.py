@@ -218,6 +218,26 @@ def _exact(problem: DomainProblem, arcs: np.ndarray, count: int) -> DomainProble
     return _with_core(problem, constraints=(con,))
 
 
+def _as_prepared(
+    scenarios: Sequence[str | Path] | Sequence[PreparedScenario],
+) -> list[PreparedScenario]:
+    """Prepared scenarios as given, or scenario files prepared."""
+    ready = [x for x in scenarios if isinstance(x, PreparedScenario)]
+    if scenarios and len(ready) == len(scenarios):
+        return ready
+    files = [x for x in scenarios if not isinstance(x, PreparedScenario)]
+    if len(files) != len(scenarios):
+        msg = "give scenario files or prepared scenarios, not a mix"
+        raise TypeError(msg)
+    return prepare(files)
+
+
+def _objective(sol: Solution) -> float:
+    """The objective of a scenario optimum (:func:`solve_robust` stops when one has none)."""
+    assert sol.objective is not None
+    return float(sol.objective)
+
+
 def _solve_domain(problem: DomainProblem, name: str, options: SolveOptions) -> Solution:
     return solution_from_solve(solve_problem(problem, options), name)
 
@@ -376,10 +396,7 @@ def solve_robust(
         msg = f"unknown criterion {criterion!r}; use one of {', '.join(CRITERIA)}"
         raise InputError(msg)
     options = options or SolveOptions(rel_gap=1e-4)
-    if scenarios and all(isinstance(x, PreparedScenario) for x in scenarios):
-        prepared = list(scenarios)  # type: ignore[arg-type]
-    else:
-        prepared = prepare(scenarios)  # type: ignore[arg-type]
+    prepared = _as_prepared(scenarios)
     check_count(prepared, warehouses)
     ids = list(prepared[0].network.warehouses.index)
 
@@ -391,7 +408,7 @@ def solve_robust(
             status = optima[p.name].status
             msg = f"{p.name}: no solution with exactly {warehouses} warehouses ({status})"
             raise InputError(msg)
-    opt_values = [float(optima[p.name].objective) for p in prepared]  # type: ignore[arg-type]
+    opt_values = [_objective(optima[p.name]) for p in prepared]
 
     hint = None
     if criterion == "regret":
@@ -410,20 +427,22 @@ def solve_robust(
     log.info("robust model (%s) over %d scenario(s)", criterion, len(prepared))
     model, blocks, z, fixed = build_robust_model(prepared, warehouses, criterion, opt_values)
     raw = solve_milp(model, options, hint=hint)
-    size = model.size()
-    base = {
-        "criterion": criterion,
-        "warehouses": warehouses,
-        "status": raw.status,
-        "objective": raw.objective,
-        "bound": raw.bound,
-        "gap": raw.gap,
-        "seconds": raw.seconds,
-        "model_size": size,
-        "optima": optima,
-    }
+    empty = RobustResult(
+        criterion=criterion,
+        warehouses=warehouses,
+        chosen=(),
+        status=raw.status,
+        objective=raw.objective,
+        bound=raw.bound,
+        gap=raw.gap,
+        seconds=raw.seconds,
+        scenarios=pd.DataFrame(),
+        candidates=pd.DataFrame(),
+        optima=optima,
+        model_size=model.size(),
+    )
     if raw.values is None:
-        return RobustResult(chosen=(), scenarios=pd.DataFrame(), candidates=pd.DataFrame(), **base)
+        return empty
     x = raw.values
     zval = np.round(x[z]).astype(bool)
     chosen = tuple(w for w, c in zip(ids, zval, strict=True) if c)
@@ -453,13 +472,14 @@ def solve_robust(
         sol = dataclasses.replace(sol, meta={"check": check})
         solutions[p.name] = sol
         opt = optima[p.name]
+        opt_cost = _objective(opt)
         rows.append(
             {
                 "scenario": p.name,
                 "robust_cost_cny": cost,
-                "optimum_cost_cny": float(opt.objective),  # type: ignore[arg-type]
-                "regret_cny": cost - float(opt.objective),  # type: ignore[arg-type]
-                "regret_share": cost / float(opt.objective) - 1.0,  # type: ignore[arg-type]
+                "optimum_cost_cny": opt_cost,
+                "regret_cny": cost - opt_cost,
+                "regret_share": cost / opt_cost - 1.0,
                 "optimum_gap": opt.gap,
                 "robust_unmet_tonnes": sol.kpis.get("unmet_tonnes", float("nan")),
                 "optimum_unmet_tonnes": opt.kpis.get("unmet_tonnes", float("nan")),
@@ -469,7 +489,9 @@ def solve_robust(
         )
     scen = pd.DataFrame(rows)
     cand = candidate_table(prepared, chosen, fixed, solutions, optima)
-    return RobustResult(chosen=chosen, scenarios=scen, candidates=cand, solutions=solutions, **base)
+    return dataclasses.replace(
+        empty, chosen=chosen, scenarios=scen, candidates=cand, solutions=solutions
+    )
 
 
 def candidate_table(

@@ -82,9 +82,9 @@ def node_label(network: Network, node_id: str) -> str:
     nodes = network.nodes
     if node_id not in nodes.index:
         return str(node_id)
-    en = nodes.at[node_id, "name"]
+    en = str(nodes.at[node_id, "name"])
     zh = nodes.at[node_id, "name_zh"]
-    return f"{en} {zh}" if isinstance(zh, str) and zh else str(en)
+    return f"{en} {zh}" if isinstance(zh, str) and zh else en
 
 
 def popup_rows(rows: Iterable[tuple[str, str]]) -> str:
@@ -179,7 +179,9 @@ def add_base_layers(fmap: folium.Map, *, offline: bool) -> None:
             embed=True,
             smooth_factor=0.5,
         ).add_to(fmap)
-        fmap.get_root().header.add_child(
+        root = fmap.get_root()
+        assert isinstance(root, Figure)  # folium puts every map in a Figure
+        root.header.add_child(
             Element("<!-- base map: Natural Earth 1:110m countries, public domain -->"),
             name="corridor_base_note",
         )
@@ -195,7 +197,9 @@ def add_base_layers(fmap: folium.Map, *, offline: bool) -> None:
 
 
 def add_css(fmap: Element) -> None:
-    header = fmap.get_root().header
+    root = fmap.get_root()
+    assert isinstance(root, Figure)  # folium puts every map in a Figure
+    header = root.header
     if "corridor_css" not in header._children:
         header.add_child(Element(f"<style>{BASE_CSS}</style>"), name="corridor_css")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import folium
 import pandas as pd
-from branca.element import Element
+from branca.element import Element, Figure
 from folium.plugins import DualMap
 
 from optimizer.data.network import Network
@@ -98,7 +98,9 @@ def map_comparison(
     dual = DualMap(tiles=None, control_scale=True, zoom_start=3, location=(40.0, 70.0))
     # Our own L.Map.sync, first in the page script, instead of the Leaflet.Sync CDN plugin.
     dual.default_js = []
-    dual.get_root().script.add_child(Element(SYNC_JS), name="corridor_sync", index=0)
+    root = dual.get_root()
+    assert isinstance(root, Figure)  # folium puts every map in a Figure
+    root.script.add_child(Element(SYNC_JS), name="corridor_sync", index=0)
     points: list[tuple[float, float]] = []
     for side, (sol, net) in zip(
         (dual.m1, dual.m2), ((solution_a, network), (solution_b, net_b)), strict=True

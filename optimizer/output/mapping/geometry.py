@@ -106,22 +106,20 @@ def service_path(
 ) -> list[list[list[float]]]:
     """Display pieces of a service's line (a straight line when it has no geometry)."""
     nodes = network.nodes
+    lon, lat = nodes["lon"].astype(float), nodes["lat"].astype(float)
     coords: list[tuple[float, float]] = []
     if service_id in network.services.index:
         coords = _geometry_coords(network.services.geometry.get(service_id))
     if len(coords) < 2:
-        coords = [
-            (float(nodes.at[n, "lon"]), float(nodes.at[n, "lat"]))
-            for n in (start, end)
-            if n in nodes.index
-        ]
+        coords = [(float(lon.loc[n]), float(lat.loc[n])) for n in (start, end) if n in nodes.index]
     if len(coords) < 2:
         return []
-    start_lon = float(nodes.at[start, "lon"]) if start in nodes.index else None
-    end_lon = float(nodes.at[end, "lon"]) if end in nodes.index else None
+    start_lon = float(lon.loc[start]) if start in nodes.index else None
+    end_lon = float(lon.loc[end]) if end in nodes.index else None
     return display_path(coords, start_lon=start_lon, end_lon=end_lon)
 
 
 def node_point(network: Network, node_id: str) -> tuple[float, float]:
     n = network.nodes
-    return float(n.at[node_id, "lat"]), display_lon(float(n.at[node_id, "lon"]))
+    lat = float(n["lat"].astype(float).loc[node_id])
+    return lat, display_lon(float(n["lon"].astype(float).loc[node_id]))

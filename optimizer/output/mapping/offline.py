@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import functools
 import re
+from collections.abc import Callable
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -184,8 +185,12 @@ def _style(css: str) -> str:
     return "<style>" + css.replace("</style", "<\\/style") + "</style>"
 
 
-_INLINE_JS = {"leaflet": leaflet_js, "jquery": jquery_js, "Leaflet.Sync": lambda: SYNC_JS}
-_INLINE_CSS = {"leaflet_css": leaflet_css}
+_INLINE_JS: dict[str, Callable[[], str]] = {
+    "leaflet": leaflet_js,
+    "jquery": jquery_js,
+    "Leaflet.Sync": lambda: SYNC_JS,
+}
+_INLINE_CSS: dict[str, Callable[[], str]] = {"leaflet_css": leaflet_css}
 
 
 def inline_assets_html(js: list[str], css: list[str]) -> str:
@@ -211,6 +216,14 @@ def inline_assets_html(js: list[str], css: list[str]) -> str:
     parts.append(_style(_OFFLINE_CSS))
     parts += [_script(_INLINE_JS[name]()) for name in js]
     return "\n".join(parts)
+
+
+class _OfflineAssets(Element):
+    """The header element that holds the inlined files, and the names it holds."""
+
+    def __init__(self, js: list[str], css: list[str]) -> None:
+        super().__init__(inline_assets_html(js, css))
+        self.js, self.css = js, css
 
 
 def _walk(element: Element) -> list[Element]:
@@ -266,16 +279,14 @@ def make_offline(element: Element) -> None:
             setattr(el, attr, [])
     header = figure.header
     existing = header._children.get("corridor_offline_assets")
-    if existing is not None:
-        prior_js, prior_css = existing._corridor_assets
+    if isinstance(existing, _OfflineAssets):
+        prior_js, prior_css = existing.js, existing.css
         js = [*prior_js, *(n for n in js if n not in prior_js)]
         css = [*prior_css, *(n for n in css if n not in prior_css)]
     # Leaflet must load before the sync helper that extends it.
     order = {"jquery": 0, "leaflet": 1, "Leaflet.Sync": 2}
     js.sort(key=lambda n: order.get(n, 9))
-    asset_el = Element(inline_assets_html(js, css))
-    asset_el._corridor_assets = (js, css)  # type: ignore[attr-defined]
-    header.add_child(asset_el, name="corridor_offline_assets")
+    header.add_child(_OfflineAssets(js, css), name="corridor_offline_assets")
 
 
 _EXTERNAL = re.compile(

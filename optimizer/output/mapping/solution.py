@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import SupportsFloat, SupportsIndex
 
 import folium
 import pandas as pd
@@ -32,6 +33,14 @@ from optimizer.output.palette import mode_color
 from optimizer.results.solution import Solution
 
 
+def _float(value: object) -> float:
+    """``float(value)`` for a table cell (pandas-stubs types row fields as any scalar)."""
+    if isinstance(value, str | bytes | SupportsFloat | SupportsIndex):
+        return float(value)
+    msg = f"float() argument must be a string or a real number, not {type(value).__name__!r}"
+    raise TypeError(msg)
+
+
 def _served_by_market(solution: Solution, network: Network) -> dict[str, list[tuple[str, float]]]:
     """How each market is served: ``(description, tonnes)`` by warehouse or gateway."""
     routes = solution.routes
@@ -56,11 +65,12 @@ def _served_by_market(solution: Solution, network: Network) -> dict[str, list[tu
             last = str(r.services).split(";")[-1]
             if last in services.index:
                 gate = str(services.at[last, "from"])
-                label = f"direct from {node_label(network, gate)} ({services.at[last, 'mode']})"
+                mode = str(services.at[last, "mode"])
+                label = f"direct from {node_label(network, gate)} ({mode})"
             else:
                 label = "direct"
         out.setdefault(market, {})
-        out[market][label] = out[market].get(label, 0.0) + float(r.tonnes)
+        out[market][label] = out[market].get(label, 0.0) + _float(r.tonnes)
     return {m: sorted(d.items(), key=lambda kv: -kv[1]) for m, d in out.items()}
 
 
@@ -195,13 +205,14 @@ def draw_solution(
             start, end = str(row.start), str(row.end)
             used_nodes.update((start, end))
             if sid in network.services.index:
-                used_nodes.update(v for v in network.services.at[sid, "via"] or () if v)
+                via = network.services["via"].loc[sid]  # a tuple of node ids
+                used_nodes.update(v for v in via or () if v)
             pieces = service_path(network, sid, start, end)
             if not pieces:
                 continue
             for piece in pieces:
                 points += [(p[0], p[1]) for p in piece]
-            tonnes = float(row.tonnes)
+            tonnes = _float(row.tonnes)
             weight = 1.5 + 9.0 * math.sqrt(max(tonnes, 0.0) / t_max)
             rows = [
                 ("service", esc(sid)),
@@ -210,13 +221,13 @@ def draw_solution(
                 ("tonnes", number(tonnes, 0, "t/year")),
             ]
             basis = row.unit_basis if isinstance(row.unit_basis, str) else ""
-            units_year = float(row.units_per_year) if is_number(row.units_per_year) else 0.0
+            units_year = _float(row.units_per_year) if is_number(row.units_per_year) else 0.0
             if basis and units_year > 0:
                 rows += [
                     ("containers / units", number(units_year, 0, f"{basis}/year")),
                     ("fill rate", percent(row.fill_rate, 1)),
                 ]
-            if is_number(row.loose_tonnes) and float(row.loose_tonnes) > 0.5:
+            if is_number(row.loose_tonnes) and _float(row.loose_tonnes) > 0.5:
                 rows.append(("loose (LCL) cargo", number(row.loose_tonnes, 0, "t/year")))
             rows += [
                 ("cost", money(row.cost_cny) + "/year"),
@@ -255,6 +266,7 @@ def draw_solution(
         for nid in hubs:
             point = node_point(network, nid)
             points.append(point)
+            kind = nodes.at[nid, "kind"]
             folium.CircleMarker(
                 location=point,
                 radius=3.5,
@@ -265,9 +277,9 @@ def draw_solution(
                 fill_opacity=1.0,
                 popup=popup(
                     esc(node_label(network, nid)),
-                    [("id", esc(nid)), ("kind", esc(nodes.at[nid, "kind"]))],
+                    [("id", esc(nid)), ("kind", esc(kind))],
                 ),
-                tooltip=esc(f"{node_label(network, nid)} ({nodes.at[nid, 'kind']})"),
+                tooltip=esc(f"{node_label(network, nid)} ({kind!s})"),
             ).add_to(group)
         group.add_to(m)
 
@@ -336,7 +348,7 @@ def _draw_warehouses(
         points.append(point)
         markets = [s for s in str(row.markets_served).split(";") if s and s != "nan"]
         served = ", ".join(esc(node_label(network, mk)) for mk in markets) or "-"
-        thr = float(row.throughput_tonnes)
+        thr = _float(row.throughput_tonnes)
         folium.CircleMarker(
             location=point,
             radius=round(6.0 + 12.0 * math.sqrt(max(thr, 0.0) / thr_max), 2),
