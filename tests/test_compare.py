@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import optimizer
+import optimizer.version
 from optimizer.data.scenario import load_scenario, network_of
 from optimizer.models.design import build_problem
 from optimizer.output.comparison import write_comparison
@@ -62,7 +62,7 @@ def test_compare_table_reports_and_reuse(tmp_path, closed, monkeypatch):
     third = compare_scenarios([SCEN / "tiny_base.yaml", closed], results_dir=results)
     assert [r.reused for r in third.results] == [True, False]
     # a new code version invalidates every result
-    monkeypatch.setattr(optimizer, "__version__", "999.0")
+    monkeypatch.setattr(optimizer.version, "__version__", "999.0")
     sc = load_scenario(SCEN / "tiny_base.yaml")
     assert not is_up_to_date(results / "tiny_base", sc.fingerprint())
 

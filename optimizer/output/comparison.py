@@ -23,7 +23,7 @@ from optimizer.output.html import render
 from optimizer.output.mapping import map_comparison, render_map
 from optimizer.output.palette import COST_PART_COLORS, COST_PART_LABELS, MODE_COLORS
 from optimizer.results.folders import OutputFolder, check_output_folder
-from optimizer.results.kpis import COST_PARTS
+from optimizer.results.solution import COST_PARTS
 from optimizer.studies.compare import Comparison
 from optimizer.studies.pipeline import RunResult
 

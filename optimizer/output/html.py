@@ -14,7 +14,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from optimizer import format as fmt
+import optimizer.format as fmt
 from optimizer.output import charts, palette
 
 

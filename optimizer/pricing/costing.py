@@ -25,6 +25,7 @@ Costing (per leg, additive given the cargo)
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 from optimizer.data.network import Network
@@ -113,13 +114,20 @@ class Edge:
     inc_next: tuple[float, float, float]
 
 
+#: Edges already costed, per compiled network (pure functions of their keys).
+_EDGE_MEMO: weakref.WeakKeyDictionary[Compiled, dict[tuple[str, float, float, float], Edge]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def edge_for(svc: Svc, cargo: Cargo, prep: Compiled) -> Edge:
     key = (svc.id, cargo.tonnes, cargo.cbm, cargo.value_cny or 0.0)
-    hit = prep.edge_memo.get(key)
+    memo = _EDGE_MEMO.setdefault(prep, {})
+    hit = memo.get(key)
     if hit is None:
-        if len(prep.edge_memo) > MEMO_SIZE:
-            prep.edge_memo.clear()
-        hit = prep.edge_memo[key] = _edge_uncached(svc, cargo, prep)
+        if len(memo) > MEMO_SIZE:
+            memo.clear()
+        hit = memo[key] = _edge_uncached(svc, cargo, prep)
     return hit
 
 

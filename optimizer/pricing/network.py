@@ -10,15 +10,10 @@ from __future__ import annotations
 
 import math
 import weakref
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from optimizer.data.network import Network
-
-if TYPE_CHECKING:
-    from optimizer.pricing.costing import Edge
-    from optimizer.pricing.search import SearchOptions
-
 
 #: 40' high-cube: 76.3 cbm internal, 26.54 t max payload (ISO 668 box; container
 #: tables at https://www.freightutils.com/containers); used when parameters.csv has
@@ -76,8 +71,10 @@ class NodeInfo:
     dwell_h_max: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Compiled:
+    """A network compiled for pricing (compared and hashed by identity: memo tables key on it)."""
+
     nodes: dict[str, NodeInfo]
     services: dict[str, Svc]
     out: dict[str, tuple[Svc, ...]]
@@ -85,11 +82,6 @@ class Compiled:
     units: dict[str, tuple[tuple[str, float, float, float], ...]]
     volumetric_kg_per_cbm: float
     carrying_rate: float
-    # memo tables (pure functions of their keys); cleared when they grow past MEMO_SIZE
-    edge_memo: dict[tuple[str, float, float, float], Edge] = field(default_factory=dict)
-    bound_memo: dict[tuple[str, SearchOptions], dict[str, tuple[int, float, float]]] = field(
-        default_factory=dict
-    )
 
 
 _CACHE: weakref.WeakKeyDictionary[Network, Compiled] = weakref.WeakKeyDictionary()

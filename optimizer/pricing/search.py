@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -91,6 +92,12 @@ Found = tuple[float, float, float, tuple[Edge, ...]]
 _LB_MARGIN = 1.0 - 1e-9
 
 
+#: Lower bounds already computed, per compiled network and (destination, options).
+_BOUND_MEMO: weakref.WeakKeyDictionary[
+    Compiled, dict[tuple[str, SearchOptions], dict[str, tuple[int, float, float]]]
+] = weakref.WeakKeyDictionary()
+
+
 def _bounds(
     prep: Compiled, opts: SearchOptions, destination: str
 ) -> dict[str, tuple[int, float, float]]:
@@ -100,11 +107,12 @@ def _bounds(
     from the result cannot reach the destination. Memoised per (destination, options).
     """
     key = (destination, opts)
-    hit = prep.bound_memo.get(key)
+    memo = _BOUND_MEMO.setdefault(prep, {})
+    hit = memo.get(key)
     if hit is not None:
         return hit
-    if len(prep.bound_memo) > MEMO_SIZE // 100:
-        prep.bound_memo.clear()
+    if len(memo) > MEMO_SIZE // 100:
+        memo.clear()
 
     def usable(svc: Svc) -> bool:
         return not (
@@ -145,7 +153,7 @@ def _bounds(
     hours = dijkstra(lambda s: s.wait_h + s.leg_h)
     co2 = dijkstra(lambda s: s.co2_g_per_tkm * s.distance_km / 1000.0)
     out = {n: (legs[n], hours[n] * _LB_MARGIN, co2[n] * _LB_MARGIN) for n in legs}
-    prep.bound_memo[key] = out
+    memo[key] = out
     return out
 
 

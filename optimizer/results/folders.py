@@ -45,8 +45,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from optimizer import __version__
 from optimizer.errors import CorridorError
+from optimizer.version import __version__
 
 log = logging.getLogger(__name__)
 

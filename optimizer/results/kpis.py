@@ -1,122 +1,15 @@
-"""KPIs of a solution: the figures of ``solution.json`` and one flat row per solution.
+"""One flat row of KPIs per solution, the same in every table (compare, sweep, the app).
 
-:func:`compute_kpis` reads them off a solve (cost parts that sum to the total,
-which equals the objective); :func:`kpi_row` flattens a
-:class:`~optimizer.results.solution.Solution` into the row that ``compare``,
-``sweep`` and the app tabulate, so every table of KPIs has the same columns.
+:func:`kpi_row` flattens the KPIs of a :class:`~optimizer.results.solution.Solution`
+(read off a solve by :func:`optimizer.results.solution.compute_kpis`) into
+one row, with the cost parts, tonnes by main mode and tonne-km shares.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
-import pandas as pd
-
-if TYPE_CHECKING:
-    from optimizer.engine.core import DesignResult
-    from optimizer.models.design import DomainProblem
-    from optimizer.results.solution import Solution
-
-#: The parts of the total cost, in the order of ``cost_parts_cny``.
-COST_PARTS = (
-    "transport",
-    "warehouse_fixed",
-    "handling_storage",
-    "in_transit_inventory",
-    "carbon",
-    "unmet_penalty",
-)
-
-
-def compute_kpis(
-    problem: DomainProblem,
-    res: DesignResult,
-    lanes: pd.DataFrame,
-    warehouses: pd.DataFrame,
-    routes: pd.DataFrame,
-    unmet: pd.DataFrame,
-) -> dict[str, Any]:
-    """KPIs of a solution; cost parts sum to the total, which equals the objective.
-
-    ``res`` must have a solution (:attr:`DesignResult.has_solution`).
-    """
-    core = problem.core
-    arcs = core.arcs
-    weeks = problem.weeks
-    units = res.units
-    assert core.paths is not None  # a domain problem is in path form
-    assert units is not None and res.share is not None and res.unmet_share is not None
-    assert res.class_flow is not None and res.loose_flow is not None
-    design_cost = units * arcs.unit_cost
-    n_s = problem.n_services
-    transport = float(design_cost[:n_s].sum())
-    loose_cost = np.where(np.isfinite(arcs.loose_cost), arcs.loose_cost, 0.0)
-    transport += float((res.loose_flow * loose_cost).sum())
-    transport += float((res.class_flow * problem.cost_parts["transport"]).sum())
-    carbon = float((res.class_flow * problem.cost_parts["carbon"]).sum())
-    handling = float((res.class_flow * problem.cost_parts["handling_storage"]).sum())
-    wh_fixed = float(design_cost[n_s:].sum())
-    vol = core.commodities.volume
-    com_of_path = core.paths.commodity
-    path_t = res.share * vol[com_of_path]
-    transport += float((path_t * problem.path_parts["transport"]).sum())
-    inventory = float((path_t * problem.path_parts["in_transit_inventory"]).sum())
-    unmet_cost = float(
-        (
-            res.unmet_share
-            * vol
-            * np.where(np.isfinite(core.commodities.unmet_cost), core.commodities.unmet_cost, 0.0)
-        ).sum()
-    )
-    parts = {
-        "transport": transport,
-        "warehouse_fixed": wh_fixed,
-        "handling_storage": handling,
-        "in_transit_inventory": inventory,
-        "carbon": carbon,
-        "unmet_penalty": unmet_cost,
-    }
-    total = sum(parts.values())
-    demand_t = float(problem.demand["tonnes_per_year"].sum())
-    served_t = float(routes["tonnes"].sum()) if len(routes) else 0.0
-    tkm = lanes.groupby("mode")["tonne_km"].sum() if len(lanes) else pd.Series(dtype=float)
-    tkm_total = float(tkm.sum())
-    unit_lanes = lanes[lanes["units"] > 0] if len(lanes) else lanes
-    containers = float(unit_lanes["units_per_year"].sum()) if len(unit_lanes) else 0.0
-    fill = (
-        float((unit_lanes["fill_rate"] * unit_lanes["units_per_year"]).sum() / containers)
-        if containers
-        else 0.0
-    )
-    mean_days = (
-        float((routes["delivery_days"] * routes["tonnes"]).sum() / served_t) if served_t else 0.0
-    )
-    on_time_t = float(routes.loc[routes["on_time"], "tonnes"].sum()) if len(routes) else 0.0
-    co2 = float(lanes["co2_t"].sum()) if len(lanes) else 0.0
-    open_wh = sorted(warehouses.loc[warehouses["open"], "warehouse_id"]) if len(warehouses) else []
-    return {
-        "total_cost_cny": total,
-        "cost_parts_cny": parts,
-        "co2_tonnes": co2,
-        "demand_tonnes": demand_t,
-        "served_tonnes": served_t,
-        "unmet_tonnes": float(unmet["tonnes"].sum()) if len(unmet) else 0.0,
-        "mean_delivery_days": mean_days,
-        "on_time_share": on_time_t / demand_t if demand_t else 0.0,
-        "tonne_km_share_by_mode": {
-            str(m): float(v / tkm_total) for m, v in tkm.sort_values(ascending=False).items()
-        }
-        if tkm_total
-        else {},
-        "open_warehouses": open_wh,
-        "containers_per_year": containers,
-        "mean_fill_rate": fill,
-        "served_via_warehouse_tonnes": float(routes.loc[routes["warehouse"] != "", "tonnes"].sum())
-        if len(routes)
-        else 0.0,
-        "weeks_per_year": weeks,
-    }
+from optimizer.results.solution import COST_PARTS, Solution
 
 
 def kpi_row(solution: Solution) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from optimizer import code_version
 from optimizer.data.network import Network
 from optimizer.data.scenario import Scenario, load_scenario, network_of
 from optimizer.engine.solver import SolveOptions
@@ -32,6 +31,7 @@ from optimizer.results.check import CheckReport, summarize, verify
 from optimizer.results.files import load_solution, save_solution
 from optimizer.results.folders import check_output_folder
 from optimizer.results.solution import Solution, solution_from_solve
+from optimizer.version import code_version
 
 log = logging.getLogger(__name__)
 
