@@ -29,6 +29,23 @@ DataDir = Annotated[
     Path | None,
     typer.Argument(help="Network data directory (default: the bundled network_data/)."),
 ]
+SolverOption = Annotated[
+    str | None, typer.Option("--solver", help="highs, highspy, scip or cpsat.")
+]
+TimeLimitOption = Annotated[
+    float | None,
+    typer.Option("--time-limit", help="Seconds per solve.", min=0.001, max=7 * 86400),
+]
+GapOption = Annotated[
+    float | None, typer.Option("--gap", help="Relative gap to stop at.", min=0.0, max=0.999)
+]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Write into a folder that holds other files (corridor never removes them).",
+    ),
+]
 
 
 def err(text: str) -> None:

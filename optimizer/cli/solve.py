@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from optimizer.cli.common import emit_json
+from optimizer.cli.common import ForceOption, GapOption, SolverOption, TimeLimitOption, emit_json
 from optimizer.output.mapping import write_solution_map
 from optimizer.output.mapping.files import default_map_path
 from optimizer.results.folders import check_output_file
@@ -24,22 +24,10 @@ def solve(
         Path | None,
         typer.Option("--out", help="Result folder (default results/<scenario file name>/)."),
     ] = None,
-    force: Annotated[
-        bool,
-        typer.Option(
-            "--force",
-            help="Write into a folder that holds other files (corridor never removes them).",
-        ),
-    ] = False,
-    solver: Annotated[
-        str | None, typer.Option("--solver", help="highs, highspy, scip or cpsat.")
-    ] = None,
-    time_limit: Annotated[
-        float | None, typer.Option("--time-limit", help="Seconds.", min=0.001, max=7 * 86400)
-    ] = None,
-    gap: Annotated[
-        float | None, typer.Option("--gap", help="Relative gap to stop at.", min=0.0, max=0.999)
-    ] = None,
+    force: ForceOption = False,
+    solver: SolverOption = None,
+    time_limit: TimeLimitOption = None,
+    gap: GapOption = None,
     threads: Annotated[int | None, typer.Option("--threads", min=1, max=256)] = None,
     seed: Annotated[int | None, typer.Option("--seed", min=0)] = None,
     strict: Annotated[

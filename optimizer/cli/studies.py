@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from optimizer.cli.common import emit_json, progress_bar
+from optimizer.cli.common import (
+    ForceOption,
+    GapOption,
+    SolverOption,
+    TimeLimitOption,
+    emit_json,
+    progress_bar,
+)
 from optimizer.engine.solver import DEFAULT_SOLVER, SolveOptions
 from optimizer.errors import InputError
 from optimizer.output.comparison import comparison_summary, write_comparison
@@ -43,16 +50,9 @@ def compare(
         ),
     ] = False,
     no_maps: Annotated[bool, typer.Option("--no-maps", help="Leave maps out.")] = False,
-    solver: Annotated[
-        str | None, typer.Option("--solver", help="highs, highspy, scip or cpsat.")
-    ] = None,
-    time_limit: Annotated[
-        float | None,
-        typer.Option("--time-limit", help="Seconds per scenario.", min=0.001, max=7 * 86400),
-    ] = None,
-    gap: Annotated[
-        float | None, typer.Option("--gap", help="Relative gap to stop at.", min=0.0, max=0.999)
-    ] = None,
+    solver: SolverOption = None,
+    time_limit: TimeLimitOption = None,
+    gap: GapOption = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the comparison table as JSON only.")
     ] = False,
@@ -95,25 +95,16 @@ def robust(
         Path | None,
         typer.Option("--out", help="Report directory (default results/robust/)."),
     ] = None,
-    solver: Annotated[
-        str | None, typer.Option("--solver", help="highs, highspy, scip or cpsat.")
-    ] = None,
-    time_limit: Annotated[
-        float | None,
-        typer.Option(
-            "--time-limit", help="Seconds per solve (default 300).", min=0.001, max=7 * 86400
-        ),
-    ] = None,
-    gap: Annotated[
-        float | None, typer.Option("--gap", help="Relative gap to stop at.", min=0.0, max=0.999)
-    ] = None,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Write into a folder that holds other files."),
-    ] = False,
+    solver: SolverOption = None,
+    time_limit: TimeLimitOption = None,
+    gap: GapOption = None,
+    force: ForceOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")] = False,
 ) -> None:
-    """Choose P warehouses that serve well across all the scenarios (one shared siting)."""
+    """Choose P warehouses that serve well across all the scenarios (one shared siting).
+
+    Each solve has a time limit of 300 s unless --time-limit says otherwise.
+    """
     target = out or Path("results") / "robust"
     check_output_folder(target, force=force)
     chosen = _CRITERIA.get(criterion)
@@ -150,10 +141,7 @@ def sweep(
         Path | None,
         typer.Option("--out", help="Output directory (default results/sweeps/<name>/)."),
     ] = None,
-    force: Annotated[
-        bool,
-        typer.Option("--force", help="Write into a folder that holds other files."),
-    ] = False,
+    force: ForceOption = False,
     no_worker_timeout: Annotated[
         float,
         typer.Option(

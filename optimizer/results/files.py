@@ -9,9 +9,9 @@ the same way as a whole (:func:`save_solution`).
 
 from __future__ import annotations
 
+import io
 import json
 import math
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from optimizer.data.loader import load_base_network
 from optimizer.data.network import Network
 from optimizer.data.scenario import network_for_scenario
 from optimizer.errors import InputError
+from optimizer.results.atomic import write_bytes_atomic, write_text_atomic
 from optimizer.results.folders import OutputFolder
 from optimizer.results.solution import (
     FLOW_COLUMNS,
@@ -94,28 +95,6 @@ def dumps(data: Any, *, indent: int | None = 2) -> str:
 # -- atomic writes ------------------------------------------------------------------------
 
 
-def write_bytes_atomic(target: str | Path, data: bytes) -> Path:
-    """Write ``data`` to ``target`` through a temporary file renamed into place.
-
-    A failure leaves any previous file untouched and no temporary file behind.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
-
-
-def write_text_atomic(target: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``target`` atomically (see :func:`write_bytes_atomic`)."""
-    return write_bytes_atomic(target, text.encode("utf-8"))
-
-
 def write_json_atomic(target: str | Path, data: Any) -> Path:
     """Write ``data`` as indented JSON (:func:`dumps`) atomically."""
     return write_text_atomic(target, dumps(data) + "\n")
@@ -128,16 +107,9 @@ def write_csv_atomic(target: str | Path, frame: pd.DataFrame) -> Path:
 
 def write_parquet_atomic(target: str | Path, frame: pd.DataFrame) -> Path:
     """Write a data frame as Parquet (no index) atomically."""
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return target
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False)
+    return write_bytes_atomic(target, buffer.getvalue())
 
 
 # -- result folders -----------------------------------------------------------------------

@@ -46,6 +46,7 @@ from types import TracebackType
 from typing import Any
 
 from optimizer.errors import CorridorError
+from optimizer.results.atomic import write_bytes_atomic, write_text_atomic
 from optimizer.version import __version__
 
 log = logging.getLogger(__name__)
@@ -104,9 +105,7 @@ def _write_marker(folder: Path, kind: str, files: set[str], extra: dict[str, Any
         "files": sorted(files - {MARKER}),
         **extra,
     }
-    tmp = folder / f"{MARKER}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, folder / MARKER)
+    write_text_atomic(folder / MARKER, json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
 
 
 # -- the atomic swap ---------------------------------------------------------------------
@@ -388,14 +387,7 @@ class OutputFolder:
 
     def write_bytes(self, relative: str, data: bytes) -> Path:
         """Write a file atomically into the folder and record it."""
-        p = self.path(relative)
-        tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-        try:
-            tmp.write_bytes(data)
-            os.replace(tmp, p)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_bytes_atomic(self.path(relative), data)
         return self.add(relative)
 
     def write_text(self, relative: str, text: str) -> Path:
@@ -512,14 +504,7 @@ def write_owned_file(target: str | Path, text: str) -> Path:
                 f"{p} exists and corridor did not write it: it is left as it is; give another --out"
             )
             raise OutputFolderError(msg, file=str(p))
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, p)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_text_atomic(p, text)
     doc = read_marker(p.parent)
     if doc is not None and p.name not in doc["files"]:
         extra = {
