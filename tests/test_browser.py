@@ -130,7 +130,7 @@ def test_offline_solution_map_renders_without_network(browser: Any, result_dir: 
     ARTIFACTS.mkdir(exist_ok=True)
     path = mapping.write_solution_map(result_dir, offline=True, out=ARTIFACTS / "tiny_map.html")
     page, seen = _open_offline(browser, path, width=1100, height=700)
-    page.wait_for_selector(".leaflet-overlay-pane path", timeout=30000)
+    page.wait_for_selector(".leaflet-overlay-pane path", state="attached", timeout=30000)
     page.wait_for_timeout(250)
     assert page.evaluate("typeof L") == "object" and page.evaluate("L.version") == "1.9.3"
     n_paths = page.evaluate("document.querySelectorAll('.leaflet-overlay-pane path').length")
@@ -163,7 +163,7 @@ def test_report_renders_without_network(browser: Any, result_dir: Path) -> None:
     path = report.write_report(result_dir, out=ARTIFACTS / "tiny_report.html")
     page, seen = _open_offline(browser, path, width=1100, height=1000)
     frame = page.frame_locator("iframe.map")
-    frame.locator(".leaflet-overlay-pane path").first.wait_for(timeout=30000)
+    frame.locator(".leaflet-overlay-pane path").first.wait_for(state="attached", timeout=30000)
     page.wait_for_timeout(250)
     bars = page.evaluate("document.querySelectorAll('svg.chart rect').length")
     rows = page.evaluate("document.querySelectorAll('table.t tbody tr').length")

@@ -338,6 +338,16 @@ def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network |
             )
     for number, wh in warehouse_rows:
         ref("warehouses.csv", number, "node_id", wh.node_id, ("warehouse",))
+        if wh.has_tiers and not tables["warehouse_tiers"]:
+            issues.append(
+                Issue(
+                    "warehouses.csv",
+                    number,
+                    "rent_cny_per_m2_year",
+                    "owned tiers are priced from rent and wages, but warehouse_tiers.csv "
+                    "is missing or empty",
+                )
+            )
     wh_clean = not any(i.file == "warehouses.csv" for i in issues)
     for node_id, (number, node) in nodes.items():
         if wh_clean and node.kind == "warehouse" and node_id not in warehouses:
@@ -553,6 +563,9 @@ def _assemble(
         fx=_frame(tables["fx"], TABLES["fx"], "currency"),
         parameters=dict(params),
         sources=pd.DataFrame(sources, columns=["file", "row", "key", "source", "assumption"]),
+        warehouse_tiers=_frame(
+            tables["warehouse_tiers"], OPTIONAL_TABLES["warehouse_tiers"], "tier"
+        ),
         data_dir=str(base),
     )
 

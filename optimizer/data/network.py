@@ -35,7 +35,11 @@ class Network:
         GeoDataFrame indexed by service id; ``via`` holds a tuple of node ids;
         geometry is the service's drawn line.
     warehouses, products, demand, fx
-        DataFrames indexed by their key column.
+        DataFrames indexed by their key column; a demand's ``customs_mode``
+        holds the channels it may use, joined by ``;`` (``9610;9810``).
+    warehouse_tiers
+        The owned size tiers offered at every site priced from its rent and
+        wages (warehouse_tiers.csv; empty: each site has its one size).
     parameters
         Global figures from parameters.csv.
     sources
@@ -50,6 +54,7 @@ class Network:
     fx: pd.DataFrame
     parameters: dict[str, float]
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    warehouse_tiers: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_dir: str = ""
     name: str = "base"
 

@@ -118,7 +118,20 @@ class ScaleDemand(DemandSelector):
 class SetDemand(DemandSelector):
     tonnes_per_year: Number | None = Field(default=None, gt=0, le=1e6)
     required_days: Number | None = Field(default=None, gt=0, le=365)
-    customs_mode_to: Literal["9610", "9710", "9810", "1210"] | None = None
+    customs_mode_to: str | None = Field(
+        default=None, description="the channels allowed from now on, e.g. 9810 or 9710;9810"
+    )
+
+    @model_validator(mode="after")
+    def _modes(self) -> SetDemand:
+        if self.customs_mode_to is not None:
+            parts = [p.strip() for p in self.customs_mode_to.split(";") if p.strip()]
+            if not parts or any(p not in CUSTOMS_MODES for p in parts):
+                msg = f"customs_mode_to: customs modes are {', '.join(CUSTOMS_MODES)}"
+                raise ValueError(msg)
+            canonical = ";".join(m for m in CUSTOMS_MODES if m in parts)
+            object.__setattr__(self, "customs_mode_to", canonical)
+        return self
 
 
 class Warehouses(_Strict):
@@ -453,13 +466,17 @@ def select_demand(net: Network, sel: DemandSelector, where: str) -> pd.Index:
         ("origin", net.nodes.index),
         ("market", net.nodes.index),
         ("product", net.products.index),
-        ("customs_mode", CUSTOMS_MODES),
     ):
         val = getattr(sel, fld)
         if val is not None:
             vals = many(val)
             _unknown(fld.replace("_", " "), vals, known, where)
             mask &= d[fld].astype(str).isin(vals)
+    if sel.customs_mode is not None:
+        vals = many(sel.customs_mode)
+        _unknown("customs mode", vals, CUSTOMS_MODES, where)
+        allowed = d["customs_mode"].astype(str).str.split(";")
+        mask &= allowed.apply(lambda modes: any(m in modes for m in vals))
     if sel.city is not None:
         mask &= d["origin"].map(net.nodes["city"]) == sel.city
     ids = d.index[mask]

@@ -186,6 +186,7 @@ class ServiceRow(Row):
     lcl_basis: WeightBasis | None = None
     lcl_rate: float | None = Field(default=None, ge=0)
     units_per_departure: float | None = Field(default=None, gt=0, le=1000)
+    order_rate: float | None = Field(default=None, ge=0, le=1e4)
     currency: Currency
     price_year: int = Field(ge=1990, le=2100)
     co2_g_per_tkm: float = Field(ge=0, le=5000)
@@ -239,6 +240,38 @@ class WarehouseRow(Row):
     handling_cny_per_t: float = Field(ge=0, le=MAX_CNY_PER_T)
     storage_cny_per_cbm_month: float = Field(ge=0, le=1e4)
     stock_days: float = Field(ge=0, le=365)
+    # Design model v2: owned size tiers priced from the city's costs (warehouse_tiers.csv)
+    rent_cny_per_m2_year: float | None = Field(default=None, gt=0, le=2e4)
+    staff_cny_per_fte_year: float | None = Field(default=None, gt=0, le=2e6)
+    # ... and the shared (public or third-party) option, pay per use
+    shared_storage_cny_per_cbm_month: float | None = Field(default=None, ge=0, le=1e4)
+    shared_handling_cny_per_order: float | None = Field(default=None, ge=0, le=1e4)
+    shared_inbound_cny_per_cbm: float | None = Field(default=None, ge=0, le=1e4)
+    shared_capacity_t_per_year: float | None = Field(default=None, gt=0, le=1e7)
+
+    @model_validator(mode="after")
+    def _v2(self) -> WarehouseRow:
+        if (self.rent_cny_per_m2_year is None) != (self.staff_cny_per_fte_year is None):
+            msg = "rent_cny_per_m2_year and staff_cny_per_fte_year go together (owned tiers)"
+            raise ValueError(msg)
+        shared = (self.shared_storage_cny_per_cbm_month, self.shared_handling_cny_per_order)
+        if (shared[0] is None) != (shared[1] is None):
+            msg = (
+                "shared_storage_cny_per_cbm_month and shared_handling_cny_per_order go "
+                "together (the shared option)"
+            )
+            raise ValueError(msg)
+        return self
+
+    @property
+    def has_tiers(self) -> bool:
+        """Owned size tiers are priced from the city's rent and wages."""
+        return self.rent_cny_per_m2_year is not None
+
+    @property
+    def has_shared(self) -> bool:
+        """A shared (public or third-party) pay-per-use option exists at the site."""
+        return self.shared_storage_cny_per_cbm_month is not None
 
 
 class ProductRow(Row):
@@ -248,6 +281,10 @@ class ProductRow(Row):
     name_zh: str
     density_kg_per_cbm: float = Field(gt=0, le=MAX_DENSITY_KG_PER_CBM)
     value_cny_per_t: float = Field(gt=0, le=1e9)
+    # Design model v2: lost margin of unmet demand, demand variability, order size
+    margin_share: float | None = Field(default=None, gt=0, le=1)
+    weekly_cv: float | None = Field(default=None, ge=0, le=3)
+    order_kg: float | None = Field(default=None, gt=0, le=1e5)
     notes: str | None = None
 
 
@@ -258,13 +295,44 @@ class DemandRow(Row):
     market: str
     product: str
     tonnes_per_year: float = Field(gt=0, le=1e6)
-    customs_mode: CustomsMode
+    customs_mode: str
     required_days: float = Field(gt=0, le=365)
 
     @field_validator("customs_mode", mode="before")
     @classmethod
-    def _mode_text(cls, v: Any) -> Any:
-        return str(v).strip() if v is not None else v
+    def _modes(cls, v: Any) -> Any:
+        """One customs mode, or several allowed ones separated by ``;`` (e.g. ``9610;9810``)."""
+        if v is None:
+            return v
+        parts = [p.strip() for p in str(v).split(";") if p.strip()]
+        bad = [p for p in parts if p not in CUSTOMS_MODES]
+        if not parts or bad:
+            msg = f"customs modes are {', '.join(CUSTOMS_MODES)}, one or several joined by ';'" + (
+                f" (not {bad[0]!r})" if bad else ""
+            )
+            raise ValueError(msg)
+        if len(set(parts)) != len(parts):
+            msg = "a customs mode is listed twice"
+            raise ValueError(msg)
+        return ";".join(m for m in CUSTOMS_MODES if m in parts)
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """The customs modes (channels) this demand may use."""
+        return tuple(self.customs_mode.split(";"))
+
+
+class WarehouseTierRow(Row):
+    """An owned size tier offered at every candidate site (warehouse_tiers.csv)."""
+
+    file: ClassVar[str] = "warehouse_tiers.csv"
+    key: ClassVar[str] = "tier"
+    tier: str = Field(pattern=r"^[A-Za-z0-9_]+$")
+    area_m2: float = Field(gt=0, le=1e6)
+    fte_per_1000_m2: float = Field(ge=0, le=100)
+    systems_cny_per_year: float = Field(ge=0, le=1e8)
+    other_cny_per_m2_year: float = Field(ge=0, le=1e4)
+    throughput_t_per_m2_year: float = Field(gt=0, le=100)
 
 
 class FxRow(Row):
@@ -302,7 +370,10 @@ TABLES: dict[str, type[Row]] = {
     "fx": FxRow,
     "parameters": ParameterRow,
 }
-OPTIONAL_TABLES: dict[str, type[Row]] = {"waypoints": WaypointRow}
+OPTIONAL_TABLES: dict[str, type[Row]] = {
+    "waypoints": WaypointRow,
+    "warehouse_tiers": WarehouseTierRow,
+}
 
 #: Plausible range ``(low, high)`` of each parameter of parameters.csv (inclusive).
 PARAMETER_RANGES: dict[str, tuple[float, float]] = {
@@ -319,6 +390,8 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "weeks_per_year": (48.0, 53.0),
     "unmet_penalty_cny_per_t": (0.0, 1e8),
     "teu_share_of_feu_rate": (0.3, 1.0),
+    "service_level_z": (0.0, 4.0),
+    "replenishment_review_days": (0.0, 60.0),
 }
 
 REQUIRED_PARAMETERS = (
