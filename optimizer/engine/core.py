@@ -47,15 +47,20 @@ Constraints
     (2) loose split: :math:`\sum_{k: c_k = c} d_k \lambda_{ak} = g_{ac} + h_{ac}`
         on design arcs that accept loose cargo
         (:math:`\lambda_{ak} = \sum_{p \in P_k: a \in p} \lambda_p` in path form).
-    (3) unit capacity: :math:`\sum_c w_{ac} f^U_{ac} \le U_a y_a`, where
-        :math:`f^U_{ac}` is :math:`g_{ac}` on arcs with a loose option and the
-        whole class flow otherwise.
+    (3) unit capacity: :math:`\sum_c w_{ac} f^U_{ac} \le \sum_{b \in B_a} U_b y_b`,
+        where :math:`f^U_{ac}` is :math:`g_{ac}` on arcs with a loose option and
+        the whole class flow otherwise, and :math:`B_a` are the design arcs
+        that provide arc :math:`a`'s capacity: :math:`a` itself for an
+        ordinary arc, or several size tiers of one facility (each a binary
+        design arc that carries no flow of its own, at most one chosen by a
+        design constraint (6)).
     (4) service capacity: :math:`\sum_c w_{ac} (g_{ac} + h_{ac}) \le U_a \bar{y}_a`
         on arcs with a loose option and a finite :math:`\bar{y}_a` (loose cargo
         rides the same trains).
-    (5) strong linking: :math:`\lambda_{ak} \le \min(1, U_a / (w_{a c_k} d_k))\, y_a`
-        on design arcs without a loose option (for general integer arcs the
-        right side is :math:`y_a`, valid since :math:`y_a \ge 1` whenever used).
+    (5) strong linking: :math:`\lambda_{ak} \le \sum_{b \in B_a} \min(1, U_b / (w_{a c_k}
+        d_k))\, y_b` on capacitated arcs without a loose option (for general
+        integer arcs the coefficient is 1, valid since :math:`y_b \ge 1`
+        whenever used).
     (6) design constraints: :math:`L_g \le \sum_{a \in g} \alpha_{ga} y_a \le H_g`
         (at most / exactly p warehouses, a budget, a capacity cover cut).
     (7) choices: :math:`\sum_{s \in \gamma} z_s \le 1` for every group
@@ -98,6 +103,7 @@ class Arcs:
     usage: FloatArray  # A x C
     tail: np.ndarray | None  # arc form only
     head: np.ndarray | None  # arc form only
+    capacity_for: IntArray  # the arc whose capacity each design arc provides (itself: default)
 
     def __init__(
         self,
@@ -111,6 +117,7 @@ class Arcs:
         usage: npt.ArrayLike | None = None,
         tail: np.ndarray | None = None,
         head: np.ndarray | None = None,
+        capacity_for: npt.ArrayLike | None = None,
     ) -> None:
         object.__setattr__(self, "ids", ids)
         object.__setattr__(self, "tail", tail)
@@ -144,6 +151,15 @@ class Arcs:
         if fc.shape[0] != n:
             msg = f"arcs.flow_cost has {fc.shape[0]} rows, expected {n}"
             raise ValueError(msg)
+        cap_for = (
+            np.arange(n, dtype=np.int64)
+            if capacity_for is None
+            else np.asarray(capacity_for, dtype=np.int64)
+        )
+        if cap_for.shape != (n,) or (n and (cap_for.min() < 0 or cap_for.max() >= n)):
+            msg = "arcs.capacity_for must name an arc for every arc"
+            raise ValueError(msg)
+        object.__setattr__(self, "capacity_for", cap_for)
 
     @property
     def count(self) -> int:
@@ -162,6 +178,18 @@ class Arcs:
     def accepts_loose(self) -> npt.NDArray[np.bool_]:
         """``A x C``: class may travel loose on the arc."""
         return np.isfinite(self.loose_cost)
+
+    @property
+    def capacitated(self) -> npt.NDArray[np.bool_]:
+        """Arcs whose flow has a capacity row (3): a design arc, or one served by providers."""
+        out = np.zeros(self.count, dtype=bool)
+        out[self.capacity_for[self.is_design]] = True
+        return out
+
+    @property
+    def provides_other(self) -> npt.NDArray[np.bool_]:
+        """Design arcs that provide another arc's capacity (size tiers; no flow of their own)."""
+        return self.is_design & (self.capacity_for != np.arange(self.count))
 
 
 @dataclass(frozen=True, init=False)
@@ -477,7 +505,7 @@ def build_model(problem: DesignProblem) -> BuiltModel:
 
     # -- constraints (2)-(4): class flows, loose split, capacities ------------------
     t_arc, t_cls, t_var, t_coef = _class_flow_terms(problem, flow)
-    loose_ok = arcs.accepts_loose & design[:, None]
+    loose_ok = arcs.accepts_loose & (design & ~arcs.provides_other)[:, None]
     used = np.zeros((a_count, c_count), dtype=bool)
     used[t_arc, t_cls] = True
     split = loose_ok & used
@@ -497,11 +525,14 @@ def build_model(problem: DesignProblem) -> BuiltModel:
         vals = np.concatenate([t_coef[sel], -np.ones(s_a.size), -np.ones(s_a.size)])
         model.add_rows(s_a.size, rows, cols, vals, lb=0.0, ub=0.0)  # Constraint (2)
 
-    # Constraint (3): sum_c w * (flow in units) - U y <= 0 for each design arc.
+    # Constraint (3): sum_c w * (flow in units) - sum_b U_b y_b <= 0 for each capacitated arc
+    # (its own units, or the size tiers that provide its capacity).
+    capped = arcs.capacitated
+    f_idx = np.flatnonzero(capped)
     cap_row = np.full(a_count, -1, dtype=np.int64)
-    cap_row[d_idx] = np.arange(d_idx.size)
+    cap_row[f_idx] = np.arange(f_idx.size)
     r_parts, c_parts, v_parts = [], [], []
-    direct = design[t_arc] & ~split[t_arc, t_cls]
+    direct = capped[t_arc] & ~split[t_arc, t_cls]
     r_parts.append(cap_row[t_arc[direct]])
     c_parts.append(t_var[direct])
     v_parts.append(t_coef[direct] * arcs.usage[t_arc[direct], t_cls[direct]])
@@ -509,16 +540,16 @@ def build_model(problem: DesignProblem) -> BuiltModel:
         r_parts.append(cap_row[s_a])
         c_parts.append(inunits[s_a, s_c])
         v_parts.append(arcs.usage[s_a, s_c])
-    r_parts.append(np.arange(d_idx.size))
+    r_parts.append(cap_row[arcs.capacity_for[d_idx]])
     c_parts.append(units[d_idx])
     v_parts.append(-cap[d_idx])
     model.add_rows(
-        d_idx.size,
+        f_idx.size,
         np.concatenate(r_parts),
         np.concatenate(c_parts),
         np.concatenate(v_parts),
         ub=0.0,
-        names=[f"capacity[{arcs.ids[a]}]" for a in d_idx],
+        names=[f"capacity[{arcs.ids[a]}]" for a in f_idx],
     )
 
     # Constraint (4): loose cargo shares the service's capacity.
@@ -535,39 +566,47 @@ def build_model(problem: DesignProblem) -> BuiltModel:
             ub=cap[lim] * arcs.max_units[lim],
         )
 
-    # Constraint (5): strong linking on design arcs without a loose option.
+    # Constraint (5): strong linking on capacitated arcs without a loose option.
     linking_rows = np.zeros(0, dtype=np.int64)
     if problem.strong_linking:
         if paths is not None:
             pidx, aidx = paths.incidence()
             k_use = paths.commodity[pidx]
-            ok = design[aidx] & ~loose_ok[aidx, com.cls[k_use]]
+            ok = capped[aidx] & ~loose_ok[aidx, com.cls[k_use]]
             pidx, aidx, k_use = pidx[ok], aidx[ok], k_use[ok]
             pair = aidx * k_count + k_use
             uniq, inv = np.unique(pair, return_inverse=True)
             ua, uk = uniq // k_count, uniq % k_count
         else:
             a_grid, k_grid = np.meshgrid(np.arange(a_count), np.arange(k_count), indexing="ij")
-            ok = design[a_grid] & ~loose_ok[a_grid, com.cls[k_grid]]
+            ok = capped[a_grid] & ~loose_ok[a_grid, com.cls[k_grid]]
             ua, uk = a_grid[ok], k_grid[ok]
             uniq = ua * k_count + uk
             inv = np.arange(ua.size)
         if ua.size:
-            need = vol[uk] * arcs.usage[ua, com.cls[uk]]
-            binary_like = arcs.max_units[ua] <= 1
-            coef = np.where(
-                binary_like & (need > 0),
-                np.minimum(1.0, cap[ua] / np.where(need > 0, need, 1.0)),
-                1.0,
-            )
             if paths is not None:
                 lhs_rows, lhs_cols = inv, flow[pidx]
             else:
                 lhs_rows, lhs_cols = inv, flow[ua, uk]
+            # every provider b of a pair's arc (CSR by the arc it serves), with its coefficient
+            order = d_idx[np.argsort(arcs.capacity_for[d_idx], kind="stable")]
+            start = np.searchsorted(arcs.capacity_for[order], np.arange(a_count + 1))
+            counts = start[ua + 1] - start[ua]
+            p_row = np.repeat(np.arange(ua.size), counts)
+            offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+            p_arc = order[np.repeat(start[ua], counts) + offsets]
+            p_k = np.repeat(uk, counts)
+            need = vol[p_k] * arcs.usage[ua[p_row], com.cls[p_k]]
+            binary_like = arcs.max_units[p_arc] <= 1
+            coef = np.where(
+                binary_like & (need > 0),
+                np.minimum(1.0, cap[p_arc] / np.where(need > 0, need, 1.0)),
+                1.0,
+            )
             linking_rows = model.add_rows(
                 ua.size,
-                np.concatenate([lhs_rows, np.arange(ua.size)]),
-                np.concatenate([lhs_cols, units[ua]]),
+                np.concatenate([lhs_rows, p_row]),
+                np.concatenate([lhs_cols, units[p_arc]]),
                 np.concatenate([np.ones(lhs_rows.size), -coef]),
                 ub=0.0,
             )

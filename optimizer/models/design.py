@@ -1,73 +1,85 @@
-r"""Warehouse siting and consolidated routing on the Sichuan network.
+r"""Warehouse siting and consolidated routing on the Sichuan network (design model v2).
 
-The domain model of ``corridor solve``. It is built on the generic core of
-:mod:`optimizer.engine.core` (the same code the CFLP and MCND benchmarks run), as a
-*path formulation*: each demand chooses among a handful of candidate routes,
-and routes that share a service share its containers.
+The domain model of ``corridor solve``, built on the generic core of
+:mod:`optimizer.engine.core` (the code the CFLP and MCND benchmarks run) as
+a *path formulation*: each demand chooses among candidate routes of every
+channel it allows, and routes that share a service share its containers.
+The model, not the input, decides how goods ship (the channel), where stock
+is held, in how much space and under which operating model.
 
 Formulation (in the notation of :mod:`optimizer.engine.core`)
--------------------------------------------------------
+----------------------------------------------------------------
 Sets
-    :math:`D` demand rows (origin zone, market, product, tonnes, customs mode,
-    required days); :math:`S` active services; :math:`W` candidate overseas
-    warehouses; :math:`C` products; :math:`P_d` candidate routes of demand
-    :math:`d`.
+    :math:`D` demand rows: a buyer segment (origin zone, market, product,
+    tonnes a year, the delivery promise in days and the customs modes it
+    allows); :math:`S` active services; :math:`W` candidate sites;
+    :math:`T_w` owned size tiers at site :math:`w` (``warehouse_tiers.csv``,
+    or the site's one size); :math:`C` products; :math:`P_d` candidate routes
+    of demand :math:`d`, each with a channel :math:`\chi(p)` among the allowed
+    ones.
 Time base
     Shipments move every week: a demand of :math:`T_d` t/year is a commodity of
     volume :math:`v_d = T_d / 52` t/week, and the integer units of a lane are
     *containers (or trucks) per week*. Costs per week are multiplied by 52, so
-    the objective is in CNY per year. This is what makes consolidation real:
-    a lane carrying 3 t/week from each of five zones fills one FEU a week
-    instead of paying five LCL rates.
+    the objective is in CNY per year.
 Arcs
     * every active service :math:`s` priced per unit (FEU, TEU, truck) is a
       design arc: :math:`U_s` = unit payload (t), :math:`F_s` = 52 x unit rate,
-      :math:`\bar{y}_s` = departures per week x units per departure (when
-      known), unit usage :math:`w_{sc} = \max(1, U_s / (V_s \rho_c))`
-      (volume-bound products fill a container before its payload),
-      loose cost :math:`\ell_{sc}` = 52 x LCL rate x chargeable quantity per
-      tonne (``wm``: :math:`\max(1, 1/\rho_c)` revenue tonnes);
+      :math:`\bar{y}_s` = departures per week x units per departure, unit
+      usage :math:`w_{sc} = \max(1, U_s / (V_s \rho_c))`, loose cost
+      :math:`\ell_{sc}` = 52 x LCL rate x chargeable quantity per tonne;
     * a service priced per weight (air per chargeable kg, last mile, LTL) is a
-      plain arc with flow cost 52 x rate x chargeable quantity per tonne
-      (air: :math:`1000 \max(1, 166.67/\rho_c)` kg);
-    * every candidate warehouse :math:`w` is a binary design arc between the
-      bulk leg and the last mile: :math:`U_w` = capacity (t/week), :math:`F_w`
-      = annual fixed cost, flow cost = handling + storage for ``stock_days`` +
-      capital cost of the stock.
+      plain arc with flow cost 52 x (rate x chargeable quantity + per-order
+      rate x orders per tonne, :math:`1000 / \text{order\_kg}_c`);
+    * every site :math:`w` has an *owned* arc :math:`o_w` between the bulk leg
+      and the last mile, flow cost = owned handling per tonne, whose capacity
+      is provided by its tiers: binary design arcs :math:`t \in T_w` with
+      :math:`U_t` = capacity (t/week) and :math:`F_t` = annual fixed cost
+      (rent x area + staff + systems, :mod:`optimizer.models.warehouses`);
+    * a site with a shared rate card has a *shared* arc :math:`h_w`: no fixed
+      cost, flow cost = inbound per cbm + handling per order (dearer per unit),
+      its capacity the shared space available (unbounded when not stated).
     Every arc also carries 52 x (border fees of its via nodes + carbon price x
     CO2 per tonne).
-Paths
+Paths and channels
     * 9610 (B2C parcels) and 9710 (B2B direct): origin -> market routes that
-      end with a last-mile service and pass no warehouse; their transit
-      (running time, via-node dwell, expected wait for each scheduled
-      departure, transshipment dwell) must be within ``required_days``;
-    * 9810 (export to an overseas warehouse): origin -> warehouse (bulk) ->
-      last mile -> market; the last mile plus ``dispatch_days`` must be within
-      ``required_days`` (stock is held at the warehouse) and the bulk leg
-      within ``max_replenishment_days``;
+      end with a last-mile service and pass no warehouse; their transit must
+      be within the promise (a 3-day promise is never met by direct sea);
+    * 9810 (overseas warehouse): origin -> warehouse (bulk) -> owned or shared
+      space -> last mile -> market; the last mile plus ``dispatch_days`` must
+      be within the promise (stock is abroad), the bulk leg within
+      ``max_replenishment_days``; a warehouse serves every market its last
+      mile reaches in time, so regional hubs compete across borders;
     * 1210 (bonded): origin -> bonded zone -> market, direct, time-limited.
-    A path's own cost :math:`e_p` holds handling at its transshipment nodes
-    and the in-transit inventory cost (value x carrying rate x days / 365).
+    A path's own cost :math:`e_p` holds handling at its transshipment nodes,
+    the in-transit inventory (value x carrying rate x transit days / 365) and,
+    for 9810, the stock held abroad: cycle and safety stock of the stream for
+    the route's replenishment lead time (:mod:`optimizer.models.inventory`),
+    at the capital cost of its value, plus storage by the cbm-month in shared
+    space.
+Unmet demand
+    costs its lost margin, :math:`\pi_d` = value per tonne x margin share of the
+    product (``products.csv``; parameters.csv's ``unmet_penalty_cny_per_t``
+    where no margin is given), so a market that does not pay for its
+    logistics may honestly go unserved; ``require_full_service`` makes
+    :math:`\pi_d = \infty` (every demand must be served).
 Constraints
-    Those of :mod:`optimizer.engine.core`: (1) every demand routed or unmet at the
-    penalty, (2)-(4) consolidation into integer units with an LCL option and
-    service capacities, (5) strong linking, (6) warehouse count and budget,
-    (7) single sourcing of markets (optional), (8) must-open / never-open.
-Candidate routes come from Yen's k-shortest simple paths under three
-weightings (full-unit cost, loose cost, time), so that cheap, fast and
-consolidated options are all on the menu; the model, not a rule, chooses
-the mode.
+    Those of :mod:`optimizer.engine.core`: (1) every demand routed or unmet, (2)-(4)
+    consolidation into integer units with an LCL option and service
+    capacities, (3) warehouse capacity from the chosen tier, (5) strong
+    linking, (6) at most one tier a site, warehouse count and budget (over
+    owned tiers), (7) single sourcing of markets (optional), (8) must-open /
+    never-open (owned tiers; shared space stays available at a never-open
+    site, since it is not opened by anyone).
 """
 
 from __future__ import annotations
 
-import itertools
+import difflib
 import logging
 import math
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -85,11 +97,31 @@ from optimizer.engine.core import (
 )
 from optimizer.engine.solver import SolveOptions, solve_milp
 from optimizer.errors import InputError
+from optimizer.models.charges import UNIT_BASES, chargeable_per_tonne, unit_dimensions
+from optimizer.models.inventory import inventory_parameters, stock_days
+from optimizer.models.routes import Route, RouteGenerator
+from optimizer.models.warehouses import Tier, owned_tiers, shared_offer
 
 log = logging.getLogger(__name__)
 
-UNIT_BASES = ("FEU", "TEU", "truck")
+__all__ = [
+    "UNIT_BASES",
+    "DesignOptions",
+    "DomainProblem",
+    "DomainSolve",
+    "Route",
+    "SiteArcs",
+    "build_problem",
+    "chargeable_per_tonne",
+    "solve_problem",
+    "unit_dimensions",
+]
+
 HOURS_PER_YEAR = 8760.0
+#: Orders per tonne when a product has no ``order_kg`` (a 10 kg carton).
+DEFAULT_ORDER_KG = 10.0
+#: Direct shipments of products whose orders weigh at most this are parcels (9610), else 9710.
+PARCEL_MAX_KG = 30.0
 
 
 @dataclass(frozen=True)
@@ -99,12 +131,12 @@ class DesignOptions:
     Parameters
     ----------
     max_warehouses, min_warehouses, exact_warehouses
-        Limits on the number of open warehouses (``None``: no limit).
+        Limits on the number of owned warehouses open (``None``: no limit).
     budget_cny
-        Cap on the annual fixed cost of open warehouses.
+        Cap on the annual fixed cost of owned warehouses.
     must_open, never_open
-        Warehouse node ids forced open or closed. Existing warehouses are
-        always open.
+        Site ids forced open (one owned tier) or closed (no owned tier).
+        Existing warehouses are always open.
     single_sourcing
         Each market is served by at most one warehouse.
     carbon_price_cny_per_t
@@ -116,7 +148,13 @@ class DesignOptions:
     dispatch_days
         Days from a warehouse order to the last-mile pickup.
     unmet_penalty_cny_per_t
-        Cost of a tonne not served (default from parameters.csv).
+        Cost of a tonne not served, for every product (default: each product's
+        lost margin, value x margin share).
+    require_full_service
+        Every demand must be served (no unmet demand); a case that cannot is
+        reported as infeasible with the demands that cannot be served.
+    allow_shared
+        Shared (public or third-party) space may be used where a site has a rate card.
     """
 
     max_warehouses: int | None = None
@@ -131,34 +169,36 @@ class DesignOptions:
     max_replenishment_days: float = 90.0
     dispatch_days: float = 1.0
     unmet_penalty_cny_per_t: float | None = None
+    require_full_service: bool = False
+    allow_shared: bool = True
 
     def __post_init__(self) -> None:
         for name in ("max_warehouses", "min_warehouses", "exact_warehouses"):
             v = getattr(self, name)
             if v is not None and v < 0:
                 msg = f"{name} must be >= 0, got {v}"
-                raise InputError(msg)
+                raise InputError(msg, field=name)
         if self.carbon_price_cny_per_t < 0:
             msg = "carbon_price_cny_per_t must be >= 0"
-            raise InputError(msg)
+            raise InputError(msg, field="carbon_price_cny_per_t")
         if self.paths_per_weight < 1:
             msg = "paths_per_weight must be >= 1"
-            raise InputError(msg)
+            raise InputError(msg, field="paths_per_weight")
         object.__setattr__(self, "must_open", tuple(self.must_open))
         object.__setattr__(self, "never_open", tuple(self.never_open))
 
 
 @dataclass(frozen=True)
-class Route:
-    """A candidate route of one demand (plain data)."""
+class SiteArcs:
+    """Where a site's options sit among the arcs of the core problem."""
 
-    demand: str
-    services: tuple[str, ...]
-    warehouse: str | None
-    days: float  # delivery days counted against the promise
-    days_max: float
-    transit_days: float  # door to market (or to warehouse for 9810) incl. waits
-    nodes: tuple[str, ...]
+    site: str
+    owned: int  # the owned flow arc
+    tiers: tuple[Tier, ...]
+    tier_arcs: tuple[int, ...]  # one design arc per tier (the owned arc itself for one size)
+    shared: int | None  # the shared arc, if the site has a rate card
+    shared_storage_cny_per_cbm_month: float = 0.0
+    shared_capacity_t_per_year: float | None = None
 
 
 @dataclass(frozen=True)
@@ -168,7 +208,7 @@ class DomainProblem:
     network: Network
     options: DesignOptions
     core: DesignProblem
-    arc_ids: tuple[str, ...]  # services then warehouses ("WH:<id>")
+    arc_ids: tuple[str, ...]  # services, owned ("WH:<id>"), tiers ("WH:<id>:<tier>"), shared
     n_services: int
     classes: tuple[str, ...]
     routes: tuple[Route, ...]
@@ -177,42 +217,45 @@ class DomainProblem:
     path_parts: dict[str, np.ndarray]  # path cost components (P,), per t/week-year
     unserved: dict[str, str]  # demand id -> why it cannot be served at all
     demand: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    sites: dict[str, SiteArcs] = field(default_factory=dict)
+    stock_days: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))  # per path
 
-
-# -- chargeable quantities ----------------------------------------------------------
-
-
-def chargeable_per_tonne(
-    basis: str, density_kg_per_cbm: float, mode: str, air_kg_per_cbm: float
-) -> float:
-    """Chargeable quantity in ``basis`` units for one tonne of cargo of this density.
-
-    ``tonne``: 1; ``kg``: 1000, or for air the greater of gross and volume
-    weight (1:6000 cm3/kg = ``air_kg_per_cbm`` kg per cbm); ``cbm``: volume;
-    ``wm``: revenue tonnes, the greater of tonnes and cbm.
-    """
-    cbm = 1000.0 / density_kg_per_cbm
-    if basis == "tonne":
-        return 1.0
-    if basis == "kg":
-        if mode == "air":
-            return 1000.0 * max(1.0, air_kg_per_cbm / density_kg_per_cbm)
-        return 1000.0
-    if basis == "cbm":
-        return cbm
-    if basis == "wm":
-        return max(1.0, cbm)
-    msg = f"not a weight or volume basis: {basis}"
-    raise ValueError(msg)
-
-
-def unit_dimensions(network: Network, basis: str) -> tuple[float, float]:
-    """(payload t, volume cbm) of a consolidation unit."""
-    key = {"FEU": "feu", "TEU": "teu", "truck": "truck"}[basis]
-    return network.param(f"{key}_payload_t"), network.param(f"{key}_volume_cbm")
+    @property
+    def tier_arcs(self) -> np.ndarray:
+        """Every owned tier's design arc (the warehouses counted by count and budget limits)."""
+        return np.array([a for s in self.sites.values() for a in s.tier_arcs], dtype=np.int64)
 
 
 # -- building -------------------------------------------------------------------------
+
+
+def _check_names(network: Network, options: DesignOptions) -> None:
+    wh = network.warehouses
+    for name in (*options.must_open, *options.never_open):
+        if name not in wh.index:
+            close = difflib.get_close_matches(name, [str(w) for w in wh.index], n=3)
+            msg = f"unknown warehouse {name!r} in options" + (
+                f"; close matches: {', '.join(close)}" if close else ""
+            )
+            raise InputError(msg, field="must_open" if name in options.must_open else "never_open")
+    clash = set(options.must_open) & set(options.never_open)
+    if clash:
+        msg = f"warehouses both forced open and closed: {', '.join(sorted(clash))}"
+        raise InputError(msg, field="must_open")
+
+
+def _row(table: pd.DataFrame, key: str) -> pd.Series:
+    """The row of ``key`` in a table with unique ids."""
+    row = table.loc[key]
+    assert isinstance(row, pd.Series), f"{key!r} is not a unique row label"
+    return row
+
+
+def _column(frame: pd.DataFrame, name: str, default: float) -> np.ndarray:
+    if name not in frame:
+        return np.full(len(frame), default)
+    values = pd.to_numeric(frame[name], errors="coerce").astype(float)
+    return values.fillna(default).to_numpy(dtype=float)
 
 
 def build_problem(
@@ -227,46 +270,54 @@ def build_problem(
         When options name unknown warehouses.
     """
     options = options or DesignOptions()
+    _check_names(network, options)
     weeks = network.param("weeks_per_year")
     air_vol = network.param("air_volumetric_kg_per_cbm")
     carry = network.param("inventory_carrying_rate_per_year")
-    penalty = (
-        options.unmet_penalty_cny_per_t
-        if options.unmet_penalty_cny_per_t is not None
-        else network.param("unmet_penalty_cny_per_t")
-    )
     wh = network.warehouses
-    for name in (*options.must_open, *options.never_open):
-        if name not in wh.index:
-            import difflib
-
-            close = difflib.get_close_matches(name, list(wh.index), n=3)
-            msg = f"unknown warehouse {name!r} in options" + (
-                f"; close matches: {', '.join(close)}" if close else ""
-            )
-            raise InputError(msg)
-    clash = set(options.must_open) & set(options.never_open)
-    if clash:
-        msg = f"warehouses both forced open and closed: {', '.join(sorted(clash))}"
-        raise InputError(msg)
-
     services = network.service_table
     nodes = network.nodes
     products = network.products
-    classes = tuple(products.index)
+    classes = tuple(str(p) for p in products.index)
     cls_of = {p: i for i, p in enumerate(classes)}
     density = products["density_kg_per_cbm"].to_numpy(dtype=float)
     value = products["value_cny_per_t"].to_numpy(dtype=float)
+    order_kg = _column(products, "order_kg", DEFAULT_ORDER_KG)
+    orders_per_t = 1000.0 / order_kg
+    cbm_per_t = 1000.0 / density
     n_c = len(classes)
 
-    # Warehouses usable: open node, not never-open.
-    usable_wh = [w for w in wh.index if bool(nodes.at[w, "open"]) and w not in options.never_open]
-    sids = list(services.index)
+    # -- arcs: services, then per site its owned arc, its tiers and its shared arc ----------
+    site_ids = [str(w) for w in wh.index]
+    open_site = {w: bool(nodes.at[w, "open"]) for w in site_ids}
+    may_own = {w: open_site[w] and w not in options.never_open for w in site_ids}
+    sids = [str(s) for s in services.index]
     n_s = len(sids)
-    arc_ids = tuple(sids) + tuple(f"WH:{w}" for w in wh.index)
+    arc_ids: list[str] = list(sids)
+    arc_ids += [f"WH:{w}" for w in site_ids]
+    tiers_of = {w: owned_tiers(network, w) for w in site_ids}
+    capacity_for: list[int] = list(range(len(arc_ids)))
+    owned_idx = {w: n_s + i for i, w in enumerate(site_ids)}
+    tier_idx: dict[str, tuple[int, ...]] = {}
+    for w in site_ids:
+        if len(tiers_of[w]) == 1 and tiers_of[w][0].tier == "site":
+            tier_idx[w] = (owned_idx[w],)  # one size: the owned arc is the design arc
+            continue
+        idx = []
+        for t in tiers_of[w]:
+            idx.append(len(arc_ids))
+            arc_ids.append(f"WH:{w}:{t.tier}")
+            capacity_for.append(owned_idx[w])
+        tier_idx[w] = tuple(idx)
+    shared_of = {w: shared_offer(network, w) if options.allow_shared else None for w in site_ids}
+    shared_idx: dict[str, int] = {}
+    for w in site_ids:
+        if shared_of[w] is not None and open_site[w]:
+            shared_idx[w] = len(arc_ids)
+            arc_ids.append(f"SH:{w}")
+            capacity_for.append(len(arc_ids) - 1)
     n_a = len(arc_ids)
     sidx = {s: i for i, s in enumerate(sids)}
-    widx = {w: n_s + i for i, w in enumerate(wh.index)}
 
     freight = np.zeros((n_a, n_c))
     border = np.zeros((n_a, n_c))
@@ -279,6 +330,7 @@ def build_problem(
     loose = np.full((n_a, n_c), np.inf)
     usage = np.ones((n_a, n_c))
 
+    order_rate = _column(services, "order_rate", np.nan)
     for i, (_sid, s) in enumerate(services.iterrows()):
         co2_t_per_t = s["co2_g_per_tkm"] * s["distance_km"] / 1e6
         border[i, :] = s["via_fee_cny_per_t"] * weeks
@@ -307,67 +359,141 @@ def build_problem(
                 s["rate_cny"] * chargeable_per_tonne(basis, d, s["mode"], air_vol) * weeks
                 for d in density
             ]
-    for w in wh.index:
-        a = widx[w]
-        row = wh.loc[w]
-        unit_capacity[a] = row["capacity_t_per_year"] / weeks
-        unit_cost[a] = row["fixed_cost_cny_per_year"]
-        max_units[a] = 1.0 if w in usable_wh else 0.0
-        forced = row["status"] == "existing" or w in options.must_open
-        if forced and w in usable_wh:
-            min_units[a] = 1.0
-        storage = row["storage_cny_per_cbm_month"] * (row["stock_days"] / 30.0) * (1000.0 / density)
-        stock_capital = value * carry * row["stock_days"] / 365.0
-        wh_cost[a, :] = (row["handling_cny_per_t"] + storage + stock_capital) * weeks
+        if not math.isnan(order_rate[i]):
+            per_order = float(network.cny(float(order_rate[i]), str(s["currency"])))
+            freight[i, :] += per_order * orders_per_t * weeks
+
+    sites: dict[str, SiteArcs] = {}
+    wh_handling = wh["handling_cny_per_t"].astype(float)
+    wh_status = wh["status"].astype(str)
+    for w in site_ids:
+        existing = wh_status.loc[w] == "existing" or w in options.must_open
+        owned = owned_idx[w]
+        wh_cost[owned, :] = float(wh_handling.loc[w]) * weeks
+        for t, a in zip(tiers_of[w], tier_idx[w], strict=True):
+            unit_capacity[a] = t.capacity_t_per_year / weeks
+            unit_cost[a] = t.fixed_cost_cny_per_year
+            max_units[a] = 1.0 if may_own[w] else 0.0
+        offer = shared_of[w]
+        if w in shared_idx and offer is not None:
+            h = shared_idx[w]
+            wh_cost[h, :] = (
+                offer.inbound_cny_per_cbm * cbm_per_t + offer.handling_cny_per_order * orders_per_t
+            ) * weeks
+            if offer.capacity_t_per_year is not None:
+                unit_capacity[h] = offer.capacity_t_per_year / weeks
+                max_units[h] = min_units[h] = 1.0  # space that is there, at no fixed cost
+        sites[w] = SiteArcs(
+            site=w,
+            owned=owned,
+            tiers=tuple(tiers_of[w]),
+            tier_arcs=tier_idx[w],
+            shared=shared_idx.get(w),
+            shared_storage_cny_per_cbm_month=offer.storage_cny_per_cbm_month if offer else 0.0,
+            shared_capacity_t_per_year=offer.capacity_t_per_year if offer else None,
+        )
+        if existing and may_own[w] and len(tier_idx[w]) == 1:
+            min_units[tier_idx[w][0]] = 1.0
 
     flow_cost = freight + border + carbon + wh_cost
 
     # -- candidate routes ---------------------------------------------------------------
     log.info("generating candidate routes")
-    gen = _RouteGenerator(network, options, services)
+    gen = RouteGenerator(
+        network,
+        services,
+        paths_per_weight=options.paths_per_weight,
+        dispatch_days=options.dispatch_days,
+        max_replenishment_days=options.max_replenishment_days,
+    )
     demand = network.demand
+    stock_model = inventory_parameters(network)
+    weekly_cv = _column(products, "weekly_cv", 0.0)
+    legacy_stock_days = wh["stock_days"].astype(float)
+    legacy_storage = wh["storage_cny_per_cbm_month"].astype(float)
     routes: list[Route] = []
     path_com: list[int] = []
     path_arcs: list[list[int]] = []
     path_handling: list[float] = []
     path_inventory: list[float] = []
+    path_stock: list[float] = []
+    path_storage: list[float] = []
+    path_days: list[float] = []
     path_choice: list[int] = []
     choice_key: dict[tuple[str, str], int] = {}
     unserved: dict[str, str] = {}
-    last_mile_days = {}
-    for sid, s in services.iterrows():
-        if s["mode"] == "last_mile":
-            last_mile_days[sid] = (s["leg_h"] + s["wait_h"]) / 24.0
-    demand_ids = list(demand.index)
+    demand_ids = [str(d) for d in demand.index]
     node_handling = nodes["handling_cny_per_t"].astype(float)
+    reachable_sites = [w for w in site_ids if open_site[w]]
     for k, did in enumerate(demand_ids):
-        d = demand.loc[did]
-        c = cls_of[d["product"]]
+        d = _row(demand, did)
+        c = cls_of[str(d["product"])]
+        modes = str(d["customs_mode"]).split(";")
         found: list[Route] = []
-        reason = ""
-        mode = str(d["customs_mode"])
-        if mode == "9810":
-            found, reason = gen.via_warehouse(did, d, usable_wh)
-        elif mode == "1210":
-            found, reason = gen.bonded(did, d)
-        else:
-            found, reason = gen.direct(did, d)
+        reasons = []
+        direct_modes = [m for m in modes if m in ("9610", "9710")]
+        if direct_modes:
+            channel = direct_modes[0]
+            if len(direct_modes) == 2:
+                channel = "9610" if order_kg[c] <= PARCEL_MAX_KG else "9710"
+            got, why = gen.direct(did, d, channel)
+            found += got
+            reasons += [why] if why else []
+        if "1210" in modes:
+            got, why = gen.bonded(did, d)
+            found += got
+            reasons += [why] if why else []
+        if "9810" in modes:
+            got, why = gen.via_warehouse(did, d, reachable_sites)
+            for r in got:
+                w = str(r.warehouse)
+                if may_own[w] or sites[w].shared is not None:
+                    if may_own[w]:
+                        found.append(_with(r, "owned"))
+                    if sites[w].shared is not None:
+                        found.append(_with(r, "shared"))
+            if got and not found:
+                why = "9810: every warehouse that reaches the market is closed to owned space"
+            reasons += [why] if why else []
         if not found:
-            unserved[did] = reason
+            unserved[did] = "; ".join(reasons) or "no channel allowed"
             continue
         for r in found:
             arcs_of = [sidx[s] for s in r.services]
+            stock = 0.0
+            storage = 0.0
             if r.warehouse is not None:
+                site = sites[r.warehouse]
+                wh_arc = site.owned if r.operating == "owned" else site.shared
+                assert wh_arc is not None
                 # the warehouse arc sits between the bulk leg and the last mile
-                arcs_of = [*arcs_of[:-1], widx[r.warehouse], *arcs_of[-1:]]
+                arcs_of = [*arcs_of[:-1], wh_arc, *arcs_of[-1:]]
+                if stock_model is not None:
+                    z, review = stock_model
+                    days = stock_days(r.transit_days, float(weekly_cv[c]), z, review)
+                else:
+                    days = float(legacy_stock_days.loc[r.warehouse])
+                stock = value[c] * carry * days / 365.0 * weeks
+                if r.operating == "shared":
+                    months = days / 365.0 * 12.0
+                    storage = site.shared_storage_cny_per_cbm_month * cbm_per_t[c] * months * weeks
+                elif stock_model is None:
+                    # one size from the row: its storage rate, as before tiers
+                    fee = float(legacy_storage.loc[r.warehouse])
+                    storage = fee * (days / 30.0) * cbm_per_t[c] * weeks
+                path_days.append(days)
+            else:
+                path_days.append(0.0)
             inter = r.nodes[1:-1]
             handling = float(sum(node_handling.loc[n] for n in inter if n != r.warehouse))
             path_com.append(k)
             path_arcs.append(arcs_of)
             path_handling.append(handling * weeks)
             path_inventory.append(value[c] * carry * r.transit_days / 365.0 * weeks)
+            path_stock.append(stock)
+            path_storage.append(storage)
             if options.single_sourcing and r.warehouse is not None:
-                key = (d["market"], r.warehouse)
+                key = (str(d["market"]), r.warehouse)
                 path_choice.append(choice_key.setdefault(key, len(choice_key)))
             else:
                 path_choice.append(-1)
@@ -384,17 +510,22 @@ def build_problem(
     commodities = Commodities(
         ids=tuple(demand_ids),
         volume=weekly_volume,
-        unmet_cost=np.full(len(demand_ids), penalty * weeks),
-        cls=np.array([cls_of[p] for p in demand["product"]], dtype=np.int64),
+        unmet_cost=unmet_costs(network, options) * weeks,
+        cls=np.array([cls_of[str(p)] for p in demand["product"]], dtype=np.int64),
     )
     paths = Paths.from_lists(
         path_com,
         path_arcs,
-        cost=[h + i for h, i in zip(path_handling, path_inventory, strict=True)],
+        cost=list(
+            np.asarray(path_handling)
+            + np.asarray(path_inventory)
+            + np.asarray(path_stock)
+            + np.asarray(path_storage)
+        ),
         choice=path_choice,
     )
     arcs = Arcs(
-        ids=arc_ids,
+        ids=tuple(arc_ids),
         flow_cost=flow_cost,
         unit_capacity=unit_capacity,
         unit_cost=unit_cost,
@@ -402,57 +533,21 @@ def build_problem(
         min_units=min_units,
         loose_cost=loose,
         usage=usage,
+        capacity_for=np.asarray(capacity_for, dtype=np.int64),
     )
-    wh_arcs = np.array([widx[w] for w in wh.index], dtype=np.int64)
-    constraints: list[DesignConstraint] = []
-    ones = np.ones(len(wh_arcs))
-    if options.exact_warehouses is not None:
-        constraints.append(
-            DesignConstraint(
-                "warehouses_exact",
-                wh_arcs,
-                ones,
-                options.exact_warehouses,
-                options.exact_warehouses,
-            )
-        )
-    if options.max_warehouses is not None:
-        constraints.append(
-            DesignConstraint("warehouses_max", wh_arcs, ones, hi=options.max_warehouses)
-        )
-    if options.min_warehouses is not None:
-        constraints.append(
-            DesignConstraint("warehouses_min", wh_arcs, ones, lo=options.min_warehouses)
-        )
-    if options.budget_cny is not None:
-        constraints.append(
-            DesignConstraint(
-                "warehouse_budget",
-                wh_arcs,
-                wh["fixed_cost_cny_per_year"].to_numpy(dtype=float),
-                hi=options.budget_cny,
-            )
-        )
-    choice_group = None
-    if choice_key:
-        markets = sorted({m for m, _ in choice_key})
-        mi = {m: i for i, m in enumerate(markets)}
-        choice_group = np.zeros(len(choice_key), dtype=np.int64)
-        for (m, _w), j in choice_key.items():
-            choice_group[j] = mi[m]
     core = DesignProblem(
         arcs=arcs,
         commodities=commodities,
         paths=paths,
-        constraints=tuple(constraints),
-        choice_group=choice_group,
+        constraints=tuple(_design_constraints(network, options, sites)),
+        choice_group=_choice_groups(choice_key),
         name=f"corridor-{network.name}",
     )
     return DomainProblem(
         network=network,
         options=options,
         core=core,
-        arc_ids=arc_ids,
+        arc_ids=tuple(arc_ids),
         n_services=n_s,
         classes=classes,
         routes=tuple(routes),
@@ -465,196 +560,90 @@ def build_problem(
         path_parts={
             "transport": np.asarray(path_handling, dtype=float),
             "in_transit_inventory": np.asarray(path_inventory, dtype=float),
+            "stock_abroad": np.asarray(path_stock, dtype=float),
+            "handling_storage": np.asarray(path_storage, dtype=float),
         },
         unserved=unserved,
         demand=demand,
+        sites=sites,
+        stock_days=np.asarray(path_days, dtype=float),
     )
 
 
-class _RouteGenerator:
-    """Candidate routes by Yen's k-shortest simple paths under several weightings."""
+def _with(route: Route, operating: str) -> Route:
+    return Route(
+        demand=route.demand,
+        services=route.services,
+        warehouse=route.warehouse,
+        days=route.days,
+        days_max=route.days_max,
+        transit_days=route.transit_days,
+        nodes=route.nodes,
+        channel=route.channel,
+        operating=operating,
+    )
 
-    def __init__(self, network: Network, options: DesignOptions, services: pd.DataFrame) -> None:
-        self.network = network
-        self.options = options
-        self.services = services
-        nodes = network.nodes
-        self.kind = nodes["kind"].to_dict()
-        self.dwell = nodes["dwell_h"].to_dict()
-        self.dwell_max = nodes["dwell_h_max"].fillna(nodes["dwell_h"]).to_dict()
-        self.handling = nodes["handling_cny_per_t"].to_dict()
-        feu_payload = network.param("feu_payload_t")
-        air_vol = network.param("air_volumetric_kg_per_cbm")
-        ref_density = 300.0  # kg/cbm: a mid density for ranking routes only
-        # nodes: node ids, and ("S", service id) between a service's two ends
-        g: nx.DiGraph[Hashable] = nx.DiGraph()
-        for sid, s in services.iterrows():
-            basis = s["rate_basis"]
-            if basis in UNIT_BASES:
-                payload = network.param(
-                    {"FEU": "feu", "TEU": "teu", "truck": "truck"}[basis] + "_payload_t"
-                )
-                full = s["rate_cny"] / payload
-                loose = (
-                    s["lcl_rate_cny"]
-                    * chargeable_per_tonne(s["lcl_basis"], ref_density, s["mode"], air_vol)
-                    if isinstance(s["lcl_basis"], str) and not math.isnan(s["lcl_rate_cny"])
-                    else full * 2.0
-                )
-            else:
-                full = loose = s["rate_cny"] * chargeable_per_tonne(
-                    basis, ref_density, s["mode"], air_vol
-                )
-            hours = s["leg_h"] + s["wait_h"] + self.dwell.get(s["from"], 0.0)
-            extra = s["via_fee_cny_per_t"] + self.handling.get(s["from"], 0.0)
-            node = ("S", sid)
-            g.add_edge(s["from"], node, cost=full + extra, loose=loose + extra, hours=hours)
-            g.add_edge(node, s["to"], cost=0.0, loose=0.0, hours=0.0)
-        del feu_payload
-        self.warehouses = set(network.warehouses.index)
-        self.markets = {n for n, k in self.kind.items() if k == "market"}
-        # Search graph without warehouses and markets; a target is added back per query.
-        self.full = g
-        self.g = g.subgraph([n for n in g if n not in self.warehouses | self.markets]).copy()
-        self.svc = {
-            sid: (s["from"], s["to"], float(s["leg_h"]), float(s["wait_h"]), float(s["leg_h_max"]))
-            for sid, s in services.iterrows()
-        }
-        self._cache: dict[tuple[str, str], list[tuple[str, ...]]] = {}
 
-    def _paths(self, source: str, target: str) -> list[tuple[str, ...]]:
-        """Up to ``paths_per_weight`` shortest routes under each weighting, deduplicated."""
-        key = (source, target)
-        if key in self._cache:
-            return self._cache[key]
-        out: list[tuple[str, ...]] = []
-        g = self.g
-        added = target not in g
-        if added and target in self.full:
-            g.add_node(target)
-            for pred, _, data in self.full.in_edges(target, data=True):
-                if pred in g:
-                    g.add_edge(pred, target, **data)
-        try:
-            if source in g and target in g:
-                seen: set[tuple[str, ...]] = set()
-                for weight in ("cost", "loose", "hours"):
-                    try:
-                        gen = nx.shortest_simple_paths(g, source, target, weight=weight)
-                        for path in itertools.islice(gen, self.options.paths_per_weight):
-                            seq = tuple(n[1] for n in path if isinstance(n, tuple))
-                            if seq not in seen:
-                                seen.add(seq)
-                                out.append(seq)
-                    except nx.NetworkXNoPath:
-                        break
-        finally:
-            if added and target in g:
-                g.remove_node(target)
-        self._cache[key] = out
-        return out
+def unmet_costs(network: Network, options: DesignOptions) -> np.ndarray:
+    """Cost of a tonne not served, per demand row (CNY): its lost margin, or the penalty.
 
-    def timing(self, seq: tuple[str, ...]) -> tuple[float, float, tuple[str, ...]]:
-        """(hours, hours at the upper range, node sequence) of a service sequence."""
-        hours = hours_max = 0.0
-        nodes = [self.svc[seq[0]][0]]
-        for i, sid in enumerate(seq):
-            frm, to, leg_h, wait_h, leg_h_max = self.svc[sid]
-            if i > 0:  # transshipment at the boarding node
-                hours += self.dwell.get(frm, 0.0)
-                hours_max += self.dwell_max.get(frm, 0.0)
-            hours += leg_h + wait_h
-            hours_max += leg_h_max + 2.0 * wait_h
-            nodes.append(to)
-        return hours, hours_max, tuple(nodes)
+    ``require_full_service``: infinite (the demand must be served). An explicit
+    ``unmet_penalty_cny_per_t`` applies to every product; otherwise a
+    product's ``value_cny_per_t x margin_share``, or parameters.csv's
+    ``unmet_penalty_cny_per_t`` for a product without a margin.
+    """
+    demand = network.demand
+    if options.require_full_service:
+        return np.full(len(demand), np.inf)
+    if options.unmet_penalty_cny_per_t is not None:
+        return np.full(len(demand), float(options.unmet_penalty_cny_per_t))
+    products = network.products
+    fallback = network.param("unmet_penalty_cny_per_t")
+    margin = _column(products, "margin_share", np.nan)
+    per_t = np.where(
+        np.isnan(margin), fallback, products["value_cny_per_t"].to_numpy(dtype=float) * margin
+    )
+    lost = dict(zip(products.index, per_t, strict=True))
+    return np.array([lost[p] for p in demand["product"]], dtype=float)
 
-    def direct(self, did: str, d: pd.Series) -> tuple[list[Route], str]:
-        o, m, req = d["origin"], d["market"], float(d["required_days"])
-        seqs = self._paths(o, m)
-        if not seqs:
-            return (
-                [],
-                f"no active route from {o} to {m} without a warehouse (closed node or service?)",
-            )
-        return self._within(did, seqs, None, req, o, m)
 
-    def bonded(self, did: str, d: pd.Series) -> tuple[list[Route], str]:
-        o, m, req = d["origin"], d["market"], float(d["required_days"])
-        zones = [
-            str(n)
-            for n, k in self.kind.items()
-            if k == "bonded_zone" and bool(self.network.nodes.at[n, "open"])
-        ]
-        seqs: list[tuple[str, ...]] = []
-        for z in sorted(zones):
-            first = self._paths(o, z)
-            second = self._paths(z, m)
-            seqs += [a + b for a in first for b in second if not (set(a) & set(b))]
-        if not seqs:
-            return [], f"1210 bonded export needs a route {o} -> bonded zone -> {m}; none is open"
-        return self._within(did, seqs, None, req, o, m)
+def _design_constraints(
+    network: Network, options: DesignOptions, sites: dict[str, SiteArcs]
+) -> list[DesignConstraint]:
+    """Constraints (6): one tier a site, must-open, count and budget over owned tiers."""
+    out: list[DesignConstraint] = []
+    tier_arcs = np.array([a for s in sites.values() for a in s.tier_arcs], dtype=np.int64)
+    fixed = np.array([t.fixed_cost_cny_per_year for s in sites.values() for t in s.tiers])
+    wh = network.warehouses
+    for w, site in sites.items():
+        arcs = np.asarray(site.tier_arcs, dtype=np.int64)
+        if arcs.size > 1:
+            out.append(DesignConstraint(f"one_tier[{w}]", arcs, np.ones(arcs.size), hi=1.0))
+        forced = wh.at[w, "status"] == "existing" or w in options.must_open
+        if forced and arcs.size > 1 and w not in options.never_open:
+            out.append(DesignConstraint(f"open[{w}]", arcs, np.ones(arcs.size), lo=1.0))
+    ones = np.ones(tier_arcs.size)
+    if options.exact_warehouses is not None:
+        n = options.exact_warehouses
+        out.append(DesignConstraint("warehouses_exact", tier_arcs, ones, n, n))
+    if options.max_warehouses is not None:
+        out.append(DesignConstraint("warehouses_max", tier_arcs, ones, hi=options.max_warehouses))
+    if options.min_warehouses is not None:
+        out.append(DesignConstraint("warehouses_min", tier_arcs, ones, lo=options.min_warehouses))
+    if options.budget_cny is not None:
+        out.append(DesignConstraint("warehouse_budget", tier_arcs, fixed, hi=options.budget_cny))
+    return out
 
-    def _within(
-        self, did: str, seqs: list[tuple[str, ...]], wh: str | None, req: float, o: str, m: str
-    ) -> tuple[list[Route], str]:
-        out = []
-        best = math.inf
-        for seq in seqs:
-            hours, hours_max, nodes = self.timing(seq)
-            if len(set(nodes)) != len(nodes):
-                continue
-            days = hours / 24.0
-            best = min(best, days)
-            if days <= req + 1e-9:
-                out.append(Route(did, seq, wh, days, hours_max / 24.0, days, nodes))
-        if not out:
-            return [], (
-                f"no route from {o} to {m} within {req:g} days "
-                f"(fastest candidate takes {best:.1f} days)"
-            )
-        return out, ""
 
-    def via_warehouse(self, did: str, d: pd.Series, usable: list[str]) -> tuple[list[Route], str]:
-        o, m, req = d["origin"], d["market"], float(d["required_days"])
-        s = self.services
-        out: list[Route] = []
-        reasons = []
-        lm = s[(s["mode"] == "last_mile") & (s["to"] == m)]
-        reach = lm[lm["from"].isin(usable)]
-        if reach.empty:
-            return [], f"no open warehouse reaches market {m} by last mile"
-        for sid, row in reach.iterrows():
-            w = row["from"]
-            last_days = (row["leg_h"] + row["wait_h"]) / 24.0 + self.options.dispatch_days
-            last_days_max = (
-                row["leg_h_max"] + 2 * row["wait_h"]
-            ) / 24.0 + self.options.dispatch_days
-            if last_days > req + 1e-9:
-                reasons.append(f"{w}: last mile {last_days:.1f} d > {req:g} d")
-                continue
-            bulk = self._paths(o, w)
-            if not bulk:
-                reasons.append(f"{w}: no bulk route from {o}")
-                continue
-            for seq in bulk:
-                hours, _hmax, nodes = self.timing(seq)
-                if hours / 24.0 > self.options.max_replenishment_days + 1e-9:
-                    reasons.append(f"{w}: replenishment {hours / 24:.0f} d too long")
-                    continue
-                out.append(
-                    Route(
-                        did,
-                        (*seq, str(sid)),
-                        w,
-                        last_days,
-                        last_days_max,
-                        hours / 24.0,
-                        (*nodes, m),
-                    )
-                )
-        if not out:
-            return [], "9810: no warehouse route within limits (" + "; ".join(reasons[:4]) + ")"
-        return out, ""
+def _choice_groups(choice_key: dict[tuple[str, str], int]) -> np.ndarray | None:
+    if not choice_key:
+        return None
+    markets = sorted({m for m, _ in choice_key})
+    mi = {m: i for i, m in enumerate(markets)}
+    group = np.zeros(len(choice_key), dtype=np.int64)
+    for (m, _w), j in choice_key.items():
+        group[j] = mi[m]
+    return group
 
 
 # -- solving ---------------------------------------------------------------------------
@@ -672,8 +661,16 @@ class DomainSolve:
 def solve_problem(
     problem: DomainProblem,
     solve_options: SolveOptions | None = None,
+    *,
+    hint: np.ndarray | None = None,
 ) -> DomainSolve:
-    """Build the MILP of a :class:`DomainProblem` and solve it."""
+    """Build the MILP of a :class:`DomainProblem` and solve it.
+
+    ``hint`` is a starting point for every variable of the built model (a
+    MIP start, e.g. a related solve's values); a backend drops it when it
+    does not fit.
+    """
     built = build_model(problem.core)
-    raw = solve_milp(built.model, solve_options)
+    start = hint if hint is not None and hint.size == built.model.num_vars else None
+    raw = solve_milp(built.model, solve_options, hint=start)
     return DomainSolve(problem=problem, built=built, result=extract(problem.core, built, raw))

@@ -11,9 +11,12 @@ is highest), so the recomputed objective is the cost of the reported
 decisions, not a copy of the solver's number.
 
 Checked: flow conservation per demand (routes are connected chains from the
-origin to the market, served + unmet = demand), lane container capacity and
-service capacity, warehouse capacity and the warehouse options, delivery-time
-limits, and the objective.
+origin to the market, served + unmet = demand), each route's channel among
+the demand's allowed customs modes, lane container capacity and service
+capacity, warehouse capacity of the chosen tier (one tier a site, priced
+again from rent, wages and ``warehouse_tiers.csv``), shared-space fees,
+stock held abroad (cycle and safety stock, restated from the formula of the
+docs), the warehouse options, delivery-time limits, and the objective.
 """
 
 from __future__ import annotations
@@ -71,6 +74,55 @@ def _chargeable(basis: str, density: float, mode: str, air_kg_per_cbm: float) ->
     raise ValueError(basis)
 
 
+def _numbers(frame: pd.DataFrame, column: str, default: float) -> pd.Series:
+    """A numeric column (``default`` where it is missing or blank)."""
+    if column not in frame:
+        return pd.Series(default, index=frame.index, dtype=float)
+    return pd.to_numeric(frame[column], errors="coerce").astype(float).fillna(default)
+
+
+def _tier_sizes(network: Network, site: str) -> dict[str, tuple[float, float]]:
+    """Tier -> (fixed cost a year, capacity t a year) at a site, from the data (restated)."""
+    row = _row(network.warehouses, site)
+    tiers = network.warehouse_tiers
+    rent, staff = row.get("rent_cny_per_m2_year"), row.get("staff_cny_per_fte_year")
+    if tiers.empty or pd.isna(rent) or pd.isna(staff):
+        return {"site": (float(row["fixed_cost_cny_per_year"]), float(row["capacity_t_per_year"]))}
+    out = {}
+    for name, t in tiers.iterrows():
+        area = float(t["area_m2"])
+        people = math.ceil(area * float(t["fte_per_1000_m2"]) / 1000.0 - 1e-9)
+        fixed = (
+            float(rent) * area
+            + people * float(staff)
+            + float(t["systems_cny_per_year"])
+            + float(t["other_cny_per_m2_year"]) * area
+        )
+        out[str(name)] = (fixed, float(t["throughput_t_per_m2_year"]) * area)
+    return out
+
+
+def _offers(network: Network) -> dict[str, dict[str, float]]:
+    """Shared rate cards by site (storage per cbm-month, handling per order, inbound per cbm)."""
+    out = {}
+    wh = network.warehouses
+    for w in wh.index:
+        row = _row(wh, str(w))
+        storage = row.get("shared_storage_cny_per_cbm_month")
+        handling = row.get("shared_handling_cny_per_order")
+        if storage is None or handling is None or pd.isna(storage) or pd.isna(handling):
+            continue
+        inbound = row.get("shared_inbound_cny_per_cbm")
+        cap = row.get("shared_capacity_t_per_year")
+        out[str(w)] = {
+            "storage": float(storage),
+            "handling": float(handling),
+            "inbound": 0.0 if inbound is None or pd.isna(inbound) else float(inbound),
+            "capacity": math.inf if cap is None or pd.isna(cap) else float(cap),
+        }
+    return out
+
+
 def verify(
     network: Network, solution: Solution, options: DesignOptions | None = None, *, tol: float = 1e-6
 ) -> CheckReport:
@@ -81,11 +133,9 @@ def verify(
     weeks = float(p["weeks_per_year"])
     air = float(p["air_volumetric_kg_per_cbm"])
     carry = float(p["inventory_carrying_rate_per_year"])
-    penalty = (
-        options.unmet_penalty_cny_per_t
-        if options.unmet_penalty_cny_per_t is not None
-        else float(p["unmet_penalty_cny_per_t"])
-    )
+    fallback_penalty = float(p["unmet_penalty_cny_per_t"])
+    z = float(p["service_level_z"]) if "service_level_z" in p else None
+    review = float(p.get("replenishment_review_days", 7.0))
     nodes = network.nodes
     services = network.services
     fx = network.fx["cny_per_unit"]
@@ -101,8 +151,12 @@ def verify(
     border_fee = nodes["border_fee_cny_per_t"].astype(float)
     value_per_t = products["value_cny_per_t"].astype(float)
     density_of = products["density_kg_per_cbm"].astype(float)
-    wh_capacity = wh["capacity_t_per_year"].astype(float)
-    wh_fixed = wh["fixed_cost_cny_per_year"].astype(float)
+    order_kg = _numbers(products, "order_kg", 10.0)
+    weekly_cv = _numbers(products, "weekly_cv", math.nan)
+    margin = _numbers(products, "margin_share", math.nan)
+    order_rate = _numbers(services, "order_rate", math.nan)
+    with_stock = z is not None and not weekly_cv.isna().any()
+    offers = _offers(network)
 
     def svc(sid: str) -> pd.Series:
         return _row(services, sid)
@@ -121,6 +175,7 @@ def verify(
             "warehouse_fixed",
             "handling_storage",
             "in_transit_inventory",
+            "stock_abroad",
             "carbon",
             "unmet_penalty",
         ),
@@ -130,7 +185,7 @@ def verify(
     # -- routes: chains, timing, per-route costs -------------------------------------
     served = dict.fromkeys(demand.index, 0.0)
     lane_t: dict[str, dict[str, float]] = {}
-    wh_t: dict[str, float] = {}
+    wh_t: dict[tuple[str, str], float] = {}
     wh_markets: dict[str, set[str]] = {}
     for _, r in routes.iterrows():
         did = r["demand_id"]
@@ -171,7 +226,14 @@ def verify(
         if at != d["market"]:
             v.append(f"demand {did}: route ends at {at}, not at market {d['market']}")
         value = float(value_per_t.loc[d["product"]])
-        mode = str(d["customs_mode"])
+        allowed = str(d["customs_mode"]).split(";")
+        mode = (
+            str(r["customs_mode"])
+            if "customs_mode" in r and isinstance(r["customs_mode"], str)
+            else allowed[0]
+        )
+        if mode not in allowed:
+            v.append(f"demand {did}: channel {mode} is not among its customs modes {allowed}")
         w = r["warehouse"] if isinstance(r["warehouse"], str) else ""
         if mode == "9810":
             if not w:
@@ -184,20 +246,37 @@ def verify(
             parts["in_transit_inventory"] += t * value * carry * (bulk_h / 24.0) / 365.0
             if bulk_h / 24.0 > options.max_replenishment_days + 1e-6:
                 v.append(f"demand {did}: replenishment {bulk_h / 24:.1f} d over the limit")
-            wh_t[w] = wh_t.get(w, 0.0) + t
+            operating = r.get("operating_model", "owned")
+            operating = operating if isinstance(operating, str) and operating else "owned"
+            key = (w, operating)
+            wh_t[key] = wh_t.get(key, 0.0) + t
             wh_markets.setdefault(d["market"], set()).add(w)
-            # warehouse handling, storage and stock capital
+            # stock abroad: cycle + safety stock for the bulk leg's lead time
             row = _row(wh, w)
             density = float(density_of.loc[d["product"]])
-            per_t = (
-                float(row["handling_cny_per_t"])
-                + float(row["storage_cny_per_cbm_month"])
-                * float(row["stock_days"])
-                / 30.0
-                * 1000.0
-                / density
-                + value * carry * float(row["stock_days"]) / 365.0
-            )
+            cbm = 1000.0 / density
+            if with_stock:
+                assert z is not None
+                cv = float(weekly_cv.loc[d["product"]])
+                days = review / 2.0 + 7.0 * z * cv * math.sqrt((review + bulk_h / 24.0) / 7.0)
+            else:
+                days = float(row["stock_days"])
+            parts["stock_abroad"] += t * value * carry * days / 365.0
+            orders = 1000.0 / float(order_kg.loc[d["product"]])
+            if operating == "shared":
+                offer = offers.get(w)
+                if offer is None:
+                    v.append(f"demand {did}: uses shared space at {w}, which has no rate card")
+                    continue
+                per_t = (
+                    offer["inbound"] * cbm
+                    + offer["handling"] * orders
+                    + offer["storage"] * cbm * days / 365.0 * 12.0
+                )
+            else:
+                per_t = float(row["handling_cny_per_t"])
+                if not with_stock:
+                    per_t += float(row["storage_cny_per_cbm_month"]) * days / 30.0 * cbm
             parts["handling_storage"] += t * per_t
         else:
             if w:
@@ -224,7 +303,15 @@ def verify(
             v.append(
                 f"demand {did}: served {served[did]:.3f} + unmet {u:.3f} != {d['tonnes_per_year']}"
             )
-        parts["unmet_penalty"] += u * penalty
+        if u > tol and options.require_full_service:
+            v.append(f"demand {did}: {u:.3f} t unmet under require_full_service")
+        if options.unmet_penalty_cny_per_t is not None:
+            per_t = float(options.unmet_penalty_cny_per_t)
+        elif not math.isnan(float(margin.loc[d["product"]])):
+            per_t = float(value_per_t.loc[d["product"]]) * float(margin.loc[d["product"]])
+        else:
+            per_t = fallback_penalty
+        parts["unmet_penalty"] += u * per_t
 
     # -- lanes: price again, check capacity --------------------------------------------------
     for sid, by_product in lane_t.items():
@@ -284,6 +371,10 @@ def verify(
             for prod, t_year in by_product.items():
                 dens = float(density_of.loc[prod])
                 parts["transport"] += t_year * rate * _chargeable(basis, dens, s["mode"], air)
+        if not math.isnan(float(order_rate.loc[sid])):
+            per_order = float(order_rate.loc[sid]) * float(fx[s["currency"]])
+            for prod, t_year in by_product.items():
+                parts["transport"] += t_year * per_order * 1000.0 / float(order_kg.loc[prod])
         if lane is not None and abs(float(lane["tonnes"]) - tonnes) > 1e-5 * max(1, tonnes):
             v.append(f"lane {sid}: lanes.csv says {lane['tonnes']} t, routes carry {tonnes}")
     for sid in lanes.index if len(lanes) else []:
@@ -298,18 +389,41 @@ def verify(
     # -- warehouses ----------------------------------------------------------------------
     wtab = solution.warehouses.set_index("warehouse_id") if len(solution.warehouses) else None
     open_set = set()
+    tier_of: dict[str, str] = {}
     if wtab is not None:
-        open_set = {w for w in wtab.index if bool(wtab.at[w, "open"])}
-    for w, t in wh_t.items():
+        for w in wtab.index:
+            if bool(wtab.at[w, "open"]):
+                open_set.add(str(w))
+                tier = wtab.at[w, "tier"] if "tier" in wtab.columns else ""
+                tier_of[str(w)] = str(tier) if isinstance(tier, str) and tier else "site"
+    sizes = {w: _tier_sizes(network, str(w)) for w in wh.index}
+    for (w, operating), t in wh_t.items():
+        if operating == "shared":
+            offer = offers.get(w)
+            cap = offer["capacity"] if offer is not None else 0.0
+            if t > cap * (1 + 1e-6):
+                v.append(f"warehouse {w}: shared throughput {t:.1f} t over its space {cap:.1f}")
+            continue
         if t > tol and w not in open_set:
             v.append(f"warehouse {w}: carries {t:.1f} t but is not open")
-        cap = float(wh_capacity.loc[w])
+            continue
+        tier = tier_of.get(w, "site")
+        if tier not in sizes[w]:
+            v.append(f"warehouse {w}: unknown tier {tier!r}")
+            continue
+        cap = sizes[w][tier][1]
         if t > cap * (1 + 1e-6):
-            v.append(f"warehouse {w}: throughput {t:.1f} t over capacity {cap:.1f}")
+            v.append(f"warehouse {w}: throughput {t:.1f} t over the {tier} capacity {cap:.1f}")
+    fixed_total = 0.0
     for w in open_set:
-        parts["warehouse_fixed"] += float(wh_fixed.loc[w])
+        tier = tier_of[w]
+        if tier not in sizes[w]:
+            v.append(f"warehouse {w}: unknown tier {tier!r}")
+            continue
+        fixed_total += sizes[w][tier][0]
         if not bool(nodes.at[w, "open"]):
             v.append(f"warehouse {w}: open but its node is closed")
+    parts["warehouse_fixed"] += fixed_total
     n_open = len(open_set)
     if options.max_warehouses is not None and n_open > options.max_warehouses:
         v.append(f"{n_open} warehouses open > max {options.max_warehouses}")
@@ -326,10 +440,8 @@ def verify(
     for w in wh.index[wh["status"] == "existing"]:
         if w not in open_set and bool(nodes.at[w, "open"]) and w not in options.never_open:
             v.append(f"existing warehouse {w} is closed")
-    if options.budget_cny is not None:
-        fixed = sum(float(wh_fixed.loc[w]) for w in open_set)
-        if fixed > options.budget_cny * (1 + 1e-9):
-            v.append(f"warehouse fixed cost {fixed:,.0f} over budget {options.budget_cny:,.0f}")
+    if options.budget_cny is not None and fixed_total > options.budget_cny * (1 + 1e-9):
+        v.append(f"warehouse fixed cost {fixed_total:,.0f} over budget {options.budget_cny:,.0f}")
     if options.single_sourcing:
         for m, ws in wh_markets.items():
             if len(ws) > 1:

@@ -23,6 +23,7 @@ COST_PARTS = (
     "warehouse_fixed",
     "handling_storage",
     "in_transit_inventory",
+    "stock_abroad",
     "carbon",
     "unmet_penalty",
 )
@@ -69,6 +70,11 @@ WAREHOUSE_COLUMNS = [
     "name",
     "markets_served",
     "handling_storage_cny",
+    "tier",
+    "operating_model",
+    "area_m2",
+    "owned_tonnes",
+    "shared_tonnes",
 ]
 UNMET_COLUMNS = ["demand_id", "tonnes", "reason", "origin", "market", "product", "customs_mode"]
 ROUTE_COLUMNS = [
@@ -83,6 +89,9 @@ ROUTE_COLUMNS = [
     "transit_days",
     "required_days",
     "on_time",
+    "customs_mode",
+    "operating_model",
+    "stock_days",
 ]
 
 
@@ -236,6 +245,9 @@ def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
                 "transit_days": route.transit_days,
                 "required_days": req,
                 "on_time": bool(route.days_max <= req + 1e-9),
+                "customs_mode": route.channel,
+                "operating_model": route.operating,
+                "stock_days": float(problem.stock_days[p]) if problem.stock_days.size else 0.0,
             }
         )
         for sid in route.services:
@@ -253,7 +265,7 @@ def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
                     "tonnes": tonnes,
                     "route": p,
                     "warehouse": route.warehouse or "",
-                    "customs_mode": str(d["customs_mode"]),
+                    "customs_mode": route.channel,
                 }
             )
     routes = pd.DataFrame(route_rows, columns=ROUTE_COLUMNS)
@@ -320,6 +332,8 @@ def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
     lanes = pd.DataFrame(lane_rows, columns=LANE_COLUMNS)
 
     # -- warehouses ----------------------------------------------------------------------
+    path_t = share * vol_week[paths.commodity]
+    warehouse_of_path = np.array([r.warehouse or "" for r in problem.routes], dtype=object)
     wh = net.warehouses
     wh_rows = []
     served: dict[str, set[str]] = {}
@@ -327,26 +341,46 @@ def solution_from_solve(solve: DomainSolve, scenario: str) -> Solution:
         via = r["warehouse"]
         if isinstance(via, str) and via:
             served.setdefault(via, set()).add(str(demand.at[r["demand_id"], "market"]))
-    for i, w in enumerate(wh.index):
-        a = n_s + i
-        opened = bool(res.units[a] > 0.5)
-        thr = float(res.class_flow[a].sum()) * weeks
-        w_row = _row(wh, w)
-        capy = float(w_row["capacity_t_per_year"])
+    for w in wh.index:
+        site = problem.sites[str(w)]
+        owned_t = float(res.class_flow[site.owned].sum()) * weeks
+        shared_t = 0.0
+        if site.shared is not None:
+            shared_t = float(res.class_flow[site.shared].sum()) * weeks
+        chosen = [t for t, a in zip(site.tiers, site.tier_arcs, strict=True) if res.units[a] > 0.5]
+        tier = chosen[0] if chosen else None
+        model = "owned" if tier is not None else ("shared" if shared_t > 1e-6 else "")
+        if tier is not None and shared_t > 1e-6:
+            model = "owned+shared"
+        capy = (tier or site.tiers[-1]).capacity_t_per_year
+        used = owned_t
+        if tier is None and shared_t > 1e-6:
+            capy = site.shared_capacity_t_per_year or float("nan")
+            used = shared_t
+        handling = float((res.class_flow[site.owned] * parts["handling_storage"][site.owned]).sum())
+        if site.shared is not None:
+            handling += float(
+                (res.class_flow[site.shared] * parts["handling_storage"][site.shared]).sum()
+            )
+        on_site = warehouse_of_path == str(w)
+        handling += float((path_t * problem.path_parts["handling_storage"])[on_site].sum())
         wh_rows.append(
             {
                 "warehouse_id": w,
-                "open": opened,
-                "throughput_tonnes": thr,
+                "open": tier is not None,
+                "throughput_tonnes": owned_t + shared_t,
                 "capacity_tonnes": capy,
-                "utilization": thr / capy if capy else 0.0,
-                "fixed_cost_cny": float(w_row["fixed_cost_cny_per_year"]) if opened else 0.0,
+                "utilization": used / capy if capy and math.isfinite(capy) else float("nan"),
+                "fixed_cost_cny": tier.fixed_cost_cny_per_year if tier is not None else 0.0,
                 "country": net.nodes.at[w, "country"],
                 "name": net.nodes.at[w, "name"],
-                "markets_served": ";".join(sorted(served.get(w, set()))),
-                "handling_storage_cny": float(
-                    (res.class_flow[a] * parts["handling_storage"][a]).sum()
-                ),
+                "markets_served": ";".join(sorted(served.get(str(w), set()))),
+                "handling_storage_cny": handling,
+                "tier": tier.tier if tier is not None else "",
+                "operating_model": model,
+                "area_m2": tier.area_m2 if tier is not None else float("nan"),
+                "owned_tonnes": owned_t,
+                "shared_tonnes": shared_t,
             }
         )
     warehouses = pd.DataFrame(wh_rows, columns=WAREHOUSE_COLUMNS)
@@ -435,6 +469,8 @@ def compute_kpis(
     path_t = res.share * vol[com_of_path]
     transport += float((path_t * problem.path_parts["transport"]).sum())
     inventory = float((path_t * problem.path_parts["in_transit_inventory"]).sum())
+    stock = float((path_t * problem.path_parts["stock_abroad"]).sum())
+    handling += float((path_t * problem.path_parts["handling_storage"]).sum())
     unmet_cost = float(
         (
             res.unmet_share
@@ -447,10 +483,28 @@ def compute_kpis(
         "warehouse_fixed": wh_fixed,
         "handling_storage": handling,
         "in_transit_inventory": inventory,
+        "stock_abroad": stock,
         "carbon": carbon,
         "unmet_penalty": unmet_cost,
     }
     total = sum(parts.values())
+    by_channel: dict[str, float] = {}
+    by_channel_market: dict[str, dict[str, float]] = {}
+    if len(routes):
+        market = routes["demand_id"].map(problem.demand["market"]).astype(str)
+        channel = routes["customs_mode"].astype(str)
+        tonnes = routes["tonnes"].astype(float)
+        for ch, mk, t in zip(channel, market, tonnes, strict=True):
+            by_channel[ch] = by_channel.get(ch, 0.0) + t
+            per_market = by_channel_market.setdefault(mk, {})
+            per_market[ch] = per_market.get(ch, 0.0) + t
+    owned = warehouses[warehouses["open"]] if len(warehouses) else warehouses
+    utilisation = owned["utilization"].astype(float) if len(owned) else pd.Series(dtype=float)
+    via_wh = routes[routes["warehouse"] != ""] if len(routes) else routes
+    shared_via = 0.0
+    if len(via_wh):
+        shared_via = float(via_wh.loc[via_wh["operating_model"] == "shared", "tonnes"].sum())
+    via_t = float(via_wh["tonnes"].sum()) if len(via_wh) else 0.0
     demand_t = float(problem.demand["tonnes_per_year"].sum())
     served_t = float(routes["tonnes"].sum()) if len(routes) else 0.0
     tkm = lanes.groupby("mode")["tonne_km"].sum() if len(lanes) else pd.Series(dtype=float)
@@ -470,6 +524,8 @@ def compute_kpis(
     open_wh = sorted(warehouses.loc[warehouses["open"], "warehouse_id"]) if len(warehouses) else []
     return {
         "total_cost_cny": total,
+        "logistics_cost_cny": total - unmet_cost,
+        "unmet_penalty_cny": unmet_cost,
         "cost_parts_cny": parts,
         "co2_tonnes": co2,
         "demand_tonnes": demand_t,
@@ -489,4 +545,17 @@ def compute_kpis(
         if len(routes)
         else 0.0,
         "weeks_per_year": weeks,
+        "tonnes_by_channel": dict(sorted(by_channel.items())),
+        "tonnes_by_channel_and_market": dict(sorted(by_channel_market.items())),
+        "warehouse_tonnes_shared": shared_via,
+        "warehouse_tonnes_owned": via_t - shared_via,
+        "shared_share_of_9810": shared_via / via_t if via_t else 0.0,
+        "owned_utilization_median": float(utilisation.median()) if len(utilisation) else 0.0,
+        "owned_utilization_min": float(utilisation.min()) if len(utilisation) else 0.0,
+        "owned_utilization_max": float(utilisation.max()) if len(utilisation) else 0.0,
+        "sites_used": sorted(
+            warehouses.loc[warehouses["throughput_tonnes"] > 1e-6, "warehouse_id"].astype(str)
+        )
+        if len(warehouses)
+        else [],
     }

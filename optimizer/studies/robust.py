@@ -85,8 +85,11 @@ class PreparedScenario:
     network: Network
     options: DesignOptions  # the scenario's options without warehouse-count or budget limits
     problem: DomainProblem  # no warehouse-count or budget rows
-    warehouse_arcs: np.ndarray
-    usable: np.ndarray  # bool per warehouse: the scenario may open it
+    warehouse_arcs: np.ndarray  # one design arc per (site, owned tier): the options to choose
+    usable: np.ndarray  # bool per option: the scenario may open it
+    option_site: tuple[str, ...] = ()  # the site of each option
+    option_label: tuple[str, ...] = ()  # "site" (one size) or "site:tier"
+    forced: frozenset[str] = frozenset()  # sites the scenario forces open
 
 
 @dataclass(frozen=True)
@@ -169,8 +172,22 @@ def prepare(scenario_paths: Sequence[str | Path]) -> list[PreparedScenario]:
                 "a shared set needs the same candidates in every scenario"
             )
             raise InputError(msg)
-        arcs = np.arange(problem.n_services, problem.n_services + len(ids), dtype=np.int64)
+        arcs = problem.tier_arcs
         usable = problem.core.arcs.max_units[arcs] > 0
+        sites = [site.site for site in problem.sites.values() for _ in site.tier_arcs]
+        labels = [
+            site.site if len(site.tiers) == 1 else f"{site.site}:{t.tier}"
+            for site in problem.sites.values()
+            for t in site.tiers
+        ]
+        status = net.warehouses["status"].astype(str)
+        forced = frozenset(
+            str(w)
+            for w in net.warehouses.index
+            if (status.loc[w] == "existing" or w in opts.must_open)
+            and bool(net.nodes.at[w, "open"])
+            and w not in opts.never_open
+        )
         out.append(
             PreparedScenario(
                 name=sc.name,
@@ -179,6 +196,9 @@ def prepare(scenario_paths: Sequence[str | Path]) -> list[PreparedScenario]:
                 problem=problem,
                 warehouse_arcs=arcs,
                 usable=usable,
+                option_site=tuple(sites),
+                option_label=tuple(labels),
+                forced=forced,
             )
         )
     return out
@@ -197,10 +217,9 @@ def check_count(prepared: Sequence[PreparedScenario], warehouses: int) -> None:
     if not 1 <= warehouses <= len(ids):
         msg = f"--warehouses must be between 1 and {len(ids)} (the candidates), got {warehouses}"
         raise InputError(msg)
-    forced = set()
+    forced: set[str] = set()
     for p in prepared:
-        mins = p.problem.core.arcs.min_units[p.warehouse_arcs]
-        forced |= {ids[i] for i in np.flatnonzero(mins > 0)}
+        forced |= p.forced
     if len(forced) > warehouses:
         msg = (
             f"{len(forced)} warehouses are forced open ({', '.join(sorted(forced))}), "
@@ -214,8 +233,9 @@ def _with_core(problem: DomainProblem, **core_changes: Any) -> DomainProblem:
 
 
 def _exact(problem: DomainProblem, arcs: np.ndarray, count: int) -> DomainProblem:
+    """The problem with exactly ``count`` sites open (its other design rows kept)."""
     con = DesignConstraint("warehouses_exact", arcs, np.ones(arcs.size), count, count)
-    return _with_core(problem, constraints=(con,))
+    return _with_core(problem, constraints=(*problem.core.constraints, con))
 
 
 def _as_prepared(
@@ -252,32 +272,52 @@ def fixed_set_solution(
 ) -> Solution:
     """The scenario's best routing when exactly the warehouses ``chosen`` are open.
 
+    ``chosen`` holds sites (any of their tiers) or ``site:tier`` options.
+
     Raises
     ------
     InputError
         When a chosen warehouse is unknown or closed in this scenario.
     """
-    ids = list(prep.network.warehouses.index)
     arcs = prep.problem.core.arcs
     lo, hi = arcs.min_units.copy(), arcs.max_units.copy()
-    for i, w in enumerate(ids):
-        a = prep.warehouse_arcs[i]
-        if w in chosen:
-            if not prep.usable[i]:
-                msg = f"{prep.name}: warehouse {w} is closed in this scenario"
-                raise InputError(msg)
-            lo[a] = hi[a] = 1.0
-        else:
-            if lo[a] > 0:
-                msg = f"{prep.name}: warehouse {w} is forced open but not in the set"
-                raise InputError(msg)
-            hi[a] = 0.0
-    unknown = set(chosen) - set(ids)
+    known = set(prep.option_site) | set(prep.option_label)
+    unknown = set(chosen) - known
     if unknown:
         msg = f"unknown warehouses: {', '.join(sorted(unknown))}"
         raise InputError(msg)
-    new_arcs = dataclasses.replace(arcs, min_units=lo, max_units=hi)
-    return _solve_domain(_with_core(prep.problem, arcs=new_arcs), prep.name, options)
+    chosen_sites = {c.split(":")[0] for c in chosen}
+    missing = prep.forced - chosen_sites
+    if missing:
+        msg = f"{prep.name}: warehouse {sorted(missing)[0]} is forced open but not in the set"
+        raise InputError(msg)
+    extra: list[DesignConstraint] = []
+    for site in sorted(chosen_sites):
+        options_here = [
+            i
+            for i, (w, label) in enumerate(zip(prep.option_site, prep.option_label, strict=True))
+            if w == site and (site in chosen or label in chosen)
+        ]
+        if not any(prep.usable[i] for i in options_here):
+            msg = f"{prep.name}: warehouse {site} is closed in this scenario"
+            raise InputError(msg)
+        idx = prep.warehouse_arcs[options_here]
+        extra.append(DesignConstraint(f"in_set[{site}]", idx, np.ones(idx.size), lo=1.0))
+    for i, (w, label) in enumerate(zip(prep.option_site, prep.option_label, strict=True)):
+        if not (w in chosen or label in chosen):
+            a = prep.warehouse_arcs[i]
+            lo[a] = hi[a] = 0.0
+    core = dataclasses.replace(
+        prep.problem.core,
+        arcs=dataclasses.replace(arcs, min_units=lo, max_units=hi),
+        constraints=(*_without_open(prep.problem.core.constraints), *extra),
+    )
+    return _solve_domain(dataclasses.replace(prep.problem, core=core), prep.name, options)
+
+
+def _without_open(constraints: Sequence[DesignConstraint]) -> tuple[DesignConstraint, ...]:
+    """The design rows without the must-open rows (a fixed set states its own)."""
+    return tuple(c for c in constraints if not c.name.startswith("open["))
 
 
 # -- the robust model ------------------------------------------------------------------------
@@ -346,8 +386,20 @@ def build_robust_model(
         ub=np.where(allowed, 1.0, 0.0),
         cost=z_cost,
         integer=True,
-        names=[f"chosen[{w}]" for w in first.network.warehouses.index],
+        names=[f"chosen[{label}]" for label in first.option_label],
     )
+    # at most one owned tier a site
+    sites = sorted(set(first.option_site))
+    site_row = {w: i for i, w in enumerate(sites)}
+    multi = [i for i in range(n_w) if first.option_site.count(first.option_site[i]) > 1]
+    if multi:
+        model.add_rows(
+            len(sites),
+            np.array([site_row[first.option_site[i]] for i in multi], dtype=np.int64),
+            z[multi],
+            1.0,
+            ub=1.0,
+        )
     # (R1) y_sw <= z_w
     for p, b in zip(prepared, blocks, strict=True):
         y = b.index[b.built.units[p.warehouse_arcs]]
@@ -398,7 +450,6 @@ def solve_robust(
     options = options or SolveOptions(rel_gap=1e-4)
     prepared = _as_prepared(scenarios)
     check_count(prepared, warehouses)
-    ids = list(prepared[0].network.warehouses.index)
 
     optima: dict[str, Solution] = {}
     for p in prepared:
@@ -445,7 +496,8 @@ def solve_robust(
         return empty
     x = raw.values
     zval = np.round(x[z]).astype(bool)
-    chosen = tuple(w for w, c in zip(ids, zval, strict=True) if c)
+    labels = prepared[0].option_label
+    chosen = tuple(label for label, c in zip(labels, zval, strict=True) if c)
 
     solutions: dict[str, Solution] = {}
     rows = []
@@ -477,7 +529,10 @@ def solve_robust(
             {
                 "scenario": p.name,
                 "robust_cost_cny": cost,
+                "robust_logistics_cost_cny": sol.kpis.get("logistics_cost_cny", float("nan")),
+                "robust_unmet_penalty_cny": sol.kpis.get("unmet_penalty_cny", float("nan")),
                 "optimum_cost_cny": opt_cost,
+                "optimum_logistics_cost_cny": opt.kpis.get("logistics_cost_cny", float("nan")),
                 "regret_cny": cost - opt_cost,
                 "regret_share": cost / opt_cost - 1.0,
                 "optimum_gap": opt.gap,
@@ -501,18 +556,28 @@ def candidate_table(
     solutions: dict[str, Solution],
     optima: dict[str, Solution],
 ) -> pd.DataFrame:
-    """One row per candidate: chosen, fixed cost, how often in an optimum, cost per scenario.
+    """One row per candidate site: chosen (and its tier), fixed cost, how often in an optimum.
 
-    ``cost_<scenario>`` is the warehouse's cost in the robust plan of that
-    scenario (fixed cost plus handling, storage and stock capital of its
-    throughput; 0 when not chosen), ``tonnes_<scenario>`` its throughput and
+    ``tier`` is the owned tier chosen (empty when the site is not in the set);
+    ``fixed_cost_cny`` its fixed cost, or the smallest tier's for a site not
+    chosen. ``cost_<scenario>`` is the site's cost in the robust plan of that
+    scenario (fixed cost plus handling, storage and shared fees of its
+    throughput), ``tonnes_<scenario>`` its throughput (owned and shared) and
     ``in_optimum_<scenario>`` whether the scenario's own optimum opens it.
     """
-    net = prepared[0].network
-    ids = list(net.warehouses.index)
+    first = prepared[0]
+    net = first.network
     n_s = len(prepared)
+    chosen_site = {label.split(":")[0]: label for label in chosen}
     rows = []
-    for i, w in enumerate(ids):
+    for w in net.warehouses.index:
+        options_here = [i for i, site in enumerate(first.option_site) if site == w]
+        label = chosen_site.get(str(w))
+        if label is not None:
+            pick = next(i for i in options_here if first.option_label[i] == label)
+        else:
+            pick = min(options_here, key=lambda i: float(fixed[i]))
+        site_fixed = float(fixed[pick])
         row: dict[str, Any] = {
             "warehouse_id": w,
             "name": net.nodes.at[w, "name"],
@@ -520,8 +585,9 @@ def candidate_table(
             "public_service": bool(net.warehouses.at[w, "public_service"])
             if "public_service" in net.warehouses.columns
             else False,
-            "chosen": w in chosen,
-            "fixed_cost_cny": float(fixed[i]),
+            "chosen": label is not None,
+            "tier": label.split(":")[1] if label is not None and ":" in label else "",
+            "fixed_cost_cny": site_fixed,
         }
         count = 0
         for p in prepared:
@@ -536,7 +602,7 @@ def candidate_table(
             t = float(hit["throughput_tonnes"].sum()) if len(hit) else 0.0
             hs = float(hit["handling_storage_cny"].sum()) if len(hit) else 0.0
             row[f"tonnes_{p.name}"] = t
-            row[f"cost_{p.name}"] = (float(fixed[i]) if w in chosen else 0.0) + hs
+            row[f"cost_{p.name}"] = (site_fixed if label is not None else 0.0) + hs
         rows.append(row)
     frame = pd.DataFrame(rows)
     return frame.sort_values(
@@ -551,18 +617,24 @@ def brute_force(
     options: SolveOptions,
     optima: Sequence[float] | None = None,
 ) -> tuple[tuple[str, ...], float]:
-    """The best set by enumeration of every ``warehouses``-subset (small cases only).
+    """The best set by enumeration of every ``warehouses``-subset of sites and tiers (small cases).
 
     Returns the set and its value under ``criterion`` (mean cost, or the worst
     regret plus the tie-break term of the module docstring).
     """
-    ids = [
-        w
-        for i, w in enumerate(prepared[0].network.warehouses.index)
-        if all(p.usable[i] for p in prepared)
-    ]
+    first = prepared[0]
+    usable = [all(p.usable[i] for p in prepared) for i in range(len(first.option_label))]
+    by_site: dict[str, list[str]] = {}
+    for i, (site, label) in enumerate(zip(first.option_site, first.option_label, strict=True)):
+        if usable[i]:
+            by_site.setdefault(site, []).append(label)
     best: tuple[tuple[str, ...], float] = ((), INF)
-    for subset in itertools.combinations(ids, warehouses):
+    subsets = (
+        combo
+        for sites in itertools.combinations(sorted(by_site), warehouses)
+        for combo in itertools.product(*(by_site[w] for w in sites))
+    )
+    for subset in subsets:
         try:
             costs = [
                 float(fixed_set_solution(p, subset, options).objective or INF) for p in prepared
