@@ -129,6 +129,45 @@ class Control(MacroElement):
         self.css_class = css_class
 
 
+class FitBounds(MacroElement):
+    """Fit the parent map to bounds once its container has a size.
+
+    Leaflet's own ``fitBounds`` on a zero-sized container (a report's iframe
+    before layout) computes a NaN zoom and throws; this waits for the first
+    non-zero size (ResizeObserver) and then fits.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            (function (map) {
+                var bounds = {{ this.bounds|tojson }};
+                var options = {padding: {{ this.padding|tojson }}};
+                function sized() { var s = map.getSize(); return s.x > 0 && s.y > 0; }
+                if (sized()) { map.fitBounds(bounds, options); return; }
+                var seen = new ResizeObserver(function () {
+                    map.invalidateSize();
+                    if (sized()) { seen.disconnect(); map.fitBounds(bounds, options); }
+                });
+                seen.observe(map.getContainer());
+            })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, bounds: list[list[float]], padding: tuple[int, int] = (20, 20)) -> None:
+        super().__init__()
+        self._name = "CorridorFitBounds"
+        self.bounds = bounds
+        self.padding = list(padding)
+
+
+def bounds_of(points: Sequence[tuple[float, float]]) -> list[list[float]]:
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
 @functools.cache
 def _countries_text() -> str:
     """Country outlines, plus a copy 360 degrees east of those west of WRAP_WEST_OF."""
@@ -219,11 +258,8 @@ def new_map(*, offline: bool, **kwargs: Any) -> folium.Map:
 
 
 def fit(fmap: folium.Map, points: list[tuple[float, float]]) -> None:
-    if not points:
-        return
-    lats = [p[0] for p in points]
-    lons = [p[1] for p in points]
-    fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]], padding=(20, 20))
+    if points:
+        fmap.add_child(FitBounds(bounds_of(points)))
 
 
 def finish(fmap: folium.Map, *, offline: bool, layer_control: bool = True) -> None:

@@ -13,8 +13,10 @@ from optimizer.data.network import Network
 from optimizer.format import is_number
 from optimizer.output.mapping.base import (
     Control,
+    FitBounds,
     add_base_layers,
     add_css,
+    bounds_of,
     esc,
     node_label,
     stable_ids,
@@ -201,9 +203,8 @@ def map_comparison(
     for side in (dual.m1, dual.m2):
         folium.LayerControl(collapsed=True, position="topright").add_to(side)
     if points:
-        lats = [p[0] for p in points]
-        lons = [p[1] for p in points]
-        dual.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
+        for side in (dual.m1, dual.m2):
+            side.add_child(FitBounds(bounds_of(points)))
     if offline:
         make_offline(dual)
     stable_ids(dual.get_root())
