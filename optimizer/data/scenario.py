@@ -153,6 +153,7 @@ class Options(_Strict):
     budget_cny: Number | None = Field(default=None, ge=0, le=1e11)
     must_open: list[str] | None = None
     never_open: list[str] | None = None
+    never_shared: list[str] | None = None
     single_sourcing: bool | None = None
     carbon_price_cny_per_t: Number | None = Field(default=None, ge=0, le=MAX_CARBON_PRICE)
     paths_per_weight: Count | None = Field(default=None, ge=1, le=50)
@@ -601,7 +602,7 @@ def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: s
                 _unknown("warehouse", [w], net.warehouses.index, loc)
         elif kind in ("carbon_price", "options"):
             if kind == "options":
-                for w in (*(v.must_open or []), *(v.never_open or [])):
+                for w in (*(v.must_open or []), *(v.never_open or []), *(v.never_shared or [])):
                     _unknown("warehouse", [w], net.warehouses.index, loc)
         else:  # pragma: no cover - CHANGE_KINDS and this function move together
             msg = f"{loc}: change kind not implemented"

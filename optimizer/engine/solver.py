@@ -11,6 +11,7 @@ Solver banners go to stderr so that ``--json`` keeps stdout clean.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import logging
 import math
 import os
@@ -124,6 +125,11 @@ def relative_gap(objective: float | None, bound: float | None) -> float | None:
     return abs(objective - bound) / max(1.0, abs(objective))
 
 
+def _flush_c_stdio() -> None:
+    with contextlib.suppress(OSError, AttributeError):  # no libc symbol table
+        ctypes.CDLL(None).fflush(None)
+
+
 @contextlib.contextmanager
 def stdout_to_stderr() -> Iterator[None]:
     """Send file descriptor 1 to 2 for the duration (C-level solver banners included)."""
@@ -138,6 +144,7 @@ def stdout_to_stderr() -> Iterator[None]:
         yield
     finally:
         sys.stdout.flush()
+        _flush_c_stdio()  # a C library's buffered printf must land on 2, not later on 1
         os.dup2(saved, 1)
         os.close(saved)
 

@@ -136,7 +136,10 @@ class DesignOptions:
         Cap on the annual fixed cost of owned warehouses.
     must_open, never_open
         Site ids forced open (one owned tier) or closed (no owned tier).
-        Existing warehouses are always open.
+        Existing warehouses are always open, unless named in ``never_open``.
+    never_shared
+        Site ids whose shared space is not used (with ``never_open``: the
+        site is not used at all).
     single_sourcing
         Each market is served by at most one warehouse.
     carbon_price_cny_per_t
@@ -163,6 +166,7 @@ class DesignOptions:
     budget_cny: float | None = None
     must_open: tuple[str, ...] = ()
     never_open: tuple[str, ...] = ()
+    never_shared: tuple[str, ...] = ()
     single_sourcing: bool = False
     carbon_price_cny_per_t: float = 0.0
     paths_per_weight: int = 3
@@ -186,6 +190,7 @@ class DesignOptions:
             raise InputError(msg, field="paths_per_weight")
         object.__setattr__(self, "must_open", tuple(self.must_open))
         object.__setattr__(self, "never_open", tuple(self.never_open))
+        object.__setattr__(self, "never_shared", tuple(self.never_shared))
 
 
 @dataclass(frozen=True)
@@ -231,13 +236,18 @@ class DomainProblem:
 
 def _check_names(network: Network, options: DesignOptions) -> None:
     wh = network.warehouses
-    for name in (*options.must_open, *options.never_open):
+    for name in (*options.must_open, *options.never_open, *options.never_shared):
         if name not in wh.index:
             close = difflib.get_close_matches(name, [str(w) for w in wh.index], n=3)
             msg = f"unknown warehouse {name!r} in options" + (
                 f"; close matches: {', '.join(close)}" if close else ""
             )
-            raise InputError(msg, field="must_open" if name in options.must_open else "never_open")
+            field = next(
+                f
+                for f in ("must_open", "never_open", "never_shared")
+                if name in getattr(options, f)
+            )
+            raise InputError(msg, field=field)
     clash = set(options.must_open) & set(options.never_open)
     if clash:
         msg = f"warehouses both forced open and closed: {', '.join(sorted(clash))}"
@@ -309,7 +319,12 @@ def build_problem(
             arc_ids.append(f"WH:{w}:{t.tier}")
             capacity_for.append(owned_idx[w])
         tier_idx[w] = tuple(idx)
-    shared_of = {w: shared_offer(network, w) if options.allow_shared else None for w in site_ids}
+    shared_of = {
+        w: shared_offer(network, w)
+        if options.allow_shared and w not in options.never_shared
+        else None
+        for w in site_ids
+    }
     shared_idx: dict[str, int] = {}
     for w in site_ids:
         if shared_of[w] is not None and open_site[w]:

@@ -268,6 +268,8 @@ def verify(
                 if offer is None:
                     v.append(f"demand {did}: uses shared space at {w}, which has no rate card")
                     continue
+                if w in options.never_shared or not options.allow_shared:
+                    v.append(f"demand {did}: uses shared space at {w}, which is not allowed")
                 per_t = (
                     offer["inbound"] * cbm
                     + offer["handling"] * orders

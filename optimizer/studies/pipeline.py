@@ -94,7 +94,7 @@ def design_options(scenario: Scenario) -> DesignOptions:
     """The model options of a scenario (after every change and ``options`` block)."""
     keys = DesignOptions.__dataclass_fields__
     kw = {k: v for k, v in scenario.options.items() if k in keys and v is not None}
-    for k in ("must_open", "never_open"):
+    for k in ("must_open", "never_open", "never_shared"):
         if k in kw:
             kw[k] = tuple(kw[k])
     return DesignOptions(**kw)
