@@ -87,7 +87,11 @@ OUTPUT_COLUMNS = {
     "departures_per_week rate_basis rate lcl_basis lcl_rate units_per_departure currency "
     "price_year co2_g_per_tkm co2_source active source",
     "warehouses.csv": "node_id operator status public_service area_m2 fixed_cost_cny_per_year "
-    "capacity_t_per_year handling_cny_per_t storage_cny_per_cbm_month stock_days source",
+    "capacity_t_per_year handling_cny_per_t storage_cny_per_cbm_month stock_days "
+    "rent_cny_per_m2_year staff_cny_per_fte_year shared_storage_cny_per_cbm_month "
+    "shared_handling_cny_per_order shared_inbound_cny_per_cbm shared_capacity_t_per_year source",
+    "warehouse_tiers.csv": "tier area_m2 fte_per_1000_m2 systems_cny_per_year "
+    "other_cny_per_m2_year throughput_t_per_m2_year source",
     "products.csv": "id name name_zh density_kg_per_cbm value_cny_per_t notes source",
     "demand.csv": "id origin market product tonnes_per_year customs_mode required_days source",
     "fx.csv": "currency cny_per_unit date source",
@@ -166,6 +170,11 @@ class Network:
             for r in read_table("fx.csv")
         ]
         self.cny_per = {r["currency"]: r["cny_per_unit"] for r in self.fx}
+        # other currencies of local prices (rents, wages, fees), converted here only
+        self.fx_source: dict[str, str] = {}
+        for r in read_table("fx_other.csv"):
+            self.cny_per[r["currency"]] = float(r["cny_per_unit"])
+            self.fx_source[r["currency"]] = x(r["source"])
         self.param_rows = read_table("parameters.csv")
         self.param = {r["name"]: float(r["value"]) for r in self.param_rows if r["value"]}
         self.nodes: list[Record] = [
@@ -805,45 +814,147 @@ def add_services(net: Network) -> None:
 # ---------------------------------------------------------------------------
 # Warehouses, products
 # ---------------------------------------------------------------------------
+#: m2 per unit of floor area in a rent: sq ft, and the tsubo (Japan) and pyeong (Korea) of 3.3058 m2
+M2_PER = {"m2": 1.0, "sqft": 1 / SQFT_PER_M2, "tsubo": 3.3058, "pyeong": 3.3058}
+#: the owned size tier written to the classic columns of warehouses.csv (area, fixed cost, capacity)
+REFERENCE_TIER = "M"
+SHARED_FEES = ("storage", "handling", "inbound")
+
+
 def rent_cny(value: float, unit: str, cny_per: dict[str, float]) -> float:
-    """A rent in CUR/AREA/PERIOD (AREA m2 or sqft, PERIOD yr or month) in CNY/m2/yr."""
+    """A rent in CUR/AREA/PERIOD (AREA m2, sqft, tsubo or pyeong; PERIOD yr or month) in CNY/m2/yr."""
     cur, area, period = unit.split("/")
-    if area == "sqft":
-        value = value * SQFT_PER_M2
+    value = value / M2_PER[area]
     if period == "month":
         value = value * 12
-    if cur != "CNY":
-        value = value * cny_per[cur]
-    return value
+    return value * cny_per[cur]
 
 
-def warehouses(net: Network) -> list[Record]:
-    """tables/warehouses.csv (sites) and warehouse_countries.csv (costs by country)."""
+def fx_note(net: Network, cur: str) -> str:
+    """Where the CNY rate of a currency comes from (empty for CNY)."""
+    if cur == "CNY":
+        return ""
+    if cur in ("USD", "EUR"):
+        return f"{cur} at {net.cny_per[cur]:g} CNY (fx.csv)"
+    return f"{cur} at {net.cny_per[cur]:g} CNY ({net.fx_source[cur]})"
+
+
+class Tier(NamedTuple):
+    """An owned size tier (tables/warehouse_tiers.csv)."""
+
+    tier: str
+    area: int
+    fte_per_1000: float
+    systems: float
+    other_per_m2: float
+    throughput: float
+
+    def fte(self) -> int:
+        return math.ceil(round(self.area / 1000 * self.fte_per_1000, 6))
+
+    def fixed_cny(self, rent: float, staff: float) -> float:
+        """rent x area + ceil(area/1000 x fte_per_1000_m2) x staff + systems + other x area."""
+        return rent * self.area + self.fte() * staff + self.systems + self.other_per_m2 * self.area
+
+    def capacity_t(self) -> float:
+        return self.throughput * self.area
+
+
+def tiers(net: Network) -> tuple[list[Record], dict[str, Tier]]:
+    """tables/warehouse_tiers.csv: the owned size tiers offered at every candidate site."""
+    out, by_name = [], {}
+    for r in read_table("warehouse_tiers.csv"):
+        t = Tier(
+            r["tier"],
+            int(r["area_m2"]),
+            float(r["fte_per_1000_m2"]),
+            float(r["systems_cny_per_year"]),
+            float(r["other_cny_per_m2_year"]),
+            float(r["throughput_t_per_m2_year"]),
+        )
+        by_name[t.tier] = t
+        out.append(
+            {
+                "tier": t.tier,
+                "area_m2": t.area,
+                "fte_per_1000_m2": t.fte_per_1000,
+                "systems_cny_per_year": t.systems,
+                "other_cny_per_m2_year": t.other_per_m2,
+                "throughput_t_per_m2_year": t.throughput,
+                "source": net.texts["TIER"].format(
+                    tier=t.tier,
+                    area_source=net.texts.expand(r["area_source"]),
+                    fte_source=net.texts.expand(r["fte_source"]),
+                ),
+            }
+        )
+    return out, by_name
+
+
+def shared_fees(net: Network) -> dict[str, dict[str, tuple[float, str]]]:
+    """tables/shared_fees.csv: the shared (pay-per-use) rate card by country, in CNY:
+    storage per cbm-month, handling per order (excl. postage), inbound per cbm; a row with a
+    ``ref`` is that country's fee x ``factor``."""
+    rows = {(r["country"], r["fee"]): r for r in read_table("shared_fees.csv")}
+    done: dict[tuple[str, str], tuple[float, str]] = {}
+
+    def fee(key: tuple[str, str]) -> tuple[float, str]:
+        if key not in done:
+            r = rows[key]
+            text = net.texts.expand(r["source"])
+            if r["ref"]:
+                value = fee((r["ref"], key[1]))[0] * float(r["factor"])
+            else:
+                value = float(r["value"]) * net.cny_per[r["currency"]]
+                text += f"; {fx_note(net, r['currency'])}" if r["currency"] != "CNY" else ""
+            done[key] = (round(value, 2), text)
+        return done[key]
+
+    out: dict[str, dict[str, tuple[float, str]]] = defaultdict(dict)
+    for country, kind in rows:
+        out[country][kind] = fee((country, kind))
+    return dict(out)
+
+
+def staff_cny(net: Network, r: Row) -> float:
+    """Fully loaded cost of a warehouse worker a year: wage (CUR/yr or CUR/month) x loaded factor."""
+    cur, period = r["wage_unit"].split("/")
+    per_year = float(r["wage"]) * (12 if period == "month" else 1)
+    return per_year * net.cny_per[cur] * float(r["loaded_factor"])
+
+
+def warehouses(net: Network, tier_of: dict[str, Tier]) -> list[Record]:
+    """tables/warehouses.csv (sites and rents), warehouse_countries.csv (wages, handling,
+    storage, stock days), shared_fees.csv (the shared option); the classic columns are the
+    reference (M) tier's area, fixed cost and capacity."""
     t = net.texts
+    ref = tier_of[REFERENCE_TIER]
+    fees = shared_fees(net)
     out: list[Record] = []
-    rent_of: dict[str, int] = {}  # CNY/m2/yr by warehouse node
     for r in read_table("warehouses.csv"):
-        wh, area = r["node_id"], int(r["area_m2"])
-        cr = net.wh_countries[net.country(wh)]
-        if r["rent_unit"] == "ratio":  # a share of another site's rent
-            rent, rent_source = round(rent_of[r["rent_ref"]] * float(r["rent"])), r["rent_source"]
-        elif r["rent"]:
-            rent = round(rent_cny(float(r["rent"]), r["rent_unit"], net.cny_per))
-            rent_source = r["rent_source"]
-        else:
-            rent = round(rent_cny(float(cr["rent"]), cr["rent_unit"], net.cny_per))
-            rent_source = cr["rent_source"]
-        rent_of[wh] = rent
-        labour = int(cr["labour_cny_per_fte_year"])
-        fte = math.ceil(area / 500)  # core staff; variable labour is in handling_cny_per_t
-        systems = 150000 + 40 * area
-        fixed = rent * area + fte * labour + systems
+        wh, country = r["node_id"], net.country(r["node_id"])
+        cr = net.wh_countries[country]
+        rent = round(rent_cny(float(r["rent"]), r["rent_unit"], net.cny_per))
+        rent_note = fx_note(net, r["rent_unit"].split("/")[0])
+        staff = round(staff_cny(net, cr), -2)
+        staff_note = fx_note(net, cr["wage_unit"].split("/")[0])
+        fee = fees[country]
+        fixed = ref.fixed_cny(rent, staff)
         source = t["WAREHOUSE"].format(
+            tier=ref.tier,
+            area=f"{ref.area:,}",
             rent=rent,
-            fte=fte,
-            labour=labour,
-            rent_source=t.expand(rent_source),
+            fte=ref.fte(),
+            staff=f"{staff:,.0f}",
+            rent_source=t.expand(r["rent_source"]) + (f"; {rent_note}" if rent_note else ""),
+            staff_source=t.expand(cr["wage_source"]) + (f"; {staff_note}" if staff_note else ""),
             storage_source=t.expand(cr["storage_source"]),
+            ss=f"{fee['storage'][0]:g}",
+            ss_source=fee["storage"][1],
+            sh=f"{fee['handling'][0]:g}",
+            sh_source=fee["handling"][1],
+            si=f"{fee['inbound'][0]:g}",
+            si_source=fee["inbound"][1],
         )
         if r["public_service"]:
             source += "; " + t["WAREHOUSE_PUBLIC"].format(note=r["public_service"])
@@ -853,12 +964,18 @@ def warehouses(net: Network) -> list[Record]:
                 "operator": r["operator"],
                 "status": "candidate",
                 "public_service": int(bool(r["public_service"])),
-                "area_m2": area,
+                "area_m2": ref.area,
                 "fixed_cost_cny_per_year": round(fixed, -3),
-                "capacity_t_per_year": area * 1.6,
+                "capacity_t_per_year": ref.capacity_t(),
                 "handling_cny_per_t": float(cr["handling_cny_per_t"]),
                 "storage_cny_per_cbm_month": float(cr["storage_cny_per_cbm_month"]),
                 "stock_days": int(cr["stock_days"]),
+                "rent_cny_per_m2_year": rent,
+                "staff_cny_per_fte_year": staff,
+                "shared_storage_cny_per_cbm_month": fee["storage"][0],
+                "shared_handling_cny_per_order": fee["handling"][0],
+                "shared_inbound_cny_per_cbm": fee["inbound"][0],
+                "shared_capacity_t_per_year": None,
                 "source": source,
             }
         )
@@ -1107,7 +1224,8 @@ def main(argv: Sequence[str]) -> None:
     out_dir = Path(argv[0]) if argv else OUT
     net = Network()
     add_services(net)
-    whs = warehouses(net)
+    tier_rows, tier_of = tiers(net)
+    whs = warehouses(net, tier_of)
     prods = products(net)
     times = TimeGraph(net)
     dem, dropped = demand(net, times, {p["id"]: p["value_cny_per_t"] for p in prods})
@@ -1123,6 +1241,7 @@ def main(argv: Sequence[str]) -> None:
         "nodes.csv": net.nodes,
         "services.csv": net.services,
         "warehouses.csv": whs,
+        "warehouse_tiers.csv": tier_rows,
         "products.csv": prods,
         "demand.csv": dem,
         "fx.csv": net.fx,
