@@ -92,7 +92,8 @@ OUTPUT_COLUMNS = {
     "shared_handling_cny_per_order shared_inbound_cny_per_cbm shared_capacity_t_per_year source",
     "warehouse_tiers.csv": "tier area_m2 fte_per_1000_m2 systems_cny_per_year "
     "other_cny_per_m2_year throughput_t_per_m2_year source",
-    "products.csv": "id name name_zh density_kg_per_cbm value_cny_per_t notes source",
+    "products.csv": "id name name_zh density_kg_per_cbm value_cny_per_t margin_share weekly_cv "
+    "order_kg notes source",
     "demand.csv": "id origin market product tonnes_per_year customs_mode required_days source",
     "fx.csv": "currency cny_per_unit date source",
     "parameters.csv": "name value unit source",
@@ -983,12 +984,21 @@ def warehouses(net: Network, tier_of: dict[str, Tier]) -> list[Record]:
 
 
 def products(net: Network) -> list[Record]:
+    """tables/products.csv; the sources of margin_share, weekly_cv and order_kg join the row's."""
+    x = net.texts.expand
     return [
         {
-            **r,
+            "id": r["id"],
+            "name": r["name"],
+            "name_zh": r["name_zh"],
             "density_kg_per_cbm": float(r["density_kg_per_cbm"]),
             "value_cny_per_t": float(r["value_cny_per_t"]),
-            "source": net.texts.expand(r["source"]),
+            "margin_share": float(r["margin_share"]),
+            "weekly_cv": float(r["weekly_cv"]),
+            "order_kg": float(r["order_kg"]),
+            "notes": r["notes"],
+            "source": f"{x(r['source'])}; margin_share: {x(r['margin_source'])}; "
+            f"weekly_cv: {x(r['cv_source'])}; order_kg: {x(r['order_source'])}",
         }
         for r in read_table("products.csv")
     ]
