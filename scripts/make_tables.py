@@ -1065,9 +1065,15 @@ class TimeGraph:
 # ---------------------------------------------------------------------------
 # Demand, calibrated to the 2025 plan targets
 # ---------------------------------------------------------------------------
+#: channels measured door to door (9810 is measured by its last mile from stock)
+DIRECT_CHANNELS = ("9610", "9710", "1210")
+#: days from order to dispatch at an overseas warehouse (as the design model's dispatch_days)
+DISPATCH_DAYS = 1.0
+
+
 class DemandInputs:
     """tables/plan_targets.csv, product_mix.csv, origin_shares.csv, market_shares.csv,
-    customs_split.csv and customs_modes.csv."""
+    buyer_segments.csv and promises.csv."""
 
     def __init__(self, net: Network) -> None:
         targets = read_table("plan_targets.csv")
@@ -1082,40 +1088,49 @@ class DemandInputs:
         self.market_share: dict[str, dict[str, int]] = defaultdict(dict)
         for r in read_table("market_shares.csv"):
             self.market_share[r["product"]][r["market"]] = int(r["weight"])
-        self.split: dict[tuple[str, str], dict[str, float]] = defaultdict(
-            dict
-        )  # (city or "", product)
-        for r in read_table("customs_split.csv"):
-            self.split[(r["city"], r["product"])][r["customs_mode"]] = float(r["share"])
-        self.customs = {
-            (r["customs_mode"], r["product"]): r for r in read_table("customs_modes.csv")
-        }
+        # (city or "", product) -> buyer segments in table order
+        self.segments: dict[tuple[str, str], list[Row]] = defaultdict(list)
+        for r in read_table("buyer_segments.csv"):
+            self.segments[(r["city"], r["product"])].append(r)
+        self.promises = {r["promise"]: r for r in read_table("promises.csv")}
         self.countries = net.countries
+        self.texts = net.texts
 
-    def mode_split(self, city: str, product: str) -> dict[str, float]:
-        return self.split.get((city, product)) or self.split[("", product)]
+    def segments_of(self, city: str, product: str) -> list[Row]:
+        return self.segments.get((city, product)) or self.segments[("", product)]
 
-    def customs_row(self, mode: str, product: str) -> Row:
-        return self.customs.get((mode, product)) or self.customs[(mode, "")]
+    def promise_days(self, promise: str, country: str) -> int:
+        return int(self.promises[promise]["days_" + self.countries[country]["region"]])
 
-    def default_days(self, mode: str, country: str, product: str) -> int:
-        return int(self.customs_row(mode, product)["days_" + self.countries[country]["region"]])
+    def promise_source(self, promise: str, country: str) -> str:
+        r = self.promises[promise]
+        text = self.texts.expand(r["source_" + self.countries[country]["region"]])
+        return text + (f"; {self.texts.expand(r['note'])}" if r["note"] else "")
 
-    def max_days(self, mode: str, product: str) -> int:
-        return int(self.customs_row(mode, product)["max_required_days"])
+    def max_days(self, promise: str) -> int:
+        return int(self.promises[promise]["max_required_days"])
+
+
+def channel_days(times: TimeGraph, origin: str, market: str, channel: str) -> float:
+    """Fastest days of a channel: door to door for 9610, 9710 and 1210; for 9810 the last mile
+    from stock plus dispatch (the promise of a warehouse-served order starts at the order)."""
+    if channel in DIRECT_CHANNELS:
+        return times.fastest_days(origin, market, via_wh=False)
+    return min((h / 24 for _, h in times.lm_from_wh[market]), default=math.inf) + DISPATCH_DAYS
 
 
 def demand(
     net: Network, times: TimeGraph, value_per_t: dict[str, float]
 ) -> tuple[list[Record], list[tuple[str, str, str, str, float]]]:
-    """Demand rows and the flows dropped because no path meets their maximum required days."""
+    """Buyer-segment demand rows (each with the channels it allows) and the segments dropped
+    because no allowed channel meets their largest required days."""
     inp = DemandInputs(net)
     rows = []
     for (city, prod), oshares in inp.origin_share.items():
         pm = inp.mix[(city, prod)]
         mshares = inp.market_share[prod]
         tot_m = sum(mshares.values())
-        split = inp.mode_split(city, prod)
+        segs = inp.segments_of(city, prod)
         for o, zs in oshares.items():
             # small zone-product flows go to their largest markets only (keeps the table to a
             # few hundred rows)
@@ -1123,34 +1138,43 @@ def demand(
             top = sorted(mshares.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
             tot_top = sum(v for _, v in top)
             for mk, v in top:
-                # the customs-mode split applies to main markets of main zones; the rest keep the
-                # dominant mode
+                # the buyer split applies to main markets of main zones; the rest are one segment,
+                # the largest
                 if v >= 6 and zs >= 0.12:
-                    sp = split
+                    sp = [(seg, float(seg["share"])) for seg in segs]
                 else:
-                    sp = {max(split, key=lambda m: (split[m], m)): 1.0}
-                for cm, cs in sp.items():
-                    value = inp.target[city] * pm * zs * (v / tot_top) * cs
-                    rows.append((city, o, mk, prod, cm, value, pm, zs, v / tot_m, cs))
+                    sp = [(max(segs, key=lambda g: float(g["share"])), 1.0)]
+                for seg, ss in sp:
+                    value = inp.target[city] * pm * zs * (v / tot_top) * ss
+                    rows.append((city, o, mk, prod, seg, value, pm, zs, v / tot_m, ss))
     out: list[Record] = []
     dropped: list[tuple[str, str, str, str, float]] = []
-    for city, o, mk, prod, cm, value, pm, zs, ms, cs in rows:
-        req = inp.default_days(cm, net.country(mk), prod)
-        fd = times.fastest_days(o, mk, via_wh=(cm == "9810"))
+    for city, o, mk, prod, seg, value, pm, zs, ms, ss in rows:
+        country = net.country(mk)
+        req = inp.promise_days(seg["promise"], country)
+        channels = seg["channels"].split(";")
+        fd = min(channel_days(times, o, mk, c) for c in channels)
+        stretched = ""
         if fd > req:
-            if math.ceil(fd * 1.1) <= inp.max_days(cm, prod):
+            if math.ceil(fd * 1.1) <= inp.max_days(seg["promise"]):
+                stretched = f" stretched from {req} days to the fastest allowed channel + 10%"
                 req = math.ceil(fd * 1.1)
             else:
-                dropped.append((o, mk, prod, cm, round(fd, 1)))
+                dropped.append((o, mk, prod, seg["channels"], round(fd, 1)))
                 continue
         source = net.texts["DEMAND"].format(
+            seg=seg["segment"],
+            ss=ss,
+            seg_source=net.texts.expand(seg["source"]),
             city=city,
             tgt=inp.target[city] / 1e9,
             target_source=inp.target_source[city],
             pm=pm,
             zs=zs,
             ms=ms,
-            cs=cs,
+            req=req,
+            stretched=stretched,
+            promise_source=inp.promise_source(seg["promise"], country),
         )
         out.append(
             {
@@ -1158,10 +1182,11 @@ def demand(
                 "market": mk,
                 "product": prod,
                 "value": value,
-                "customs_mode": cm,
+                "customs_mode": seg["channels"],
                 "required_days": req,
                 "city": city,
                 "source": source,
+                "late_channels": [c for c in channels if channel_days(times, o, mk, c) > req],
             }
         )
     # re-scale to the city targets after any dropped rows
@@ -1262,9 +1287,11 @@ def main(argv: Sequence[str]) -> None:
     for name, rows in tables.items():
         write(out_dir / name, OUTPUT_COLUMNS[name].split(), rows)
     tonnes = sum(d["tonnes_per_year"] for d in dem)
+    late = sum(1 for d in dem if d["late_channels"])
     print(
         f"nodes {len(net.nodes)}, services {len(net.services)}, warehouses {len(whs)}, "
-        f"demand {len(dem)} (dropped {len(dropped)}), tonnes {tonnes:,.0f}"
+        f"demand {len(dem)} (dropped {len(dropped)}; {late} with a channel slower than the "
+        f"promise), tonnes {tonnes:,.0f}"
     )
 
 
