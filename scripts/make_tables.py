@@ -84,7 +84,7 @@ OUTPUT_COLUMNS = {
     "nodes.csv": "id name name_zh kind country city lat lon handling_cny_per_t "
     "border_fee_cny_per_t dwell_h dwell_h_max source",
     "services.csv": "id from to via mode corridor operator distance_km transit_h transit_h_max "
-    "departures_per_week rate_basis rate lcl_basis lcl_rate units_per_departure currency "
+    "departures_per_week rate_basis rate lcl_basis lcl_rate units_per_departure order_rate currency "
     "price_year co2_g_per_tkm co2_source active source",
     "warehouses.csv": "node_id operator status public_service area_m2 fixed_cost_cny_per_year "
     "capacity_t_per_year handling_cny_per_t storage_cny_per_cbm_month stock_days "
@@ -281,6 +281,7 @@ class Network:
         lcl_basis: str | None = None,
         lcl_rate: float | None = None,
         units: int | None = None,
+        order_rate: float | None = None,
         cur: str = "CNY",
         year: int = 2025,
         co2: str = "road",
@@ -312,6 +313,7 @@ class Network:
                 "lcl_basis": lcl_basis,
                 "lcl_rate": None if lcl_rate is None else round(lcl_rate, 2),
                 "units_per_departure": units,
+                "order_rate": order_rate,
                 "currency": cur,
                 "price_year": year,
                 "co2_g_per_tkm": f,
@@ -730,12 +732,49 @@ def add_hinterland(net: Network) -> None:
             )
 
 
+def parcel_tariffs(net: Network) -> dict[str, tuple[float, str]]:
+    """tables/parcel_tariffs.csv: CNY per parcel of the final delivery in each market country
+    (value x contract_factor in its currency, or another country's tariff x factor)."""
+    rows = {r["country"]: r for r in read_table("parcel_tariffs.csv")}
+    done: dict[str, tuple[float, str]] = {}
+
+    def tariff(c: str) -> tuple[float, str]:
+        if c not in done:
+            r = rows[c]
+            text = net.texts.expand(r["source"])
+            if r["ref"]:
+                value = tariff(r["ref"])[0] * float(r["factor"])
+            else:
+                value = float(r["value"]) * float(r["contract_factor"]) * net.cny_per[r["currency"]]
+                text += f"; {fx_note(net, r['currency'])}" if r["currency"] != "CNY" else ""
+            done[c] = (round(value, 2), text)
+        return done[c]
+
+    return {c: tariff(c) for c in rows}
+
+
 def add_warehouse_delivery(net: Network) -> None:
-    """tables/warehouse_delivery.csv: last mile from a warehouse (assumption WAREHOUSE_DELIVERY)."""
+    """tables/warehouse_delivery.csv: last mile from a warehouse, timed and priced by its rule
+    (tables/lm_rules.csv): weight part per t + a per-parcel order_rate (parcel_tariffs.csv)."""
+    rules = {r["rule"]: r for r in read_table("lm_rules.csv")}
+    parcel = parcel_tariffs(net)
     for r in read_table("warehouse_delivery.csv"):
-        wh, mk = r["warehouse"], r["market"]
-        km = max(20.0, net.gc_km(wh, mk) * net.road_detour)
-        rate = int(net.wh_countries[net.country(wh)]["delivery_cny_per_t"])
+        wh, mk, rule = r["warehouse"], r["market"], rules[r["rule"]]
+        borders = int(r["borders"] or 0)
+        if rule["distance"] == "air":
+            km, km_rule = net.gc_km(wh, mk) + 95, "great-circle + 95 km"
+        else:
+            km, km_rule = max(20.0, net.gc_km(wh, mk) * net.road_detour), "great-circle x 1.3"
+        border_h = float(rule["border_h"]) * borders
+        th = float(rule["base_h"]) + km / float(rule["km_per_h"]) + border_h
+        th_max = float(rule["max_base_h"]) + km / float(rule["max_km_per_h"]) + 2 * border_h
+        local = int(net.wh_countries[net.country(wh)]["delivery_cny_per_t"])
+        rate = (
+            local
+            + float(rule["linehaul_cny_per_tkm"]) * max(0.0, km - 150)
+            + float(rule["flat_cny_per_t"])
+        )
+        order, parcel_source = parcel[net.country(mk)]
         net.add_service(
             f"LM_{net.short[wh]}_{net.short[mk]}",
             wh,
@@ -743,21 +782,32 @@ def add_warehouse_delivery(net: Network) -> None:
             "last_mile",
             "Overseas warehouse delivery",
             km,
-            24 + km / 30,
-            th_max=48 + km / 30,
+            th,
+            th_max=th_max,
             basis="tonne",
-            rate=rate + 0.8 * max(0.0, km - 150),
-            co2="last_mile",
+            rate=rate,
+            order_rate=order,
+            co2=rule["co2"],
             year=2025,
-            source=net.texts["WAREHOUSE_DELIVERY"].format(r=rate),
+            source=net.texts["WAREHOUSE_DELIVERY"].format(
+                r=local,
+                o=f"{order:g}",
+                parcel_source=parcel_source,
+                km_rule=km_rule,
+                rule_source=f"{r['rule']} rule"
+                + (f", {borders} border(s)" if borders else "")
+                + f": {net.texts.expand(rule['source'])}",
+            ),
         )
 
 
 def add_gateway_delivery(net: Network) -> None:
     """tables/market_gateways.csv: 9610 courier from every gateway, 9710 B2B trucks from ports."""
     t = net.texts
+    parcel = parcel_tariffs(net)
     for r in read_table("market_gateways.csv"):
         mk, gw = r["market"], r["gateway"]
+        order, parcel_source = parcel[net.country(mk)]
         km = max(20.0, net.gc_km(gw, mk) * net.road_detour)
         rate = int(net.countries[net.country(mk)]["courier_cny_per_kg"]) + (3 if km > 800 else 0)
         net.add_service(
@@ -771,9 +821,10 @@ def add_gateway_delivery(net: Network) -> None:
             th_max=96 + km / 30,
             basis="kg",
             rate=rate,
+            order_rate=order,
             co2="last_mile",
             year=2025,
-            source=t["COURIER"].format(r=rate),
+            source=t["COURIER"].format(r=rate, o=f"{order:g}", parcel_source=parcel_source),
         )
         if net.kind(gw) in ("seaport", "rail_terminal"):
             m = net.cost_factor(mk)
