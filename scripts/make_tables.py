@@ -1189,13 +1189,10 @@ def demand(
             top = sorted(mshares.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
             tot_top = sum(v for _, v in top)
             for mk, v in top:
-                # the buyer split applies to main markets of main zones; the rest are one segment,
-                # the largest
-                if v >= 6 and zs >= 0.12:
-                    sp = [(seg, float(seg["share"])) for seg in segs]
-                else:
-                    sp = [(max(segs, key=lambda g: float(g["share"])), 1.0)]
-                for seg, ss in sp:
+                # every zone-market flow splits into the product's buyer segments (shares of its
+                # tonnes), so each segment's share holds in total
+                for seg in segs:
+                    ss = float(seg["share"])
                     value = inp.target[city] * pm * zs * (v / tot_top) * ss
                     rows.append((city, o, mk, prod, seg, value, pm, zs, v / tot_m, ss))
     out: list[Record] = []
