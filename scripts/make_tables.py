@@ -743,7 +743,9 @@ def parcel_tariffs(net: Network) -> dict[str, tuple[float, str]]:
             r = rows[c]
             text = net.texts.expand(r["source"])
             if r["ref"]:
-                value = tariff(r["ref"])[0] * float(r["factor"])
+                base, base_text = tariff(r["ref"])
+                value = base * float(r["factor"])
+                text += f"; {r['ref']} {base:g} CNY per parcel: {base_text}"
             else:
                 value = float(r["value"]) * float(r["contract_factor"]) * net.cny_per[r["currency"]]
                 text += f"; {fx_note(net, r['currency'])}" if r["currency"] != "CNY" else ""
@@ -955,7 +957,9 @@ def shared_fees(net: Network) -> dict[str, dict[str, tuple[float, str]]]:
             r = rows[key]
             text = net.texts.expand(r["source"])
             if r["ref"]:
-                value = fee((r["ref"], key[1]))[0] * float(r["factor"])
+                base, base_text = fee((r["ref"], key[1]))
+                value = base * float(r["factor"])
+                text += f"; {r['ref']} {key[1]} {base:g} CNY: {base_text}"
             else:
                 value = float(r["value"]) * net.cny_per[r["currency"]]
                 text += f"; {fx_note(net, r['currency'])}" if r["currency"] != "CNY" else ""
