@@ -1,12 +1,14 @@
 """Generate the corridor base network tables (nodes, services, warehouses, ...).
 
 The data are the source tables in scripts/tables/ (see tables/README.md): nodes,
-corridor waypoints, services and their rates, warehouse sites and costs,
-products, demand shares, sources and shared assumption texts. This script holds
-the logic that turns them into network_data/*.csv, so that a figure changed in
-a table propagates consistently: distances from waypoint polylines, great
-circles and searoute, times, rate formulas, wait-feasible required_days, and
-demand calibrated to the plan targets. Run from the repository root:
+corridor waypoints, services and their rates, last-mile rules and parcel tariffs,
+warehouse sites, rents, wages, owned size tiers and shared rate cards, products,
+demand shares, buyer segments and their delivery promises, sources and shared
+assumption texts. This script holds the logic that turns them into
+network_data/*.csv, so that a figure changed in a table propagates consistently:
+distances from waypoint polylines, great circles and searoute, times, rate
+formulas, tier costs, channel-feasible required_days, and demand calibrated to
+the plan targets. Run from the repository root:
 
     python scripts/make_tables.py && python scripts/build_geometry.py
 
@@ -84,8 +86,8 @@ OUTPUT_COLUMNS = {
     "nodes.csv": "id name name_zh kind country city lat lon handling_cny_per_t "
     "border_fee_cny_per_t dwell_h dwell_h_max source",
     "services.csv": "id from to via mode corridor operator distance_km transit_h transit_h_max "
-    "departures_per_week rate_basis rate lcl_basis lcl_rate units_per_departure order_rate currency "
-    "price_year co2_g_per_tkm co2_source active source",
+    "departures_per_week rate_basis rate lcl_basis lcl_rate units_per_departure order_rate "
+    "currency price_year co2_g_per_tkm co2_source active source",
     "warehouses.csv": "node_id operator status public_service area_m2 fixed_cost_cny_per_year "
     "capacity_t_per_year handling_cny_per_t storage_cny_per_cbm_month stock_days "
     "rent_cny_per_m2_year staff_cny_per_fte_year shared_storage_cny_per_cbm_month "
@@ -876,7 +878,7 @@ SHARED_FEES = ("storage", "handling", "inbound")
 
 
 def rent_cny(value: float, unit: str, cny_per: dict[str, float]) -> float:
-    """A rent in CUR/AREA/PERIOD (AREA m2, sqft, tsubo or pyeong; PERIOD yr or month) in CNY/m2/yr."""
+    """A rent in CUR/AREA/PERIOD in CNY/m2/yr (AREA m2, sqft, tsubo or pyeong; PERIOD yr, month)."""
     cur, area, period = unit.split("/")
     value = value / M2_PER[area]
     if period == "month":
@@ -973,7 +975,7 @@ def shared_fees(net: Network) -> dict[str, dict[str, tuple[float, str]]]:
 
 
 def staff_cny(net: Network, r: Row) -> float:
-    """Fully loaded cost of a warehouse worker a year: wage (CUR/yr or CUR/month) x loaded factor."""
+    """Fully loaded cost of a warehouse worker a year: wage (CUR/yr, CUR/month) x loaded factor."""
     cur, period = r["wage_unit"].split("/")
     per_year = float(r["wage"]) * (12 if period == "month" else 1)
     return per_year * net.cny_per[cur] * float(r["loaded_factor"])
