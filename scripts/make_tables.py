@@ -1,12 +1,14 @@
 """Generate the corridor base network tables (nodes, services, warehouses, ...).
 
 The data are the source tables in scripts/tables/ (see tables/README.md): nodes,
-corridor waypoints, services and their rates, warehouse sites and costs,
-products, demand shares, sources and shared assumption texts. This script holds
-the logic that turns them into network_data/*.csv, so that a figure changed in
-a table propagates consistently: distances from waypoint polylines, great
-circles and searoute, times, rate formulas, wait-feasible required_days, and
-demand calibrated to the plan targets. Run from the repository root:
+corridor waypoints, services and their rates, last-mile rules and parcel tariffs,
+warehouse sites, rents, wages, owned size tiers and shared rate cards, products,
+demand shares, buyer segments and their delivery promises, sources and shared
+assumption texts. This script holds the logic that turns them into
+network_data/*.csv, so that a figure changed in a table propagates consistently:
+distances from waypoint polylines, great circles and searoute, times, rate
+formulas, tier costs, channel-feasible required_days, and demand calibrated to
+the plan targets. Run from the repository root:
 
     python scripts/make_tables.py && python scripts/build_geometry.py
 
@@ -84,11 +86,16 @@ OUTPUT_COLUMNS = {
     "nodes.csv": "id name name_zh kind country city lat lon handling_cny_per_t "
     "border_fee_cny_per_t dwell_h dwell_h_max source",
     "services.csv": "id from to via mode corridor operator distance_km transit_h transit_h_max "
-    "departures_per_week rate_basis rate lcl_basis lcl_rate units_per_departure currency "
-    "price_year co2_g_per_tkm co2_source active source",
+    "departures_per_week rate_basis rate lcl_basis lcl_rate units_per_departure order_rate "
+    "currency price_year co2_g_per_tkm co2_source active source",
     "warehouses.csv": "node_id operator status public_service area_m2 fixed_cost_cny_per_year "
-    "capacity_t_per_year handling_cny_per_t storage_cny_per_cbm_month stock_days source",
-    "products.csv": "id name name_zh density_kg_per_cbm value_cny_per_t notes source",
+    "capacity_t_per_year handling_cny_per_t storage_cny_per_cbm_month stock_days "
+    "rent_cny_per_m2_year staff_cny_per_fte_year shared_storage_cny_per_cbm_month "
+    "shared_handling_cny_per_order shared_inbound_cny_per_cbm shared_capacity_t_per_year source",
+    "warehouse_tiers.csv": "tier area_m2 fte_per_1000_m2 systems_cny_per_year "
+    "other_cny_per_m2_year throughput_t_per_m2_year source",
+    "products.csv": "id name name_zh density_kg_per_cbm value_cny_per_t margin_share weekly_cv "
+    "order_kg notes source",
     "demand.csv": "id origin market product tonnes_per_year customs_mode required_days source",
     "fx.csv": "currency cny_per_unit date source",
     "parameters.csv": "name value unit source",
@@ -166,6 +173,11 @@ class Network:
             for r in read_table("fx.csv")
         ]
         self.cny_per = {r["currency"]: r["cny_per_unit"] for r in self.fx}
+        # other currencies of local prices (rents, wages, fees), converted here only
+        self.fx_source: dict[str, str] = {}
+        for r in read_table("fx_other.csv"):
+            self.cny_per[r["currency"]] = float(r["cny_per_unit"])
+            self.fx_source[r["currency"]] = x(r["source"])
         self.param_rows = read_table("parameters.csv")
         self.param = {r["name"]: float(r["value"]) for r in self.param_rows if r["value"]}
         self.nodes: list[Record] = [
@@ -271,6 +283,7 @@ class Network:
         lcl_basis: str | None = None,
         lcl_rate: float | None = None,
         units: int | None = None,
+        order_rate: float | None = None,
         cur: str = "CNY",
         year: int = 2025,
         co2: str = "road",
@@ -302,6 +315,7 @@ class Network:
                 "lcl_basis": lcl_basis,
                 "lcl_rate": None if lcl_rate is None else round(lcl_rate, 2),
                 "units_per_departure": units,
+                "order_rate": order_rate,
                 "currency": cur,
                 "price_year": year,
                 "co2_g_per_tkm": f,
@@ -720,12 +734,51 @@ def add_hinterland(net: Network) -> None:
             )
 
 
+def parcel_tariffs(net: Network) -> dict[str, tuple[float, str]]:
+    """tables/parcel_tariffs.csv: CNY per parcel of the final delivery in each market country
+    (value x contract_factor in its currency, or another country's tariff x factor)."""
+    rows = {r["country"]: r for r in read_table("parcel_tariffs.csv")}
+    done: dict[str, tuple[float, str]] = {}
+
+    def tariff(c: str) -> tuple[float, str]:
+        if c not in done:
+            r = rows[c]
+            text = net.texts.expand(r["source"])
+            if r["ref"]:
+                base, base_text = tariff(r["ref"])
+                value = base * float(r["factor"])
+                text += f"; {r['ref']} {base:g} CNY per parcel: {base_text}"
+            else:
+                value = float(r["value"]) * float(r["contract_factor"]) * net.cny_per[r["currency"]]
+                text += f"; {fx_note(net, r['currency'])}" if r["currency"] != "CNY" else ""
+            done[c] = (round(value, 2), text)
+        return done[c]
+
+    return {c: tariff(c) for c in rows}
+
+
 def add_warehouse_delivery(net: Network) -> None:
-    """tables/warehouse_delivery.csv: last mile from a warehouse (assumption WAREHOUSE_DELIVERY)."""
+    """tables/warehouse_delivery.csv: last mile from a warehouse, timed and priced by its rule
+    (tables/lm_rules.csv): weight part per t + a per-parcel order_rate (parcel_tariffs.csv)."""
+    rules = {r["rule"]: r for r in read_table("lm_rules.csv")}
+    parcel = parcel_tariffs(net)
     for r in read_table("warehouse_delivery.csv"):
-        wh, mk = r["warehouse"], r["market"]
-        km = max(20.0, net.gc_km(wh, mk) * net.road_detour)
-        rate = int(net.wh_countries[net.country(wh)]["delivery_cny_per_t"])
+        wh, mk, rule = r["warehouse"], r["market"], rules[r["rule"]]
+        borders = int(r["borders"] or 0)
+        if rule["distance"] == "air":
+            km, km_rule = net.gc_km(wh, mk) + 95, "great-circle + 95 km"
+        else:
+            km, km_rule = max(20.0, net.gc_km(wh, mk) * net.road_detour), "great-circle x 1.3"
+        border_h = float(rule["border_h"]) * borders
+        th = float(rule["base_h"]) + km / float(rule["km_per_h"]) + border_h
+        th_max = float(rule["max_base_h"]) + km / float(rule["max_km_per_h"]) + 2 * border_h
+        local = int(net.wh_countries[net.country(wh)]["delivery_cny_per_t"])
+        rate = (
+            local
+            + float(rule["linehaul_cny_per_tkm"]) * max(0.0, km - 150)
+            + float(rule["flat_cny_per_t"])
+        )
+        order, parcel_source = parcel[net.country(mk)]
         net.add_service(
             f"LM_{net.short[wh]}_{net.short[mk]}",
             wh,
@@ -733,21 +786,32 @@ def add_warehouse_delivery(net: Network) -> None:
             "last_mile",
             "Overseas warehouse delivery",
             km,
-            24 + km / 30,
-            th_max=48 + km / 30,
+            th,
+            th_max=th_max,
             basis="tonne",
-            rate=rate + 0.8 * max(0.0, km - 150),
-            co2="last_mile",
+            rate=rate,
+            order_rate=order,
+            co2=rule["co2"],
             year=2025,
-            source=net.texts["WAREHOUSE_DELIVERY"].format(r=rate),
+            source=net.texts["WAREHOUSE_DELIVERY"].format(
+                r=local,
+                o=f"{order:g}",
+                parcel_source=parcel_source,
+                km_rule=km_rule,
+                rule_source=f"{r['rule']} rule"
+                + (f", {borders} border(s)" if borders else "")
+                + f": {net.texts.expand(rule['source'])}",
+            ),
         )
 
 
 def add_gateway_delivery(net: Network) -> None:
     """tables/market_gateways.csv: 9610 courier from every gateway, 9710 B2B trucks from ports."""
     t = net.texts
+    parcel = parcel_tariffs(net)
     for r in read_table("market_gateways.csv"):
         mk, gw = r["market"], r["gateway"]
+        order, parcel_source = parcel[net.country(mk)]
         km = max(20.0, net.gc_km(gw, mk) * net.road_detour)
         rate = int(net.countries[net.country(mk)]["courier_cny_per_kg"]) + (3 if km > 800 else 0)
         net.add_service(
@@ -761,9 +825,10 @@ def add_gateway_delivery(net: Network) -> None:
             th_max=96 + km / 30,
             basis="kg",
             rate=rate,
+            order_rate=order,
             co2="last_mile",
             year=2025,
-            source=t["COURIER"].format(r=rate),
+            source=t["COURIER"].format(r=rate, o=f"{order:g}", parcel_source=parcel_source),
         )
         if net.kind(gw) in ("seaport", "rail_terminal"):
             m = net.cost_factor(mk)
@@ -805,45 +870,149 @@ def add_services(net: Network) -> None:
 # ---------------------------------------------------------------------------
 # Warehouses, products
 # ---------------------------------------------------------------------------
+#: m2 per unit of floor area in a rent: sq ft, and the tsubo (Japan) and pyeong (Korea) of 3.3058 m2
+M2_PER = {"m2": 1.0, "sqft": 1 / SQFT_PER_M2, "tsubo": 3.3058, "pyeong": 3.3058}
+#: the owned size tier written to the classic columns of warehouses.csv (area, fixed cost, capacity)
+REFERENCE_TIER = "M"
+SHARED_FEES = ("storage", "handling", "inbound")
+
+
 def rent_cny(value: float, unit: str, cny_per: dict[str, float]) -> float:
-    """A rent in CUR/AREA/PERIOD (AREA m2 or sqft, PERIOD yr or month) in CNY/m2/yr."""
+    """A rent in CUR/AREA/PERIOD in CNY/m2/yr (AREA m2, sqft, tsubo or pyeong; PERIOD yr, month)."""
     cur, area, period = unit.split("/")
-    if area == "sqft":
-        value = value * SQFT_PER_M2
+    value = value / M2_PER[area]
     if period == "month":
         value = value * 12
-    if cur != "CNY":
-        value = value * cny_per[cur]
-    return value
+    return value * cny_per[cur]
 
 
-def warehouses(net: Network) -> list[Record]:
-    """tables/warehouses.csv (sites) and warehouse_countries.csv (costs by country)."""
+def fx_note(net: Network, cur: str) -> str:
+    """Where the CNY rate of a currency comes from (empty for CNY)."""
+    if cur == "CNY":
+        return ""
+    if cur in ("USD", "EUR"):
+        return f"{cur} at {net.cny_per[cur]:g} CNY (fx.csv)"
+    return f"{cur} at {net.cny_per[cur]:g} CNY ({net.fx_source[cur]})"
+
+
+class Tier(NamedTuple):
+    """An owned size tier (tables/warehouse_tiers.csv)."""
+
+    tier: str
+    area: int
+    fte_per_1000: float
+    systems: float
+    other_per_m2: float
+    throughput: float
+
+    def fte(self) -> int:
+        return math.ceil(round(self.area / 1000 * self.fte_per_1000, 6))
+
+    def fixed_cny(self, rent: float, staff: float) -> float:
+        """rent x area + ceil(area/1000 x fte_per_1000_m2) x staff + systems + other x area."""
+        return rent * self.area + self.fte() * staff + self.systems + self.other_per_m2 * self.area
+
+    def capacity_t(self) -> float:
+        return self.throughput * self.area
+
+
+def tiers(net: Network) -> tuple[list[Record], dict[str, Tier]]:
+    """tables/warehouse_tiers.csv: the owned size tiers offered at every candidate site."""
+    out, by_name = [], {}
+    for r in read_table("warehouse_tiers.csv"):
+        t = Tier(
+            r["tier"],
+            int(r["area_m2"]),
+            float(r["fte_per_1000_m2"]),
+            float(r["systems_cny_per_year"]),
+            float(r["other_cny_per_m2_year"]),
+            float(r["throughput_t_per_m2_year"]),
+        )
+        by_name[t.tier] = t
+        out.append(
+            {
+                "tier": t.tier,
+                "area_m2": t.area,
+                "fte_per_1000_m2": t.fte_per_1000,
+                "systems_cny_per_year": t.systems,
+                "other_cny_per_m2_year": t.other_per_m2,
+                "throughput_t_per_m2_year": t.throughput,
+                "source": net.texts["TIER"].format(
+                    tier=t.tier,
+                    area_source=net.texts.expand(r["area_source"]),
+                    fte_source=net.texts.expand(r["fte_source"]),
+                ),
+            }
+        )
+    return out, by_name
+
+
+def shared_fees(net: Network) -> dict[str, dict[str, tuple[float, str]]]:
+    """tables/shared_fees.csv: the shared (pay-per-use) rate card by country, in CNY:
+    storage per cbm-month, handling per order (excl. postage), inbound per cbm; a row with a
+    ``ref`` is that country's fee x ``factor``."""
+    rows = {(r["country"], r["fee"]): r for r in read_table("shared_fees.csv")}
+    done: dict[tuple[str, str], tuple[float, str]] = {}
+
+    def fee(key: tuple[str, str]) -> tuple[float, str]:
+        if key not in done:
+            r = rows[key]
+            text = net.texts.expand(r["source"])
+            if r["ref"]:
+                base, base_text = fee((r["ref"], key[1]))
+                value = base * float(r["factor"])
+                text += f"; {r['ref']} {key[1]} {base:g} CNY: {base_text}"
+            else:
+                value = float(r["value"]) * net.cny_per[r["currency"]]
+                text += f"; {fx_note(net, r['currency'])}" if r["currency"] != "CNY" else ""
+            done[key] = (round(value, 2), text)
+        return done[key]
+
+    out: dict[str, dict[str, tuple[float, str]]] = defaultdict(dict)
+    for country, kind in rows:
+        out[country][kind] = fee((country, kind))
+    return dict(out)
+
+
+def staff_cny(net: Network, r: Row) -> float:
+    """Fully loaded cost of a warehouse worker a year: wage (CUR/yr, CUR/month) x loaded factor."""
+    cur, period = r["wage_unit"].split("/")
+    per_year = float(r["wage"]) * (12 if period == "month" else 1)
+    return per_year * net.cny_per[cur] * float(r["loaded_factor"])
+
+
+def warehouses(net: Network, tier_of: dict[str, Tier]) -> list[Record]:
+    """tables/warehouses.csv (sites and rents), warehouse_countries.csv (wages, handling,
+    storage, stock days), shared_fees.csv (the shared option); the classic columns are the
+    reference (M) tier's area, fixed cost and capacity."""
     t = net.texts
+    ref = tier_of[REFERENCE_TIER]
+    fees = shared_fees(net)
     out: list[Record] = []
-    rent_of: dict[str, int] = {}  # CNY/m2/yr by warehouse node
     for r in read_table("warehouses.csv"):
-        wh, area = r["node_id"], int(r["area_m2"])
-        cr = net.wh_countries[net.country(wh)]
-        if r["rent_unit"] == "ratio":  # a share of another site's rent
-            rent, rent_source = round(rent_of[r["rent_ref"]] * float(r["rent"])), r["rent_source"]
-        elif r["rent"]:
-            rent = round(rent_cny(float(r["rent"]), r["rent_unit"], net.cny_per))
-            rent_source = r["rent_source"]
-        else:
-            rent = round(rent_cny(float(cr["rent"]), cr["rent_unit"], net.cny_per))
-            rent_source = cr["rent_source"]
-        rent_of[wh] = rent
-        labour = int(cr["labour_cny_per_fte_year"])
-        fte = math.ceil(area / 500)  # core staff; variable labour is in handling_cny_per_t
-        systems = 150000 + 40 * area
-        fixed = rent * area + fte * labour + systems
+        wh, country = r["node_id"], net.country(r["node_id"])
+        cr = net.wh_countries[country]
+        rent = round(rent_cny(float(r["rent"]), r["rent_unit"], net.cny_per))
+        rent_note = fx_note(net, r["rent_unit"].split("/")[0])
+        staff = round(staff_cny(net, cr), -2)
+        staff_note = fx_note(net, cr["wage_unit"].split("/")[0])
+        fee = fees[country]
+        fixed = ref.fixed_cny(rent, staff)
         source = t["WAREHOUSE"].format(
+            tier=ref.tier,
+            area=f"{ref.area:,}",
             rent=rent,
-            fte=fte,
-            labour=labour,
-            rent_source=t.expand(rent_source),
+            fte=ref.fte(),
+            staff=f"{staff:,.0f}",
+            rent_source=t.expand(r["rent_source"]) + (f"; {rent_note}" if rent_note else ""),
+            staff_source=t.expand(cr["wage_source"]) + (f"; {staff_note}" if staff_note else ""),
             storage_source=t.expand(cr["storage_source"]),
+            ss=f"{fee['storage'][0]:g}",
+            ss_source=fee["storage"][1],
+            sh=f"{fee['handling'][0]:g}",
+            sh_source=fee["handling"][1],
+            si=f"{fee['inbound'][0]:g}",
+            si_source=fee["inbound"][1],
         )
         if r["public_service"]:
             source += "; " + t["WAREHOUSE_PUBLIC"].format(note=r["public_service"])
@@ -853,12 +1022,18 @@ def warehouses(net: Network) -> list[Record]:
                 "operator": r["operator"],
                 "status": "candidate",
                 "public_service": int(bool(r["public_service"])),
-                "area_m2": area,
+                "area_m2": ref.area,
                 "fixed_cost_cny_per_year": round(fixed, -3),
-                "capacity_t_per_year": area * 1.6,
+                "capacity_t_per_year": ref.capacity_t(),
                 "handling_cny_per_t": float(cr["handling_cny_per_t"]),
                 "storage_cny_per_cbm_month": float(cr["storage_cny_per_cbm_month"]),
                 "stock_days": int(cr["stock_days"]),
+                "rent_cny_per_m2_year": rent,
+                "staff_cny_per_fte_year": staff,
+                "shared_storage_cny_per_cbm_month": fee["storage"][0],
+                "shared_handling_cny_per_order": fee["handling"][0],
+                "shared_inbound_cny_per_cbm": fee["inbound"][0],
+                "shared_capacity_t_per_year": None,
                 "source": source,
             }
         )
@@ -866,12 +1041,21 @@ def warehouses(net: Network) -> list[Record]:
 
 
 def products(net: Network) -> list[Record]:
+    """tables/products.csv; the sources of margin_share, weekly_cv and order_kg join the row's."""
+    x = net.texts.expand
     return [
         {
-            **r,
+            "id": r["id"],
+            "name": r["name"],
+            "name_zh": r["name_zh"],
             "density_kg_per_cbm": float(r["density_kg_per_cbm"]),
             "value_cny_per_t": float(r["value_cny_per_t"]),
-            "source": net.texts.expand(r["source"]),
+            "margin_share": float(r["margin_share"]),
+            "weekly_cv": float(r["weekly_cv"]),
+            "order_kg": float(r["order_kg"]),
+            "notes": r["notes"],
+            "source": f"{x(r['source'])}; margin_share: {x(r['margin_source'])}; "
+            f"weekly_cv: {x(r['cv_source'])}; order_kg: {x(r['order_source'])}",
         }
         for r in read_table("products.csv")
     ]
@@ -938,9 +1122,15 @@ class TimeGraph:
 # ---------------------------------------------------------------------------
 # Demand, calibrated to the 2025 plan targets
 # ---------------------------------------------------------------------------
+#: channels measured door to door (9810 is measured by its last mile from stock)
+DIRECT_CHANNELS = ("9610", "9710", "1210")
+#: days from order to dispatch at an overseas warehouse (as the design model's dispatch_days)
+DISPATCH_DAYS = 1.0
+
+
 class DemandInputs:
     """tables/plan_targets.csv, product_mix.csv, origin_shares.csv, market_shares.csv,
-    customs_split.csv and customs_modes.csv."""
+    buyer_segments.csv and promises.csv."""
 
     def __init__(self, net: Network) -> None:
         targets = read_table("plan_targets.csv")
@@ -955,40 +1145,49 @@ class DemandInputs:
         self.market_share: dict[str, dict[str, int]] = defaultdict(dict)
         for r in read_table("market_shares.csv"):
             self.market_share[r["product"]][r["market"]] = int(r["weight"])
-        self.split: dict[tuple[str, str], dict[str, float]] = defaultdict(
-            dict
-        )  # (city or "", product)
-        for r in read_table("customs_split.csv"):
-            self.split[(r["city"], r["product"])][r["customs_mode"]] = float(r["share"])
-        self.customs = {
-            (r["customs_mode"], r["product"]): r for r in read_table("customs_modes.csv")
-        }
+        # (city or "", product) -> buyer segments in table order
+        self.segments: dict[tuple[str, str], list[Row]] = defaultdict(list)
+        for r in read_table("buyer_segments.csv"):
+            self.segments[(r["city"], r["product"])].append(r)
+        self.promises = {r["promise"]: r for r in read_table("promises.csv")}
         self.countries = net.countries
+        self.texts = net.texts
 
-    def mode_split(self, city: str, product: str) -> dict[str, float]:
-        return self.split.get((city, product)) or self.split[("", product)]
+    def segments_of(self, city: str, product: str) -> list[Row]:
+        return self.segments.get((city, product)) or self.segments[("", product)]
 
-    def customs_row(self, mode: str, product: str) -> Row:
-        return self.customs.get((mode, product)) or self.customs[(mode, "")]
+    def promise_days(self, promise: str, country: str) -> int:
+        return int(self.promises[promise]["days_" + self.countries[country]["region"]])
 
-    def default_days(self, mode: str, country: str, product: str) -> int:
-        return int(self.customs_row(mode, product)["days_" + self.countries[country]["region"]])
+    def promise_source(self, promise: str, country: str) -> str:
+        r = self.promises[promise]
+        text = self.texts.expand(r["source_" + self.countries[country]["region"]])
+        return text + (f"; {self.texts.expand(r['note'])}" if r["note"] else "")
 
-    def max_days(self, mode: str, product: str) -> int:
-        return int(self.customs_row(mode, product)["max_required_days"])
+    def max_days(self, promise: str) -> int:
+        return int(self.promises[promise]["max_required_days"])
+
+
+def channel_days(times: TimeGraph, origin: str, market: str, channel: str) -> float:
+    """Fastest days of a channel: door to door for 9610, 9710 and 1210; for 9810 the last mile
+    from stock plus dispatch (the promise of a warehouse-served order starts at the order)."""
+    if channel in DIRECT_CHANNELS:
+        return times.fastest_days(origin, market, via_wh=False)
+    return min((h / 24 for _, h in times.lm_from_wh[market]), default=math.inf) + DISPATCH_DAYS
 
 
 def demand(
     net: Network, times: TimeGraph, value_per_t: dict[str, float]
 ) -> tuple[list[Record], list[tuple[str, str, str, str, float]]]:
-    """Demand rows and the flows dropped because no path meets their maximum required days."""
+    """Buyer-segment demand rows (each with the channels it allows) and the segments dropped
+    because no allowed channel meets their largest required days."""
     inp = DemandInputs(net)
     rows = []
     for (city, prod), oshares in inp.origin_share.items():
         pm = inp.mix[(city, prod)]
         mshares = inp.market_share[prod]
         tot_m = sum(mshares.values())
-        split = inp.mode_split(city, prod)
+        segs = inp.segments_of(city, prod)
         for o, zs in oshares.items():
             # small zone-product flows go to their largest markets only (keeps the table to a
             # few hundred rows)
@@ -996,34 +1195,40 @@ def demand(
             top = sorted(mshares.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
             tot_top = sum(v for _, v in top)
             for mk, v in top:
-                # the customs-mode split applies to main markets of main zones; the rest keep the
-                # dominant mode
-                if v >= 6 and zs >= 0.12:
-                    sp = split
-                else:
-                    sp = {max(split, key=lambda m: (split[m], m)): 1.0}
-                for cm, cs in sp.items():
-                    value = inp.target[city] * pm * zs * (v / tot_top) * cs
-                    rows.append((city, o, mk, prod, cm, value, pm, zs, v / tot_m, cs))
+                # every zone-market flow splits into the product's buyer segments (shares of its
+                # tonnes), so each segment's share holds in total
+                for seg in segs:
+                    ss = float(seg["share"])
+                    value = inp.target[city] * pm * zs * (v / tot_top) * ss
+                    rows.append((city, o, mk, prod, seg, value, pm, zs, v / tot_m, ss))
     out: list[Record] = []
     dropped: list[tuple[str, str, str, str, float]] = []
-    for city, o, mk, prod, cm, value, pm, zs, ms, cs in rows:
-        req = inp.default_days(cm, net.country(mk), prod)
-        fd = times.fastest_days(o, mk, via_wh=(cm == "9810"))
+    for city, o, mk, prod, seg, value, pm, zs, ms, ss in rows:
+        country = net.country(mk)
+        req = inp.promise_days(seg["promise"], country)
+        channels = seg["channels"].split(";")
+        fd = min(channel_days(times, o, mk, c) for c in channels)
+        stretched = ""
         if fd > req:
-            if math.ceil(fd * 1.1) <= inp.max_days(cm, prod):
+            if math.ceil(fd * 1.1) <= inp.max_days(seg["promise"]):
+                stretched = f" stretched from {req} days to the fastest allowed channel + 10%"
                 req = math.ceil(fd * 1.1)
             else:
-                dropped.append((o, mk, prod, cm, round(fd, 1)))
+                dropped.append((o, mk, prod, seg["channels"], round(fd, 1)))
                 continue
         source = net.texts["DEMAND"].format(
+            seg=seg["segment"],
+            ss=ss,
+            seg_source=net.texts.expand(seg["source"]),
             city=city,
             tgt=inp.target[city] / 1e9,
             target_source=inp.target_source[city],
             pm=pm,
             zs=zs,
             ms=ms,
-            cs=cs,
+            req=req,
+            stretched=stretched,
+            promise_source=inp.promise_source(seg["promise"], country),
         )
         out.append(
             {
@@ -1031,10 +1236,11 @@ def demand(
                 "market": mk,
                 "product": prod,
                 "value": value,
-                "customs_mode": cm,
+                "customs_mode": seg["channels"],
                 "required_days": req,
                 "city": city,
                 "source": source,
+                "late_channels": [c for c in channels if channel_days(times, o, mk, c) > req],
             }
         )
     # re-scale to the city targets after any dropped rows
@@ -1107,7 +1313,8 @@ def main(argv: Sequence[str]) -> None:
     out_dir = Path(argv[0]) if argv else OUT
     net = Network()
     add_services(net)
-    whs = warehouses(net)
+    tier_rows, tier_of = tiers(net)
+    whs = warehouses(net, tier_of)
     prods = products(net)
     times = TimeGraph(net)
     dem, dropped = demand(net, times, {p["id"]: p["value_cny_per_t"] for p in prods})
@@ -1123,6 +1330,7 @@ def main(argv: Sequence[str]) -> None:
         "nodes.csv": net.nodes,
         "services.csv": net.services,
         "warehouses.csv": whs,
+        "warehouse_tiers.csv": tier_rows,
         "products.csv": prods,
         "demand.csv": dem,
         "fx.csv": net.fx,
@@ -1133,9 +1341,11 @@ def main(argv: Sequence[str]) -> None:
     for name, rows in tables.items():
         write(out_dir / name, OUTPUT_COLUMNS[name].split(), rows)
     tonnes = sum(d["tonnes_per_year"] for d in dem)
+    late = sum(1 for d in dem if d["late_channels"])
     print(
         f"nodes {len(net.nodes)}, services {len(net.services)}, warehouses {len(whs)}, "
-        f"demand {len(dem)} (dropped {len(dropped)}), tonnes {tonnes:,.0f}"
+        f"demand {len(dem)} (dropped {len(dropped)}; {late} with a channel slower than the "
+        f"promise), tonnes {tonnes:,.0f}"
     )
 
 

@@ -23,6 +23,7 @@ GENERATED = [
     "parameters.csv",
     "products.csv",
     "services.csv",
+    "warehouse_tiers.csv",
     "warehouses.csv",
     "waypoints.csv",
 ]
