@@ -16,7 +16,7 @@ from typing import Any
 import typer
 import typer.core
 
-from optimizer.cli import bench, maps, network, price, solve, studies
+from optimizer.cli import bench, explain, maps, network, price, solve, studies
 from optimizer.cli.common import err, setup_logging
 from optimizer.errors import CorridorError
 
@@ -47,6 +47,7 @@ app.command("solve")(solve.solve)
 app.command("compare")(studies.compare)
 app.command("robust")(studies.robust)
 app.command("sweep")(studies.sweep)
+app.command("explain", no_args_is_help=True)(explain.explain_cmd)
 app.command("map", help=maps.MAP_HELP, no_args_is_help=True)(maps.map_cmd)
 app.command("report")(maps.report_cmd)
 app.add_typer(network.network_app, name="network")

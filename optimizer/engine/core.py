@@ -71,6 +71,7 @@ Constraints
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field, replace
 from typing import TypeAlias
@@ -699,11 +700,11 @@ def solve_design(
 ) -> DesignResult:
     """Build, solve and extract in one call (seconds and time limit include building).
 
-    ``start`` is a starting solution ``(path shares, units per arc)`` handed
-    to the backend as a hint (unmet, split and choice variables at 0, so it
-    suits problems without loose options or choices; a backend drops a start
-    that is not feasible). ``started`` is when the caller's clock began (for a
-    caller that did work of its own before).
+    ``start`` is a starting solution ``(path shares, units per arc)``,
+    completed by :func:`start_point` and handed to the backend as a MIP
+    start (a backend drops a start that is not feasible). ``started`` is
+    when the caller's clock began (for a caller that did work of its own
+    before).
     """
     started = time.perf_counter() if started is None else started
     built = build_model(problem)
@@ -711,10 +712,7 @@ def solve_design(
         built = _separate_linking(built, options or SolveOptions(), started)
     hint = None
     if start is not None and problem.paths is not None:
-        hint = np.zeros(built.model.num_vars)
-        hint[built.flow] = np.asarray(start[0], dtype=float)
-        has = built.units >= 0
-        hint[built.units[has]] = np.asarray(start[1], dtype=float)[has]
+        hint = start_point(problem, built, start[0], start[1])
     result = solve_milp(
         built.model,
         options,
@@ -722,6 +720,79 @@ def solve_design(
         started=started,
     )
     return extract(problem, built, result)
+
+
+def start_point(
+    problem: DesignProblem,
+    built: BuiltModel,
+    share: np.ndarray,
+    units: np.ndarray,
+    loose: np.ndarray | None = None,
+) -> np.ndarray:
+    """A full MIP start from path shares and units per arc, repaired to be feasible.
+
+    Path form only. Each demand's unmet share takes what its paths leave
+    (paths scaled down where they sum above 1); on arcs with a loose option
+    the loose part keeps at most ``loose`` (A x C, t/week) and the rest
+    travels in units; units are clipped to their bounds and raised to carry
+    the flow (a size tier chosen, the smallest that fits, where none is);
+    design rows with a lower bound get their cheapest arcs opened; choices
+    follow the flows. A start may still break a row no such repair fixes (a
+    forced-open tier over a count limit, unmet demand that must be served):
+    the backend then drops it.
+    """
+    paths, arcs, com = problem.paths, problem.arcs, problem.commodities
+    if paths is None:
+        msg = "start_point needs a path-form problem"
+        raise ValueError(msg)
+    x = np.zeros(built.model.num_vars)
+    sh = np.clip(np.asarray(share, dtype=float), 0.0, 1.0)
+    total = np.bincount(paths.commodity, weights=sh, minlength=com.count)
+    sh = sh / np.where(total > 1.0, total, 1.0)[paths.commodity]
+    x[built.flow] = sh
+    x[built.unmet] = np.clip(1.0 - np.minimum(total, 1.0), 0.0, 1.0)
+
+    t_arc, t_cls, t_var, t_coef = _class_flow_terms(problem, built.flow)
+    class_flow = np.zeros((arcs.count, arcs.classes))
+    np.add.at(class_flow, (t_arc, t_cls), t_coef * x[t_var])
+    split = built.inunits >= 0
+    kept = np.zeros_like(class_flow) if loose is None else np.asarray(loose, dtype=float)
+    kept = np.where(split, np.clip(kept, 0.0, class_flow), 0.0)
+    x[built.loose[split]] = kept[split]
+    x[built.inunits[split]] = (class_flow - kept)[split]
+
+    design = built.units >= 0
+    y = np.where(design, np.round(np.asarray(units, dtype=float)), 0.0)
+    y = np.clip(y, arcs.min_units, np.where(design, arcs.max_units, 0.0))
+    load = (arcs.usage * (class_flow - kept)).sum(axis=1)
+    cap = np.where(np.isfinite(arcs.unit_capacity), arcs.unit_capacity, np.inf)
+    d_idx = np.flatnonzero(design)
+    for a in np.flatnonzero(arcs.capacitated & (load > 1e-9)):
+        providers = d_idx[arcs.capacity_for[d_idx] == a]
+        provided = float((cap[providers] * y[providers]).sum())
+        if provided >= load[a] * (1 - 1e-9):
+            continue
+        if providers.size == 1 and providers[0] == a:
+            need = math.ceil(load[a] / cap[a] - 1e-9) if math.isfinite(cap[a]) else 1
+            y[a] = min(arcs.max_units[a], max(y[a], need))
+        elif not (y[providers] > 0).any():
+            fits = [b for b in providers if cap[b] >= load[a] and arcs.max_units[b] >= 1]
+            if fits:
+                y[min(fits, key=lambda b: (arcs.unit_cost[b], b))] = 1.0
+    for con in problem.constraints:
+        arcs_c = np.asarray(con.arcs, dtype=np.int64)
+        coef = np.asarray(con.coef, dtype=float)
+        for j in sorted(range(arcs_c.size), key=lambda i: (arcs.unit_cost[arcs_c[i]], i)):
+            if float(coef @ y[arcs_c]) >= con.lo - 1e-9:
+                break
+            a = arcs_c[j]
+            if coef[j] > 0 and y[a] < arcs.max_units[a]:
+                y[a] += 1.0
+    x[built.units[design]] = y[design]
+    if built.choices.size and paths.choice.size:
+        used = paths.choice[(paths.choice >= 0) & (sh > 1e-12)]
+        x[built.choices[np.unique(used)]] = 1.0
+    return x
 
 
 def _separate_linking(

@@ -94,10 +94,12 @@ from optimizer.engine.core import (
     Paths,
     build_model,
     extract,
+    start_point,
 )
 from optimizer.engine.solver import SolveOptions, solve_milp
 from optimizer.errors import InputError
 from optimizer.models.charges import UNIT_BASES, chargeable_per_tonne, unit_dimensions
+from optimizer.models.incumbent import Incumbent, carried_over
 from optimizer.models.inventory import inventory_parameters, stock_days
 from optimizer.models.routes import Route, RouteGenerator
 from optimizer.models.warehouses import Tier, owned_tiers, shared_offer
@@ -677,15 +679,24 @@ def solve_problem(
     problem: DomainProblem,
     solve_options: SolveOptions | None = None,
     *,
-    hint: np.ndarray | None = None,
+    start: Incumbent | None = None,
 ) -> DomainSolve:
     """Build the MILP of a :class:`DomainProblem` and solve it.
 
-    ``hint`` is a starting point for every variable of the built model (a
-    MIP start, e.g. a related solve's values); a backend drops it when it
-    does not fit.
+    ``start``: a related solution (the baseline of a variant, the result an
+    ``explain`` re-solve changes) that, carried over to this problem and
+    repaired (:func:`optimizer.engine.core.start_point`), is the MIP start;
+    a backend drops it when it still does not fit.
     """
     built = build_model(problem.core)
-    start = hint if hint is not None and hint.size == built.model.num_vars else None
-    raw = solve_milp(built.model, solve_options, hint=start)
+    hint = None
+    if start is not None:
+        hint = start_point(problem.core, built, *carried_over(problem, start))
+        log.info(
+            "warm start: objective %.6g (was %.6g), largest violation %.2g",
+            built.model.objective_value(hint),
+            start.objective if start.objective is not None else float("nan"),
+            built.model.max_violation(hint),
+        )
+    raw = solve_milp(built.model, solve_options, hint=hint)
     return DomainSolve(problem=problem, built=built, result=extract(problem.core, built, raw))

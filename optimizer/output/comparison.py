@@ -39,6 +39,7 @@ KPI_LINES: list[tuple[str, str, str, str]] = [
     ("\u2003warehouse fixed", "cost_warehouse_fixed_cny", "m", "m"),
     ("\u2003handling and storage", "cost_handling_storage_cny", "m", "m"),
     ("\u2003in-transit inventory", "cost_in_transit_inventory_cny", "m", "m"),
+    ("\u2003stock held abroad", "cost_stock_abroad_cny", "m", "m"),
     ("\u2003carbon", "cost_carbon_cny", "m", "m"),
     ("\u2003unmet-demand penalty", "cost_unmet_penalty_cny", "m", "m"),
     ("logistics cost without penalty (M CNY/yr)", "logistics_cost_cny", "m", "m"),
@@ -46,7 +47,10 @@ KPI_LINES: list[tuple[str, str, str, str]] = [
     ("mean delivery days", "mean_delivery_days", "float", "float"),
     ("on-time share", "on_time_share", "pct", "pt"),
     ("unmet demand (t/yr)", "unmet_tonnes", "int", "int"),
-    ("open warehouses", "open_warehouses", "int", "int"),
+    ("open warehouses (owned)", "open_warehouses", "int", "int"),
+    ("sites used (owned or shared)", "sites_used", "int", "int"),
+    ("tonnes through shared space", "warehouse_tonnes_shared", "int", "int"),
+    ("owned utilisation (median)", "owned_utilization_median", "pct", "pt"),
     ("containers/trucks per year", "containers_per_year", "int", "int"),
     ("mean fill rate", "mean_fill_rate", "pct", "pt"),
 ]
@@ -62,6 +66,10 @@ def kpi_matrix(comparison: Comparison) -> Matrix:
     for col in [c for c in t.columns if c.startswith("main_mode_tonnes_")]:
         mode = col.removeprefix("main_mode_tonnes_")
         lines.append((f"tonnes by main mode: {mode}", col, "int", "int"))
+    for col in [c for c in t.columns if c.startswith("channel_tonnes_")]:
+        lines.append(
+            (f"tonnes by channel: {col.removeprefix('channel_tonnes_')}", col, "int", "int")
+        )
     for col in [c for c in t.columns if c.startswith("tkm_share_")]:
         lines.append((f"tonne-km share {col.removeprefix('tkm_share_')}", col, "pct", "pt"))
     for label, col, kind, diff_kind in lines:

@@ -203,6 +203,24 @@ def load_solution(directory: str | Path) -> Solution:
     )
 
 
+def find_scenario(result_dir: str | Path, meta: dict[str, Any]) -> Path | None:
+    """The scenario file a result was solved from (``scenario_file`` in its meta), if it exists.
+
+    A relative name is looked up from the working directory, then from the
+    result folder's parents.
+    """
+    scenario_file = meta.get("scenario_file")
+    if not scenario_file:
+        return None
+    for base in (Path.cwd(), *Path(result_dir).resolve().parents):
+        candidate = (
+            Path(scenario_file) if Path(scenario_file).is_absolute() else base / scenario_file
+        )
+        if candidate.is_file():
+            return candidate
+    return None
+
+
 def load_result(result_dir: str | Path) -> tuple[Solution, Network]:
     """A result directory's solution and the network it was solved on.
 
@@ -218,14 +236,9 @@ def load_result(result_dir: str | Path) -> tuple[Solution, Network]:
     d = Path(result_dir)
     solution = load_solution(d)
     meta = solution.meta
-    scenario_file = meta.get("scenario_file")
-    if scenario_file:
-        for base in (Path.cwd(), *d.resolve().parents):
-            candidate = (
-                Path(scenario_file) if Path(scenario_file).is_absolute() else (base / scenario_file)
-            )
-            if candidate.exists():
-                return solution, network_for_scenario(candidate)
+    scenario = find_scenario(d, meta)
+    if scenario is not None:
+        return solution, network_for_scenario(scenario)
     data_dir = meta.get("data_dir")
     if not data_dir:
         msg = f"{d}: solution.json names neither an existing scenario_file nor a data_dir"

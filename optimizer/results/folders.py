@@ -465,7 +465,7 @@ def check_output_file(target: str | Path) -> None:
     if p.is_dir():
         msg = f"{p} is a folder; give a file name"
         raise OutputFolderError(msg, file=str(p))
-    if (p.exists() or p.is_symlink()) and not _has_mark(p):
+    if (p.exists() or p.is_symlink()) and not _is_ours(p):
         msg = f"{p} exists and corridor did not write it: it is left as it is; give another --out"
         raise OutputFolderError(msg, file=str(p))
 
@@ -478,11 +478,20 @@ def _has_mark(p: Path) -> bool:
         return False
 
 
+def _is_ours(p: Path) -> bool:
+    """A file corridor wrote: it carries the mark, or its folder's marker lists it."""
+    if p.is_symlink():
+        return False
+    doc = read_marker(p.parent)
+    return _has_mark(p) or (doc is not None and p.name in doc["files"])
+
+
 def write_owned_file(target: str | Path, text: str) -> Path:
     """Write a single file (a map, a report) that replaces only a file corridor wrote.
 
     A file is corridor's when it carries :data:`FILE_MARK` (pages and maps
-    put it in their head). The write is atomic; when the file sits in a
+    put it in their head) or its folder's marker lists it (a table added to
+    a result folder, e.g. ``explain.json``). The write is atomic; when the file sits in a
     folder corridor owns, it is added to that folder's marker.
 
     Raises
@@ -494,16 +503,9 @@ def write_owned_file(target: str | Path, text: str) -> Path:
     if p.is_dir():
         msg = f"{p} is a folder; give a file name"
         raise OutputFolderError(msg, file=str(p))
-    if p.exists() or p.is_symlink():
-        try:
-            head = p.read_text(encoding="utf-8", errors="replace")[:4096]
-        except OSError:
-            head = ""
-        if FILE_MARK not in head:
-            msg = (
-                f"{p} exists and corridor did not write it: it is left as it is; give another --out"
-            )
-            raise OutputFolderError(msg, file=str(p))
+    if (p.exists() or p.is_symlink()) and not _is_ours(p):
+        msg = f"{p} exists and corridor did not write it: it is left as it is; give another --out"
+        raise OutputFolderError(msg, file=str(p))
     write_text_atomic(p, text)
     doc = read_marker(p.parent)
     if doc is not None and p.name not in doc["files"]:

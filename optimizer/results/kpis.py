@@ -43,6 +43,15 @@ def kpi_row(solution: Solution) -> dict[str, Any]:
     row["demand_tonnes"] = k.get("demand_tonnes", nan)
     row["served_tonnes"] = k.get("served_tonnes", nan)
     row["served_via_warehouse_tonnes"] = k.get("served_via_warehouse_tonnes", nan)
+    row["unmet_penalty_cny"] = k.get("unmet_penalty_cny", parts.get("unmet_penalty", nan))
+    row["sites_used"] = len(k["sites_used"]) if "sites_used" in k else nan
+    row["warehouse_tonnes_owned"] = k.get("warehouse_tonnes_owned", nan)
+    row["warehouse_tonnes_shared"] = k.get("warehouse_tonnes_shared", nan)
+    row["shared_share_of_9810"] = k.get("shared_share_of_9810", nan)
+    median = k.get("owned_utilization_median")
+    row["owned_utilization_median"] = nan if median is None else median
+    for channel, tonnes in (k.get("tonnes_by_channel") or {}).items():
+        row[f"channel_tonnes_{channel}"] = tonnes
     row["containers_per_year"] = k.get("containers_per_year", nan)
     row["mean_fill_rate"] = k.get("mean_fill_rate", nan)
     row["open_warehouse_ids"] = ";".join(k.get("open_warehouses", []))

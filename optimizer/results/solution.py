@@ -144,9 +144,18 @@ class Solution:
         ]
         if k:
             parts = ", ".join(f"{p} {v / 1e6:,.1f} M" for p, v in k["cost_parts_cny"].items() if v)
+            channels = ", ".join(
+                f"{c} {t:,.0f}" for c, t in (k.get("tonnes_by_channel") or {}).items()
+            )
             lines += [
                 f"cost parts       {parts}",
+                f"logistics cost   {k.get('logistics_cost_cny', 0.0) / 1e6:,.1f} M CNY/year "
+                f"(+ unmet penalty {k.get('unmet_penalty_cny', 0.0) / 1e6:,.1f} M: lost margin "
+                f"of {k['unmet_tonnes']:,.0f} t)",
+                f"channels (t/yr)  {channels or '-'}",
                 f"open warehouses  {', '.join(k['open_warehouses']) or '-'}",
+                f"shared space     {self._shared_line()}",
+                f"owned use        {self._owned_use_line()}",
                 f"CO2              {k['co2_tonnes']:,.0f} t",
                 f"delivery         mean {k['mean_delivery_days']:.1f} days, "
                 f"on time {k['on_time_share']:.1%}",
@@ -157,6 +166,27 @@ class Solution:
                 + ", ".join(f"{m} {v:.1%}" for m, v in k["tonne_km_share_by_mode"].items()),
             ]
         return "\n".join(lines)
+
+    def _shared_line(self) -> str:
+        k = self.kpis
+        wh = self.warehouses
+        if wh.empty or not k.get("warehouse_tonnes_shared"):
+            return "-"
+        used = wh.loc[wh["shared_tonnes"].fillna(0.0) > 1e-6, "warehouse_id"].astype(str)
+        return (
+            f"{len(used)} sites, {k['warehouse_tonnes_shared']:,.0f} t "
+            f"({k.get('shared_share_of_9810', 0.0):.0%} of the 9810 tonnes)"
+        )
+
+    def _owned_use_line(self) -> str:
+        k = self.kpis
+        median = k.get("owned_utilization_median")
+        if median is None or not k.get("open_warehouses"):
+            return "no owned warehouse open"
+        return (
+            f"median {median:.0%} of capacity "
+            f"(min {k['owned_utilization_min']:.0%}, max {k['owned_utilization_max']:.0%})"
+        )
 
 
 def _num(v: float | None) -> str:
@@ -550,9 +580,9 @@ def compute_kpis(
         "warehouse_tonnes_shared": shared_via,
         "warehouse_tonnes_owned": via_t - shared_via,
         "shared_share_of_9810": shared_via / via_t if via_t else 0.0,
-        "owned_utilization_median": float(utilisation.median()) if len(utilisation) else 0.0,
-        "owned_utilization_min": float(utilisation.min()) if len(utilisation) else 0.0,
-        "owned_utilization_max": float(utilisation.max()) if len(utilisation) else 0.0,
+        "owned_utilization_median": float(utilisation.median()) if len(utilisation) else None,
+        "owned_utilization_min": float(utilisation.min()) if len(utilisation) else None,
+        "owned_utilization_max": float(utilisation.max()) if len(utilisation) else None,
         "sites_used": sorted(
             warehouses.loc[warehouses["throughput_tonnes"] > 1e-6, "warehouse_id"].astype(str)
         )

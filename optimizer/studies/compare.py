@@ -46,6 +46,7 @@ KEY_COLUMNS = [
 DELTA_COLUMNS = [
     "total_cost_cny",
     "logistics_cost_cny",
+    "unmet_penalty_cny",
     "co2_tonnes",
     "mean_delivery_days",
     "on_time_share",

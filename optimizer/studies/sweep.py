@@ -81,14 +81,18 @@ RESULT_COLUMNS = [
     "cost_warehouse_fixed_cny",
     "cost_handling_storage_cny",
     "cost_in_transit_inventory_cny",
+    "cost_stock_abroad_cny",
     "cost_carbon_cny",
     "cost_unmet_penalty_cny",
+    "unmet_penalty_cny",
     "co2_tonnes",
     "mean_delivery_days",
     "on_time_share",
     "unmet_tonnes",
     "open_warehouses",
     "open_warehouse_ids",
+    "sites_used",
+    "warehouse_tonnes_shared",
     "check_ok",
 ]
 PLACEHOLDER = "$value"
