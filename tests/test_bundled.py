@@ -31,6 +31,9 @@ def test_bundled_sizes(bundled):
     )
     assert foreign_airports >= 10
     assert info["warehouses"] >= 25
+    # Regional coverage: most markets have a real choice of warehouse.
+    assert info["markets_with_2plus_warehouses"] >= info["markets"] // 2
+    assert sum(1 for ws in info["warehouses_by_market"].values() if ws) >= 30
     assert len(info["warehouse_countries"]) >= 12
     assert {
         "US",

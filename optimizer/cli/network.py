@@ -70,7 +70,10 @@ def network_info_cmd(
         f"Warehouses: {info['warehouses']} in {len(info['warehouse_countries'])} "
         f"countries/regions: {', '.join(info['warehouse_countries'])}"
     )
-    typer.echo(f"Markets: {info['markets']}   Products: {info['products']}")
+    typer.echo(
+        f"Markets: {info['markets']} ({info['markets_with_2plus_warehouses']} reached by the "
+        f"last mile of 2 or more warehouses)   Products: {info['products']}"
+    )
     typer.echo(f"Demand: {info['demand_rows']} rows, {info['demand_tonnes']:,.0f} t/year")
     typer.echo("  by city (t): " + pairs(info["demand_tonnes_by_city"], "{:,.0f}"))
     typer.echo("  by product (t): " + pairs(info["demand_tonnes_by_product"], "{:,.0f}"))

@@ -34,6 +34,7 @@ def network_info(network: Network) -> dict[str, Any]:
         if len(sources)
         else {}
     )
+    reach = warehouses_by_market(network)
     return {
         "data_dir": network.data_dir,
         "nodes": len(nodes),
@@ -49,6 +50,8 @@ def network_info(network: Network) -> dict[str, Any]:
         "warehouses": len(network.warehouses),
         "warehouse_countries": sorted(set(nodes.loc[wh_nodes, "country"])),
         "markets": int((nodes["kind"] == "market").sum()),
+        "warehouses_by_market": reach,
+        "markets_with_2plus_warehouses": sum(1 for ws in reach.values() if len(ws) >= 2),
         "products": len(products),
         "demand_rows": len(demand),
         "demand_tonnes": round(float(demand["tonnes_per_year"].sum()), 3),
@@ -75,3 +78,17 @@ def network_info(network: Network) -> dict[str, Any]:
         "cited_share": round(cited, 4),
         "sourced_share_by_file": by_file,
     }
+
+
+def warehouses_by_market(network: Network) -> dict[str, list[str]]:
+    """Per market, the warehouses with an active service straight to it (their last mile)."""
+    services = network.services
+    nodes = network.nodes
+    wh = set(map(str, network.warehouses.index))
+    markets = set(map(str, nodes.index[nodes["kind"] == "market"]))
+    active = services[services["active"] == 1]
+    out: dict[str, set[str]] = {m: set() for m in markets}
+    for a, b in zip(active["from"].astype(str), active["to"].astype(str), strict=True):
+        if a in wh and b in markets:
+            out[b].add(a)
+    return {m: sorted(out[m]) for m in sorted(out)}
