@@ -134,7 +134,7 @@ def test_a_result_carried_over_is_a_feasible_start_near_its_objective(solved: Pa
     assert built.model.objective_value(x) <= base.objective * 1.10
     # In memory the start is the solution itself.
     solved_again = solve_problem(prepared.problem, EXACT)
-    exact = Incumbent.from_solve(solved_again)
+    exact = Incumbent.from_solve(solved_again.problem, solved_again.result)
     assert exact is not None
     x = start_point(prepared.problem.core, built, *carried_over(prepared.problem, exact))
     assert built.model.max_violation(x) <= 1e-7
@@ -144,7 +144,7 @@ def test_a_result_carried_over_is_a_feasible_start_near_its_objective(solved: Pa
 def test_a_start_for_a_closed_site_moves_its_demand_to_unmet(solved: Path) -> None:
     prepared = prepare(_scenario(solved.parent, 3.0))
     base = solve_problem(prepared.problem, EXACT)
-    incumbent = Incumbent.from_solve(base)
+    incumbent = Incumbent.from_solve(base.problem, base.result)
     assert incumbent is not None
     used = [w for w, s in prepared.problem.sites.items() if base.result.class_flow[s.owned].sum()]
     used += [

@@ -19,17 +19,50 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
+from optimizer.engine.core import DesignResult
 from optimizer.models.routes import Route
 from optimizer.models.warehouses import SITE_TIER
 
-if TYPE_CHECKING:
-    from optimizer.models.design import DomainProblem, DomainSolve
-    from optimizer.results.solution import Solution
+
+class RoutedProblem(Protocol):
+    """What a problem must name for a solution to be carried onto it (a DomainProblem)."""
+
+    @property
+    def routes(self) -> tuple[Route, ...]: ...
+
+    @property
+    def arc_ids(self) -> tuple[str, ...]: ...
+
+    @property
+    def classes(self) -> tuple[str, ...]: ...
+
+
+class ResultFiles(Protocol):
+    """What a result folder's solution holds (a :class:`~optimizer.results.solution.Solution`)."""
+
+    @property
+    def objective(self) -> float | None: ...
+
+    @property
+    def kpis(self) -> dict[str, object]: ...
+
+    @property
+    def routes(self) -> pd.DataFrame: ...
+
+    @property
+    def lanes(self) -> pd.DataFrame: ...
+
+    @property
+    def warehouses(self) -> pd.DataFrame: ...
+
+    @property
+    def flows(self) -> pd.DataFrame: ...
+
 
 RouteKey = tuple[str, tuple[str, ...], str, str, str]
 
@@ -49,9 +82,8 @@ class Incumbent:
     objective: float | None = None
 
     @classmethod
-    def from_solve(cls, solve: DomainSolve) -> Incumbent | None:
+    def from_solve(cls, problem: RoutedProblem, res: DesignResult) -> Incumbent | None:
         """The solution of a solve in memory (``None`` without one)."""
-        res, problem = solve.result, solve.problem
         if res.share is None or res.units is None or res.loose_flow is None:
             return None
         shares = {
@@ -68,7 +100,7 @@ class Incumbent:
         return cls(shares=shares, units=units, loose=loose, objective=res.objective)
 
     @classmethod
-    def from_solution(cls, solution: Solution) -> Incumbent | None:
+    def from_solution(cls, solution: ResultFiles) -> Incumbent | None:
         """The solution of a result folder's files (``None`` when it has none).
 
         A lane's loose tonnes are not split by product in the files; they are
@@ -108,12 +140,13 @@ class Incumbent:
         return cls(shares=shares, units=units, loose=loose, objective=solution.objective)
 
 
-def _loose_by_product(solution: Solution) -> dict[tuple[str, str], float]:
+def _loose_by_product(solution: ResultFiles) -> dict[tuple[str, str], float]:
     """Loose t/week by (service, product): each lane's loose tonnes shared by product tonnes."""
     lanes, flows = solution.lanes, solution.flows
     if lanes.empty or flows.empty or "loose_tonnes" not in lanes:
         return {}
-    weeks = solution.kpis.get("weeks_per_year") or 52.0
+    weeks_value = solution.kpis.get("weeks_per_year")
+    weeks = float(weeks_value) if isinstance(weeks_value, int | float) and weeks_value else 52.0
     loose_t = dict(zip(lanes["service_id"].astype(str), lanes["loose_tonnes"], strict=True))
     per = (
         flows.assign(sid=flows["service_id"].astype(str), product=flows["product"].astype(str))
@@ -136,7 +169,7 @@ def _text(value: object) -> str:
 
 
 def carried_over(
-    problem: DomainProblem, incumbent: Incumbent
+    problem: RoutedProblem, incumbent: Incumbent
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The incumbent in this problem's terms: (path shares, units per arc, loose t/week A x C)."""
     share = np.array([incumbent.shares.get(route_key(r), 0.0) for r in problem.routes])
