@@ -58,7 +58,7 @@ from optimizer.models.warehouses import owned_tiers
 from optimizer.results.files import dumps, find_scenario, load_solution, records
 from optimizer.results.folders import write_owned_file
 from optimizer.results.solution import Solution, solution_from_solve
-from optimizer.studies.pipeline import HAS_SOLUTION, design_options, solve_options
+from optimizer.studies.pipeline import HAS_SOLUTION, design_options, options_from, solve_options
 
 log = logging.getLogger(__name__)
 
@@ -276,7 +276,10 @@ def explain(
         )
         raise InputError(msg, file=str(d / "solution.json"), field="fingerprint")
     network = network_of(sc)
-    options = _stored_options(base) or design_options(sc)
+    stored_options = base.meta.get("options")
+    options = (
+        options_from(stored_options) if isinstance(stored_options, dict) else design_options(sc)
+    )
     stored = {
         k: v
         for k, v in (base.meta.get("solve_options") or {}).items()
@@ -344,7 +347,7 @@ def explain(
         }
         tests = [o for o in outcomes if o["site"] == w]
         if not tests:
-            rows.append(common | _untested(w, used, owned, may_own, reach, nodes_open, options))
+            rows.append(common | _untested(w, may_own, reach, nodes_open, options))
             continue
         for o in tests:
             rows.append(common | _judged(o, z, base_gap, unmet0, channels0))
@@ -372,17 +375,6 @@ def _row_order(row: dict[str, Any]) -> tuple[int, float, float, str]:
 
 def _fixed_costs(network: Network, site: str) -> list[float]:
     return [t.fixed_cost_cny_per_year for t in owned_tiers(network, site)]
-
-
-def _stored_options(base: Solution) -> DesignOptions | None:
-    stored = base.meta.get("options")
-    if not isinstance(stored, dict):
-        return None
-    keys = DesignOptions.__dataclass_fields__
-    kw: dict[str, Any] = {
-        k: (tuple(v) if isinstance(v, list) else v) for k, v in stored.items() if k in keys
-    }
-    return DesignOptions(**kw)
 
 
 def _run(
@@ -426,8 +418,6 @@ def _run(
 
 def _untested(
     w: str,
-    used: list[str],
-    owned: set[str],
     may_own: list[str],
     reach: dict[str, float],
     nodes_open: pd.Series,

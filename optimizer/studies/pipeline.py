@@ -92,8 +92,17 @@ class RunResult:
 
 def design_options(scenario: Scenario) -> DesignOptions:
     """The model options of a scenario (after every change and ``options`` block)."""
+    return options_from(scenario.options)
+
+
+def options_from(values: dict[str, Any]) -> DesignOptions:
+    """Design options from plain values (a scenario's, or ``options`` in solution.json).
+
+    Keys that are not design options and ``None`` values are left out; lists
+    of site ids become tuples.
+    """
     keys = DesignOptions.__dataclass_fields__
-    kw = {k: v for k, v in scenario.options.items() if k in keys and v is not None}
+    kw = {k: v for k, v in values.items() if k in keys and v is not None}
     for k in ("must_open", "never_open", "never_shared"):
         if k in kw:
             kw[k] = tuple(kw[k])
