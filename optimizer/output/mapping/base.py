@@ -257,6 +257,14 @@ def new_map(*, offline: bool, **kwargs: Any) -> folium.Map:
     return fmap
 
 
+def drawing_target(fmap: folium.Map | None, *, offline: bool) -> tuple[folium.Map, bool]:
+    """The map to draw on (``fmap``, or a new one) with corridor's CSS, and whether it is new."""
+    if fmap is None:
+        return new_map(offline=offline), True
+    add_css(fmap)
+    return fmap, False
+
+
 def fit(fmap: folium.Map, points: list[tuple[float, float]]) -> None:
     if points:
         fmap.add_child(FitBounds(bounds_of(points)))

@@ -11,13 +11,12 @@ from optimizer.output.mapping.base import (
     KIND_GROUPS,
     UNMET_COLOR,
     Control,
-    add_css,
+    drawing_target,
     esc,
     finish,
     fit,
     legend,
     mode_order,
-    new_map,
     node_label,
     popup,
 )
@@ -49,9 +48,7 @@ def map_network(
     OfflineAssetError
         When ``offline`` and a packaged JavaScript / CSS copy is missing.
     """
-    own = fmap is None
-    m = new_map(offline=offline) if fmap is None else fmap
-    add_css(m)
+    m, own = drawing_target(fmap, offline=offline)
     services = network.services
     nodes = network.nodes
     active = network.active_services.index

@@ -12,11 +12,10 @@ from optimizer.output.mapping.base import (
     MARKET_COLOR,
     ORIGIN_COLOR,
     Control,
-    add_css,
+    drawing_target,
     esc,
     finish,
     fit,
-    new_map,
     node_label,
     popup,
 )
@@ -50,9 +49,7 @@ def map_quote(
     OfflineAssetError
         When ``offline`` and a packaged JavaScript / CSS copy is missing.
     """
-    own = fmap is None
-    m = new_map(offline=offline) if fmap is None else fmap
-    add_css(m)
+    m, own = drawing_target(fmap, offline=offline)
     points: list[tuple[float, float]] = []
     legend = [
         f"<h4>{esc(quote.origin_name)} → {esc(quote.destination_name)}</h4>",

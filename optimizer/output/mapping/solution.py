@@ -18,13 +18,12 @@ from optimizer.output.mapping.base import (
     WAREHOUSE_CLOSED,
     WAREHOUSE_OPEN,
     Control,
-    add_css,
+    drawing_target,
     esc,
     finish,
     fit,
     legend,
     mode_order,
-    new_map,
     node_label,
     popup,
 )
@@ -141,9 +140,7 @@ def map_solution(
     OfflineAssetError
         When ``offline`` and a packaged JavaScript / CSS copy is missing.
     """
-    own = fmap is None
-    m = new_map(offline=offline) if fmap is None else fmap
-    add_css(m)
+    m, own = drawing_target(fmap, offline=offline)
     points = draw_solution(solution, network, m)
     m.add_child(Control(kpi_box(solution), position="bottomleft"))
     m.add_child(Control(solution_legend(solution), position="bottomright"))
