@@ -162,6 +162,7 @@ class Options(_Strict):
     unmet_penalty_cny_per_t: Number | None = Field(default=None, ge=0, le=1e8)
     require_full_service: bool | None = None
     allow_shared: bool | None = None
+    routes: Literal["generated", "complete", "k_shortest"] | None = None
     solver: Literal["highs", "highspy", "scip", "cpsat"] | None = None
     time_limit_s: Number | None = Field(default=None, gt=0, le=7 * 86400)
     rel_gap: Number | None = Field(default=None, ge=0, lt=1)

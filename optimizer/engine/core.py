@@ -311,6 +311,20 @@ class Paths:
     def count(self) -> int:
         return len(self.commodity)
 
+    def subset(self, keep: np.ndarray) -> Paths:
+        """The paths where ``keep`` (bool per path) is true, in their order."""
+        idx = np.flatnonzero(np.asarray(keep, dtype=bool))
+        lengths = np.diff(self.arc_ptr)[idx]
+        starts = self.arc_ptr[idx]
+        offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        return Paths(
+            commodity=self.commodity[idx],
+            arc_ptr=np.concatenate([[0], np.cumsum(lengths)]),
+            arc_idx=self.arc_idx[np.repeat(starts, lengths) + offsets],
+            cost=self.cost[idx],
+            choice=self.choice[idx],
+        )
+
     def arcs_of(self, p: int) -> np.ndarray:
         return self.arc_idx[self.arc_ptr[p] : self.arc_ptr[p + 1]]
 

@@ -21,10 +21,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import numpy as np
 from ortools.math_opt import model_pb2
 from ortools.math_opt.python import mathopt
+
+if TYPE_CHECKING:
+    import highspy
 
 from optimizer.engine.milp import MilpModel
 from optimizer.errors import CorridorError
@@ -416,28 +420,10 @@ def _finish(
     )
 
 
-def _run_highspy(
-    model: MilpModel,
-    options: SolveOptions,
-    hint: np.ndarray | None,
-    started: float,
-) -> tuple[str, np.ndarray | None, float | None, str]:
-    """Solve with the highspy wheel's HiGHS: (status, values, bound, message)."""
+def highs_lp(model: MilpModel, *, relax: bool = False) -> highspy.HighsLp:
+    """The model as a highspy ``HighsLp`` (column-wise; ``relax``: every variable continuous)."""
     import highspy
 
-    with stdout_to_stderr():  # the constructor prints a banner at C level
-        h = highspy.Highs()
-    h.setOptionValue("output_flag", log.isEnabledFor(logging.INFO))
-    h.setOptionValue("log_to_console", False)
-    h.setOptionValue("mip_rel_gap", float(options.rel_gap))
-    h.setOptionValue("mip_abs_gap", float(options.abs_gap))
-    h.setOptionValue("random_seed", int(options.seed))
-    if options.threads is not None:
-        # HiGHS keeps one thread scheduler per process: a solve that asks for
-        # another thread count than an earlier one (e.g. an LP at the default)
-        # fails with "Not Set" unless the old scheduler is dropped first.
-        highspy.Highs.resetThreadScheduler(True)  # (blocking: waits for its workers)
-        h.setOptionValue("threads", int(options.threads))
     rows, cols, vals = model.coo()
     order = np.lexsort((rows, cols))
     n, m = model.num_vars, model.num_rows
@@ -453,10 +439,45 @@ def _run_highspy(
     lp.a_matrix_.start_ = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=n))])
     lp.a_matrix_.index_ = rows[order]
     lp.a_matrix_.value_ = vals[order]
-    kinds = highspy.HighsVarType
-    lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in model.integer]
-    h.passModel(lp)
+    if not relax:
+        kinds = highspy.HighsVarType
+        lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in model.integer]
+    return lp
+
+
+def new_highs(options: SolveOptions) -> highspy.Highs:
+    """A quiet highspy ``Highs`` (its banner on stderr) with the options' gaps and seed."""
+    import highspy
+
+    with stdout_to_stderr():  # the constructor prints a banner at C level
+        h = highspy.Highs()
+    h.setOptionValue("output_flag", log.isEnabledFor(logging.INFO))
+    h.setOptionValue("log_to_console", False)
+    h.setOptionValue("mip_rel_gap", float(options.rel_gap))
+    h.setOptionValue("mip_abs_gap", float(options.abs_gap))
+    h.setOptionValue("random_seed", int(options.seed))
+    return h
+
+
+def _run_highspy(
+    model: MilpModel,
+    options: SolveOptions,
+    hint: np.ndarray | None,
+    started: float,
+) -> tuple[str, np.ndarray | None, float | None, str]:
+    """Solve with the highspy wheel's HiGHS: (status, values, bound, message)."""
+    import highspy
+
+    h = new_highs(options)
+    if options.threads is not None:
+        # HiGHS keeps one thread scheduler per process: a solve that asks for
+        # another thread count than an earlier one (e.g. an LP at the default)
+        # fails with "Not Set" unless the old scheduler is dropped first.
+        highspy.Highs.resetThreadScheduler(True)  # (blocking: waits for its workers)
+        h.setOptionValue("threads", int(options.threads))
+    h.passModel(highs_lp(model))
     h.setOptionValue("time_limit", _remaining(options, started))
+    n = model.num_vars
     if hint is not None and len(hint) == n:
         sol = highspy.HighsSolution()
         sol.col_value = np.asarray(hint, dtype=float)

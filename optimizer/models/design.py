@@ -78,12 +78,14 @@ from __future__ import annotations
 import difflib
 import logging
 import math
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
 from optimizer.data.network import Network
+from optimizer.engine.colgen import price_and_branch
 from optimizer.engine.core import (
     Arcs,
     BuiltModel,
@@ -112,6 +114,7 @@ __all__ = [
     "DomainProblem",
     "DomainSolve",
     "Route",
+    "RouteGeneration",
     "SiteArcs",
     "build_problem",
     "chargeable_per_tonne",
@@ -122,6 +125,8 @@ __all__ = [
 HOURS_PER_YEAR = 8760.0
 #: Orders per tonne when a product has no ``order_kg`` (a 10 kg carton).
 DEFAULT_ORDER_KG = 10.0
+#: How the routes of the model are chosen (``DesignOptions.routes``).
+ROUTE_METHODS = ("generated", "complete", "k_shortest")
 #: Direct shipments of products whose orders weigh at most this are parcels (9610), else 9710.
 PARCEL_MAX_KG = 30.0
 
@@ -160,6 +165,15 @@ class DesignOptions:
         reported as infeasible with the demands that cannot be served.
     allow_shared
         Shared (public or third-party) space may be used where a site has a rate card.
+    routes
+        Which routes the model chooses among. ``generated`` (default): the
+        complete catalogue of routes within the promises is priced against
+        the LP duals (column generation) and the MILP solved over the routes
+        that price out (price-and-branch); the LP bound holds for every route,
+        the MILP's bound for the generated ones. ``complete``: the MILP over
+        every route of the catalogue (its bound holds for the whole network;
+        slower). ``k_shortest``: Yen's k-shortest routes under three weightings
+        (``paths_per_weight`` each), as before v3: optimal over that list only.
     """
 
     max_warehouses: int | None = None
@@ -177,8 +191,12 @@ class DesignOptions:
     unmet_penalty_cny_per_t: float | None = None
     require_full_service: bool = False
     allow_shared: bool = True
+    routes: str = "generated"
 
     def __post_init__(self) -> None:
+        if self.routes not in ROUTE_METHODS:
+            msg = f"routes must be one of {', '.join(ROUTE_METHODS)}, got {self.routes!r}"
+            raise InputError(msg, field="routes")
         for name in ("max_warehouses", "min_warehouses", "exact_warehouses"):
             v = getattr(self, name)
             if v is not None and v < 0:
@@ -422,6 +440,7 @@ def build_problem(
         paths_per_weight=options.paths_per_weight,
         dispatch_days=options.dispatch_days,
         max_replenishment_days=options.max_replenishment_days,
+        complete=options.routes != "k_shortest",
     )
     demand = network.demand
     stock_model = inventory_parameters(network)
@@ -667,12 +686,98 @@ def _choice_groups(choice_key: dict[tuple[str, str], int]) -> np.ndarray | None:
 
 
 @dataclass(frozen=True)
+class RouteGeneration:
+    """How the routes of a solve were found, and what its bounds are valid for.
+
+    ``lp_bound_exact`` is a lower bound that holds for every route of the
+    network (the LP relaxation over the complete catalogue, from column
+    generation); ``bound_scope`` says what the solve's own ``bound`` covers:
+    ``network`` (every route), ``generated routes`` or ``listed routes``
+    (the k-shortest list).
+    """
+
+    method: str  # price_and_branch, complete or k_shortest
+    rounds: int  # column-generation rounds
+    routes: int  # routes in the MILP
+    catalogue: int | None  # routes of the network within the promises (None: not enumerated)
+    lp_bound_exact: float | None
+    bound_scope: str
+    converged: bool = True
+    repriced: int = 0  # fixed-design repricing rounds that added routes
+    seconds: float = 0.0  # column generation's share of the solve time
+
+    def to_json(self, objective: float | None = None) -> dict[str, object]:
+        """The ``route_generation`` block of ``solution.json``."""
+        gap = None
+        if objective is not None and self.lp_bound_exact is not None:
+            gap = max(0.0, objective - self.lp_bound_exact) / max(1.0, abs(objective))
+        return {
+            "method": self.method,
+            "rounds": self.rounds,
+            "routes": self.routes,
+            "catalogue_routes": self.catalogue,
+            "lp_bound_exact": self.lp_bound_exact,
+            "network_gap": gap,
+            "bound_scope": self.bound_scope,
+            "converged": self.converged,
+            "repricing_rounds": self.repriced,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
 class DomainSolve:
     """The built model and its raw result (kept apart from the plain Solution)."""
 
     problem: DomainProblem
     built: BuiltModel
     result: DesignResult
+    route_generation: RouteGeneration | None = None
+
+
+def initial_routes(problem: DomainProblem) -> np.ndarray:
+    """The first routes of column generation: per demand, channel, warehouse and operating
+    model, the one that is cheapest per tonne with full containers.
+
+    Every site and channel a demand may use is on the menu from the start, so
+    the MILP can weigh each warehouse with a sensible bulk route even where
+    the LP did not need it.
+    """
+    core = problem.core
+    paths, arcs, com = core.paths, core.arcs, core.commodities
+    assert paths is not None
+    pidx, aidx = paths.incidence()
+    cls = com.cls[paths.commodity[pidx]]
+    full = np.where(
+        np.isfinite(arcs.unit_capacity) & (arcs.unit_cost > 0),
+        arcs.unit_cost / np.where(np.isfinite(arcs.unit_capacity), arcs.unit_capacity, 1.0),
+        0.0,
+    )
+    per_t = arcs.flow_cost[aidx, cls] + np.minimum(
+        full[aidx] * arcs.usage[aidx, cls], arcs.loose_cost[aidx, cls]
+    )
+    cost = paths.cost + np.bincount(pidx, weights=per_t, minlength=paths.count)
+    best: dict[tuple[str, str, str, str], int] = {}
+    for p, r in enumerate(problem.routes):
+        key = (r.demand, r.channel, r.warehouse or "", r.operating)
+        q = best.get(key)
+        if q is None or cost[p] < cost[q]:
+            best[key] = p
+    keep = np.zeros(paths.count, dtype=bool)
+    keep[list(best.values())] = True
+    return keep
+
+
+def restricted(problem: DomainProblem, keep: np.ndarray, core: DesignProblem) -> DomainProblem:
+    """The problem over the routes where ``keep`` is true (``core``: its restricted core)."""
+    keep = np.asarray(keep, dtype=bool)
+    return replace(
+        problem,
+        core=core,
+        routes=tuple(r for r, k in zip(problem.routes, keep, strict=True) if k),
+        path_parts={name: part[keep] for name, part in problem.path_parts.items()},
+        stock_days=problem.stock_days[keep] if problem.stock_days.size else problem.stock_days,
+    )
 
 
 def solve_problem(
@@ -683,11 +788,40 @@ def solve_problem(
 ) -> DomainSolve:
     """Build the MILP of a :class:`DomainProblem` and solve it.
 
+    With ``routes: generated`` (the default) this is price-and-branch over
+    the complete route catalogue (:func:`optimizer.engine.colgen.price_and_branch`);
+    the returned problem is the catalogue restricted to the generated routes.
+
     ``start``: a related solution (the baseline of a variant, the result an
     ``explain`` re-solve changes) that, carried over to this problem and
     repaired (:func:`optimizer.engine.core.start_point`), is the MIP start;
-    a backend drops it when it still does not fit.
+    its routes start the column generation. A backend drops a start that
+    still does not fit.
     """
+    started = time.perf_counter()
+    method = problem.options.routes
+    if method == "generated":
+        carried = carried_over(problem, start) if start is not None else None
+        pb = price_and_branch(
+            problem.core, initial_routes(problem), solve_options, start=carried, started=started
+        )
+        gen = pb.generation
+        return DomainSolve(
+            problem=restricted(problem, pb.active, pb.problem),
+            built=pb.built,
+            result=pb.result,
+            route_generation=RouteGeneration(
+                method="price_and_branch",
+                rounds=gen.rounds,
+                routes=int(pb.active.sum()),
+                catalogue=len(problem.routes),
+                lp_bound_exact=gen.lp_bound if math.isfinite(gen.lp_bound) else None,
+                bound_scope="generated routes",
+                converged=gen.converged,
+                repriced=pb.repriced,
+                seconds=gen.seconds,
+            ),
+        )
     built = build_model(problem.core)
     hint = None
     if start is not None:
@@ -698,5 +832,18 @@ def solve_problem(
             start.objective if start.objective is not None else float("nan"),
             built.model.max_violation(hint),
         )
-    raw = solve_milp(built.model, solve_options, hint=hint)
-    return DomainSolve(problem=problem, built=built, result=extract(problem.core, built, raw))
+    raw = solve_milp(built.model, solve_options, hint=hint, started=started)
+    complete = method == "complete"
+    return DomainSolve(
+        problem=problem,
+        built=built,
+        result=extract(problem.core, built, raw),
+        route_generation=RouteGeneration(
+            method=method,
+            rounds=0,
+            routes=len(problem.routes),
+            catalogue=len(problem.routes) if complete else None,
+            lp_bound_exact=None,
+            bound_scope="network" if complete else "listed routes",
+        ),
+    )

@@ -48,9 +48,11 @@ class RouteGenerator:
         paths_per_weight: int,
         dispatch_days: float,
         max_replenishment_days: float,
+        complete: bool = False,
     ) -> None:
         self.network = network
         self.paths_per_weight = paths_per_weight
+        self.complete = complete
         self.dispatch_days = dispatch_days
         self.max_replenishment_days = max_replenishment_days
         self.services = services
@@ -97,8 +99,26 @@ class RouteGenerator:
             for sid, s in services.iterrows()
         }
         self._cache: dict[tuple[str, str], list[tuple[str, ...]]] = {}
+        self._every_cache: dict[tuple[str, str, float], list[tuple[str, ...]]] = {}
+        self._fastest: dict[str, dict[str, float]] = {}
+        # outgoing services per node, in table order: (service, to, running + wait hours)
+        self._out: dict[str, list[tuple[str, str, float]]] = {}
+        for sid, (frm, to, leg_h, wait_h, _m) in self.svc.items():
+            self._out.setdefault(str(frm), []).append((str(sid), str(to), leg_h + wait_h))
 
-    def _paths(self, source: str, target: str) -> list[tuple[str, ...]]:
+    def _paths(self, source: str, target: str, limit_h: float = math.inf) -> list[tuple[str, ...]]:
+        """Service sequences from ``source`` to ``target``.
+
+        Complete: every simple route within ``limit_h`` hours (:meth:`_every`);
+        where there is none, the k-shortest ones, so that the caller can say
+        how fast the fastest is. Otherwise up to ``paths_per_weight`` shortest
+        routes under each weighting (the caller filters them on time).
+        """
+        if self.complete:
+            return self._every(source, target, limit_h) or self._yen(source, target)
+        return self._yen(source, target)
+
+    def _yen(self, source: str, target: str) -> list[tuple[str, ...]]:
         """Up to ``paths_per_weight`` shortest routes under each weighting, deduplicated."""
         key = (source, target)
         if key in self._cache:
@@ -130,6 +150,61 @@ class RouteGenerator:
         self._cache[key] = out
         return out
 
+    def _every(self, source: str, target: str, limit_h: float) -> list[tuple[str, ...]]:
+        """Every simple service sequence from ``source`` to ``target`` within ``limit_h`` hours.
+
+        A depth-first search over the services that pass no warehouse or
+        market on the way, pruned by the fastest remaining time to the target
+        (a reverse Dijkstra on hours), in the order of the services table (so
+        the list is deterministic). The hours are those of :meth:`timing`:
+        running time and the wait for a departure on every leg, and the dwell
+        at every transshipment node.
+        """
+        key = (source, target, limit_h)
+        cached = self._every_cache.get(key)
+        if cached is not None:
+            return cached
+        rest = self._fastest_to(target)
+        out: list[tuple[str, ...]] = []
+        if source in rest and rest[source] <= limit_h + 1e-9:
+            stack: list[tuple[str, tuple[str, ...], float, frozenset[str]]] = [
+                (source, (), 0.0, frozenset([source]))
+            ]
+            blocked = self.warehouses | self.markets
+            while stack:
+                node, seq, hours, seen = stack.pop()
+                for sid, to, leg_wait in reversed(self._out.get(node, ())):
+                    if to in seen:
+                        continue
+                    h = hours + leg_wait + (self.dwell.get(node, 0.0) if seq else 0.0)
+                    if to == target:
+                        if h <= limit_h + 1e-9:
+                            out.append((*seq, sid))
+                        continue
+                    if to in blocked or to not in rest:
+                        continue
+                    if h + self.dwell.get(to, 0.0) + rest[to] > limit_h + 1e-9:
+                        continue
+                    stack.append((to, (*seq, sid), h, seen | {to}))
+        self._every_cache[key] = out
+        return out
+
+    def _fastest_to(self, target: str) -> dict[str, float]:
+        """Fastest hours from every node to ``target`` (a lower bound for pruning)."""
+        if target not in self._fastest:
+            rev: nx.DiGraph[str] = nx.DiGraph()
+            blocked = self.warehouses | self.markets
+            for frm, to, leg_h, wait_h, _m in self.svc.values():
+                if frm in blocked or (to in blocked and to != target):
+                    continue
+                w = leg_h + wait_h
+                if not rev.has_edge(to, frm) or rev[to][frm]["h"] > w:
+                    rev.add_edge(to, frm, h=w)
+            rev.add_node(target)
+            hours = nx.single_source_dijkstra_path_length(rev, target, weight="h")
+            self._fastest[target] = dict(hours)
+        return self._fastest[target]
+
     def timing(self, seq: tuple[str, ...]) -> tuple[float, float, tuple[str, ...]]:
         """(hours, hours at the upper range, node sequence) of a service sequence."""
         hours = hours_max = 0.0
@@ -147,7 +222,7 @@ class RouteGenerator:
     def direct(self, did: str, d: pd.Series, channel: str) -> tuple[list[Route], str]:
         """Routes straight to the market (9610 parcels, 9710 B2B) within the promise."""
         o, m, req = d["origin"], d["market"], float(d["required_days"])
-        seqs = self._paths(o, m)
+        seqs = self._paths(o, m, req * 24.0)
         if not seqs:
             return (
                 [],
@@ -165,8 +240,8 @@ class RouteGenerator:
         ]
         seqs: list[tuple[str, ...]] = []
         for z in sorted(zones):
-            first = self._paths(o, z)
-            second = self._paths(z, m)
+            first = self._paths(o, z, req * 24.0)
+            second = self._paths(z, m, req * 24.0)
             seqs += [a + b for a in first for b in second if not (set(a) & set(b))]
         if not seqs:
             return [], f"1210 bonded export needs a route {o} -> bonded zone -> {m}; none is open"
@@ -213,7 +288,7 @@ class RouteGenerator:
             if last_days > req + 1e-9:
                 reasons.append(f"{w}: last mile {last_days:.1f} d > {req:g} d")
                 continue
-            bulk = self._paths(o, w)
+            bulk = self._paths(o, w, self.max_replenishment_days * 24.0)
             if not bulk:
                 reasons.append(f"{w}: no bulk route from {o}")
                 continue

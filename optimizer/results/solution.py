@@ -142,6 +142,9 @@ class Solution:
             f"bound            {_num(self.bound)}",
             f"gap              {'-' if self.gap is None else f'{self.gap:.3%}'}",
         ]
+        rg = self.meta.get("route_generation")
+        if isinstance(rg, dict):
+            lines.append(f"routes           {route_generation_line(rg)}")
         if k:
             parts = ", ".join(f"{p} {v / 1e6:,.1f} M" for p, v in k["cost_parts_cny"].items() if v)
             channels = ", ".join(
@@ -187,6 +190,23 @@ class Solution:
             f"median {median:.0%} of capacity "
             f"(min {k['owned_utilization_min']:.0%}, max {k['owned_utilization_max']:.0%})"
         )
+
+
+def route_generation_line(rg: dict[str, Any]) -> str:
+    """One line on the routes a solve chose among and what its bound covers."""
+    catalogue = rg.get("catalogue_routes")
+    of = f" of {catalogue:,}" if isinstance(catalogue, int) else ""
+    text = f"{rg.get('method', '?')}: {rg.get('routes', 0):,}{of} routes"
+    bound = rg.get("lp_bound_exact")
+    if isinstance(bound, int | float):
+        text += f"; LP bound over every route {bound:,.0f}"
+        gap = rg.get("network_gap")
+        if isinstance(gap, int | float):
+            text += f" (network gap {gap:.2%})"
+    scope = rg.get("bound_scope")
+    if scope and scope != "network":
+        text += f"; the bound above holds for the {scope}"
+    return text
 
 
 def _num(v: float | None) -> str:

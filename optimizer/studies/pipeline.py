@@ -200,6 +200,11 @@ def solve(prepared: Prepared, options: SolveOptions, *, started: float | None = 
         },
         "solve_options": asdict(options),
         "unserved_precheck": prepared.problem.unserved,
+        "route_generation": (
+            solved.route_generation.to_json(r.objective)
+            if solved.route_generation is not None
+            else None
+        ),
         "check": summarize(report) if report is not None else None,
         "wall_seconds": round(time.perf_counter() - t0, 3),
     }
