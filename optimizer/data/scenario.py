@@ -587,6 +587,10 @@ def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: s
                 geometry="geometry",
                 crs=net.services.crs,
             )
+            # a field left out is missing (NaN) in a numeric column, as in the CSV
+            for col in net.services.columns:
+                if col != "geometry" and pd.api.types.is_numeric_dtype(net.services[col]):
+                    services[col] = pd.to_numeric(services[col], errors="coerce")
         elif kind == "scale_demand":
             ids = select_demand(net.replace(demand=demand, nodes=nodes), v, loc)
             demand.loc[ids, "tonnes_per_year"] = demand.loc[ids, "tonnes_per_year"] * v.factor
