@@ -52,6 +52,15 @@ def test_compare_table_reports_and_reuse(tmp_path, closed, monkeypatch):
     assert "| total cost (M CNY/yr) |" in files["markdown"].read_text(encoding="utf-8")
     csv = files["csv"].read_text(encoding="utf-8").splitlines()
     assert csv[0].startswith(",".join(KEY_COLUMNS)) and len(csv) == 3
+    # the closure's effect is beyond the solvers' tolerance, and the freight it moves is
+    # moved by the change (its route used a closed service), not a tie
+    assert t.at[1, "total_cost_verdict"] == "higher"
+    assert t.at[0, "total_cost_verdict"] == "reference"
+    moved = comp.moves
+    assert len(moved) and set(moved["scenario"]) == {"closed"}
+    assert (moved["reason"] == "its route uses a changed service").any()
+    assert "moved_flows.csv" in files["moves"].name
+    assert "Which differences are effects" in page
 
     # unchanged scenario, data and code: reused
     again = compare_scenarios([SCEN / "tiny_base.yaml", closed], results_dir=results)

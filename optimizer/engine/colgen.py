@@ -47,7 +47,14 @@ from optimizer.engine.core import (
     extract,
     start_point,
 )
-from optimizer.engine.solver import SolveOptions, highs_lp, new_highs, solve_milp
+from optimizer.engine.solver import (
+    SolveOptions,
+    SolverResult,
+    highs_lp,
+    new_highs,
+    relative_gap,
+    solve_milp,
+)
 
 log = logging.getLogger(__name__)
 
@@ -214,8 +221,8 @@ class PriceAndBranch:
     built: BuiltModel
     result: DesignResult
     generation: Generation
-    repriced: int  # fixed-design repricing rounds that added paths
-    repriced_gain: float  # objective gained by them
+    repriced: int  # 1 when repricing the chosen design over every path added paths
+    repriced_gain: float  # objective gained by it
 
 
 def restrict(problem: DesignProblem, keep: np.ndarray) -> DesignProblem:
@@ -231,17 +238,17 @@ def price_and_branch(
     *,
     start: Start | None = None,
     started: float | None = None,
-    max_repricing: int = 3,
 ) -> PriceAndBranch:
     """Column generation at the root, then the MILP over the generated paths.
 
     ``problem`` holds the complete path catalogue, ``initial`` (bool per
     path) the starting subset; a ``start`` over the catalogue adds its paths
     to it and is the MIP start. After the MILP, :func:`fixed_design_flows`
-    reprices every path for the design it chose; paths that route that design
-    cheaper are added and the MILP is solved again from the better solution
-    (at most ``max_repricing`` times). The MILP's bound is valid for the
-    generated paths; ``generation.lp_bound`` for every path of the catalogue.
+    reprices every path for the design it chose; where paths outside the
+    generated ones route that design cheaper, they join the model and the
+    solution takes the better flows (same design, lower cost). The MILP's
+    bound is valid for the paths it was solved over; ``generation.lp_bound``
+    for every path of the catalogue.
     """
     options = options or SolveOptions()
     started = time.perf_counter() if started is None else started
@@ -251,52 +258,82 @@ def price_and_branch(
         first = first | (np.asarray(start[0]) > 1e-12)
     gen = generate(problem, built_full, first, options, started=started)
     active = gen.active
-    repriced = 0
+    sub = restrict(problem, active)
+    built = build_model(sub)
+    hint = None
+    if start is not None:
+        hint = start_point(sub, built, start[0][active], start[1], start[2])
+    raw = solve_milp(built.model, options, hint=hint, started=started)
+    result = extract(sub, built, raw)
     gain = 0.0
-    hint_full = start
-    while True:
-        sub = restrict(problem, active)
-        built = build_model(sub)
-        hint = None
-        if hint_full is not None:
-            hint = start_point(sub, built, hint_full[0][active], hint_full[1], hint_full[2])
-        raw = solve_milp(built.model, options, hint=hint, started=started)
-        result = extract(sub, built, raw)
-        remaining = options.time_limit_s - (time.perf_counter() - started)
-        if raw.values is None or raw.objective is None or repriced >= max_repricing:
-            break
-        if remaining < 2.0:
-            break
-        x_full = np.zeros(built_full.model.num_vars)
-        d = built.units >= 0
-        x_full[built_full.units[d]] = raw.values[built.units[d]]
-        if built.choices.size:
-            x_full[built_full.choices] = raw.values[built.choices]
-        best = fixed_design_flows(built_full, x_full, replace(options, time_limit_s=remaining))
-        if best is None or best[1] >= raw.objective - _tolerance(raw.objective) * 1e3:
-            break
-        values, objective = best
-        new = (values[built_full.flow] > 1e-9) & ~active
-        if not new.any():
-            break
-        log.info(
-            "repricing the chosen design over every route: %d route(s) added, %.6g -> %.6g",
-            int(new.sum()),
-            raw.objective,
-            objective,
-        )
-        gain += raw.objective - objective
-        repriced += 1
-        active = active | new
-        units = np.where(built_full.units >= 0, values[np.maximum(built_full.units, 0)], 0.0)
-        loose = np.where(built_full.loose >= 0, values[np.maximum(built_full.loose, 0)], 0.0)
-        hint_full = (values[built_full.flow], units, loose)
+    if raw.values is not None and raw.objective is not None:
+        better = _repriced(problem, built_full, built, raw, active, options, started)
+        if better is not None:
+            before = raw.objective
+            active, sub, built, raw = better
+            result = extract(sub, built, raw)
+            gain = before - float(raw.objective or before)
     return PriceAndBranch(
         active=active,
         problem=sub,
         built=built,
         result=result,
         generation=gen,
-        repriced=repriced,
+        repriced=int(gain > 0),
         repriced_gain=gain,
+    )
+
+
+def _repriced(
+    problem: DesignProblem,
+    built_full: BuiltModel,
+    built: BuiltModel,
+    raw: SolverResult,
+    active: np.ndarray,
+    options: SolveOptions,
+    started: float,
+) -> tuple[np.ndarray, DesignProblem, BuiltModel, SolverResult] | None:
+    """The MILP's design routed at least cost over every path, if that is cheaper."""
+    assert raw.values is not None and raw.objective is not None
+    x_full = np.zeros(built_full.model.num_vars)
+    d = built.units >= 0
+    x_full[built_full.units[d]] = raw.values[built.units[d]]
+    if built.choices.size:
+        x_full[built_full.choices] = raw.values[built.choices]
+    remaining = max(5.0, options.time_limit_s - (time.perf_counter() - started))
+    best = fixed_design_flows(built_full, x_full, replace(options, time_limit_s=remaining))
+    if best is None or best[1] >= raw.objective - 1e-9 * max(1.0, abs(raw.objective)):
+        return None
+    values = best[0]
+    new = (values[built_full.flow] > 1e-9) & ~active
+    if not new.any():
+        return None
+    keep = active | new
+    sub = restrict(problem, keep)
+    sub_built = build_model(sub)
+    units = np.where(built_full.units >= 0, values[np.maximum(built_full.units, 0)], 0.0)
+    loose = np.where(built_full.loose >= 0, values[np.maximum(built_full.loose, 0)], 0.0)
+    x = start_point(sub, sub_built, values[built_full.flow][keep], units, loose)
+    objective = sub_built.model.objective_value(x)
+    if sub_built.model.max_violation(x) > 1e-6 or objective >= raw.objective:
+        return None
+    log.info(
+        "repricing the chosen design over every route: %d route(s) added, %.6g -> %.6g",
+        int(new.sum()),
+        raw.objective,
+        objective,
+    )
+    bound = None if raw.bound is None else min(raw.bound, objective)
+    return (
+        keep,
+        sub,
+        sub_built,
+        replace(
+            raw,
+            values=x,
+            objective=objective,
+            bound=bound,
+            gap=relative_gap(objective, bound),
+            seconds=time.perf_counter() - started,
+        ),
     )

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from optimizer.data.network import Network
-from optimizer.data.scenario import network_of
 from optimizer.format import cell
 from optimizer.output.charts import bar_chart
 from optimizer.output.html import render
@@ -24,8 +22,8 @@ from optimizer.output.mapping import map_comparison, render_map
 from optimizer.output.palette import COST_PART_COLORS, COST_PART_LABELS, MODE_COLORS
 from optimizer.results.folders import OutputFolder, check_output_folder
 from optimizer.results.solution import COST_PARTS
-from optimizer.studies.compare import Comparison
-from optimizer.studies.pipeline import RunResult
+from optimizer.studies.compare import Comparison, result_network
+from optimizer.studies.moves import WITHIN
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +144,31 @@ def _unmet_lines(comparison: Comparison, top: int = 5) -> list[tuple[str, str]]:
     return out
 
 
+def difference_lines(comparison: Comparison) -> list[tuple[str, str]]:
+    """Per later scenario: is the cost difference an effect, and why did flows move?"""
+    t = comparison.table
+    out = []
+    for i in range(1, len(t)):
+        name = str(t.at[i, "scenario"])
+        diff = float(t["total_cost_cny_vs_first"].iloc[i])
+        tol = float(t["total_cost_tolerance_cny"].iloc[i])
+        word = str(t.at[i, "total_cost_verdict"])
+        text = f"total cost {diff / 1e6:+,.2f} M CNY/yr: " + (
+            f"{WITHIN} (the two solves' combined tolerance is {tol / 1e6:,.2f} M), not an effect"
+            if word == WITHIN
+            else f"{word}, beyond the combined solver tolerance of {tol / 1e6:,.2f} M"
+        )
+        m = comparison.moves
+        m = m[m["scenario"] == name] if len(m) else m
+        if len(m):
+            by = m.groupby("reason")["tonnes_moved"].sum().sort_values(ascending=False)
+            text += "; moved flows: " + "; ".join(f"{v:,.0f} t {why}" for why, v in by.items())
+        else:
+            text += "; no flow moved"
+        out.append((name, text))
+    return out
+
+
 def _md_table(header: list[str], rows: list[list[str]]) -> str:
     def esc(x: str) -> str:
         return str(x).replace("|", "\\|")
@@ -165,6 +188,11 @@ def comparison_markdown(comparison: Comparison) -> str:
     for name, desc, src, how in _scenario_lines(comparison):
         parts.append(f"- **{name}** ({how}): {desc}" + (f" Source: {src}" if src else ""))
     parts += ["", "## KPIs", "", _md_table(*kpi_matrix(comparison)), ""]
+    diffs = difference_lines(comparison)
+    if diffs:
+        parts += ["## Which differences are effects", ""]
+        parts += [f"- **{name}**: {text}" for name, text in diffs]
+        parts += ["", "Every moved flow with its reason is in `moved_flows.csv`.", ""]
     parts += ["## Open warehouses", ""]
     if len(comparison.warehouses):
         parts += [_md_table(*warehouse_matrix(comparison)), ""]
@@ -183,10 +211,6 @@ def comparison_markdown(comparison: Comparison) -> str:
     return "\n".join(parts)
 
 
-def _network(result: RunResult) -> Network:
-    return result.network if result.network is not None else network_of(result.scenario)
-
-
 def comparison_maps(comparison: Comparison) -> dict[str, str]:
     """Offline HTML of a side-by-side map of the first scenario against each other one.
 
@@ -197,7 +221,7 @@ def comparison_maps(comparison: Comparison) -> dict[str, str]:
     out: dict[str, str] = {}
     for r in results[1:]:
         try:
-            fmap = map_comparison(results[0].solution, r.solution, _network(r), offline=True)
+            fmap = map_comparison(results[0].solution, r.solution, result_network(r), offline=True)
             out[r.name] = render_map(fmap)
         except Exception as exc:  # a map is a bonus: never lose the report for it
             log.warning(
@@ -295,6 +319,7 @@ def comparison_html(comparison: Comparison, maps: dict[str, str] | None = None) 
         corridors=corridor_matrix(comparison) if len(c) else None,
         corridor_chart=corridor_chart,
         unmet=_unmet_lines(comparison),
+        differences=difference_lines(comparison),
         maps=maps or {},
     )
 
@@ -302,7 +327,8 @@ def comparison_html(comparison: Comparison, maps: dict[str, str] | None = None) 
 def write_comparison(
     comparison: Comparison, out: str | Path, *, maps: bool = True, force: bool = False
 ) -> dict[str, Path]:
-    """Write comparison.csv, warehouses.csv, corridors.csv, comparison.md and comparison.html.
+    """Write comparison.csv, warehouses.csv, corridors.csv, moved_flows.csv, comparison.md
+    and comparison.html.
 
     ``maps``: embed a side-by-side map of the first scenario against each
     other one in the page. The folder is corridor's
@@ -321,6 +347,7 @@ def write_comparison(
             "csv": folder.write_text("comparison.csv", _csv(comparison.table)),
             "warehouses": folder.write_text("warehouses.csv", _csv(comparison.warehouses)),
             "corridors": folder.write_text("corridors.csv", _csv(comparison.corridors)),
+            "moves": folder.write_text("moved_flows.csv", _csv(comparison.moves)),
             "markdown": folder.write_text("comparison.md", comparison_markdown(comparison)),
             "html": folder.write_text("comparison.html", page),
         }
@@ -342,4 +369,5 @@ def comparison_summary(comparison: Comparison) -> str:
                 for i, c in enumerate(r)
             )
         )
+    lines += [f"{name}: {text}" for name, text in difference_lines(comparison)]
     return "\n".join(lines)

@@ -16,17 +16,27 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from optimizer.data.loader import load_base_network
-from optimizer.data.scenario import load_scenario
+from optimizer.data.network import Network
+from optimizer.data.scenario import load_scenario, network_of
 from optimizer.errors import InputError
 from optimizer.results.kpis import kpi_row
 from optimizer.results.solution import Solution
+from optimizer.studies.moves import (
+    MOVE_COLUMNS,
+    changed_demand,
+    changed_services,
+    is_tie,
+    moved_flows,
+    tolerance,
+    verdict,
+)
 from optimizer.studies.pipeline import RESULTS_DIR, RunResult, default_result_dir, solve_or_reuse
 
 log = logging.getLogger(__name__)
@@ -63,6 +73,7 @@ class Comparison:
     table: pd.DataFrame
     warehouses: pd.DataFrame
     corridors: pd.DataFrame
+    moves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=MOVE_COLUMNS))
 
     @property
     def names(self) -> list[str]:
@@ -90,6 +101,13 @@ def comparison_table(solutions: Sequence[Solution]) -> pd.DataFrame:
     table["total_cost_pct_vs_first"] = (
         (table["total_cost_cny"] / base - 1.0) * 100.0 if base else float("nan")
     )
+    # a difference smaller than the two solves' combined tolerance is not an effect
+    tol = [tolerance(solutions[0], s) if i else 0.0 for i, s in enumerate(solutions)]
+    table["total_cost_tolerance_cny"] = tol
+    table["total_cost_verdict"] = [
+        verdict(float(d), t) if i else "reference"
+        for i, (d, t) in enumerate(zip(table["total_cost_cny_vs_first"], tol, strict=True))
+    ]
     rest = [c for c in table.columns if c not in KEY_COLUMNS and c not in share_cols]
     return table[[*KEY_COLUMNS, *rest, *share_cols]]
 
@@ -214,9 +232,59 @@ def compare_scenarios(
     sols = [r.solution for r in results]
     nodes = load_base_network(scenarios[0].data_dir).nodes
     country = {str(k): str(v) for k, v in nodes["country"].items()}
+    moves = flow_moves(results)
+    table = comparison_table(sols)
+    by_change, ties = [], []
+    for r in results:
+        m = moves[moves["scenario"] == r.name] if len(moves) else moves
+        tie = m["reason"].map(is_tie) if len(m) else pd.Series(dtype=bool)
+        by_change.append(float(m.loc[~tie, "tonnes_moved"].sum()) if len(m) else 0.0)
+        ties.append(float(m.loc[tie, "tonnes_moved"].sum()) if len(m) else 0.0)
+    table["moved_tonnes_by_change"] = by_change
+    table["moved_tonnes_ties"] = ties
     return Comparison(
         results=results,
-        table=comparison_table(sols),
+        table=table,
         warehouses=warehouse_changes(sols),
         corridors=corridor_changes(sols, country=country),
+        moves=moves,
     )
+
+
+def result_network(result: RunResult) -> Network:
+    """The network a result was solved on (rebuilt from its scenario when not kept)."""
+    return result.network if result.network is not None else network_of(result.scenario)
+
+
+def flow_moves(results: Sequence[RunResult]) -> pd.DataFrame:
+    """The flows that moved in each later scenario against the first, and why
+    (:func:`optimizer.studies.moves.moved_flows`), with a ``scenario`` column."""
+    if len(results) < 2:
+        return pd.DataFrame(columns=["scenario", *MOVE_COLUMNS])
+    first = results[0]
+    net_a = result_network(first)
+    carbon_a = first.solution.meta.get("options", {}).get("carbon_price_cny_per_t")
+    open_a = set(first.solution.kpis.get("open_warehouses", []))
+    frames = []
+    for r in results[1:]:
+        net_b = result_network(r)
+        carbon_b = r.solution.meta.get("options", {}).get("carbon_price_cny_per_t")
+        changed = changed_services(
+            net_a.service_table, net_b.service_table, carbon_changed=carbon_a != carbon_b
+        )
+        containers: set[str] = set()
+        for sol in (first.solution, r.solution):
+            lanes = sol.lanes
+            if len(lanes):
+                containers |= set(lanes.loc[lanes["units"].fillna(0) > 0, "service_id"].astype(str))
+        open_b = set(r.solution.kpis.get("open_warehouses", []))
+        m = moved_flows(
+            first.solution.routes,
+            r.solution.routes,
+            changed,
+            demand_changed=changed_demand(net_a.demand, net_b.demand),
+            warehouses_changed=open_a ^ open_b,
+            container_lanes=containers,
+        )
+        frames.append(m.assign(scenario=r.name)[["scenario", *MOVE_COLUMNS]])
+    return pd.concat(frames, ignore_index=True)

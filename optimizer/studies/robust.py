@@ -59,11 +59,19 @@ import pandas as pd
 
 from optimizer.data.network import Network
 from optimizer.data.scenario import load_scenario
+from optimizer.engine.colgen import restrict
 from optimizer.engine.core import BuiltModel, DesignConstraint, build_model, extract
 from optimizer.engine.milp import INF, MilpModel
 from optimizer.engine.solver import SolveOptions, SolverResult, solve_milp
 from optimizer.errors import InputError
-from optimizer.models.design import DesignOptions, DomainProblem, DomainSolve, solve_problem
+from optimizer.models.design import (
+    DesignOptions,
+    DomainProblem,
+    DomainSolve,
+    restricted,
+    solve_problem,
+)
+from optimizer.models.incumbent import RouteKey, route_key
 from optimizer.results.check import summarize, verify
 from optimizer.results.files import records
 from optimizer.results.solution import Solution, solution_from_solve
@@ -264,7 +272,28 @@ def _solve_domain(problem: DomainProblem, name: str, options: SolveOptions) -> S
 
 def scenario_optimum(prep: PreparedScenario, warehouses: int, options: SolveOptions) -> Solution:
     """The scenario's own optimum with exactly ``warehouses`` open."""
-    return _solve_domain(_exact(prep.problem, prep.warehouse_arcs, warehouses), prep.name, options)
+    return _scenario_optimum(prep, warehouses, options)[0]
+
+
+def _scenario_optimum(
+    prep: PreparedScenario, warehouses: int, options: SolveOptions
+) -> tuple[Solution, frozenset[RouteKey]]:
+    """The scenario's own optimum and the routes its model chose among."""
+    solved = solve_problem(_exact(prep.problem, prep.warehouse_arcs, warehouses), options)
+    return solution_from_solve(solved, prep.name), frozenset(
+        route_key(r) for r in solved.problem.routes
+    )
+
+
+def _on_routes(prep: PreparedScenario, keys: frozenset[RouteKey]) -> PreparedScenario:
+    """The scenario with only the routes in ``keys`` (its route catalogue cut to them)."""
+    keep = np.array([route_key(r) in keys for r in prep.problem.routes], dtype=bool)
+    if keep.all():
+        return prep
+    problem = prep.problem
+    return dataclasses.replace(
+        prep, problem=restricted(problem, keep, restrict(problem.core, keep))
+    )
 
 
 def fixed_set_solution(
@@ -452,14 +481,21 @@ def solve_robust(
     check_count(prepared, warehouses)
 
     optima: dict[str, Solution] = {}
+    generated: set[RouteKey] = set()
     for p in prepared:
         log.info("%s: own optimum with exactly %d warehouse(s)", p.name, warehouses)
-        optima[p.name] = scenario_optimum(p, warehouses, options)
+        optima[p.name], keys = _scenario_optimum(p, warehouses, options)
+        generated |= keys
         if optima[p.name].objective is None:
             status = optima[p.name].status
             msg = f"{p.name}: no solution with exactly {warehouses} warehouses ({status})"
             raise InputError(msg)
     opt_values = [_objective(optima[p.name]) for p in prepared]
+    # The robust model chooses among the routes generated for any scenario's optimum
+    # (price-and-branch over the union; each scenario's catalogue cut to it).
+    if any(p.options.routes == "generated" for p in prepared):
+        every = frozenset(generated)
+        prepared = [_on_routes(p, every) for p in prepared]
 
     hint = None
     if criterion == "regret":
