@@ -39,8 +39,19 @@ def solve(
         bool, typer.Option("--map", help="Also write a map of the solution.")
     ] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Map with inlined assets.")] = False,
+    cold: Annotated[
+        bool,
+        typer.Option(
+            "--cold",
+            help="Do not start from the base scenario's result (results/<base>/), solve afresh.",
+        ),
+    ] = False,
 ) -> None:
-    """Solve a scenario: warehouse siting and consolidated routing."""
+    """Solve a scenario: warehouse siting and consolidated routing.
+
+    A variant (``base: baseline.yaml``) starts from its base's result when
+    ``results/baseline/`` holds one (``--cold``: not).
+    """
     if make_map:
         check_output_file(default_map_path(_map_name(scenario, out), offline))
     run = run_scenario(
@@ -48,6 +59,7 @@ def solve(
         out=out,
         force=force,
         strict=strict,
+        warm=not cold,
         solver=solver,
         time_limit_s=time_limit,
         rel_gap=gap,

@@ -211,6 +211,7 @@ class Scenario:
     changes: tuple[tuple[str, Any, str], ...]  # (kind, parsed value, where)
     options: dict[str, Any] = field(default_factory=dict)
     chain: tuple[str, ...] = ()
+    base_file: str = ""  # the base scenario file, when the base is one
 
     def fingerprint(self) -> str:
         """Hash of everything that determines the result (changes, options, data files)."""
@@ -371,6 +372,7 @@ def load_scenario(path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
         changes=(*base_changes, *changes),
         options=options,
         chain=chain,
+        base_file=str(b) if spec.base is not None and not b.is_dir() else "",
     )
 
 

@@ -735,37 +735,76 @@ class DomainSolve:
     route_generation: RouteGeneration | None = None
 
 
-def initial_routes(problem: DomainProblem) -> np.ndarray:
-    """The first routes of column generation: per demand, channel, warehouse and operating
-    model, the one that is cheapest per tonne with full containers.
+def route_costs(problem: DomainProblem) -> np.ndarray:
+    """Each route's cost per unit of its demand with full containers (an estimate for ranking).
 
-    Every site and channel a demand may use is on the menu from the start, so
-    the MILP can weigh each warehouse with a sensible bulk route even where
-    the LP did not need it.
+    Flow costs, the route's own cost, and on container lanes the cheaper of
+    a full container's rate per tonne and the loose rate.
     """
     core = problem.core
     paths, arcs, com = core.paths, core.arcs, core.commodities
     assert paths is not None
     pidx, aidx = paths.incidence()
     cls = com.cls[paths.commodity[pidx]]
-    full = np.where(
-        np.isfinite(arcs.unit_capacity) & (arcs.unit_cost > 0),
-        arcs.unit_cost / np.where(np.isfinite(arcs.unit_capacity), arcs.unit_capacity, 1.0),
-        0.0,
-    )
+    finite = np.isfinite(arcs.unit_capacity) & (arcs.unit_cost > 0)
+    full = np.where(finite, arcs.unit_cost / np.where(finite, arcs.unit_capacity, 1.0), 0.0)
     per_t = arcs.flow_cost[aidx, cls] + np.minimum(
         full[aidx] * arcs.usage[aidx, cls], arcs.loose_cost[aidx, cls]
     )
-    cost = paths.cost + np.bincount(pidx, weights=per_t, minlength=paths.count)
+    return paths.cost + np.bincount(pidx, weights=per_t, minlength=paths.count)
+
+
+def initial_routes(problem: DomainProblem) -> np.ndarray:
+    """The first routes of column generation: per demand, channel, warehouse and operating
+    model, the one that is cheapest per tonne with full containers (:func:`route_costs`).
+
+    Every site and channel a demand may use is on the menu from the start, so
+    the MILP can weigh each warehouse with a sensible bulk route even where
+    the LP did not need it.
+    """
+    cost = route_costs(problem)
     best: dict[tuple[str, str, str, str], int] = {}
     for p, r in enumerate(problem.routes):
         key = (r.demand, r.channel, r.warehouse or "", r.operating)
         q = best.get(key)
         if q is None or cost[p] < cost[q]:
             best[key] = p
-    keep = np.zeros(paths.count, dtype=bool)
+    keep = np.zeros(len(problem.routes), dtype=bool)
     keep[list(best.values())] = True
     return keep
+
+
+def completed_start(
+    problem: DomainProblem, start: Incumbent
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A related solution carried over, with what it cannot carry rerouted.
+
+    A demand whose routes no longer exist (a closed service or node) would
+    start unmet; the share it shipped goes to its cheapest route
+    (:func:`route_costs`) instead, so that the start is a plan worth
+    improving rather than one that pays lost margins. (A demand the related
+    solution left unmet stays unmet.)
+    """
+    share, units, loose = carried_over(problem, start)
+    paths = problem.core.paths
+    assert paths is not None
+    ids = problem.core.commodities.ids
+    n_com = len(ids)
+    index = {d: k for k, d in enumerate(ids)}
+    shipped = np.zeros(n_com)
+    for key, value in start.shares.items():
+        k = index.get(key[0])
+        if k is not None:
+            shipped[k] += value
+    total = np.bincount(paths.commodity, weights=share, minlength=n_com)
+    missing = np.clip(np.minimum(shipped, 1.0) - total, 0.0, 1.0)
+    if (missing > 1e-9).any():
+        cost = route_costs(problem)
+        order = np.lexsort((cost, paths.commodity))
+        first = order[np.r_[0, np.flatnonzero(np.diff(paths.commodity[order])) + 1]]
+        share = share.copy()
+        share[first] += missing[paths.commodity[first]]
+    return share, units, loose
 
 
 def restricted(problem: DomainProblem, keep: np.ndarray, core: DesignProblem) -> DomainProblem:
@@ -801,7 +840,7 @@ def solve_problem(
     started = time.perf_counter()
     method = problem.options.routes
     if method == "generated":
-        carried = carried_over(problem, start) if start is not None else None
+        carried = completed_start(problem, start) if start is not None else None
         pb = price_and_branch(
             problem.core, initial_routes(problem), solve_options, start=carried, started=started
         )

@@ -30,6 +30,7 @@ def kpi_row(solution: Solution) -> dict[str, Any]:
         "scenario": solution.scenario,
         "status": solution.status,
         "objective": solution.objective,
+        "bound": solution.bound,
         "total_cost_cny": total,
         "co2_tonnes": k.get("co2_tonnes", nan),
         "mean_delivery_days": k.get("mean_delivery_days", nan),

@@ -26,7 +26,9 @@ from typing import Any
 from optimizer.data.network import Network
 from optimizer.data.scenario import Scenario, load_scenario, network_of
 from optimizer.engine.solver import SolveOptions
+from optimizer.errors import InputError
 from optimizer.models.design import DesignOptions, DomainProblem, build_problem, solve_problem
+from optimizer.models.incumbent import Incumbent
 from optimizer.results.check import CheckReport, summarize, verify
 from optimizer.results.files import load_solution, save_solution
 from optimizer.results.folders import check_output_folder
@@ -159,8 +161,39 @@ def prepare(
     return Prepared(scenario=sc, network=net, options=opts, problem=problem)
 
 
-def solve(prepared: Prepared, options: SolveOptions, *, started: float | None = None) -> RunResult:
+def base_start(
+    scenario: Scenario, results_dir: str | Path = RESULTS_DIR
+) -> tuple[Incumbent, Path] | None:
+    """The base scenario's result on disk, as a start for this variant (``None``: none usable).
+
+    A variant (``base: baseline.yaml``) starts from ``results/baseline/``
+    when that folder holds a solution: its routes start the route generation
+    and its design and flows, repaired to fit, are the MIP start.
+    """
+    if not scenario.base_file:
+        return None
+    folder = Path(results_dir) / Path(scenario.base_file).stem
+    if not (folder / "solution.json").is_file():
+        return None
+    try:
+        start = Incumbent.from_solution(load_solution(folder))
+    except (InputError, OSError, ValueError, KeyError) as exc:
+        log.info("not starting from %s/: %s", folder, exc)
+        return None
+    return (start, folder) if start is not None else None
+
+
+def solve(
+    prepared: Prepared,
+    options: SolveOptions,
+    *,
+    started: float | None = None,
+    start: tuple[Incumbent, Path] | None = None,
+) -> RunResult:
     """Solve a prepared scenario and check the solution independently (nothing is written).
+
+    ``start``: a related solution and the folder it came from (the base
+    scenario's result, :func:`base_start`), the solve's warm start.
 
     The solution's ``meta`` holds what ``solution.json`` records beside the
     solve: the scenario file, its fingerprint, the code version, the options,
@@ -175,7 +208,9 @@ def solve(prepared: Prepared, options: SolveOptions, *, started: float | None = 
         options.time_limit_s,
         options.rel_gap,
     )
-    solved = solve_problem(prepared.problem, options)
+    if start is not None:
+        log.info("warm start from %s/ (objective %s)", start[1], start[0].objective)
+    solved = solve_problem(prepared.problem, options, start=start[0] if start else None)
     r = solved.result
     log.info(
         "%s: objective %s, bound %s, %.1f s, model %s",
@@ -206,6 +241,9 @@ def solve(prepared: Prepared, options: SolveOptions, *, started: float | None = 
             else None
         ),
         "check": summarize(report) if report is not None else None,
+        "warm_start": (
+            {"from": str(start[1]), "objective": start[0].objective} if start is not None else None
+        ),
         "wall_seconds": round(time.perf_counter() - t0, 3),
     }
     return RunResult(
@@ -229,9 +267,13 @@ def run_scenario(
     save: bool = True,
     force: bool = False,
     strict: bool = False,
+    warm: bool = True,
     **overrides: Any,
 ) -> RunResult:
     """Solve a scenario end to end and write its result folder (unless ``save`` is false).
+
+    ``warm``: a variant starts from its base scenario's result when there is
+    one (:func:`base_start`); ``False`` solves from scratch.
 
     ``out`` defaults to :func:`default_result_dir`; ``force`` writes into a
     folder that holds other files (see :func:`~optimizer.results.files.save_solution`);
@@ -255,7 +297,8 @@ def run_scenario(
     target = Path(out) if out is not None else default_result_dir(sc)
     if save:
         check_output_folder(target, force=force)  # refuse before spending minutes on a solve
-    run = solve(prepare(sc, strict=strict), sopts, started=started)
+    start = base_start(sc) if warm else None
+    run = solve(prepare(sc, strict=strict), sopts, started=started, start=start)
     if not save:
         return run
     save_solution(run.solution, target, force=force)

@@ -65,6 +65,7 @@ from optimizer.errors import InputError
 from optimizer.results.files import dumps
 from optimizer.results.folders import OutputFolder
 from optimizer.results.kpis import kpi_row
+from optimizer.studies.moves import verdict
 from optimizer.studies.pipeline import run_scenario
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ RESULT_COLUMNS = [
     "error",
     "objective",
     "gap",
+    "bound",
     "total_cost_cny",
     "logistics_cost_cny",
     "cost_transport_cny",
@@ -691,9 +693,34 @@ def results_table(
         if c not in ("status", "error", "open_warehouse_ids", "check_ok"):
             table[c] = pd.to_numeric(table[c], errors="coerce").astype(float)
     table["open_warehouse_ids"] = table["open_warehouse_ids"].fillna("").astype(str)
+    _against_first_run(table)
     table["check_ok"] = table["check_ok"].astype("boolean")
     table["status"] = table["status"].astype(str)
     return table, timings
+
+
+def _against_first_run(table: pd.DataFrame) -> None:
+    """Add each run's total cost against run 1 and whether that is within solver tolerance.
+
+    ``tolerance_vs_first_cny`` is the two solves' combined tolerance (objective
+    minus bound of each); ``verdict_vs_first`` is ``within solver tolerance``,
+    ``higher`` or ``lower`` (:func:`optimizer.studies.moves.verdict`).
+    """
+    if table.empty:
+        table["total_cost_vs_first_cny"] = []
+        table["tolerance_vs_first_cny"] = []
+        table["verdict_vs_first"] = []
+        return
+    first = table.iloc[0]
+    slack = (table["objective"] - table["bound"]).clip(lower=0.0).fillna(np.inf)
+    diff = table["total_cost_cny"] - float(first["total_cost_cny"])
+    tol = slack + float(slack.iloc[0])
+    table["total_cost_vs_first_cny"] = diff
+    table["tolerance_vs_first_cny"] = tol
+    table["verdict_vs_first"] = [
+        "reference" if i == 0 else verdict(float(d), float(t))
+        for i, (d, t) in enumerate(zip(diff, tol, strict=True))
+    ]
 
 
 def warehouse_frequency(table: pd.DataFrame) -> pd.DataFrame:
