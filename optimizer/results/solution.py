@@ -202,10 +202,12 @@ def route_generation_line(rg: dict[str, Any]) -> str:
         text += f"; LP bound over every route {bound:,.0f}"
         gap = rg.get("network_gap")
         if isinstance(gap, int | float):
-            text += f" (network gap {gap:.2%})"
+            text += f" ({gap:.2%} below the objective)"
     scope = rg.get("bound_scope")
     if scope and scope != "network":
         text += f"; the bound above holds for the {scope}"
+    if rg.get("repricing_rounds"):
+        text += "; the design re-routed over every route"
     return text
 
 
