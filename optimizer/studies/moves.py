@@ -154,8 +154,9 @@ def moved_flows(
 
     ``changed``: the services the change touches (:func:`changed_services`);
     ``warehouses_changed``: sites opened or closed between the two;
-    ``container_lanes``: services that carry freight in containers (where one
-    demand's move changes another's fill). ``tonnes_moved`` is half the sum of
+    ``container_lanes``: container lanes whose number of boxes differs between
+    the two solutions (where one demand's move changes what another's share
+    of a box costs). ``tonnes_moved`` is half the sum of
     the absolute tonnage differences over the demand's routes.
     """
     demand_changed = demand_changed or set()
@@ -171,6 +172,8 @@ def moved_flows(
             continue
         left = {k for k in keys if ra.get(k, 0.0) > rb.get(k, 0.0) + min_tonnes}
         joined = {k for k in keys if rb.get(k, 0.0) > ra.get(k, 0.0) + min_tonnes}
+        # the services the demand left or joined (not those on both its old and new routes)
+        differ = _services(left) ^ _services(joined)
         touched = (_services(left) | _services(joined)) & changed
         rows.append(
             {
@@ -180,7 +183,7 @@ def moved_flows(
                 "from_routes": " | ".join(sorted(k[0] for k in left)),
                 "to_routes": " | ".join(sorted(k[0] for k in joined)),
                 "changed_services": ";".join(sorted(touched)),
-                "_services": _services(left) | _services(joined),
+                "_services": differ,
                 "_warehouses": {k[1] for k in left | joined if k[1]},
             }
         )
@@ -198,7 +201,7 @@ def moved_flows(
         if row["reason"]:
             continue
         if row["_services"] & moved_by_change:
-            row["reason"] = "consolidation: shares a container lane with moved freight"
+            row["reason"] = "consolidation: shares a lane whose boxes the change altered"
         else:
             row["reason"] = "equal-cost tie (nothing on its routes changed)"
     frame = pd.DataFrame(rows, columns=[*MOVE_COLUMNS, "_services", "_warehouses"])
