@@ -66,6 +66,11 @@ def test_robust_set_differs_from_one_scenario_optimum(prepared):
     assert s.at["tiny_sea_base", "optimum_warehouses"] == "PL_WH2"
     assert s.at["tiny_sea_base", "regret_cny"] > 0
     assert s.at["tiny_sea_border", "regret_cny"] == pytest.approx(0, abs=1e-3)
+    # a real regret, beyond the solvers' tolerance; and the flows the hedge moves in the
+    # base case move because the warehouse set differs
+    assert s.at["tiny_sea_base", "regret_verdict"] == "regret"
+    moved = result.moves[result.moves["scenario"] == "tiny_sea_base"]
+    assert len(moved) and (moved["reason"] == "a warehouse opened or closed").any()
 
 
 def test_robust_files_and_errors(tmp_path, prepared):
@@ -74,6 +79,7 @@ def test_robust_files_and_errors(tmp_path, prepared):
     doc = json.loads(files["json"].read_text(encoding="utf-8"))
     assert doc["chosen"] == list(result.chosen)
     assert "| warehouse | chosen |" in files["markdown"].read_text(encoding="utf-8")
+    assert files["moves"].name == "robust_moved_flows.csv"
     with pytest.raises(InputError, match="between 1 and 3"):
         solve_robust(prepared, 4)
     with pytest.raises(InputError, match="unknown criterion"):

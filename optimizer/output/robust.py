@@ -14,7 +14,8 @@ _m2 = partial(millions, digits=2)
 
 
 def write_robust(result: RobustResult, out: str | Path, *, force: bool = False) -> dict[str, Path]:
-    """Write robust.json, robust_scenarios.csv, robust_candidates.csv and robust.md.
+    """Write robust.json, robust_scenarios.csv, robust_candidates.csv, robust_moved_flows.csv
+    and robust.md.
 
     The folder is corridor's (see :class:`~optimizer.results.folders.OutputFolder`).
 
@@ -32,6 +33,7 @@ def write_robust(result: RobustResult, out: str | Path, *, force: bool = False) 
             "candidates": folder.write_text(
                 "robust_candidates.csv", result.candidates.to_csv(index=False)
             ),
+            "moves": folder.write_text("robust_moved_flows.csv", result.moves.to_csv(index=False)),
             "markdown": folder.write_text("robust.md", robust_markdown(result)),
         }
 

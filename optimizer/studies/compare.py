@@ -33,6 +33,7 @@ from optimizer.studies.moves import (
     changed_demand,
     changed_services,
     is_tie,
+    lanes_with_other_boxes,
     moved_flows,
     tolerance,
     verdict,
@@ -256,20 +257,6 @@ def result_network(result: RunResult) -> Network:
     return result.network if result.network is not None else network_of(result.scenario)
 
 
-def _lanes_with_other_boxes(a: Solution, b: Solution) -> set[str]:
-    """Container lanes whose number of boxes differs between two solutions."""
-
-    def units(sol: Solution) -> dict[str, float]:
-        lanes = sol.lanes
-        if not len(lanes):
-            return {}
-        u = lanes["units"].fillna(0.0).astype(float)
-        return dict(zip(lanes["service_id"].astype(str), u, strict=True))
-
-    ua, ub = units(a), units(b)
-    return {s for s in set(ua) | set(ub) if abs(ua.get(s, 0.0) - ub.get(s, 0.0)) > 1e-9}
-
-
 def flow_moves(results: Sequence[RunResult]) -> pd.DataFrame:
     """The flows that moved in each later scenario against the first, and why
     (:func:`optimizer.studies.moves.moved_flows`), with a ``scenario`` column."""
@@ -286,7 +273,7 @@ def flow_moves(results: Sequence[RunResult]) -> pd.DataFrame:
         changed = changed_services(
             net_a.service_table, net_b.service_table, carbon_changed=carbon_a != carbon_b
         )
-        containers = _lanes_with_other_boxes(first.solution, r.solution)
+        containers = lanes_with_other_boxes(first.solution, r.solution)
         open_b = set(r.solution.kpis.get("open_warehouses", []))
         m = moved_flows(
             first.solution.routes,

@@ -52,6 +52,27 @@ MOVE_COLUMNS = [
 ]
 
 
+class Laned(Protocol):
+    """A solution with its lanes table (a :class:`~optimizer.results.solution.Solution`)."""
+
+    @property
+    def lanes(self) -> pd.DataFrame: ...
+
+
+def lanes_with_other_boxes(a: Laned, b: Laned) -> set[str]:
+    """Container lanes whose number of boxes differs between two solutions."""
+
+    def units(sol: Laned) -> dict[str, float]:
+        lanes = sol.lanes
+        if not len(lanes):
+            return {}
+        u = lanes["units"].fillna(0.0).astype(float)
+        return dict(zip(lanes["service_id"].astype(str), u, strict=True))
+
+    ua, ub = units(a), units(b)
+    return {s for s in set(ua) | set(ub) if abs(ua.get(s, 0.0) - ub.get(s, 0.0)) > 1e-9}
+
+
 class Solved(Protocol):
     """What a solve reports (a :class:`~optimizer.results.solution.Solution`)."""
 

@@ -76,7 +76,13 @@ from optimizer.models.incumbent import Incumbent, RouteKey, route_key
 from optimizer.results.check import summarize, verify
 from optimizer.results.files import records
 from optimizer.results.solution import Solution, solution_from_solve
-from optimizer.studies.moves import WITHIN, slack
+from optimizer.studies.moves import (
+    MOVE_COLUMNS,
+    WITHIN,
+    lanes_with_other_boxes,
+    moved_flows,
+    slack,
+)
 from optimizer.studies.pipeline import design_options
 from optimizer.studies.pipeline import prepare as prepare_scenario
 
@@ -119,6 +125,7 @@ class RobustResult:
     solutions: dict[str, Solution] = field(repr=False, default_factory=dict)
     optima: dict[str, Solution] = field(repr=False, default_factory=dict)
     model_size: dict[str, int] = field(default_factory=dict)
+    moves: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for ``--json`` and ``robust.json``."""
@@ -594,8 +601,35 @@ def solve_robust(
     scen = pd.DataFrame(rows)
     cand = candidate_table(prepared, chosen, fixed, solutions, optima)
     return dataclasses.replace(
-        empty, chosen=chosen, scenarios=scen, candidates=cand, solutions=solutions
+        empty,
+        chosen=chosen,
+        scenarios=scen,
+        candidates=cand,
+        solutions=solutions,
+        moves=plan_moves(solutions, optima),
     )
+
+
+def plan_moves(solutions: dict[str, Solution], optima: dict[str, Solution]) -> pd.DataFrame:
+    """Per scenario, the flows the robust plan routes otherwise than the scenario's optimum,
+    and why (:func:`optimizer.studies.moves.moved_flows`; the network is the same, so the
+    causes are the warehouse set, consolidation or ties)."""
+    frames = []
+    for name, sol in solutions.items():
+        opt = optima[name]
+        open_a = set(opt.kpis.get("open_warehouses", []))
+        open_b = set(sol.kpis.get("open_warehouses", []))
+        m = moved_flows(
+            opt.routes,
+            sol.routes,
+            set(),
+            warehouses_changed=open_a ^ open_b,
+            container_lanes=lanes_with_other_boxes(opt, sol),
+        )
+        frames.append(m.assign(scenario=name)[["scenario", *MOVE_COLUMNS]])
+    if not frames:
+        return pd.DataFrame(columns=["scenario", *MOVE_COLUMNS])
+    return pd.concat(frames, ignore_index=True)
 
 
 def _start_from_optima(
