@@ -23,7 +23,7 @@ from optimizer.output.mapping.offline import OfflineAssetError, external_referen
 from optimizer.output.palette import COST_PART_COLORS, COST_PART_LABELS, MODE_LABELS, mode_color
 from optimizer.results.files import load_result
 from optimizer.results.folders import write_owned_file
-from optimizer.results.solution import Solution
+from optimizer.results.solution import Solution, route_generation_line
 
 __all__ = [
     "COST_PART_LABELS",
@@ -385,6 +385,11 @@ def report_html(
         status=solution.status,
         solver=solution.solver,
         gap=percent(solution.gap, 3),
+        routes=(
+            route_generation_line(meta["route_generation"])
+            if isinstance(meta.get("route_generation"), dict)
+            else ""
+        ),
         seconds=number(solution.solve_seconds, 1),
         data_dir=meta.get("data_dir", "-"),
         code_version=meta.get("code_version", "-"),

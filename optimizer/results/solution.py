@@ -196,7 +196,8 @@ def route_generation_line(rg: dict[str, Any]) -> str:
     """One line on the routes a solve chose among and what its bound covers."""
     catalogue = rg.get("catalogue_routes")
     of = f" of {catalogue:,}" if isinstance(catalogue, int) else ""
-    text = f"{rg.get('method', '?')}: {rg.get('routes', 0):,}{of} routes"
+    method = str(rg.get("method", "?")).replace("_", "-")
+    text = f"{method}: {rg.get('routes', 0):,}{of} routes"
     bound = rg.get("lp_bound_exact")
     if isinstance(bound, int | float):
         text += f"; LP bound over every route {bound:,.0f}"
@@ -205,7 +206,7 @@ def route_generation_line(rg: dict[str, Any]) -> str:
             text += f" ({gap:.2%} below the objective)"
     scope = rg.get("bound_scope")
     if scope and scope != "network":
-        text += f"; the bound above holds for the {scope}"
+        text += f"; the solve's bound holds for the {scope}"
     if rg.get("repricing_rounds"):
         text += "; the design re-routed over every route"
     return text
