@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from optimizer.cli import app
@@ -84,3 +85,22 @@ def test_bad_inputs_exit_2_without_traceback(tmp_path):
     assert "not found" in r.output
     assert "Traceback" not in r.output
     assert not (tmp_path / "x").exists()
+
+
+def test_solve_routes_option_and_its_errors(tmp_path):
+    runner = CliRunner()
+    res = {}
+    for method in ("generated", "complete", "k_shortest"):
+        out = tmp_path / method
+        r = runner.invoke(
+            app, ["solve", str(SCEN), "--out", str(out), "--routes", method, "--json"]
+        )
+        assert r.exit_code == 0, r.output
+        res[method] = json.loads(r.stdout)
+        assert res[method]["route_generation"]["routes"] >= 1
+    assert res["generated"]["route_generation"]["method"] == "price_and_branch"
+    assert res["complete"]["route_generation"]["bound_scope"] == "network"
+    # the tiny network's catalogue is small: all three reach the same optimum
+    assert res["generated"]["objective"] == pytest.approx(res["complete"]["objective"], rel=1e-6)
+    bad = runner.invoke(app, ["solve", str(SCEN), "--out", str(tmp_path / "b"), "--routes", "all"])
+    assert bad.exit_code == 2 and "routes must be one of" in bad.output

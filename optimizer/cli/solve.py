@@ -39,6 +39,16 @@ def solve(
         bool, typer.Option("--map", help="Also write a map of the solution.")
     ] = False,
     offline: Annotated[bool, typer.Option("--offline", help="Map with inlined assets.")] = False,
+    routes: Annotated[
+        str | None,
+        typer.Option(
+            "--routes",
+            help=(
+                "Routes to choose among: generated (default: priced by column generation), "
+                "complete (every route: a bound for the whole network, slower) or k_shortest."
+            ),
+        ),
+    ] = None,
     cold: Annotated[
         bool,
         typer.Option(
@@ -60,6 +70,7 @@ def solve(
         force=force,
         strict=strict,
         warm=not cold,
+        routes=routes,
         solver=solver,
         time_limit_s=time_limit,
         rel_gap=gap,

@@ -268,12 +268,15 @@ def run_scenario(
     force: bool = False,
     strict: bool = False,
     warm: bool = True,
+    routes: str | None = None,
     **overrides: Any,
 ) -> RunResult:
     """Solve a scenario end to end and write its result folder (unless ``save`` is false).
 
     ``warm``: a variant starts from its base scenario's result when there is
-    one (:func:`base_start`); ``False`` solves from scratch.
+    one (:func:`base_start`); ``False`` solves from scratch. ``routes``
+    replaces the scenario's ``routes`` option (``generated``, ``complete`` or
+    ``k_shortest``).
 
     ``out`` defaults to :func:`default_result_dir`; ``force`` writes into a
     folder that holds other files (see :func:`~optimizer.results.files.save_solution`);
@@ -298,7 +301,10 @@ def run_scenario(
     if save:
         check_output_folder(target, force=force)  # refuse before spending minutes on a solve
     start = base_start(sc) if warm else None
-    run = solve(prepare(sc, strict=strict), sopts, started=started, start=start)
+    opts = design_options(sc)
+    if routes is not None:
+        opts = replace(opts, routes=routes)
+    run = solve(prepare(sc, options=opts, strict=strict), sopts, started=started, start=start)
     if not save:
         return run
     save_solution(run.solution, target, force=force)
