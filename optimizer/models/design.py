@@ -459,7 +459,7 @@ def build_problem(
     choice_key: dict[tuple[str, str], int] = {}
     unserved: dict[str, str] = {}
     demand_ids = [str(d) for d in demand.index]
-    node_handling = nodes["handling_cny_per_t"].astype(float)
+    node_handling = {str(n): float(v) for n, v in nodes["handling_cny_per_t"].items()}
     reachable_sites = [w for w in site_ids if open_site[w]]
     for k, did in enumerate(demand_ids):
         d = _row(demand, did)
@@ -521,7 +521,7 @@ def build_problem(
             else:
                 path_days.append(0.0)
             inter = r.nodes[1:-1]
-            handling = float(sum(node_handling.loc[n] for n in inter if n != r.warehouse))
+            handling = float(sum(node_handling[n] for n in inter if n != r.warehouse))
             path_com.append(k)
             path_arcs.append(arcs_of)
             path_handling.append(handling * weeks)

@@ -101,6 +101,7 @@ class RouteGenerator:
         self._cache: dict[tuple[str, str], list[tuple[str, ...]]] = {}
         self._every_cache: dict[tuple[str, str, float], list[tuple[str, ...]]] = {}
         self._fastest: dict[str, dict[str, float]] = {}
+        self._lm_cache: dict[str, list[tuple[str, str, float, float, float]]] = {}
         # outgoing services per node, in table order: (service, to, running + wait hours)
         self._out: dict[str, list[tuple[str, str, float]]] = {}
         for sid, (frm, to, leg_h, wait_h, _m) in self.svc.items():
@@ -267,6 +268,23 @@ class RouteGenerator:
             )
         return out, ""
 
+    def _last_miles(self, market: str) -> list[tuple[str, str, float, float, float]]:
+        """(service, warehouse, running h, wait h, running h at most) of the market's last miles."""
+        if market not in self._lm_cache:
+            s = self.services
+            lm = s[(s["mode"] == "last_mile") & (s["to"] == market)]
+            self._lm_cache[market] = [
+                (
+                    str(sid),
+                    str(row["from"]),
+                    float(row["leg_h"]),
+                    float(row["wait_h"]),
+                    float(row["leg_h_max"]),
+                )
+                for sid, row in lm.iterrows()
+            ]
+        return self._lm_cache[market]
+
     def via_warehouse(self, did: str, d: pd.Series, usable: list[str]) -> tuple[list[Route], str]:
         """Routes to stock in a warehouse whose last mile reaches the market in time (9810).
 
@@ -274,17 +292,15 @@ class RouteGenerator:
         the bulk leg must be within ``max_replenishment_days``.
         """
         o, m, req = d["origin"], d["market"], float(d["required_days"])
-        s = self.services
         out: list[Route] = []
         reasons = []
-        lm = s[(s["mode"] == "last_mile") & (s["to"] == m)]
-        reach = lm[lm["from"].isin(usable)]
-        if reach.empty:
+        allowed = set(usable)
+        reach = [x for x in self._last_miles(str(m)) if x[1] in allowed]
+        if not reach:
             return [], f"no open warehouse reaches market {m} by last mile"
-        for sid, row in reach.iterrows():
-            w = row["from"]
-            last_days = (row["leg_h"] + row["wait_h"]) / 24.0 + self.dispatch_days
-            last_days_max = (row["leg_h_max"] + 2 * row["wait_h"]) / 24.0 + self.dispatch_days
+        for sid, w, leg_h, wait_h, leg_h_max in reach:
+            last_days = (leg_h + wait_h) / 24.0 + self.dispatch_days
+            last_days_max = (leg_h_max + 2 * wait_h) / 24.0 + self.dispatch_days
             if last_days > req + 1e-9:
                 reasons.append(f"{w}: last mile {last_days:.1f} d > {req:g} d")
                 continue
