@@ -324,7 +324,17 @@ def report_html(
     wt = warehouse_table(solution, network)
     warehouse_cells = None
     if not wt.empty:
-        wt = wt.assign(status=["open" if o else "closed" for o in wt["open"]])
+        # a site that is not open (no owned tier) but carries tonnes does so in shared space
+        shared_t = (
+            wt["throughput_tonnes"].fillna(0.0).astype(float).where(~wt["open"].astype(bool), 0.0)
+        )
+        used = wt["open"].astype(bool) | (shared_t > 1e-6)
+        wt = wt.assign(
+            status=[
+                "owned, open" if o else ("shared space" if t > 1e-6 else "not used")
+                for o, t in zip(wt["open"].astype(bool), shared_t, strict=True)
+            ]
+        )
         warehouse_cells = table_cells(
             wt,
             [
@@ -339,7 +349,7 @@ def report_html(
                 ("handling_storage_cny", "handling + storage (M CNY)", "money"),
                 ("markets_served", "markets served", "text"),
             ],
-            row_classes=["" if o else "closed" for o in wt["open"]],
+            row_classes=["" if u else "closed" for u in used],
         )
     ct = corridor_table(solution)
     corridor_cells = (
@@ -400,6 +410,7 @@ def report_html(
         mode_table=mode_table,
         map_html=map_html,
         n_open=int(wt["open"].sum()) if not wt.empty else 0,
+        n_shared=int((wt["status"] == "shared space").sum()) if not wt.empty else 0,
         n_candidates=len(wt),
         warehouse_table=warehouse_cells,
         corridor_table=corridor_cells,
