@@ -105,3 +105,15 @@ def test_robust_cli(tmp_path):
     bad = runner.invoke(app, [*args, "--criterion", "worst"])
     assert bad.exit_code == 2 and "--criterion must be one of" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_robust_starts_from_the_best_scenario_optimum(prepared):
+    from optimizer.studies.robust import _scenario_optimum, _start_from_optima, build_robust_model
+
+    optima = {p.name: _scenario_optimum(p, 1, EXACT)[0] for p in prepared}
+    model, blocks, z, _fixed = build_robust_model(prepared, 1, "expected")
+    start = _start_from_optima(prepared, model, blocks, z, optima)
+    # feasible for the stacked model, with exactly one warehouse chosen
+    assert start is not None
+    assert model.max_violation(start) <= 1e-6
+    assert start[z].sum() == 1

@@ -775,7 +775,7 @@ def initial_routes(problem: DomainProblem) -> np.ndarray:
 
 
 def completed_start(
-    problem: DomainProblem, start: Incumbent
+    problem: DomainProblem, start: Incumbent, usable: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A related solution carried over, with what it cannot carry rerouted.
 
@@ -783,9 +783,12 @@ def completed_start(
     start unmet; the share it shipped goes to its cheapest route
     (:func:`route_costs`) instead, so that the start is a plan worth
     improving rather than one that pays lost margins. (A demand the related
-    solution left unmet stays unmet.)
+    solution left unmet stays unmet.) ``usable`` (bool per route) limits the
+    start to some routes (e.g. those through a given set of warehouses).
     """
     share, units, loose = carried_over(problem, start)
+    if usable is not None:
+        share = np.where(usable, share, 0.0)
     paths = problem.core.paths
     assert paths is not None
     ids = problem.core.commodities.ids
@@ -800,10 +803,13 @@ def completed_start(
     missing = np.clip(np.minimum(shipped, 1.0) - total, 0.0, 1.0)
     if (missing > 1e-9).any():
         cost = route_costs(problem)
+        if usable is not None:
+            cost = np.where(usable, cost, np.inf)
         order = np.lexsort((cost, paths.commodity))
         first = order[np.r_[0, np.flatnonzero(np.diff(paths.commodity[order])) + 1]]
         share = share.copy()
-        share[first] += missing[paths.commodity[first]]
+        ok = np.isfinite(cost[first])
+        share[first[ok]] += missing[paths.commodity[first[ok]]]
     return share, units, loose
 
 

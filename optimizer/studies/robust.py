@@ -654,10 +654,14 @@ def _start_from_optima(
         if inc is None:
             continue
         zval = np.array([1.0 if inc.units.get(a, 0.0) >= 0.5 else 0.0 for a in labels])
+        sites = {w for w, on in zip(first.option_site, zval, strict=True) if on}
         x = np.zeros(model.num_vars)
         x[z] = zval
         for p, b in zip(prepared, blocks, strict=True):
-            share, units, loose = completed_start(p.problem, inc)
+            usable = np.array(
+                [r.operating != "owned" or r.warehouse in sites for r in p.problem.routes]
+            )
+            share, units, loose = completed_start(p.problem, inc, usable)
             units = units.copy()
             units[p.warehouse_arcs] = zval
             x[b.index] = start_point(p.problem.core, b.built, share, units, loose)
