@@ -36,6 +36,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -50,11 +51,15 @@ from optimizer.engine.core import (
 from optimizer.engine.solver import (
     SolveOptions,
     SolverResult,
+    highs_col_bounds,
     highs_lp,
     new_highs,
     relative_gap,
     solve_milp,
 )
+
+if TYPE_CHECKING:
+    import highspy
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +71,21 @@ class Generation:
     active: np.ndarray  # bool per path: in the restricted master at the end
     rounds: int
     lp_bound: float  # a lower bound of the LP over all paths (= its value when converged)
-    lp_value: float  # the restricted LP's value at the end
     converged: bool  # no path had a negative reduced cost: lp_bound is the full LP's value
-    seconds: float
-    added: int  # paths added over the initial set
-
-    @property
-    def routes(self) -> int:
-        return int(self.active.sum())
+    seconds: float  # the rounds' own time
 
 
 def _tolerance(value: float) -> float:
-    return 1e-7 * max(1.0, abs(value)) / 1e3
+    return 1e-10 * max(1.0, abs(value))
+
+
+def relaxed_lp(built: BuiltModel) -> highspy.HighsLp:
+    """The LP relaxation of ``built`` for HiGHS, built once for pricing and repricing.
+
+    :func:`generate` and :func:`fixed_design_flows` set their own column
+    bounds on a copy passed to HiGHS, so one such LP serves both.
+    """
+    return highs_lp(built.model, relax=True)
 
 
 def generate(
@@ -89,36 +97,38 @@ def generate(
     per_commodity: int = 5,
     max_rounds: int = 100,
     started: float | None = None,
+    lp: highspy.HighsLp | None = None,
 ) -> Generation:
     """Price paths against the LP duals until none has a negative reduced cost.
 
     ``initial`` (bool per path) is the starting subset; the time limit of
     ``options`` (from ``started``) stops the rounds early, and the result then
     says ``converged=False`` with the Lagrangian bound of the last round.
+    ``lp``: :func:`relaxed_lp` of ``built``, when the caller has it already.
     """
     import highspy
 
     options = options or SolveOptions()
-    started = time.perf_counter() if started is None else started
+    began = time.perf_counter()
+    started = began if started is None else started
     paths = problem.paths
     if paths is None:
         msg = "column generation needs a path-form problem"
         raise ValueError(msg)
     active = np.asarray(initial, dtype=bool).copy()
     h = new_highs(options)
-    lp = highs_lp(built.model, relax=True)
-    ub = np.asarray(lp.col_upper_, dtype=float)
+    lp = relaxed_lp(built) if lp is None else lp
+    lo, ub = highs_col_bounds(built.model)
     cols = built.flow
     ub[cols[~active]] = 0.0
-    lp.col_upper_ = ub
-    h.passModel(lp)
+    lp.col_lower_, lp.col_upper_ = lo, ub
+    h.passModel(lp)  # (HiGHS keeps its own copy)
     com = paths.commodity
     n_com = problem.commodities.count
     rounds = 0
     bound = -np.inf
     value = np.nan
     converged = False
-    added = 0
     while rounds < max_rounds:
         rounds += 1
         remaining = options.time_limit_s - (time.perf_counter() - started)
@@ -150,7 +160,6 @@ def generate(
             break
         take = _most_negative(com, rc, cand, per_commodity)
         active[take] = True
-        added += take.size
         h.changeColsBounds(
             take.size, cols[take].astype(np.int32), np.zeros(take.size), np.ones(take.size)
         )
@@ -158,10 +167,8 @@ def generate(
         active=active,
         rounds=rounds,
         lp_bound=float(bound),
-        lp_value=value,
         converged=converged,
-        seconds=time.perf_counter() - started,
-        added=added,
+        seconds=time.perf_counter() - began,
     )
 
 
@@ -179,22 +186,24 @@ def fixed_design_flows(
     built: BuiltModel,
     values: np.ndarray,
     options: SolveOptions | None = None,
+    *,
+    lp: highspy.HighsLp | None = None,
 ) -> tuple[np.ndarray, float] | None:
     """The best flows over every path for the integer design in ``values``.
 
     Fixes every integer variable at its rounded value in ``values`` (a full
     solution vector of ``built``) and solves the LP that is left. Returns
     ``(values, objective)``, or ``None`` when that LP does not solve.
+    ``lp``: :func:`relaxed_lp` of ``built``, when the caller has it already.
     """
     import highspy
 
     options = options or SolveOptions()
     model = built.model
     h = new_highs(options)
-    lp = highs_lp(model, relax=True)
+    lp = relaxed_lp(built) if lp is None else lp
     ints = np.flatnonzero(model.integer)
-    lo = np.asarray(lp.col_lower_, dtype=float)
-    hi = np.asarray(lp.col_upper_, dtype=float)
+    lo, hi = highs_col_bounds(built.model)
     fixed = np.round(np.asarray(values, dtype=float)[ints])
     lo[ints] = fixed
     hi[ints] = fixed
@@ -221,8 +230,7 @@ class PriceAndBranch:
     built: BuiltModel
     result: DesignResult
     generation: Generation
-    repriced: int  # 1 when repricing the chosen design over every path added paths
-    repriced_gain: float  # objective gained by it
+    repriced: bool  # repricing the chosen design over every path added paths
 
 
 def restrict(problem: DesignProblem, keep: np.ndarray) -> DesignProblem:
@@ -253,10 +261,11 @@ def price_and_branch(
     options = options or SolveOptions()
     started = time.perf_counter() if started is None else started
     built_full = build_model(problem)
+    lp = relaxed_lp(built_full)
     first = np.asarray(initial, dtype=bool)
     if start is not None:
         first = first | (np.asarray(start[0]) > 1e-12)
-    gen = generate(problem, built_full, first, options, started=started)
+    gen = generate(problem, built_full, first, options, started=started, lp=lp)
     active = gen.active
     sub = restrict(problem, active)
     built = build_model(sub)
@@ -264,29 +273,25 @@ def price_and_branch(
     if start is not None:
         hint = start_point(sub, built, start[0][active], start[1], start[2])
     raw = solve_milp(built.model, options, hint=hint, started=started)
-    result = extract(sub, built, raw)
-    gain = 0.0
+    better = None
     if raw.values is not None and raw.objective is not None:
-        better = _repriced(problem, built_full, built, raw, active, options, started)
+        better = _repriced(problem, built_full, lp, built, raw, active, options, started)
         if better is not None:
-            before = raw.objective
             active, sub, built, raw = better
-            result = extract(sub, built, raw)
-            gain = before - float(raw.objective or before)
     return PriceAndBranch(
         active=active,
         problem=sub,
         built=built,
-        result=result,
+        result=extract(sub, built, raw),
         generation=gen,
-        repriced=int(gain > 0),
-        repriced_gain=gain,
+        repriced=better is not None,
     )
 
 
 def _repriced(
     problem: DesignProblem,
     built_full: BuiltModel,
+    lp: highspy.HighsLp,
     built: BuiltModel,
     raw: SolverResult,
     active: np.ndarray,
@@ -301,7 +306,7 @@ def _repriced(
     if built.choices.size:
         x_full[built_full.choices] = raw.values[built.choices]
     remaining = max(5.0, options.time_limit_s - (time.perf_counter() - started))
-    best = fixed_design_flows(built_full, x_full, replace(options, time_limit_s=remaining))
+    best = fixed_design_flows(built_full, x_full, replace(options, time_limit_s=remaining), lp=lp)
     if best is None or best[1] >= raw.objective - 1e-9 * max(1.0, abs(raw.objective)):
         return None
     values = best[0]

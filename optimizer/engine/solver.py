@@ -431,8 +431,7 @@ def highs_lp(model: MilpModel, *, relax: bool = False) -> highspy.HighsLp:
     lp.num_col_, lp.num_row_ = n, m
     lp.col_cost_ = model.cost
     lp.offset_ = model.offset
-    lp.col_lower_ = np.where(np.isfinite(model.lb), model.lb, -highspy.kHighsInf)
-    lp.col_upper_ = np.where(np.isfinite(model.ub), model.ub, highspy.kHighsInf)
+    lp.col_lower_, lp.col_upper_ = highs_col_bounds(model)
     lp.row_lower_ = np.where(np.isfinite(model.row_lb), model.row_lb, -highspy.kHighsInf)
     lp.row_upper_ = np.where(np.isfinite(model.row_ub), model.row_ub, highspy.kHighsInf)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
@@ -443,6 +442,17 @@ def highs_lp(model: MilpModel, *, relax: bool = False) -> highspy.HighsLp:
         kinds = highspy.HighsVarType
         lp.integrality_ = [kinds.kInteger if i else kinds.kContinuous for i in model.integer]
     return lp
+
+
+def highs_col_bounds(model: MilpModel) -> tuple[np.ndarray, np.ndarray]:
+    """The model's column bounds as new arrays, infinities as HiGHS writes them."""
+    import highspy
+
+    inf = highspy.kHighsInf
+    return (
+        np.where(np.isfinite(model.lb), model.lb, -inf),
+        np.where(np.isfinite(model.ub), model.ub, inf),
+    )
 
 
 def new_highs(options: SolveOptions) -> highspy.Highs:

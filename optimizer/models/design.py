@@ -863,7 +863,7 @@ def solve_problem(
                 lp_bound_exact=gen.lp_bound if math.isfinite(gen.lp_bound) else None,
                 bound_scope="generated routes",
                 converged=gen.converged,
-                repriced=pb.repriced,
+                repriced=int(pb.repriced),
                 seconds=gen.seconds,
             ),
         )
