@@ -85,9 +85,14 @@ class Solved(Protocol):
 
 def slack(solved: Solved) -> float:
     """How far a solve's objective may be from its optimum (objective - bound; inf: unknown)."""
-    if solved.objective is None or solved.bound is None:
+    return slack_of(solved.objective, solved.bound)
+
+
+def slack_of(objective: float | None, bound: float | None) -> float:
+    """``objective - bound`` (at least 0); inf when either is missing (None or NaN)."""
+    if objective is None or bound is None or math.isnan(objective) or math.isnan(bound):
         return math.inf
-    return max(0.0, float(solved.objective) - float(solved.bound))
+    return max(0.0, float(objective) - float(bound))
 
 
 def tolerance(a: Solved, b: Solved) -> float:

@@ -65,7 +65,7 @@ from optimizer.errors import InputError
 from optimizer.results.files import dumps
 from optimizer.results.folders import OutputFolder
 from optimizer.results.kpis import kpi_row
-from optimizer.studies.moves import verdict
+from optimizer.studies.moves import slack_of, verdict
 from optimizer.studies.pipeline import run_scenario
 
 log = logging.getLogger(__name__)
@@ -712,7 +712,10 @@ def _against_first_run(table: pd.DataFrame) -> None:
         table["verdict_vs_first"] = []
         return
     first = table.iloc[0]
-    slack = (table["objective"] - table["bound"]).clip(lower=0.0).fillna(np.inf)
+    slack = pd.Series(
+        [slack_of(o, b) for o, b in zip(table["objective"], table["bound"], strict=True)],
+        index=table.index,
+    )
     diff = table["total_cost_cny"] - float(first["total_cost_cny"])
     tol = slack + float(slack.iloc[0])
     table["total_cost_vs_first_cny"] = diff
