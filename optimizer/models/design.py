@@ -485,9 +485,9 @@ def build_problem(
                 w = str(r.warehouse)
                 if may_own[w] or sites[w].shared is not None:
                     if may_own[w]:
-                        found.append(_with(r, "owned"))
+                        found.append(replace(r, operating="owned"))
                     if sites[w].shared is not None:
-                        found.append(_with(r, "shared"))
+                        found.append(replace(r, operating="shared"))
             if got and not found:
                 why = "9810: every warehouse that reaches the market is closed to owned space"
             reasons += [why] if why else []
@@ -603,20 +603,6 @@ def build_problem(
         demand=demand,
         sites=sites,
         stock_days=np.asarray(path_days, dtype=float),
-    )
-
-
-def _with(route: Route, operating: str) -> Route:
-    return Route(
-        demand=route.demand,
-        services=route.services,
-        warehouse=route.warehouse,
-        days=route.days,
-        days_max=route.days_max,
-        transit_days=route.transit_days,
-        nodes=route.nodes,
-        channel=route.channel,
-        operating=operating,
     )
 
 
