@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -226,9 +226,13 @@ def compare_scenarios(
             msg = f"{p} and {folders[folder]} would both write {folder}; rename one file"
             raise InputError(msg)
         folders[folder] = str(p)
-    results = tuple(
+    solved = [
         solve_or_reuse(sc, results_dir=results_dir, resolve=force, force=force, **overrides)
         for sc in scenarios
+    ]
+    # a reused result has no network yet: build it once, for the moved flows and the maps
+    results = tuple(
+        r if r.network is not None else replace(r, network=network_of(r.scenario)) for r in solved
     )
     sols = [r.solution for r in results]
     nodes = load_base_network(scenarios[0].data_dir).nodes
