@@ -29,7 +29,7 @@ import pandas as pd
 
 from optimizer.data.network import Network
 from optimizer.models.design import DesignOptions
-from optimizer.results.solution import Solution
+from optimizer.results.solution import COST_PARTS, Solution
 
 UNIT = {"FEU": "feu", "TEU": "teu", "truck": "truck"}
 
@@ -169,18 +169,7 @@ def verify(
         wait = 0.0 if (dep is None or (isinstance(dep, float) and math.isnan(dep))) else 84.0 / dep
         return float(s["transit_h"]) + dwell, wait
 
-    parts = dict.fromkeys(
-        (
-            "transport",
-            "warehouse_fixed",
-            "handling_storage",
-            "in_transit_inventory",
-            "stock_abroad",
-            "carbon",
-            "unmet_penalty",
-        ),
-        0.0,
-    )
+    parts = dict.fromkeys(COST_PARTS, 0.0)
 
     # -- routes: chains, timing, per-route costs -------------------------------------
     served = dict.fromkeys(demand.index, 0.0)
