@@ -85,7 +85,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.data.network import Network
-from optimizer.engine.colgen import price_and_branch
+from optimizer.engine.colgen import price_and_branch, restrict
 from optimizer.engine.core import (
     Arcs,
     BuiltModel,
@@ -799,12 +799,17 @@ def completed_start(
     return share, units, loose
 
 
-def restricted(problem: DomainProblem, keep: np.ndarray, core: DesignProblem) -> DomainProblem:
-    """The problem over the routes where ``keep`` is true (``core``: its restricted core)."""
+def restricted(
+    problem: DomainProblem, keep: np.ndarray, core: DesignProblem | None = None
+) -> DomainProblem:
+    """The problem over the routes where ``keep`` is true.
+
+    ``core``: its core so restricted, when the caller has it already.
+    """
     keep = np.asarray(keep, dtype=bool)
     return replace(
         problem,
-        core=core,
+        core=restrict(problem.core, keep) if core is None else core,
         routes=tuple(r for r, k in zip(problem.routes, keep, strict=True) if k),
         path_parts={name: part[keep] for name, part in problem.path_parts.items()},
         stock_days=problem.stock_days[keep] if problem.stock_days.size else problem.stock_days,

@@ -59,7 +59,6 @@ import pandas as pd
 
 from optimizer.data.network import Network
 from optimizer.data.scenario import load_scenario
-from optimizer.engine.colgen import restrict
 from optimizer.engine.core import BuiltModel, DesignConstraint, build_model, extract, start_point
 from optimizer.engine.milp import INF, MilpModel
 from optimizer.engine.solver import SolveOptions, SolverResult, solve_milp
@@ -299,10 +298,7 @@ def _on_routes(prep: PreparedScenario, keys: frozenset[RouteKey]) -> PreparedSce
     keep = np.array([route_key(r) in keys for r in prep.problem.routes], dtype=bool)
     if keep.all():
         return prep
-    problem = prep.problem
-    return dataclasses.replace(
-        prep, problem=restricted(problem, keep, restrict(problem.core, keep))
-    )
+    return dataclasses.replace(prep, problem=restricted(prep.problem, keep))
 
 
 def fixed_set_solution(
