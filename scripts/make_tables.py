@@ -26,7 +26,7 @@ import math
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -100,6 +100,7 @@ OUTPUT_COLUMNS = {
     "fx.csv": "currency cny_per_unit date source",
     "parameters.csv": "name value unit source",
     "waypoints.csv": "corridor seq name lat lon source",
+    "provenance.csv": "file id field kind source date note",
 }
 
 
@@ -133,12 +134,17 @@ class Texts:
     """
 
     REF = re.compile(r"\{([A-Z][A-Z0-9_]*)\}")
+    URL = re.compile(r"https?://[^\s;,)]+")
+    YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
     def __init__(self, sources: Iterable[Row], assumptions: Iterable[Row]) -> None:
+        sources = list(sources)
         self.sources = {
             r["key"]: f"{r['address']} ({r['note']})" if r["note"] else r["address"]
             for r in sources
         }
+        self.address = {r["key"]: r["address"] for r in sources}
+        self.date = {r["key"]: r["date"] for r in sources}
         self.assumptions = {r["key"]: r["text"] for r in assumptions}
         if clash := set(self.sources) & set(self.assumptions):
             raise ValueError(f"keys both a source and an assumption: {sorted(clash)}")
@@ -157,6 +163,61 @@ class Texts:
     def __getitem__(self, key: str) -> str:
         return self.expand(self.assumptions[key])
 
+    def keys(self, text: str) -> list[str]:
+        """The sources.csv keys a text refers to, directly or through assumption texts."""
+        out: list[str] = []
+        for key in self.REF.findall(text):
+            found = [key] if key in self.sources else self.keys(self.assumptions.get(key, ""))
+            out += [k for k in found if k not in out]
+        return out
+
+    def prov(self, text: str, kind: str | None = None, date: str = "") -> Prov:
+        """The provenance of a figure from the text that says where it comes from.
+
+        The kind is ``kind`` if given, else read from the text: "assumption..." is assumed,
+        "proxy..." a proxy, "computed..." computed, and a text that cites a source (a
+        ``{KEY}`` of sources.csv or an address) is cited. The source is the addresses cited,
+        the date those sources' dates (or ``date``), the note the text itself.
+        """
+        note = self.expand(text)
+        keys = self.keys(text)
+        addresses = [self.address[k] for k in keys]
+        own = self.URL.findall(self.REF.sub("", text))
+        for a in own:
+            if a not in addresses:
+                addresses.append(a)
+        if kind is None:
+            head = note.lstrip().lower()
+            kind = next((k for p, k in KIND_PREFIX if head.startswith(p)), None)
+            kind = kind or ("cited" if addresses else "assumed")
+        if not date:
+            date = "; ".join(dict.fromkeys(self.date[k] for k in keys if self.date[k]))
+        if not date and own:  # an address in the text: the year the text gives, or "n.d."
+            date = "; ".join(dict.fromkeys(self.YEAR.findall(self.URL.sub("", note)))) or NO_DATE
+        if kind in ("cited", "proxy") and not addresses:
+            raise ValueError(f"a {kind} figure needs a source: {note!r}")
+        return Prov(kind, " ; ".join(addresses), date, note)
+
+
+class Prov(NamedTuple):
+    """Where one figure comes from (a row of network_data/provenance.csv)."""
+
+    kind: str  # cited, proxy, computed or assumed
+    source: str  # the addresses or documents cited, separated by " ; "
+    date: str  # the date(s) of the figure
+    note: str  # what the figure is, and for a proxy what it stands in for
+
+
+#: how a provenance text begins, and the kind it gives
+KINDS = ("cited", "proxy", "computed", "assumed")
+KIND_PREFIX = (("assumption", "assumed"), ("proxy", "proxy"), ("computed", "computed"))
+#: longest note of a provenance row (the file's own source column has the whole text)
+NOTE_CHARS = 240
+#: the date of a source that gives none (sources.csv and texts say "n.d.")
+NO_DATE = "n.d."
+#: a computed figure: derived by a stated method from other figures
+COMPUTED = "computed"
+
 
 # ---------------------------------------------------------------------------
 # The network being built: nodes, geometry, services
@@ -166,8 +227,14 @@ class Network:
         self.texts = Texts(read_table("sources.csv"), read_table("assumptions.csv"))
         x = self.texts.expand
         self.co2 = {
-            r["key"]: (float(r["g_per_tkm"]), x(r["source"])) for r in read_table("co2_factors.csv")
+            r["key"]: (
+                float(r["g_per_tkm"]),
+                x(r["source"]),
+                self.texts.prov(r["source"], r["kind"]),
+            )
+            for r in read_table("co2_factors.csv")
         }
+        self.provenance: list[Record] = []
         self.fx: list[Record] = [
             {**r, "cny_per_unit": float(r["cny_per_unit"]), "source": x(r["source"])}
             for r in read_table("fx.csv")
@@ -194,6 +261,8 @@ class Network:
             for r in read_table("nodes.csv")
         ]
         self.node = {n["id"]: n for n in self.nodes}
+        for r in read_table("nodes.csv"):
+            self.record("nodes.csv", r["id"], self.node_prov(r))
         self.origins = [n["id"] for n in self.nodes if n["kind"] == "origin"]
         self.markets = [n["id"] for n in self.nodes if n["kind"] == "market"]
         # service-id stems: CN_ dropped from Chinese node ids
@@ -263,6 +332,46 @@ class Network:
         """Regional cost factor of the country of a node (tables/countries.csv)."""
         return float(self.countries[self.country(nid)]["cost_factor"])
 
+    # --- provenance ---
+    def node_prov(self, r: Row) -> dict[str, Prov | None]:
+        """A node's coordinates (cited where its text gives an address for them), dwell and
+        fees (its text, or the dwell_source / dwell_max_source column where given)."""
+        t = self.texts
+        own = t.prov(r["source"])
+        coords = re.search(r"coordinates (https?://\S+)", r["source"])
+        where = (
+            t.prov(f"coordinates {coords[1]}", "cited")
+            if coords
+            else own._replace(kind="assumed")
+            if "approximate" in r["source"]
+            else own
+        )
+        dwell = t.prov(r["dwell_source"]) if r["dwell_source"] else own
+        dwell_max = t.prov(r["dwell_max_source"]) if r["dwell_max_source"] else own
+        return {
+            "lat": where,
+            "lon": where,
+            "handling_cny_per_t": own,
+            "border_fee_cny_per_t": own,
+            "dwell_h": dwell,
+            "dwell_h_max": dwell_max if r["dwell_h_max"] else None,
+        }
+
+    def record(self, file: str, row_id: str, figures: Mapping[str, Prov | None]) -> None:
+        """Provenance rows of one row's figures (a field whose Prov is None has no figure)."""
+        for fld, pv in figures.items():
+            if pv is None:
+                continue
+            assert pv.kind in KINDS, (file, row_id, fld, pv.kind)
+            note = pv.note if len(pv.note) <= NOTE_CHARS else pv.note[: NOTE_CHARS - 1] + "…"
+            self.provenance.append(
+                {"file": file, "id": row_id, "field": fld, **pv._asdict(), "note": note}
+            )
+
+    def computed(self, how: str) -> Prov:
+        """A figure derived by a stated method (km from searoute, a formula of the script)."""
+        return Prov(COMPUTED, "scripts/make_tables.py", "", how)
+
     # --- services ---
     def add_service(
         self,
@@ -289,14 +398,43 @@ class Network:
         co2: str = "road",
         active: int = 1,
         source: str,
+        prov: Mapping[str, Prov],
     ) -> None:
+        """One service; ``prov`` holds the provenance of distance_km, transit_h, rate and of
+        each other figure given (transit_h_max, departures_per_week, lcl_rate,
+        units_per_departure, order_rate); co2_g_per_tkm's comes from co2_factors.csv."""
         assert frm in self.node and to in self.node and all(v in self.node for v in via), id_
-        f, fs = self.co2[co2]
+        f, fs, co2_prov = self.co2[co2]
+        given = {
+            "distance_km": km,
+            "transit_h": th,
+            "transit_h_max": th_max,
+            "departures_per_week": dep,
+            "rate": rate,
+            "lcl_rate": lcl_rate,
+            "units_per_departure": units,
+            "order_rate": order_rate,
+        }
+        figures = {k for k, v in given.items() if v is not None}
+        assert figures == set(prov), (id_, sorted(figures ^ set(prov)))
         if basis in ("FEU", "TEU") and lcl_basis in ("wm", "tonne") and lcl_rate is not None:
             # Loose cargo never undercuts a full box per payload tonne: heavy LCL pays at least
             # 1.25 x the FCL rate per payload tonne (LCL minimums, heavy-cargo surcharges).
             payload = self.param["feu_payload_t" if basis == "FEU" else "teu_payload_t"]
-            lcl_rate = max(lcl_rate, LCL_FLOOR * rate / payload)
+            floor = LCL_FLOOR * rate / payload
+            if floor > lcl_rate:
+                lcl_rate = floor
+                prov = {
+                    **prov,
+                    "lcl_rate": Prov(
+                        "assumed",
+                        "",
+                        "",
+                        f"assumption: loose cargo pays at least {LCL_FLOOR} x the {basis} rate "
+                        f"per payload tonne ({payload:g} t): heavy-LCL minimums and surcharges",
+                    ),
+                }
+        self.record("services.csv", id_, {**prov, "co2_g_per_tkm": co2_prov})
         self.services.append(
             {
                 "id": id_,
@@ -369,6 +507,9 @@ def add_road_feeders(net: Network) -> None:
         frm, to = r["from"], r["to"]
         km = net.gc_km(frm, to) * (float(r["detour"]) if r["detour"] else net.road_detour)
         rate, lcl_rate = road_rates(km)
+        rate_prov = net.texts.prov(r["source"])
+        ftl_prov = net.texts.prov(ROAD_FTL, "proxy") if r["source"] == "{ROAD}" else rate_prov
+        detour = float(r["detour"]) if r["detour"] else net.road_detour
         net.add_service(
             f"RD_{net.short[frm]}_{net.short[to]}",
             frm,
@@ -384,7 +525,24 @@ def add_road_feeders(net: Network) -> None:
             year=2025,
             co2="road",
             source=net.texts.expand(r["source"]),
+            prov={
+                "distance_km": net.computed(f"great-circle km x {detour:g} road detour"),
+                "transit_h": net.texts.prov(ROAD_TIME),
+                "rate": ftl_prov,
+                "lcl_rate": rate_prov,
+            },
         )
+
+
+#: what the Sichuan road FTL rate stands on (make_tables.road_rates)
+ROAD_FTL = (
+    "proxy: the 2007 CFLP full-truckload rate 0.235 CNY/t-km ({ROAD2007}) stands in for 2025: "
+    "6.5 CNY/vehicle-km = 0.26 CNY/t-km at 25 t, +11 % (assumed; the CFLP road logistics price "
+    "index was 104 in 2024, {CFLP_INDEX}); the 300 CNY per trip and the 800 CNY minimum are "
+    "assumed"
+)
+#: the time rule of the Sichuan road feeders (make_tables.add_road_feeders)
+ROAD_TIME = "assumption: 1.5 h (loading, urban access) + km at 55 km/h"
 
 
 def add_individual_services(net: Network, block: str) -> None:
@@ -417,6 +575,25 @@ def add_individual_services(net: Network, block: str) -> None:
         if r["tariff"]:
             rate, lcl_rate = TARIFFS[r["tariff"]](km)
         assert rate is not None, r["id"]
+
+        def pv(column: str, default: str | None = None, row: Row = r) -> Prov:
+            """The row's source text as the provenance of one figure, of the column's kind."""
+            return net.texts.prov(row["source"], row[column] or default)
+
+        km_prov = (
+            pv("km_kind")
+            if r["km_kind"] or not rule
+            else net.computed(f"{rule} km x {r['distance_factor'] or 1}")
+        )
+        figures = {
+            "distance_km": km_prov,
+            "transit_h": pv("time_kind"),
+            "transit_h_max": pv("time_kind") if r["transit_h_max"] else None,
+            "departures_per_week": pv("dep_kind") if r["departures_per_week"] else None,
+            "rate": pv("rate_kind"),
+            "lcl_rate": pv("rate_kind") if lcl_rate is not None else None,
+            "units_per_departure": pv("units_kind") if r["units_per_departure"] else None,
+        }
         net.add_service(
             r["id"],
             frm,
@@ -439,6 +616,7 @@ def add_individual_services(net: Network, block: str) -> None:
             co2=r["co2_factor"],
             active=int(r["active"]),
             source=net.texts.expand(r["source"]),
+            prov={k: v for k, v in figures.items() if v is not None},
         )
 
 
@@ -468,6 +646,26 @@ def add_cr_express(net: Network) -> None:
                 days=days,
                 source=t.expand(r["source"]),
             )
+            # a Deyang train is the Chengdu figure plus the coupling assumption: a proxy
+            deyang = run.extra_h > 0
+            rate_prov = t.prov(r["rate_source"], r["rate_kind"])
+            days_prov = t.prov(r["source"], r["days_kind"] or None)
+            if deyang:
+                rate_prov, days_prov = (
+                    proxy_of(rate_prov, t[run.note]),
+                    proxy_of(days_prov, t[run.note]),
+                )
+            figures = {
+                "distance_km": t.prov(r["source"], "cited") if km0 else net.computed(km_note),
+                "transit_h": days_prov,
+                "transit_h_max": days_prov,
+                "departures_per_week": t.prov(
+                    "assumption: trains a week to this destination; {" + run.note + "}", "assumed"
+                ),
+                "rate": rate_prov,
+                "lcl_rate": t.prov(CRX_LCL),
+                "units_per_departure": train_units(t, r["source"]),
+            }
             net.add_service(
                 f"CRX_{run.code}_{net.short[dst]}_{border.upper()[:3]}",
                 frm,
@@ -486,10 +684,28 @@ def add_cr_express(net: Network) -> None:
                 lcl_rate=round((usd + extra_usd) / net.param["feu_volume_cbm"] * 2),
                 units=int(r["units_per_departure"]),
                 cur="USD",
-                year=2024,
+                year=2025,
                 co2="rail_intl",
                 source=source,
+                prov=figures,
             )
+
+
+#: the LCL rule of rail services (as the CRX template says)
+CRX_LCL = "assumption: rail LCL per cbm = 2 x the FEU rate / 67 cbm (no public rail LCL card)"
+
+
+def train_units(t: Texts, source: str) -> Prov:
+    """Boxes a train: cited where the row's source gives them, else the Lodz train's."""
+    if re.search(r"\d+ (containers|wagons)", t.expand(source)):
+        return t.prov(source, "cited")
+    return t.prov("41 containers a train, as Chengdu-Lodz ({LODZ_2019})", "proxy")
+
+
+def proxy_of(pv: Prov, note: str) -> Prov:
+    """A figure taken from another (a cited one becomes a proxy; an assumption stays one)."""
+    kind = "proxy" if pv.kind == "cited" else pv.kind
+    return pv._replace(kind=kind, note=f"{pv.note}; {note}")
 
 
 def add_cr_express_chongqing(net: Network) -> None:
@@ -506,6 +722,15 @@ def add_cr_express_chongqing(net: Network) -> None:
             rail_detour=net.rail_detour,
             source=t.expand(r["source"]),
         )
+        figures = {
+            "distance_km": net.computed(f"waypoint polyline x {net.rail_detour} rail detour"),
+            "transit_h": t.prov(r["source"]),
+            "transit_h_max": t.prov(r["source"]),
+            "departures_per_week": t.prov("assumption: trains a week from Chongqing", "assumed"),
+            "rate": proxy_of(t.prov(r["rate_source"]), "the Chengdu-origin rate for Chongqing"),
+            "lcl_rate": t.prov(CRX_LCL),
+            "units_per_departure": train_units(t, r["source"]),
+        }
         net.add_service(
             f"CRX_{net.short[frm]}_{net.short[dst]}_{border.upper()[:3]}",
             frm,
@@ -524,9 +749,10 @@ def add_cr_express_chongqing(net: Network) -> None:
             lcl_rate=round(usd / net.param["feu_volume_cbm"] * 2),
             units=int(r["units_per_departure"]),
             cur="USD",
-            year=2024,
+            year=2025,
             co2="rail_intl",
             source=source,
+            prov=figures,
         )
 
 
@@ -551,9 +777,27 @@ def add_sea(net: Network) -> None:
         dep, yr = float(r["departures_per_week"]), int(r["price_year"])
         rate_source = t.expand(r["rate_source"])
         km, via = net.sea_route(frm, to)
+        km_prov = net.computed("searoute km (planned shortest sea route)")
+        if r["km"]:  # searoute's network detours on a few short hops: the table's figure
+            km = float(r["km"])
+            km_prov = net.texts.prov(r["days_source"], "proxy")
         short_sea = km < SHORT_SEA_KM
         th = days * 24 - net.via_dwell(via)
         sid = f"SEA_{net.short[frm]}_{net.short[to]}"
+        rate_prov = t.prov(r["rate_source"], r["rate_kind"] or None)
+        days_prov = t.prov(r["days_source"], r["days_kind"] or None)
+        dep_prov = t.prov("assumption: sailings a week on the lane (carriers' schedules not read)")
+        lcl_prov = t.prov("assumption: LCL per wm ({SEA_LCL})")
+        figures = {
+            "distance_km": km_prov,
+            "transit_h": days_prov,
+            "transit_h_max": proxy_of(days_prov, "assumption: + 5 days of delay")._replace(
+                kind="assumed"
+            ),
+            "departures_per_week": dep_prov,
+            "rate": rate_prov,
+            "lcl_rate": lcl_prov,
+        }
         net.add_service(
             sid,
             frm,
@@ -573,6 +817,7 @@ def add_sea(net: Network) -> None:
             year=yr,
             co2="sea_short" if short_sea else "sea_deep",
             source=t["SEA"].format(rate_source=rate_source, days_source=t.expand(r["days_source"])),
+            prov=figures,
         )
         if "EG_SUEZ" in via:
             kmc, viac = net.sea_route(frm, to, cape=True)
@@ -601,6 +846,18 @@ def add_sea(net: Network) -> None:
                 co2="sea_deep",
                 active=0,
                 source=t["SEA_CAPE"].format(extra_days=extra_days, rate_source=rate_source),
+                prov={
+                    **figures,
+                    "distance_km": net.computed("searoute km round the Cape of Good Hope"),
+                    "transit_h": t.prov(
+                        f"computed: the Suez days + {extra_days} days at 15 knots", "computed"
+                    ),
+                    "transit_h_max": t.prov(
+                        "computed: the Cape days + 5 days of delay", "computed"
+                    ),
+                    "rate": t.prov("assumption: the Suez rate + 25 % (diversion surcharges)"),
+                    "lcl_rate": t.prov("assumption: the Suez LCL rate + 25 %"),
+                },
             )
 
 
@@ -614,6 +871,18 @@ def add_air(net: Network) -> None:
             t["AIR_TIME_STOP"].format(stop_h=stop_h, stop=r["stop"]) if stop_h else t["AIR_TIME"]
         )
         source = t["AIR"].format(rate_source=t.expand(r["rate_source"]), time_note=time_note)
+        rate_prov = t.prov(r["rate_source"], r["rate_kind"] or None)
+        if rate_prov.kind == "cited":
+            rate_prov = proxy_of(rate_prov, "a China-origin index for Chengdu")
+        figures = {
+            "distance_km": net.computed("great-circle km + 95 km (GLEC air rule)"),
+            "transit_h": t.prov("assumption: " + time_note, "assumed"),
+            "transit_h_max": t.prov("assumption: + 24 h (a missed connection)", "assumed"),
+            "departures_per_week": t.prov(
+                "assumption: cargo flights a week ({CTU_ROUTES})", "assumed"
+            ),
+            "rate": rate_prov,
+        }
         for frm, dep in [("CN_CTU", r["departures_ctu"]), ("CN_TFU", r["departures_tfu"])]:
             if not dep:
                 continue
@@ -634,6 +903,7 @@ def add_air(net: Network) -> None:
                 year=2025,
                 co2="air_long" if gc > AIR_LONG_HAUL_KM else "air_short",
                 source=source,
+                prov=figures,
             )
 
 
@@ -678,7 +948,23 @@ def add_drayage(net: Network) -> None:
             year=2025,
             co2="road",
             source=source,
+            prov=trucking_prov(net, rates, source),
         )
+
+
+#: the time rule of foreign trucking legs (drayage, port and airport cartage)
+TRUCK_TIME = "assumption: 4 h (terminal and gate) + km at 60 km/h"
+
+
+def trucking_prov(net: Network, rates: Mapping[str, Any], source: str) -> dict[str, Prov]:
+    """Provenance of a foreign trucking leg: km computed, time and rates as its label says."""
+    rate = net.texts.prov(source)
+    figures = {
+        "distance_km": net.computed("great-circle km x 1.3 road detour (at least 15 km)"),
+        "transit_h": net.texts.prov(TRUCK_TIME),
+        "rate": rate,
+    }
+    return figures | ({"lcl_rate": rate} if "lcl_rate" in rates else {})
 
 
 def add_hinterland(net: Network) -> None:
@@ -710,6 +996,13 @@ def add_hinterland(net: Network) -> None:
                 year=2025,
                 co2="rail_intl",
                 source=net.texts["HINTERLAND"].format(m=m, dep=dep),
+                prov={
+                    "distance_km": net.computed("great-circle km x 1.3 (at least 15 km)"),
+                    "transit_h": net.texts.prov("assumption: 8 h + km at 40 km/h"),
+                    "departures_per_week": net.texts.prov("assumption: shuttles a week"),
+                    "rate": net.texts.prov("{HINTERLAND}", "assumed"),
+                    "lcl_rate": net.texts.prov("{HINTERLAND}", "assumed"),
+                },
             )
         else:
             rates, source = trucking_rates(net, gw, km, m)
@@ -731,27 +1024,31 @@ def add_hinterland(net: Network) -> None:
                 year=2025,
                 co2="road",
                 source=source,
+                prov=trucking_prov(net, rates, source),
             )
 
 
-def parcel_tariffs(net: Network) -> dict[str, tuple[float, str]]:
+def parcel_tariffs(net: Network) -> dict[str, tuple[float, str, Prov]]:
     """tables/parcel_tariffs.csv: CNY per parcel of the final delivery in each market country
-    (value x contract_factor in its currency, or another country's tariff x factor)."""
+    (value x contract_factor in its currency, or another country's tariff x factor), with its
+    provenance (a country priced from another's tariff is a proxy)."""
     rows = {r["country"]: r for r in read_table("parcel_tariffs.csv")}
-    done: dict[str, tuple[float, str]] = {}
+    done: dict[str, tuple[float, str, Prov]] = {}
 
-    def tariff(c: str) -> tuple[float, str]:
+    def tariff(c: str) -> tuple[float, str, Prov]:
         if c not in done:
             r = rows[c]
             text = net.texts.expand(r["source"])
             if r["ref"]:
-                base, base_text = tariff(r["ref"])
+                base, base_text, base_prov = tariff(r["ref"])
                 value = base * float(r["factor"])
                 text += f"; {r['ref']} {base:g} CNY per parcel: {base_text}"
+                pv = proxy_of(base_prov, f"{c} priced as {r['ref']} x {r['factor']}")
             else:
                 value = float(r["value"]) * float(r["contract_factor"]) * net.cny_per[r["currency"]]
                 text += f"; {fx_note(net, r['currency'])}" if r["currency"] != "CNY" else ""
-            done[c] = (round(value, 2), text)
+                pv = net.texts.prov(r["source"])
+            done[c] = (round(value, 2), text, pv)
         return done[c]
 
     return {c: tariff(c) for c in rows}
@@ -778,7 +1075,8 @@ def add_warehouse_delivery(net: Network) -> None:
             + float(rule["linehaul_cny_per_tkm"]) * max(0.0, km - 150)
             + float(rule["flat_cny_per_t"])
         )
-        order, parcel_source = parcel[net.country(mk)]
+        order, parcel_source, order_prov = parcel[net.country(mk)]
+        rule_prov = net.texts.prov(rule["source"], "assumed")
         net.add_service(
             f"LM_{net.short[wh]}_{net.short[mk]}",
             wh,
@@ -802,6 +1100,17 @@ def add_warehouse_delivery(net: Network) -> None:
                 + (f", {borders} border(s)" if borders else "")
                 + f": {net.texts.expand(rule['source'])}",
             ),
+            prov={
+                "distance_km": net.computed(f"{km_rule} (at least 20 km)"),
+                "transit_h": rule_prov,
+                "transit_h_max": rule_prov,
+                "rate": net.texts.prov(
+                    f"assumption: {local} CNY/t, the blended pallet/LTL delivery rate of the "
+                    "warehouse's country (contract rates unknown), + the rule's linehaul",
+                    "assumed",
+                ),
+                "order_rate": order_prov,
+            },
         )
 
 
@@ -811,7 +1120,7 @@ def add_gateway_delivery(net: Network) -> None:
     parcel = parcel_tariffs(net)
     for r in read_table("market_gateways.csv"):
         mk, gw = r["market"], r["gateway"]
-        order, parcel_source = parcel[net.country(mk)]
+        order, parcel_source, order_prov = parcel[net.country(mk)]
         km = max(20.0, net.gc_km(gw, mk) * net.road_detour)
         rate = int(net.countries[net.country(mk)]["courier_cny_per_kg"]) + (3 if km > 800 else 0)
         net.add_service(
@@ -829,11 +1138,24 @@ def add_gateway_delivery(net: Network) -> None:
             co2="last_mile",
             year=2025,
             source=t["COURIER"].format(r=rate, o=f"{order:g}", parcel_source=parcel_source),
+            prov={
+                "distance_km": net.computed("great-circle km x 1.3 (at least 20 km)"),
+                "transit_h": t.prov("assumption: 48 h (clearance, injection) + km at 30 km/h"),
+                "transit_h_max": t.prov("assumption: 96 h + km at 30 km/h"),
+                "rate": t.prov(
+                    "assumption: cross-border courier clearance, sorting and injection per kg "
+                    "(contract rates unknown, domain_facts §7)"
+                ),
+                "order_rate": order_prov,
+            },
         )
         if net.kind(gw) in ("seaport", "rail_terminal"):
             m = net.cost_factor(mk)
-            ftl = (1500 + 12 * km) * m
-            source = t["B2B"].format(r=round(ftl), k=round(12 * m, 1), f=round(1500 * m), m=m)
+            eur = net.cny_per["EUR"]
+            ftl = (
+                (EU_FTL_EUR_PER_KM * km + EU_FTL_EUR_PER_DAY * math.ceil(km / EU_DAY_KM)) * eur * m
+            )
+            source = t["B2B"].format(r=round(ftl), m=m)
             net.add_service(
                 f"RD_{net.short[gw]}_{net.short[mk]}",
                 gw,
@@ -849,7 +1171,20 @@ def add_gateway_delivery(net: Network) -> None:
                 co2="truck_delivery",
                 year=2025,
                 source=source,
+                prov={
+                    "distance_km": net.computed("great-circle km x 1.3 (at least 20 km)"),
+                    "transit_h": t.prov("assumption: 24 h (clearance) + km at 55 km/h"),
+                    "rate": t.prov("{B2B}" if m == 1.0 else "{B2B}; scaled by the regional factor"),
+                    "lcl_rate": t.prov("assumption: LTL per t = the FTL rate / 12"),
+                },
             )
+
+
+#: the EU full-truckload rule of the B2B truck deliveries (source EU_FTL in sources.csv)
+EU_FTL_EUR_PER_KM = 0.70
+EU_FTL_EUR_PER_DAY = 300.0
+#: km a truck covers a day (assumed: the EU 9-hour driving limit at about 80 km/h)
+EU_DAY_KM = 720.0
 
 
 def add_services(net: Network) -> None:
@@ -929,6 +1264,18 @@ def tiers(net: Network) -> tuple[list[Record], dict[str, Tier]]:
             float(r["throughput_t_per_m2_year"]),
         )
         by_name[t.tier] = t
+        tx = net.texts
+        net.record(
+            "warehouse_tiers.csv",
+            t.tier,
+            {
+                "area_m2": tx.prov(r["area_source"]),
+                "fte_per_1000_m2": tx.prov("assumption: " + r["fte_source"] + "; {TIER_STAFF}"),
+                "systems_cny_per_year": tx.prov("assumption: {TIER_SYSTEMS}"),
+                "other_cny_per_m2_year": tx.prov("assumption: {TIER_SYSTEMS}"),
+                "throughput_t_per_m2_year": tx.prov("assumption: {TIER_THROUGHPUT}"),
+            },
+        )
         out.append(
             {
                 "tier": t.tier,
@@ -947,31 +1294,48 @@ def tiers(net: Network) -> tuple[list[Record], dict[str, Tier]]:
     return out, by_name
 
 
-def shared_fees(net: Network) -> dict[str, dict[str, tuple[float, str]]]:
+def shared_fees(net: Network) -> dict[str, dict[str, tuple[float, str, Prov]]]:
     """tables/shared_fees.csv: the shared (pay-per-use) rate card by country, in CNY:
     storage per cbm-month, handling per order (excl. postage), inbound per cbm; a row with a
     ``ref`` is that country's fee x ``factor``."""
     rows = {(r["country"], r["fee"]): r for r in read_table("shared_fees.csv")}
-    done: dict[tuple[str, str], tuple[float, str]] = {}
+    done: dict[tuple[str, str], tuple[float, str, Prov]] = {}
 
-    def fee(key: tuple[str, str]) -> tuple[float, str]:
+    def fee(key: tuple[str, str]) -> tuple[float, str, Prov]:
         if key not in done:
             r = rows[key]
             text = net.texts.expand(r["source"])
             if r["ref"]:
-                base, base_text = fee((r["ref"], key[1]))
+                base, base_text, base_prov = fee((r["ref"], key[1]))
                 value = base * float(r["factor"])
                 text += f"; {r['ref']} {key[1]} {base:g} CNY: {base_text}"
+                pv = proxy_of(base_prov, f"{key[0]} priced as {r['ref']} x {r['factor']}")
             else:
                 value = float(r["value"]) * net.cny_per[r["currency"]]
                 text += f"; {fx_note(net, r['currency'])}" if r["currency"] != "CNY" else ""
-            done[key] = (round(value, 2), text)
+                pv = net.texts.prov(r["source"])
+            done[key] = (round(value, 2), text, pv)
         return done[key]
 
-    out: dict[str, dict[str, tuple[float, str]]] = defaultdict(dict)
+    out: dict[str, dict[str, tuple[float, str, Prov]]] = defaultdict(dict)
     for country, kind in rows:
         out[country][kind] = fee((country, kind))
     return dict(out)
+
+
+def combined(how: str, *inputs: Prov) -> Prov:
+    """A figure computed from others: computed if every input is cited or computed, else a
+    proxy or an assumption as its weakest input; the sources and dates of all inputs."""
+    kinds = {pv.kind for pv in inputs}
+    kind = "assumed" if "assumed" in kinds else "proxy" if "proxy" in kinds else COMPUTED
+    join = lambda xs: " ; ".join(dict.fromkeys(x for pv in inputs for x in xs(pv) if x))  # noqa: E731
+    inputs_note = "; ".join(f"{pv.kind}: {pv.note}" for pv in inputs)
+    return Prov(
+        kind,
+        join(lambda pv: pv.source.split(" ; ")),
+        join(lambda pv: pv.date.split("; ")),
+        f"computed: {how}; inputs: {inputs_note}",
+    )
 
 
 def staff_cny(net: Network, r: Row) -> float:
@@ -1016,6 +1380,31 @@ def warehouses(net: Network, tier_of: dict[str, Tier]) -> list[Record]:
         )
         if r["public_service"]:
             source += "; " + t["WAREHOUSE_PUBLIC"].format(note=r["public_service"])
+        rent_prov = t.prov(r["rent_source"])
+        staff_prov = t.prov(cr["wage_source"])
+        tier_prov = t.prov("{TIER_SYSTEMS}; {TIER_THROUGHPUT}", "assumed")
+        net.record(
+            "warehouses.csv",
+            wh,
+            {
+                "area_m2": t.prov("assumption: the owned M tier's area (warehouse_tiers.csv)"),
+                "fixed_cost_cny_per_year": combined(
+                    "rent x area + staff x FTE + systems + other x area (the M tier)",
+                    rent_prov,
+                    staff_prov,
+                    tier_prov,
+                ),
+                "capacity_t_per_year": tier_prov,
+                "handling_cny_per_t": t.prov("assumption: owned handling per t by country"),
+                "storage_cny_per_cbm_month": t.prov(cr["storage_source"]),
+                "stock_days": t.prov("assumption: days of stock held abroad by country"),
+                "rent_cny_per_m2_year": rent_prov,
+                "staff_cny_per_fte_year": staff_prov,
+                "shared_storage_cny_per_cbm_month": fee["storage"][2],
+                "shared_handling_cny_per_order": fee["handling"][2],
+                "shared_inbound_cny_per_cbm": fee["inbound"][2],
+            },
+        )
         out.append(
             {
                 "node_id": wh,
@@ -1042,7 +1431,19 @@ def warehouses(net: Network, tier_of: dict[str, Tier]) -> list[Record]:
 
 def products(net: Network) -> list[Record]:
     """tables/products.csv; the sources of margin_share, weekly_cv and order_kg join the row's."""
-    x = net.texts.expand
+    x, pv = net.texts.expand, net.texts.prov
+    for r in read_table("products.csv"):
+        net.record(
+            "products.csv",
+            r["id"],
+            {
+                "density_kg_per_cbm": pv(r["source"]),
+                "value_cny_per_t": pv(r["source"]),
+                "margin_share": pv(r["margin_source"]),
+                "weekly_cv": pv(r["cv_source"]),
+                "order_kg": pv(r["order_source"]),
+            },
+        )
     return [
         {
             "id": r["id"],
@@ -1136,6 +1537,7 @@ class DemandInputs:
         targets = read_table("plan_targets.csv")
         self.target = {r["city"]: float(r["target_cny"]) for r in targets}
         self.target_source = {r["city"]: net.texts.expand(r["source"]) for r in targets}
+        self.target_source_text = {r["city"]: r["source"] for r in targets}
         self.mix = {
             (r["city"], r["product"]): float(r["share"]) for r in read_table("product_mix.csv")
         }
@@ -1163,6 +1565,10 @@ class DemandInputs:
         r = self.promises[promise]
         text = self.texts.expand(r["source_" + self.countries[country]["region"]])
         return text + (f"; {self.texts.expand(r['note'])}" if r["note"] else "")
+
+    def promise_text(self, promise: str, country: str) -> str:
+        """The unexpanded source text of a promise in a country's region."""
+        return self.promises[promise]["source_" + self.countries[country]["region"]]
 
     def max_days(self, promise: str) -> int:
         return int(self.promises[promise]["max_required_days"])
@@ -1230,8 +1636,16 @@ def demand(
             stretched=stretched,
             promise_source=inp.promise_source(seg["promise"], country),
         )
+        tonnes_prov = combined(
+            "the city's plan target x product mix x zone share x market share x buyer segment "
+            "share / value per t (the shares are assumed)",
+            net.texts.prov(inp.target_source_text[city]),
+            net.texts.prov("assumption: product mix, zone, market and segment shares"),
+        )
+        days_prov = net.texts.prov(inp.promise_text(seg["promise"], country))
         out.append(
             {
+                "prov": {"tonnes_per_year": tonnes_prov, "required_days": days_prov},
                 "origin": o,
                 "market": mk,
                 "product": prod,
@@ -1252,6 +1666,7 @@ def demand(
     for i, d in enumerate(out, 1):
         d["id"] = f"D{i:04d}"
         d["tonnes_per_year"] = round(d["value"] / value_per_t[d["product"]], 1)
+        net.record("demand.csv", d["id"], d.pop("prov"))
     return out, dropped
 
 
@@ -1261,6 +1676,12 @@ def demand(
 def parameters(net: Network) -> list[Record]:
     """tables/parameters.csv; an empty value is computed (rail_detour_factor)."""
     computed = {"rail_detour_factor": net.rail_detour}
+    for r in net.param_rows:
+        net.record("parameters.csv", r["name"], {"value": net.texts.prov(r["source"])})
+    for r in net.fx:
+        raw = next(x for x in read_table("fx.csv") if x["currency"] == r["currency"])
+        if r["currency"] != "CNY":
+            net.record("fx.csv", r["currency"], {"cny_per_unit": net.texts.prov(raw["source"])})
     return [
         {
             "name": r["name"],
@@ -1274,6 +1695,10 @@ def parameters(net: Network) -> list[Record]:
 
 def waypoints(net: Network) -> list[Record]:
     source = net.texts["WAYPOINT"]
+    where = net.texts.prov("{WAYPOINT}")
+    for key in sorted(net.segments):
+        for i, _ in enumerate(net.segments[key], 1):
+            net.record("waypoints.csv", f"{key}#{i}", {"lat": where, "lon": where})
     return [
         {
             "corridor": key,
@@ -1337,6 +1762,7 @@ def main(argv: Sequence[str]) -> None:
         "parameters.csv": parameters(net),
         "waypoints.csv": waypoints(net),
     }
+    tables["provenance.csv"] = net.provenance
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, rows in tables.items():
         write(out_dir / name, OUTPUT_COLUMNS[name].split(), rows)

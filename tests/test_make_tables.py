@@ -22,6 +22,7 @@ GENERATED = [
     "nodes.csv",
     "parameters.csv",
     "products.csv",
+    "provenance.csv",
     "services.csv",
     "warehouse_tiers.csv",
     "warehouses.csv",

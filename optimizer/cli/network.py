@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
+import pandas as pd
 import typer
 
 from optimizer.cli.common import DataDir, emit_json, err, load_network_quietly, pairs
@@ -53,10 +55,32 @@ def network_validate(
 @network_app.command("info")
 def network_info_cmd(
     directory: DataDir = None,
+    solution: Annotated[
+        Path | None,
+        typer.Option(
+            "--solution",
+            help="A result folder whose lanes.csv weighs the rates by transport cost "
+            "(default: results/baseline when it exists).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Counts by node kind, mode and country; demand by city, product and customs mode."""
-    info = network_info(load_network_quietly(directory))
+    """Counts by node kind, mode and country; demand by city, product and customs mode;
+    where the figures come from (per file and field) and how much of the cost is traced."""
+    folder = solution or DEFAULT_SOLUTION
+    lanes_path = folder / "lanes.csv"
+    if solution is not None and not lanes_path.is_file():
+        err(f"{lanes_path}: not found (give a result folder written by corridor solve)")
+        raise typer.Exit(2)
+    lanes = pd.read_csv(lanes_path) if lanes_path.is_file() else None
+    flows_path = folder / "flows.csv"
+    flows = pd.read_csv(flows_path) if lanes is not None and flows_path.is_file() else None
+    info = network_info(
+        load_network_quietly(directory),
+        lanes,
+        str(folder) if lanes is not None else None,
+        flows,
+    )
     if as_json:
         emit_json(info)
         return
@@ -89,3 +113,47 @@ def network_info_cmd(
         f"citing a source for part of their figures: {info['cited_share']:.1%} "
         "(every other figure is a stated assumption)"
     )
+    prov = info["field_provenance"]
+    if not prov:
+        typer.echo("Provenance: no provenance.csv in this directory")
+        return
+    typer.echo("Provenance of the figures (share cited / proxy / computed / assumed):")
+    for key in PROVENANCE_SHOWN:
+        if key in prov:
+            k = prov[key]
+            typer.echo(
+                f"  {key:<40} {k['cited']:6.1%} {k['proxy']:6.1%} {k['computed']:6.1%} "
+                f"{k['assumed']:6.1%}"
+            )
+    share = info["services_rate_cited_share"]
+    typer.echo(f"Services whose rate is cited or a proxy: {share:.1%}")
+    weighted = info["cost_weighted_cited_share"]
+    typer.echo(
+        "Transport cost on cited or proxy rates: "
+        + (
+            f"{weighted:.1%} ({info['cost_weighted_basis']})"
+            if weighted is not None
+            else info["cost_weighted_basis"]
+        )
+    )
+
+
+#: the fields `corridor network info` prints (the JSON has every one)
+PROVENANCE_SHOWN = (
+    "services.csv.distance_km",
+    "services.csv.transit_h",
+    "services.csv.departures_per_week",
+    "services.csv.rate",
+    "services.csv.lcl_rate",
+    "services.csv.order_rate",
+    "services.csv.co2_g_per_tkm",
+    "nodes.csv.dwell_h",
+    "warehouses.csv.rent_cny_per_m2_year",
+    "warehouses.csv.staff_cny_per_fte_year",
+    "warehouses.csv.fixed_cost_cny_per_year",
+    "warehouses.csv.shared_handling_cny_per_order",
+    "demand.csv.tonnes_per_year",
+    "demand.csv.required_days",
+)
+#: where `corridor network info` looks for a solution to weigh the rates by
+DEFAULT_SOLUTION = Path("results") / "baseline"

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import pandas as pd
+
 from optimizer.data.network import Network
+from optimizer.data.provenance import (
+    cost_weighted_share,
+    field_provenance,
+    order_costs,
+    services_traced_share,
+)
 
 # Cross-border e-commerce transaction targets for 2025 in the Sichuan plans
 # (川府函〔2021〕9号): Deyang above 1 billion CNY, Mianyang 1.5 billion CNY.
@@ -12,8 +20,17 @@ PLAN_TARGETS_CNY: dict[str, float] = {"Deyang": 1.0e9, "Mianyang": 1.5e9}
 PLAN_SOURCE = "Sichuan Provincial Government 川府函〔2021〕9号 (2021-01-11), targets for 2025"
 
 
-def network_info(network: Network) -> dict[str, Any]:
-    """Counts and totals of a network, as plain data (the ``--json`` output)."""
+def network_info(
+    network: Network,
+    lanes: pd.DataFrame | None = None,
+    lanes_from: str | None = None,
+    flows: pd.DataFrame | None = None,
+) -> dict[str, Any]:
+    """Counts and totals of a network, as plain data (the ``--json`` output).
+
+    ``lanes`` is a solution's lanes.csv (``lanes_from`` says which): with it the rates are
+    weighed by that solution's transport cost (``cost_weighted_cited_share``).
+    """
     nodes = network.nodes
     services = network.services
     demand = network.demand.copy()
@@ -77,6 +94,22 @@ def network_info(network: Network) -> dict[str, Any]:
         "sourced_share": round(sourced, 4),
         "cited_share": round(cited, 4),
         "sourced_share_by_file": by_file,
+        "field_provenance": field_provenance(network.provenance),
+        "services_rate_cited_share": services_traced_share(network.provenance),
+        "cost_weighted_cited_share": (
+            cost_weighted_share(
+                network.provenance,
+                lanes,
+                order_costs(flows, network) if flows is not None else None,
+            )
+            if lanes is not None
+            else None
+        ),
+        "cost_weighted_basis": (
+            f"transport cost (cost_cny) of {lanes_from}"
+            if lanes is not None
+            else "no solution found: solve scenarios/baseline.yaml first, or give --solution"
+        ),
     }
 
 

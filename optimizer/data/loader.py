@@ -29,6 +29,7 @@ from shapely.geometry.base import BaseGeometry
 
 from optimizer.data.info import PLAN_TARGETS_CNY
 from optimizer.data.network import Network
+from optimizer.data.provenance import read_provenance, row_id
 from optimizer.data.schema import (
     OPTIONAL_TABLES,
     PARAMETER_RANGES,
@@ -433,7 +434,12 @@ def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network |
     if any(i.severity == "error" for i in issues):
         return None, issues
 
-    network = _assemble(base, tables, params)
+    provenance, found = read_provenance(base, *_ids_and_fields(tables))
+    issues.extend(found)
+    if any(i.severity == "error" for i in issues):
+        return None, issues
+
+    network = _assemble(base, tables, params, provenance)
 
     # Geometry problems are warnings: a service without a feature is drawn straight.
     issues.extend(_geometry_issues(base, network))
@@ -512,8 +518,26 @@ def _frame(rows: list[tuple[int, Row]], model: type[Row], key: str | None) -> pd
     return frame
 
 
+def _ids_and_fields(
+    tables: dict[str, list[tuple[int, Row]]],
+) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """Per data file, its row ids (as provenance.csv names them) and its columns."""
+    ids: dict[str, set[str]] = {}
+    fields: dict[str, set[str]] = {}
+    for stem, model in {**TABLES, **OPTIONAL_TABLES}.items():
+        file = f"{stem}.csv"
+        fields[file] = set(columns_of(model))
+        ids[file] = {
+            row_id(file, row.model_dump(by_alias=True), model.key) for _, row in tables[stem]
+        }
+    return ids, fields
+
+
 def _assemble(
-    base: Path, tables: dict[str, list[tuple[int, Row]]], params: dict[str, float]
+    base: Path,
+    tables: dict[str, list[tuple[int, Row]]],
+    params: dict[str, float],
+    provenance: pd.DataFrame,
 ) -> Network:
     nodes = _frame(tables["nodes"], TABLES["nodes"], "id")
     nodes["open"] = True
@@ -563,6 +587,7 @@ def _assemble(
         fx=_frame(tables["fx"], TABLES["fx"], "currency"),
         parameters=dict(params),
         sources=pd.DataFrame(sources, columns=["file", "row", "key", "source", "assumption"]),
+        provenance=provenance,
         warehouse_tiers=_frame(
             tables["warehouse_tiers"], OPTIONAL_TABLES["warehouse_tiers"], "tier"
         ),

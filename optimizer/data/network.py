@@ -44,6 +44,9 @@ class Network:
         Global figures from parameters.csv.
     sources
         One row per data row: ``file, key, source, assumption``.
+    provenance
+        One row per figure (provenance.csv: ``file, id, field, kind, source, date, note``;
+        empty when the directory has none), see :mod:`optimizer.data.provenance`.
     """
 
     nodes: gpd.GeoDataFrame
@@ -54,6 +57,7 @@ class Network:
     fx: pd.DataFrame
     parameters: dict[str, float]
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
+    provenance: pd.DataFrame = field(default_factory=pd.DataFrame)
     warehouse_tiers: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_dir: str = ""
     name: str = "base"
