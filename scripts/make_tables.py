@@ -50,7 +50,8 @@ SQFT_PER_M2 = 10.764
 LCL_FLOOR = 1.25  # heavy LCL pays at least 1.25 x the box rate per payload tonne
 SHORT_SEA_KM = 5000.0  # below: intra-Asia feeder emission factor
 CAPE_KM_PER_DAY = 667.0  # 15 knots
-CAPE_RATE_FACTOR = 1.25
+#: CMA CGM's Cape of Good Hope surcharge, USD per FEU from 2023-12-20 (source CMA_CAPE)
+CAPE_SURCHARGE_USD_PER_FEU = 1000
 AIR_LONG_HAUL_KM = 1500.0
 # sea passages searoute reports -> chokepoint nodes, and the order they are listed in a via
 PASSAGE_NODE = {
@@ -96,7 +97,8 @@ OUTPUT_COLUMNS = {
     "other_cny_per_m2_year throughput_t_per_m2_year source",
     "products.csv": "id name name_zh density_kg_per_cbm value_cny_per_t margin_share weekly_cv "
     "order_kg notes source",
-    "demand.csv": "id origin market product tonnes_per_year customs_mode required_days source",
+    "demand.csv": "id origin market product tonnes_per_year customs_mode required_days trade "
+    "source",
     "fx.csv": "currency cny_per_unit date source",
     "parameters.csv": "name value unit source",
     "waypoints.csv": "corridor seq name lat lon source",
@@ -838,9 +840,9 @@ def add_sea(net: Network) -> None:
                 th_max=thc + 5 * 24,
                 dep=dep,
                 basis="FEU",
-                rate=round(usd * CAPE_RATE_FACTOR),
+                rate=usd + CAPE_SURCHARGE_USD_PER_FEU,
                 lcl_basis="wm",
-                lcl_rate=round(lcl * CAPE_RATE_FACTOR),
+                lcl_rate=round(lcl + CAPE_SURCHARGE_USD_PER_FEU / net.param["feu_volume_cbm"]),
                 cur="USD",
                 year=yr,
                 co2="sea_deep",
@@ -855,8 +857,16 @@ def add_sea(net: Network) -> None:
                     "transit_h_max": t.prov(
                         "computed: the Cape days + 5 days of delay", "computed"
                     ),
-                    "rate": t.prov("assumption: the Suez rate + 25 % (diversion surcharges)"),
-                    "lcl_rate": t.prov("assumption: the Suez LCL rate + 25 %"),
+                    "rate": proxy_of(
+                        t.prov(r["rate_source"], r["rate_kind"] or None),
+                        t.expand("the Suez lane rate + the Cape surcharge ({CMA_CAPE})"),
+                    )._replace(
+                        source=rate_prov.source + " ; " + t.address["CMA_CAPE"],
+                        date=rate_prov.date + "; " + t.date["CMA_CAPE"],
+                    ),
+                    "lcl_rate": t.prov(
+                        "assumption: the Suez LCL rate + the Cape surcharge per FEU / 67 cbm"
+                    ),
                 },
             )
 
@@ -923,9 +933,14 @@ def trucking_rates(net: Network, gw: str, km: float, m: float) -> tuple[dict[str
     return rates, net.texts["DRAYAGE"].format(m=m)
 
 
+#: container cartage per box within 50 km, and per km beyond (source NYNJ_DRAY)
+CARTAGE_USD = 550.0
+CARTAGE_USD_PER_KM = 3.5
+
+
 def cartage_box_usd(km: float, m: float) -> float:
-    """Container cartage ~USD 550 per box for <=50 km, +USD 1.5/km beyond, x regional factor."""
-    return (550 + 1.5 * max(0.0, km - 50)) * m
+    """Container cartage USD 550 per box for <=50 km, +USD 3.5/km beyond, x regional factor."""
+    return (CARTAGE_USD + CARTAGE_USD_PER_KM * max(0.0, km - 50)) * m
 
 
 def add_drayage(net: Network) -> None:
@@ -1622,7 +1637,8 @@ def demand(
             else:
                 dropped.append((o, mk, prod, seg["channels"], round(fd, 1)))
                 continue
-        source = net.texts["DEMAND"].format(
+        template = "DEMAND" if seg["trade"] == "cbec" else "DEMAND_ORDINARY"
+        source = net.texts[template].format(
             seg=seg["segment"],
             ss=ss,
             seg_source=net.texts.expand(seg["source"]),
@@ -1636,11 +1652,18 @@ def demand(
             stretched=stretched,
             promise_source=inp.promise_source(seg["promise"], country),
         )
-        tonnes_prov = combined(
-            "the city's plan target x product mix x zone share x market share x buyer segment "
-            "share / value per t (the shares are assumed)",
-            net.texts.prov(inp.target_source_text[city]),
-            net.texts.prov("assumption: product mix, zone, market and segment shares"),
+        tonnes_prov = (
+            combined(
+                "the city's plan target x product mix x zone share x market share x buyer "
+                "segment share / value per t (the shares are assumed)",
+                net.texts.prov(inp.target_source_text[city]),
+                net.texts.prov("assumption: product mix, zone, market and segment shares"),
+            )
+            if seg["trade"] == "cbec"
+            else net.texts.prov("{DEMAND_ORDINARY}", "assumed")._replace(
+                note="assumption: ordinary trade carried by the network, an allocation of "
+                "assumed shares (not part of the plan target)"
+            )
         )
         days_prov = net.texts.prov(inp.promise_text(seg["promise"], country))
         out.append(
@@ -1652,17 +1675,19 @@ def demand(
                 "value": value,
                 "customs_mode": seg["channels"],
                 "required_days": req,
+                "trade": seg["trade"],
                 "city": city,
                 "source": source,
                 "late_channels": [c for c in channels if channel_days(times, o, mk, c) > req],
             }
         )
-    # re-scale to the city targets after any dropped rows
+    # the cross-border e-commerce rows of each city make up its plan target (after any dropped
+    # rows); ordinary trade keeps its allocation, outside the target
     for city, target in inp.target.items():
-        tot = sum(d["value"] for d in out if d["city"] == city)
-        for d in out:
-            if d["city"] == city:
-                d["value"] *= target / tot
+        cbec = [d for d in out if d["city"] == city and d["trade"] == "cbec"]
+        tot = sum(d["value"] for d in cbec)
+        for d in cbec:
+            d["value"] *= target / tot
     for i, d in enumerate(out, 1):
         d["id"] = f"D{i:04d}"
         d["tonnes_per_year"] = round(d["value"] / value_per_t[d["product"]], 1)

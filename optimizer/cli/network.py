@@ -102,12 +102,18 @@ def network_info_cmd(
     typer.echo("  by city (t): " + pairs(info["demand_tonnes_by_city"], "{:,.0f}"))
     typer.echo("  by product (t): " + pairs(info["demand_tonnes_by_product"], "{:,.0f}"))
     typer.echo("  by customs mode (t): " + pairs(info["demand_tonnes_by_customs_mode"], "{:,.0f}"))
+    typer.echo(
+        "  by trade (t): "
+        + pairs(info["demand_tonnes_by_trade"], "{:,.0f}")
+        + " (cbec = cross-border e-commerce, the plans' targets; ordinary = general trade the "
+        "network also carries)"
+    )
     for city, value in info["demand_value_cny_by_city"].items():
         target = info["plan_targets_cny"].get(city)
         extra = (
             f" = {value / target:.0%} of the 2025 target {target / 1e9:.1f} bn" if target else ""
         )
-        typer.echo(f"  value {city}: {value / 1e9:.2f} bn CNY{extra}")
+        typer.echo(f"  cross-border e-commerce value {city}: {value / 1e9:.2f} bn CNY{extra}")
     typer.echo(
         f"Rows with a real source and no assumed figure: {info['sourced_share']:.1%}; rows "
         f"citing a source for part of their figures: {info['cited_share']:.1%} "

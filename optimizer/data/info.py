@@ -39,8 +39,12 @@ def network_info(
         products["value_cny_per_t"]
     )
     demand["city"] = demand["origin"].map(nodes["city"])
+    if "trade" not in demand:
+        demand["trade"] = "cbec"
+    demand["trade"] = demand["trade"].fillna("cbec")
     wh_nodes = network.warehouses.index
-    value_by_city = demand.groupby("city")["value_cny"].sum()
+    cbec = demand[demand["trade"] == "cbec"]
+    value_by_city = cbec.groupby("city")["value_cny"].sum()
     sources = network.sources
     sourced = float((~sources["assumption"]).mean()) if len(sources) else 0.0
     cited = (
@@ -85,6 +89,13 @@ def network_info(
             for k, v in demand.groupby("customs_mode")["tonnes_per_year"].sum().items()
         },
         "demand_value_cny_by_city": {k: round(float(v), 2) for k, v in value_by_city.items()},
+        "demand_tonnes_by_trade": {
+            k: round(float(v), 3)
+            for k, v in demand.groupby("trade")["tonnes_per_year"].sum().items()
+        },
+        "demand_value_cny_by_trade": {
+            k: round(float(v), 2) for k, v in demand.groupby("trade")["value_cny"].sum().items()
+        },
         "plan_targets_cny": dict(PLAN_TARGETS_CNY),
         "value_vs_target": {
             city: round(float(value_by_city.get(city, 0.0)) / target, 4)

@@ -297,6 +297,8 @@ class DemandRow(Row):
     tonnes_per_year: float = Field(gt=0, le=1e6)
     customs_mode: str
     required_days: float = Field(gt=0, le=365)
+    #: cross-border e-commerce (counts towards the plans' targets) or ordinary trade
+    trade: Literal["cbec", "ordinary"] = "cbec"
 
     @field_validator("customs_mode", mode="before")
     @classmethod
