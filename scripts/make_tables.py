@@ -938,9 +938,14 @@ CARTAGE_USD = 550.0
 CARTAGE_USD_PER_KM = 3.5
 
 
-def cartage_box_usd(km: float, m: float) -> float:
-    """Container cartage USD 550 per box for <=50 km, +USD 3.5/km beyond, x regional factor."""
-    return (CARTAGE_USD + CARTAGE_USD_PER_KM * max(0.0, km - 50)) * m
+#: a rail shuttle's rate per km beyond 50 km (assumed: rail hauls cheaper than trucks)
+SHUTTLE_USD_PER_KM = 1.5
+
+
+def cartage_box_usd(km: float, m: float, per_km: float = CARTAGE_USD_PER_KM) -> float:
+    """Container cartage USD 550 per box for <=50 km, + per_km beyond (USD 3.5 by truck),
+    x regional factor."""
+    return (CARTAGE_USD + per_km * max(0.0, km - 50)) * m
 
 
 def add_drayage(net: Network) -> None:
@@ -993,7 +998,7 @@ def add_hinterland(net: Network) -> None:
         sid = f"HL_{net.short[gw]}_{net.short[term]}"
         if mode == "rail":  # rail shuttle at 80% of the box cartage, 8 h + km/40
             dep = int(r["departures_per_week"])
-            box = cartage_box_usd(km, m) * 0.8
+            box = cartage_box_usd(km, m, SHUTTLE_USD_PER_KM) * 0.8
             net.add_service(
                 sid,
                 gw,
