@@ -1,4 +1,4 @@
-"""``corridor compare``, ``corridor robust`` and ``corridor sweep``: thin shells over the API."""
+"""``corridor compare``, ``robust``, ``sweep`` and ``sensitivity``: thin shells over the API."""
 
 from __future__ import annotations
 
@@ -15,16 +15,24 @@ from optimizer.cli.common import (
     SolverOption,
     TimeLimitOption,
     emit_json,
+    err,
     progress_bar,
 )
 from optimizer.engine.solver import DEFAULT_SOLVER, SolveOptions
 from optimizer.errors import InputError
 from optimizer.output.comparison import comparison_summary, write_comparison
 from optimizer.output.robust import robust_summary, write_robust
+from optimizer.output.sensitivity import sensitivity_summary, write_sensitivity
 from optimizer.results.files import records
 from optimizer.results.folders import check_output_folder
 from optimizer.studies.compare import compare_scenarios
 from optimizer.studies.robust import CRITERIA, Criterion, solve_robust
+from optimizer.studies.sensitivity import (
+    DEFAULT_FACTOR,
+    GROUPS,
+    progress_line,
+    start_sensitivity,
+)
 from optimizer.studies.sweep import NO_WORKER_TIMEOUT_S, start_sweep, sweep_summary
 
 _CRITERIA: dict[str, Criterion] = {"expected": "expected", "regret": "regret"}
@@ -179,4 +187,66 @@ def sweep(
     else:
         typer.echo(sweep_summary(result))
     if len(result.failures) == len(result.table) or not result.complete:
+        sys.exit(1)
+
+
+def sensitivity(
+    scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.")],
+    factor: Annotated[
+        float,
+        typer.Option(
+            "--factor",
+            help="Low side x (1 - F), high side x (1 + F); 0 < F < 1. The carbon price "
+            "takes absolute values instead (0 and the EU ETS 2025 average).",
+        ),
+    ] = DEFAULT_FACTOR,
+    params: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--params",
+            help="Parameter groups to vary (repeat, or join with commas; default: all): "
+            + ", ".join(GROUPS)
+            + ".",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Output directory (default results/<scenario file name>_sensitivity/)."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", "-n", help="LocalCluster worker processes (default: CPUs)."),
+    ] = None,
+    force: ForceOption = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the table (a JSON list) only.")
+    ] = False,
+) -> None:
+    """Vary one parameter group at a time low and high and re-solve: cost and warehouse changes.
+
+    The scenario is solved first (or its result in results/<name>/ reused);
+    every variant starts from it. Writes sensitivity.csv, sensitivity.json,
+    sensitivity.md, tornado.html and variants/*.yaml (each solvable with
+    corridor solve).
+    """
+    job = start_sensitivity(
+        scenario,
+        factor=factor,
+        params=params,
+        out=out,
+        force=force,
+        workers=workers,
+        writer=write_sensitivity,
+    )
+    for done, row in enumerate(job, start=1):
+        err(f"sensitivity {job.plan.scenario.name} " + progress_line(row, done, job.total))
+    result = job.result
+    assert result is not None
+    if as_json:
+        emit_json(list(result.rows))
+    else:
+        typer.echo(sensitivity_summary(result))
+    if len(result.failures) == len(result.variant_rows) or not result.complete:
         sys.exit(1)

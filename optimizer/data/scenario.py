@@ -20,8 +20,29 @@ Example::
 
 Change kinds: ``close_nodes``, ``open_nodes``, ``close_services``,
 ``open_services``, ``scale_rates``, ``scale_transit``, ``set_dwell``,
-``add_service``, ``scale_demand``, ``set_demand``, ``carbon_price``,
-``subsidy``, ``warehouses``, ``options``. See ``docs/scenarios.md``.
+``scale_dwell``, ``scale_handling``, ``scale_warehouse_fixed``,
+``scale_shared_fees``, ``add_service``, ``scale_demand``, ``set_demand``,
+``carbon_price``, ``subsidy``, ``warehouses``, ``options``. See
+``docs/scenarios.md``.
+
+The four cost and time factors choose nodes or warehouse sites with a
+selector (every given field must match; an empty one matches all)::
+
+    - scale_dwell: {kind: border_crossing, factor: 1.25}      # dwell_h and dwell_h_max
+    - scale_handling: {factor: 0.75}                          # every node and owned warehouse
+    - scale_warehouse_fixed: {ids: [DE_WH_DUISBURG], factor: 1.25}   # every owned tier
+    - scale_shared_fees: {country: [US], factor: 1.25}        # the shared rate card
+
+``scale_handling`` scales ``handling_cny_per_t`` of the chosen nodes
+(transshipment) and, for those that are warehouse sites, the owned space's
+``handling_cny_per_t`` of warehouses.csv (the shared space's handling is per
+order, on its rate card: ``scale_shared_fees``). ``scale_warehouse_fixed``
+multiplies the annual fixed cost of every owned size tier at the chosen
+sites (rent, staff, systems and other costs alike); it is kept as the
+column ``fixed_cost_factor`` of ``Network.warehouses`` (absent: 1), which
+:func:`optimizer.models.warehouses.owned_tiers` and the independent check
+apply. ``scale_shared_fees`` scales the shared option's storage per
+cbm-month, handling per order and inbound per cbm.
 """
 
 from __future__ import annotations
@@ -41,7 +62,15 @@ from shapely.geometry import LineString
 
 from optimizer.data.loader import DEFAULT_DATA_DIR, load_base_network
 from optimizer.data.network import Network
-from optimizer.data.schema import CUSTOMS_MODES, MODES, Count, Number, ServiceRow, plain_message
+from optimizer.data.schema import (
+    CUSTOMS_MODES,
+    MODES,
+    NODE_KINDS,
+    Count,
+    Number,
+    ServiceRow,
+    plain_message,
+)
 from optimizer.data.yamlio import load_yaml
 from optimizer.errors import InputError
 
@@ -102,6 +131,45 @@ class SetDwell(_Strict):
     add_h: Number = Field(default=0.0, ge=-MAX_ADD_H, le=MAX_ADD_H)
 
 
+class NodeSelector(_Strict):
+    """Which nodes a change applies to: every given field must match (empty: every node)."""
+
+    ids: list[str] | None = None
+    kind: list[str] | str | None = Field(default=None, description="node kind(s) of nodes.csv")
+    country: list[str] | str | None = None
+
+
+class ScaleDwell(NodeSelector):
+    """Dwell at the chosen nodes x factor (``dwell_h`` and ``dwell_h_max``)."""
+
+    factor: Number = Field(ge=0, le=MAX_FACTOR)
+
+
+class ScaleHandling(NodeSelector):
+    """Handling per tonne at the chosen nodes (and owned warehouse space) x factor."""
+
+    factor: Number = Field(ge=0, le=MAX_FACTOR)
+
+
+class WarehouseSelector(_Strict):
+    """Which warehouse sites a change applies to: every given field must match (empty: all)."""
+
+    ids: list[str] | None = None
+    country: list[str] | str | None = None
+
+
+class ScaleWarehouseFixed(WarehouseSelector):
+    """The annual fixed cost of every owned tier at the chosen sites x factor."""
+
+    factor: Number = Field(ge=0, le=MAX_FACTOR)
+
+
+class ScaleSharedFees(WarehouseSelector):
+    """The shared (pay-per-use) rate card at the chosen sites x factor."""
+
+    factor: Number = Field(ge=0, le=MAX_FACTOR)
+
+
 class DemandSelector(_Strict):
     ids: list[str] | None = None
     origin: list[str] | str | None = None
@@ -109,6 +177,9 @@ class DemandSelector(_Strict):
     market: list[str] | str | None = None
     product: list[str] | str | None = None
     customs_mode: list[str] | str | None = None
+    trade: Literal["cbec", "ordinary"] | None = Field(
+        default=None, description="cbec (cross-border e-commerce) or ordinary (general trade)"
+    )
 
 
 class ScaleDemand(DemandSelector):
@@ -180,6 +251,10 @@ CHANGE_KINDS: dict[str, Any] = {
     "scale_rates": ScaleRates,
     "scale_transit": ScaleTransit,
     "set_dwell": SetDwell,
+    "scale_dwell": ScaleDwell,
+    "scale_handling": ScaleHandling,
+    "scale_warehouse_fixed": ScaleWarehouseFixed,
+    "scale_shared_fees": ScaleSharedFees,
     "add_service": dict,
     "scale_demand": ScaleDemand,
     "set_demand": SetDemand,
@@ -222,12 +297,26 @@ class Scenario:
             ).encode()
         )
         h.update(json.dumps(self.options, sort_keys=True, default=str).encode())
-        data = Path(self.data_dir)
-        for f in sorted(data.glob("*")):
-            if f.is_file():
-                h.update(f.name.encode())
-                h.update(hashlib.sha256(f.read_bytes()).digest())
+        _hash_files(h, Path(self.data_dir))
         return h.hexdigest()
+
+
+def _hash_files(h: Any, data: Path) -> None:
+    for f in sorted(data.glob("*")):
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(hashlib.sha256(f.read_bytes()).digest())
+
+
+def data_fingerprint(data_dir: str | Path) -> str:
+    """Hash of the files of a data directory (their names and contents), as read now.
+
+    Two solves whose data fingerprints differ did not see the same data (the
+    files changed in between).
+    """
+    h = hashlib.sha256()
+    _hash_files(h, Path(data_dir))
+    return h.hexdigest()
 
 
 def _dump(v: Any) -> Any:
@@ -451,6 +540,79 @@ def select_services(net: Network, sel: ServiceSelector, where: str) -> pd.Index:
     return ids
 
 
+def _many(v: str | list[str]) -> list[str]:
+    return [v] if isinstance(v, str) else list(v)
+
+
+def select_nodes(net: Network, sel: NodeSelector, where: str) -> pd.Index:
+    """Ids of the nodes a selector matches (open or closed).
+
+    Raises
+    ------
+    InputError
+        On unknown ids or node kinds, or when nothing matches.
+    """
+    n = net.nodes
+    mask = pd.Series(True, index=n.index)
+    if sel.ids is not None:
+        _unknown("node", sel.ids, n.index, where)
+        mask &= n.index.isin(sel.ids)
+    if sel.kind is not None:
+        kinds = _many(sel.kind)
+        bad = [k for k in kinds if k not in NODE_KINDS]
+        if bad:
+            hint = difflib.get_close_matches(bad[0], NODE_KINDS, n=1, cutoff=0.5) or [
+                k for k in NODE_KINDS if bad[0] in k
+            ]
+            msg = (
+                f"{where}: unknown node kind {bad[0]!r}"
+                + (f"; did you mean {hint[0]!r}?" if hint else "")
+                + f" (node kinds: {', '.join(NODE_KINDS)})"
+            )
+            raise InputError(msg)
+        mask &= n["kind"].isin(kinds)
+    if sel.country is not None:
+        mask &= n["country"].astype(str).isin(_many(sel.country))
+    ids = n.index[mask]
+    if len(ids) == 0:
+        msg = f"{where}: the selector matches no node"
+        raise InputError(msg)
+    return ids
+
+
+def select_warehouses(net: Network, sel: WarehouseSelector, where: str) -> pd.Index:
+    """Ids of the warehouse sites (warehouses.csv) a selector matches.
+
+    Raises
+    ------
+    InputError
+        On unknown ids, or when nothing matches.
+    """
+    w = net.warehouses
+    mask = pd.Series(True, index=w.index)
+    if sel.ids is not None:
+        _unknown("warehouse", sel.ids, w.index, where)
+        mask &= w.index.isin(sel.ids)
+    if sel.country is not None:
+        country = pd.Series(w.index, index=w.index).map(net.nodes["country"]).astype(str)
+        mask &= country.isin(_many(sel.country))
+    ids = w.index[mask]
+    if len(ids) == 0:
+        msg = f"{where}: the selector matches no warehouse"
+        raise InputError(msg)
+    return ids
+
+
+#: The shared rate card of a site (warehouses.csv), scaled by ``scale_shared_fees``.
+SHARED_FEE_COLUMNS = (
+    "shared_storage_cny_per_cbm_month",
+    "shared_handling_cny_per_order",
+    "shared_inbound_cny_per_cbm",
+)
+#: The column of ``Network.warehouses`` that ``scale_warehouse_fixed`` sets (absent: 1).
+FIXED_COST_FACTOR = "fixed_cost_factor"
+
+
 def select_demand(net: Network, sel: DemandSelector, where: str) -> pd.Index:
     """Ids of the demand rows a selector matches.
 
@@ -461,9 +623,7 @@ def select_demand(net: Network, sel: DemandSelector, where: str) -> pd.Index:
     """
     d = net.demand
     mask = pd.Series(True, index=d.index)
-
-    def many(v: Any) -> list[str]:
-        return [v] if isinstance(v, str) else list(v)
+    many = _many
 
     if sel.ids is not None:
         _unknown("demand row", sel.ids, d.index, where)
@@ -485,6 +645,9 @@ def select_demand(net: Network, sel: DemandSelector, where: str) -> pd.Index:
         mask &= allowed.apply(lambda modes: any(m in modes for m in vals))
     if sel.city is not None:
         mask &= d["origin"].map(net.nodes["city"]) == sel.city
+    if sel.trade is not None:
+        trade = d["trade"].fillna("cbec") if "trade" in d else pd.Series("cbec", index=d.index)
+        mask &= trade == sel.trade
     ids = d.index[mask]
     if len(ids) == 0:
         msg = f"{where}: the selector matches no demand row"
@@ -508,6 +671,7 @@ def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: s
     nodes = net.nodes.copy()
     services = net.services.copy()
     demand = net.demand.copy()
+    warehouses = net.warehouses.copy()
     fx = net.fx["cny_per_unit"]
     for kind, v, where in changes:
         loc = f"{where}.{kind}"
@@ -547,6 +711,30 @@ def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: s
                     )
                     + v.add_h
                 )
+        elif kind in ("scale_dwell", "scale_handling"):
+            ids = select_nodes(net.replace(nodes=nodes), v, loc)
+            cols = ("dwell_h", "dwell_h_max") if kind == "scale_dwell" else ("handling_cny_per_t",)
+            for col in cols:
+                nodes[col] = nodes[col].astype(float)
+                nodes.loc[ids, col] = nodes.loc[ids, col] * v.factor
+            sites = ids[ids.isin(warehouses.index)]
+            if kind == "scale_handling" and len(sites):
+                col = "handling_cny_per_t"
+                warehouses[col] = warehouses[col].astype(float)
+                warehouses.loc[sites, col] = warehouses.loc[sites, col] * v.factor
+        elif kind == "scale_warehouse_fixed":
+            ids = select_warehouses(net.replace(warehouses=warehouses, nodes=nodes), v, loc)
+            if FIXED_COST_FACTOR not in warehouses.columns:
+                warehouses[FIXED_COST_FACTOR] = 1.0
+            warehouses.loc[ids, FIXED_COST_FACTOR] = (
+                warehouses.loc[ids, FIXED_COST_FACTOR].astype(float) * v.factor
+            )
+        elif kind == "scale_shared_fees":
+            ids = select_warehouses(net.replace(warehouses=warehouses, nodes=nodes), v, loc)
+            for col in SHARED_FEE_COLUMNS:
+                if col in warehouses.columns:
+                    warehouses[col] = warehouses[col].astype(float)
+                    warehouses.loc[ids, col] = warehouses.loc[ids, col] * v.factor
         elif kind == "subsidy":
             ids = select_services(net.replace(services=services, nodes=nodes), v, loc)
             for sid in ids:
@@ -606,16 +794,22 @@ def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: s
                 demand.loc[ids, "customs_mode"] = v.customs_mode_to
         elif kind == "warehouses":
             for w in (*v.force_open, *v.force_closed):
-                _unknown("warehouse", [w], net.warehouses.index, loc)
+                _unknown("warehouse", [w], warehouses.index, loc)
         elif kind in ("carbon_price", "options"):
             if kind == "options":
                 for w in (*(v.must_open or []), *(v.never_open or []), *(v.never_shared or [])):
-                    _unknown("warehouse", [w], net.warehouses.index, loc)
+                    _unknown("warehouse", [w], warehouses.index, loc)
         else:  # pragma: no cover - CHANGE_KINDS and this function move together
             msg = f"{loc}: change kind not implemented"
             raise InputError(msg)
     demand = demand[demand["tonnes_per_year"] > 0]
-    return net.replace(nodes=nodes, services=services, demand=demand, name=name or net.name)
+    return net.replace(
+        nodes=nodes,
+        services=services,
+        demand=demand,
+        warehouses=warehouses,
+        name=name or net.name,
+    )
 
 
 def network_for_scenario(path: str | Path, *, data_dir: str | Path | None = None) -> Network:

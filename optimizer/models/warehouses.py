@@ -13,7 +13,9 @@ Owned tier ``T`` at site ``w`` (a fixed cost a year, a capacity)::
 
 A site without ``rent_cny_per_m2_year`` in warehouses.csv offers one owned
 size: the row's own ``area_m2``, ``fixed_cost_cny_per_year`` and
-``capacity_t_per_year`` (tier ``site``).
+``capacity_t_per_year`` (tier ``site``). A scenario's ``scale_warehouse_fixed``
+multiplies every owned fixed cost of a site by its ``fixed_cost_factor``
+(a column the change adds to ``Network.warehouses``; absent or blank: 1).
 
 Shared option at site ``w`` (no fixed cost, a price per unit)::
 
@@ -72,12 +74,19 @@ def _number(value: object) -> float | None:
     return None if math.isnan(v) else v
 
 
+def fixed_cost_factor(row: pd.Series) -> float:
+    """The factor on a site's owned fixed costs (``fixed_cost_factor``; 1 when absent)."""
+    factor = _number(row.get("fixed_cost_factor"))
+    return 1.0 if factor is None else factor
+
+
 def owned_tiers(network: Network, site: str) -> list[Tier]:
     """The owned size tiers offered at ``site`` (see the module docstring)."""
     row = network.warehouses.loc[site]
     assert isinstance(row, pd.Series), f"{site!r} is not a unique warehouse"
     rent = _number(row.get("rent_cny_per_m2_year"))
     staff_cost = _number(row.get("staff_cny_per_fte_year"))
+    scale = fixed_cost_factor(row)
     tiers = network.warehouse_tiers
     if rent is None or staff_cost is None or tiers.empty:
         return [
@@ -85,7 +94,7 @@ def owned_tiers(network: Network, site: str) -> list[Tier]:
                 site=site,
                 tier=SITE_TIER,
                 area_m2=_number(row["area_m2"]) or 0.0,
-                fixed_cost_cny_per_year=_number(row["fixed_cost_cny_per_year"]) or 0.0,
+                fixed_cost_cny_per_year=(_number(row["fixed_cost_cny_per_year"]) or 0.0) * scale,
                 capacity_t_per_year=_number(row["capacity_t_per_year"]) or 0.0,
                 staff=float("nan"),
             )
@@ -94,7 +103,7 @@ def owned_tiers(network: Network, site: str) -> list[Tier]:
     for name, t in tiers.iterrows():
         area = float(t["area_m2"])
         fte = math.ceil(area / 1000.0 * float(t["fte_per_1000_m2"]) - 1e-9)
-        fixed = (
+        fixed = scale * (
             rent * area
             + fte * staff_cost
             + float(t["systems_cny_per_year"])

@@ -86,13 +86,17 @@ def _tier_sizes(network: Network, site: str) -> dict[str, tuple[float, float]]:
     row = _row(network.warehouses, site)
     tiers = network.warehouse_tiers
     rent, staff = row.get("rent_cny_per_m2_year"), row.get("staff_cny_per_fte_year")
+    # a scenario's scale_warehouse_fixed (docs/scenarios.md): every owned fixed cost x factor
+    factor = row.get("fixed_cost_factor")
+    scale = 1.0 if factor is None or pd.isna(factor) else float(factor)
     if tiers.empty or pd.isna(rent) or pd.isna(staff):
-        return {"site": (float(row["fixed_cost_cny_per_year"]), float(row["capacity_t_per_year"]))}
+        fixed_site = scale * float(row["fixed_cost_cny_per_year"])
+        return {"site": (fixed_site, float(row["capacity_t_per_year"]))}
     out = {}
     for name, t in tiers.iterrows():
         area = float(t["area_m2"])
         people = math.ceil(area * float(t["fte_per_1000_m2"]) / 1000.0 - 1e-9)
-        fixed = (
+        fixed = scale * (
             float(rent) * area
             + people * float(staff)
             + float(t["systems_cny_per_year"])

@@ -468,91 +468,28 @@ class SweepRun:
         self.folder.__exit__(None, None, None)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        from dask.distributed import Client, LocalCluster, wait
-
-        sweep, scheduler = self.sweep, self.scheduler
-        started = time.perf_counter()
-        cluster = None
-        rows: list[dict[str, Any]] = []
-        stopped = ""
-        n_workers = 0
-        client: Any = None
         try:
-            if scheduler:
-                try:
-                    client = Client(scheduler, timeout="10s")
-                except (OSError, TimeoutError) as exc:
-                    msg = f"cannot reach the dask scheduler at {scheduler}: {exc}"
-                    raise InputError(msg) from None
-                n_workers = len(client.scheduler_info().get("workers", {}))
-            else:
-                n_workers = self.workers or min(8, os.cpu_count() or 1)
-                cluster = LocalCluster(
-                    n_workers=n_workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    # no dashboard; the scheduler's small HTTP server (health, metrics) would
-                    # otherwise try port 8787 and warn when another cluster holds it
-                    scheduler_kwargs={"dashboard_address": ":0"},
-                )
-                client = Client(cluster)
-            log.info("solving on %d worker(s) (%s)", n_workers, scheduler or "LocalCluster")
-            futures = client.map(self.task, list(sweep.cases), pure=False)
-            case_of = {f.key: c for f, c in zip(futures, sweep.cases, strict=True)}
-            pending = set(futures)
-            idle_since: float | None = None
-            restarted = False
-            last_table = time.perf_counter()
-            while pending:
-                try:
-                    done = wait(list(pending), timeout=1.0, return_when="FIRST_COMPLETED").done
-                except TimeoutError:
-                    done = set()
-                for fut in sorted(done, key=lambda f: case_of[f.key].run):
-                    pending.discard(fut)
-                    row = _row_of(fut, case_of[fut.key])
-                    rows.append(row)
-                    yield row
-                now = time.perf_counter()
-                if done and now - last_table >= TABLE_EVERY_S and pending:
-                    self._write(rows, started, n_workers, complete=False)
-                    last_table = now
-                if done or not pending:
-                    idle_since = None
-                    continue
-                if client.scheduler_info().get("workers"):
-                    idle_since = None
-                    continue
-                idle_since = idle_since if idle_since is not None else now
-                if cluster is not None and not restarted and now - idle_since >= RESTART_AFTER_S:
-                    log.warning("no dask worker left: starting %d again", n_workers)
-                    restarted = True
-                    cluster.scale(n_workers)
-                if now - idle_since >= self.no_worker_timeout_s:
-                    stopped = (
-                        f"no dask worker for {self.no_worker_timeout_s:g} s (worker processes "
-                        "died); the runs not done are recorded as failed"
-                    )
-                    log.warning("sweep %s stopped: %s", sweep.name, stopped)
-                    client.cancel(list(pending))
-                    for fut in sorted(pending, key=lambda f: case_of[f.key].run):
-                        row = _empty_row(case_of[fut.key])
-                        row.update(status="error", error=stopped, _seconds=float("nan"))
-                        row["_worker"] = ""
-                        rows.append(row)
-                        yield row
-                    pending.clear()
+            yield from solve_cases(
+                self.sweep.cases,
+                self.task,
+                workers=self.workers,
+                scheduler=self.scheduler,
+                no_worker_timeout_s=self.no_worker_timeout_s,
+                checkpoint=self._checkpoint,
+                name=f"sweep {self.sweep.name}",
+            )
         finally:
-            if client is not None:
-                client.close()
-            if cluster is not None:
-                cluster.close()
-            try:
-                if rows or stopped:
-                    self._write(rows, started, n_workers, complete=not stopped, stopped=stopped)
-            finally:
-                self.folder.__exit__(None, None, None)
+            self.folder.__exit__(None, None, None)
+
+    def _checkpoint(
+        self,
+        rows: list[dict[str, Any]],
+        started: float,
+        n_workers: int,
+        complete: bool,
+        stopped: str,
+    ) -> None:
+        self._write(rows, started, n_workers, complete=complete, stopped=stopped)
 
     def _write(
         self,
@@ -577,18 +514,146 @@ class SweepRun:
         self.result = dataclasses.replace(result, files=write_sweep(result, self.folder))
 
 
-def _row_of(fut: Any, case: SweepCase) -> dict[str, Any]:
+def failed_row(case: SweepCase, error: str) -> dict[str, Any]:
+    """The row of a run that did not finish: ``status = error`` and the reason in ``error``."""
+    row = _empty_row(case)
+    row.update(status="error", error=error, _seconds=float("nan"))
+    row["_worker"] = ""
+    return row
+
+
+def _row_of(
+    fut: Any, case: SweepCase, failed: Callable[[SweepCase, str], dict[str, Any]]
+) -> dict[str, Any]:
     """The row of a finished future (a failed row when its worker died or the task broke)."""
     try:
         row: dict[str, Any] = fut.result()
     except Exception as exc:  # a worker died more often than dask retries, or the task broke
-        row = _empty_row(case)
         text = str(exc)
         if type(exc).__name__ == "KilledWorker":
             text = f"its worker process died during every try ({text})"
-        row.update(status="error", error=f"{type(exc).__name__}: {text}", _seconds=float("nan"))
-        row["_worker"] = ""
+        row = failed(case, f"{type(exc).__name__}: {text}")
     return row
+
+
+#: What :func:`solve_cases` reports as runs finish and at the end:
+#: ``(rows so far, start time (perf_counter), workers, complete, why it stopped)``.
+Checkpoint = Callable[[list[dict[str, Any]], float, int, bool, str], None]
+
+
+def solve_cases(
+    cases: Sequence[SweepCase],
+    task: Callable[[SweepCase], dict[str, Any]],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    no_worker_timeout_s: float = NO_WORKER_TIMEOUT_S,
+    failed: Callable[[SweepCase, str], dict[str, Any]] = failed_row,
+    checkpoint: Checkpoint | None = None,
+    name: str = "runs",
+) -> Iterator[dict[str, Any]]:
+    """Run ``task`` on every case on dask.distributed; yield each row as its run finishes.
+
+    The one cluster setup of corridor (``corridor sweep`` and
+    ``corridor sensitivity`` run on it): a :class:`LocalCluster` of
+    ``workers`` single-threaded worker processes (default: CPU count, at most
+    8; no dashboard), or the existing cluster at ``scheduler``. The cluster
+    starts with the iteration and stops when it ends. A run whose worker died
+    more often than dask retries it, or whose task raised, is the row
+    ``failed(case, reason)``. When no worker is left, a LocalCluster's
+    workers are started again after :data:`RESTART_AFTER_S`; after
+    ``no_worker_timeout_s`` without any, the runs not done are yielded as
+    failed rows and the iteration ends.
+
+    ``checkpoint`` is called at most every :data:`TABLE_EVERY_S` while runs
+    finish (``complete`` false) and once at the end, also when the iteration
+    is stopped or interrupted (``complete`` false and ``stopped`` saying why
+    when the workers were lost).
+
+    Raises
+    ------
+    InputError
+        When the scheduler cannot be reached.
+    """
+    from dask.distributed import Client, LocalCluster, wait
+
+    started = time.perf_counter()
+    cluster = None
+    rows: list[dict[str, Any]] = []
+    stopped = ""
+    n_workers = 0
+    client: Any = None
+    try:
+        if scheduler:
+            try:
+                client = Client(scheduler, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                msg = f"cannot reach the dask scheduler at {scheduler}: {exc}"
+                raise InputError(msg) from None
+            n_workers = len(client.scheduler_info().get("workers", {}))
+        else:
+            n_workers = workers or min(8, os.cpu_count() or 1)
+            cluster = LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                # no dashboard; the scheduler's small HTTP server (health, metrics) would
+                # otherwise try port 8787 and warn when another cluster holds it
+                scheduler_kwargs={"dashboard_address": ":0"},
+            )
+            client = Client(cluster)
+        log.info("solving on %d worker(s) (%s)", n_workers, scheduler or "LocalCluster")
+        futures = client.map(task, list(cases), pure=False)
+        case_of = {f.key: c for f, c in zip(futures, cases, strict=True)}
+        pending = set(futures)
+        idle_since: float | None = None
+        restarted = False
+        last_table = time.perf_counter()
+        while pending:
+            try:
+                done = wait(list(pending), timeout=1.0, return_when="FIRST_COMPLETED").done
+            except TimeoutError:
+                done = set()
+            for fut in sorted(done, key=lambda f: case_of[f.key].run):
+                pending.discard(fut)
+                row = _row_of(fut, case_of[fut.key], failed)
+                rows.append(row)
+                yield row
+            now = time.perf_counter()
+            if checkpoint and done and now - last_table >= TABLE_EVERY_S and pending:
+                checkpoint(rows, started, n_workers, False, "")
+                last_table = now
+            if done or not pending:
+                idle_since = None
+                continue
+            if client.scheduler_info().get("workers"):
+                idle_since = None
+                continue
+            idle_since = idle_since if idle_since is not None else now
+            if cluster is not None and not restarted and now - idle_since >= RESTART_AFTER_S:
+                log.warning("no dask worker left: starting %d again", n_workers)
+                restarted = True
+                cluster.scale(n_workers)
+            if now - idle_since >= no_worker_timeout_s:
+                stopped = (
+                    f"no dask worker for {no_worker_timeout_s:g} s (worker processes "
+                    "died); the runs not done are recorded as failed"
+                )
+                log.warning("%s stopped: %s", name, stopped)
+                client.cancel(list(pending))
+                for fut in sorted(pending, key=lambda f: case_of[f.key].run):
+                    row = failed(case_of[fut.key], stopped)
+                    rows.append(row)
+                    yield row
+                pending.clear()
+    finally:
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+        if checkpoint is not None and (rows or stopped):
+            checkpoint(rows, started, n_workers, not stopped, stopped)
 
 
 def start_sweep(
