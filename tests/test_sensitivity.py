@@ -558,6 +558,7 @@ def by_value():
 
 
 def test_a_failed_variant_is_a_row_with_its_reason(tmp_path, by_value, monkeypatch):
+    from optimizer.output.sensitivity import write_sensitivity
     from optimizer.studies.sensitivity import run_sensitivity
 
     monkeypatch.chdir(tmp_path)
@@ -567,6 +568,7 @@ def test_a_failed_variant_is_a_row_with_its_reason(tmp_path, by_value, monkeypat
         workers=1,
         out=tmp_path / "s",
         task=_fail_carbon_high,
+        writer=write_sensitivity,
     )
     assert result.complete and not result.reference.reused
     rows = {r["param"]: r for r in result.rows}

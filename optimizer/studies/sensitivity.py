@@ -1003,14 +1003,6 @@ def write_tables(result: SensitivityResult, folder: OutputFolder) -> dict[str, P
 Writer = Callable[[SensitivityResult, OutputFolder], dict[str, Path]]
 
 
-def _report_writer() -> Writer:
-    # the pages live in the output layer; imported here, late, so that the study does not
-    # depend on it when it is imported
-    from optimizer.output.sensitivity import write_sensitivity
-
-    return write_sensitivity
-
-
 class SensitivityRun:
     """A sensitivity under way: iterate it to receive each variant's row as it finishes.
 
@@ -1035,7 +1027,7 @@ class SensitivityRun:
         self.folder = folder
         self.workers = workers
         self.no_worker_timeout_s = no_worker_timeout_s
-        self.writer = writer or _report_writer()
+        self.writer = writer or write_tables
         self.task = task or solve_variant
         self.reference: Reference | None = None
         self.result: SensitivityResult | None = None
@@ -1138,8 +1130,10 @@ def start_sensitivity(
     folder is corridor's (:class:`~optimizer.results.folders.OutputFolder`:
     never a folder with files corridor did not write, unless ``force``, which
     still removes none of them). ``workers``: dask worker processes (default:
-    CPU count, at most 8). ``writer`` writes the files (default: the CSV,
-    JSON, Markdown and the tornado page, :mod:`optimizer.output.sensitivity`).
+    CPU count, at most 8). ``writer`` writes the files (default: the CSV and
+    JSON, :func:`write_tables`; the CLI passes
+    :func:`optimizer.output.sensitivity.write_sensitivity`, which adds the Markdown and the
+    tornado page).
 
     Raises
     ------
