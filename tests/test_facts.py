@@ -1,9 +1,9 @@
 """The bundled network reproduces published public facts within 15 %.
 
 ``network_data/facts.csv`` holds dated, sourced figures (distances, running
-times, freight rates, emission factors, rents) read in
-``/work/shared/reference/``. Each row says in ``check`` which corridor figure
-it is compared with, in one of these forms:
+times, freight rates, emission factors, rents) read in the project's shared
+reference notes (``shared/reference/`` beside the repository). Each row says in
+``check`` which corridor figure it is compared with, in one of these forms:
 
 * ``services.csv ID FIELD``, ``nodes.csv ID FIELD``, ``warehouses.csv ID FIELD``:
   a column of the bundled table. Derived service fields: ``leg_h`` = transit_h
