@@ -984,7 +984,8 @@ def trucking_prov(net: Network, rates: Mapping[str, Any], source: str) -> dict[s
         "transit_h": net.texts.prov(TRUCK_TIME),
         "rate": rate,
     }
-    return figures | ({"lcl_rate": rate} if "lcl_rate" in rates else {})
+    loose = net.texts.prov("assumption: loose cargo per t = the box rate / 12")
+    return figures | ({"lcl_rate": loose} if "lcl_rate" in rates else {})
 
 
 def add_hinterland(net: Network) -> None:
