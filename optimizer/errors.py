@@ -45,13 +45,15 @@ class Issue:
     field: str | None
     message: str
     severity: str = "error"
+    #: what ``field`` is called in the message (a workbook's issues say "column")
+    label: str = "field"
 
     def __str__(self) -> str:
         where = self.file
         if self.row is not None:
             where += f", row {self.row}"
         if self.field:
-            where += f", field '{self.field}'"
+            where += f", {self.label} '{self.field}'"
         return f"{where}: {self.message}"
 
 

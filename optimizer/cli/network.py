@@ -11,6 +11,7 @@ import typer
 from optimizer.cli.common import DataDir, emit_json, err, load_network_quietly, pairs
 from optimizer.data.info import network_info
 from optimizer.data.loader import DEFAULT_DATA_DIR, validate_network_dir
+from optimizer.data.workbook import export_workbook, import_workbook
 from optimizer.errors import NetworkDataError
 
 network_app = typer.Typer(help="Inspect and validate network data.", no_args_is_help=True)
@@ -50,6 +51,45 @@ def network_validate(
             )
     if errors:
         raise typer.Exit(2)
+
+
+@network_app.command("export")
+def network_export(
+    directory: DataDir = None,
+    xlsx: Annotated[
+        Path,
+        typer.Option("--xlsx", help="The workbook to write (.xlsx; one sheet per data file)."),
+    ] = Path("network.xlsx"),
+) -> None:
+    """Write a network data directory as one Excel workbook (one sheet per data file)."""
+    target = directory or DEFAULT_DATA_DIR
+    out = export_workbook(target, xlsx)
+    typer.echo(f"wrote {out} (one sheet per data file of {target}; edit it, then import it)")
+
+
+@network_app.command("import")
+def network_import(
+    workbook: Annotated[Path, typer.Argument(help="An .xlsx workbook (as export writes it).")],
+    directory: Annotated[
+        Path, typer.Argument(help="The data directory to write (new, empty or an earlier import).")
+    ],
+    geometry: Annotated[
+        Path | None,
+        typer.Option("--geometry", help="A geometry.geojson to copy beside the tables."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write into a folder that holds other files.")
+    ] = False,
+) -> None:
+    """Check an Excel workbook as network data (by sheet, row and column) and write it as a
+    data directory a scenario can name as its base; nothing is written when it has a problem."""
+    warns = import_workbook(workbook, directory, geometry=geometry, force=force)
+    for w in warns:
+        err(f"warning: {w}")
+    typer.echo(
+        f"{directory}: written from {workbook.name} ({len(warns)} warning(s)); "
+        f"check it with: corridor network info {directory}"
+    )
 
 
 @network_app.command("info")
