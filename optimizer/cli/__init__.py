@@ -16,7 +16,7 @@ from typing import Any
 import typer
 import typer.core
 
-from optimizer.cli import bench, explain, maps, network, price, solve, studies
+from optimizer.cli import bench, explain, maps, network, price, solve, studies, workspace
 from optimizer.cli.common import err, setup_logging
 from optimizer.errors import CorridorError
 
@@ -43,6 +43,7 @@ app = typer.Typer(
 )
 app.command("price")(price.price)
 app.command("serve")(price.serve)
+app.command("app")(workspace.run_app)
 app.command("solve")(solve.solve)
 app.command("compare")(studies.compare)
 app.command("robust")(studies.robust)

@@ -1,0 +1,1 @@
+"""The corridor workspace: a local web app over the library pipeline (``corridor app``)."""

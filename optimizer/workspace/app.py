@@ -1,0 +1,190 @@
+"""The workspace server (FastAPI): the quote API of ``corridor serve`` plus runs and scenarios.
+
+JSON API (the pages to come use it; scripts can call it):
+
+- ``GET /health``: liveness, the network served, the database and how many runs;
+- ``POST /api/runs`` with ``{"scenario": "<path of a scenario file, or the id of a saved
+  scenario>"}`` answers ``{"id": ...}`` (201); the scenario is checked first, and a bad
+  one answers 422 with the field and the CLI's message;
+- ``GET /api/runs``: every run, newest first; ``GET /api/runs/{id}``: ``id``, ``status``
+  (``queued``, ``running``, ``done``, ``failed``, ``cancelled``), the solver's status,
+  objective, bound and gap, the timings, the result folder and, when done, ``kpis`` as in
+  ``solution.json``; ``POST /api/runs/{id}/cancel``;
+- ``POST /api/scenarios`` with ``{"name", "yaml"}`` saves a scenario file in the data
+  folder (checked like ``corridor solve`` checks it; its ``base`` is resolved against the
+  bundled ``scenarios/`` folder, never outside the data folder); ``GET /api/scenarios``.
+
+Safety: the server binds to loopback by default; on any other address a token is
+required (``--token`` or ``CORRIDOR_TOKEN``) and checked on every request (header
+``Authorization: Bearer <token>`` or ``X-Corridor-Token``); request bodies are bounded
+as the quote API's (:data:`optimizer.api.MAX_BODY_BYTES`).
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from optimizer.api import create_app
+from optimizer.data.network import Network
+from optimizer.errors import CorridorError
+from optimizer.results.atomic import write_text_atomic
+from optimizer.workspace.jobs import Runner
+from optimizer.workspace.store import Store
+
+#: The bundled scenarios a saved scenario's ``base`` may name.
+SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+
+
+class RunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    scenario: Annotated[str, Field(min_length=1, max_length=1000)] | int = Field(
+        description="The path of a scenario file, or the id of a saved scenario."
+    )
+
+
+class ScenarioRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    name: str = Field(pattern=_NAME.pattern, description="A file name: letters, digits, _ and -")
+    yaml: str = Field(min_length=1, max_length=100_000, description="The scenario YAML text.")
+
+
+def _problem(field: list[str | int], message: str, status: int = 422) -> JSONResponse:
+    return JSONResponse(
+        status_code=status,
+        content={"detail": [{"loc": field, "msg": message, "type": "value_error"}]},
+    )
+
+
+def create_workspace(
+    store: Store,
+    runner: Runner,
+    data_folder: Path,
+    *,
+    network: Network | None = None,
+    token: str | None = None,
+) -> FastAPI:
+    """The workspace app over ``store`` and ``runner`` (see the module docstring)."""
+    app = create_app(network)
+    app.title = "corridor workspace"
+    saved = data_folder / "scenarios"
+
+    if token:
+
+        @app.middleware("http")
+        async def _token(request: Request, call_next: Any) -> Any:
+            given = request.headers.get("x-corridor-token") or request.headers.get(
+                "authorization", ""
+            ).removeprefix("Bearer ")
+            if not hmac.compare_digest(given.encode(), token.encode()):
+                return JSONResponse(
+                    status_code=401, content={"detail": "a valid token is required"}
+                )
+            return await call_next(request)
+
+    health = next(r for r in app.routes if getattr(r, "path", "") == "/health")
+    app.routes.remove(health)
+
+    @app.get("/health")
+    def _health() -> dict[str, Any]:
+        """Liveness, the database and the runs by status."""
+        runs = store.runs()
+        by_status: dict[str, int] = {}
+        for r in runs:
+            by_status[r.status] = by_status.get(r.status, 0) + 1
+        return {"status": "ok", "database": store.engine.url.render_as_string(), "runs": by_status}
+
+    def scenario_path(value: str | int) -> tuple[str, int | None]:
+        if isinstance(value, int):
+            rec = store.get_scenario(value)
+            if rec is None:
+                raise LookupError(f"no saved scenario with id {value}")
+            return rec.path, rec.id
+        return str(Path(value).resolve()), None
+
+    @app.post("/api/runs", status_code=201)
+    def _post_run(body: RunRequest) -> Any:
+        """Start a solve of a scenario as a background job."""
+        try:
+            path, sid = scenario_path(body.scenario)
+        except LookupError as exc:
+            return _problem(["body", "scenario"], str(exc))
+        from optimizer.data.scenario import load_scenario
+
+        try:
+            load_scenario(path)
+        except CorridorError as exc:
+            return _problem(["body", "scenario"], str(exc))
+        run = store.add_run(path, sid)
+        runner.submit(run.id, path)
+        return {"id": run.id, "status": run.status}
+
+    @app.get("/api/runs")
+    def _runs() -> list[dict[str, Any]]:
+        """Every run, newest first."""
+        return [r.to_json() for r in store.runs()]
+
+    @app.get("/api/runs/{run_id}")
+    def _run(run_id: int) -> Any:
+        run = store.get_run(run_id)
+        if run is None:
+            return _problem(["path", "run_id"], f"no run {run_id}", 404)
+        return run.to_json()
+
+    @app.post("/api/runs/{run_id}/cancel")
+    def _cancel(run_id: int) -> Any:
+        if store.get_run(run_id) is None:
+            return _problem(["path", "run_id"], f"no run {run_id}", 404)
+        return {"id": run_id, "cancelled": runner.cancel(run_id)}
+
+    @app.post("/api/scenarios", status_code=201)
+    def _post_scenario(body: ScenarioRequest) -> Any:
+        """Save a scenario YAML in the data folder, after checking it like the CLI does."""
+        from optimizer.data.scenario import load_scenario
+
+        target = saved / f"{body.name}.yaml"
+        text = re.sub(
+            r"^base:\s*(?!/)([^\s#]+)",
+            lambda m: f"base: {(SCENARIOS_DIR / m[1]).resolve()}",
+            body.yaml,
+            count=1,
+            flags=re.M,
+        )
+        if target.exists():
+            return _problem(["body", "name"], f"a saved scenario named {body.name!r} exists")
+        staging = saved / f".{body.name}.check.yaml"
+        saved.mkdir(parents=True, exist_ok=True)
+        try:
+            write_text_atomic(staging, text)
+            load_scenario(staging)
+        except CorridorError as exc:
+            staging.unlink(missing_ok=True)
+            return _problem(["body", "yaml"], str(exc).replace(str(staging), f"{body.name}.yaml"))
+        staging.replace(target)
+        rec = store.add_scenario(body.name, str(target))
+        return {"id": rec.id, "name": rec.name, "path": rec.path}
+
+    @app.get("/api/scenarios")
+    def _scenarios() -> list[dict[str, Any]]:
+        """The bundled scenarios and the saved ones."""
+        bundled = [
+            {"id": None, "name": p.stem, "path": str(p), "bundled": True}
+            for p in sorted(SCENARIOS_DIR.glob("*.yaml"))
+        ]
+        with store.session() as s:
+            from optimizer.workspace.store import ScenarioRecord
+
+            own = [
+                {"id": r.id, "name": r.name, "path": r.path, "bundled": False}
+                for r in s.query(ScenarioRecord).order_by(ScenarioRecord.id)
+            ]
+        return bundled + own
+
+    return app

@@ -1,0 +1,159 @@
+"""The workspace's JSON API and database: start a run, poll it to done, survive a restart."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+with warnings.catch_warnings():
+    # starlette >= 1.x warns that its test client prefers httpx2 (not installed here)
+    warnings.simplefilter("ignore")
+    from fastapi.testclient import TestClient
+
+from optimizer.data.loader import load_network
+from optimizer.workspace.app import create_workspace
+from optimizer.workspace.jobs import Runner
+from optimizer.workspace.store import STATUSES, Store
+
+DATA = Path(__file__).parent / "data"
+SCENARIO = DATA / "scenarios" / "tiny_base.yaml"
+
+
+@pytest.fixture
+def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "home"
+
+
+def open_app(folder: Path, **kw: object) -> tuple[TestClient, Runner]:
+    store = Store(f"sqlite:///{folder / 'workspace.sqlite'}")
+    runner = Runner(store, folder / "results", workers=1, processes=False)
+    app = create_workspace(store, runner, folder, network=load_network(DATA / "tiny"), **kw)  # type: ignore[arg-type]
+    return TestClient(app), runner
+
+
+@pytest.fixture
+def client(folder: Path) -> Iterator[tuple[TestClient, Runner]]:
+    c, runner = open_app(folder)
+    yield c, runner
+    runner.close()
+
+
+def wait_done(c: TestClient, run_id: int, timeout: float = 60.0) -> dict[str, object]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        doc = c.get(f"/api/runs/{run_id}").json()
+        if doc["status"] in ("done", "failed", "cancelled"):
+            return doc
+        time.sleep(0.2)
+    raise AssertionError(f"run {run_id} did not finish: {doc}")
+
+
+def test_the_database_is_migrated(folder: Path) -> None:
+    store = Store(f"sqlite:///{folder / 'db.sqlite'}")
+    tables = set(inspect(store.engine).get_table_names())
+    assert {"runs", "scenarios", "alembic_version"} <= tables
+    Store(store.url)  # opening it again (upgrade of an up-to-date database) is a no-op
+
+
+def test_a_run_goes_from_queued_to_done_with_kpis(client: tuple[TestClient, Runner]) -> None:
+    c, _ = client
+    answer = c.post("/api/runs", json={"scenario": str(SCENARIO)})
+    assert answer.status_code == 201, answer.text
+    run_id = answer.json()["id"]
+    assert answer.json()["status"] in STATUSES
+    doc = wait_done(c, run_id)
+    assert doc["status"] == "done", doc
+    assert doc["solver_status"] == "optimal"
+    kpis = doc["kpis"]
+    assert isinstance(kpis, dict) and kpis["total_cost_cny"] == pytest.approx(doc["objective"])
+    assert Path(str(doc["result_dir"]), "solution.json").is_file()
+    listed = c.get("/api/runs").json()
+    assert [r["id"] for r in listed] == [run_id]
+    assert c.get("/health").json()["runs"] == {"done": 1}
+
+
+def test_bad_requests_answer_422_with_the_field(client: tuple[TestClient, Runner]) -> None:
+    c, _ = client
+    missing = c.post("/api/runs", json={"scenario": "no/such/scenario.yaml"})
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"] == ["body", "scenario"]
+    extra = c.post("/api/runs", json={"scenario": str(SCENARIO), "colour": "red"})
+    assert extra.status_code == 422
+    assert c.post("/api/runs", json={"scenario": 99}).status_code == 422
+    assert c.get("/api/runs/12345").status_code == 404
+    assert c.get("/api/runs").json() == []
+
+
+def test_a_saved_scenario_is_checked_and_run_by_id(
+    client: tuple[TestClient, Runner], folder: Path
+) -> None:
+    c, _ = client
+    base = (DATA / "tiny").resolve()
+    bad = c.post(
+        "/api/scenarios",
+        json={"name": "typo", "yaml": f"base: {base}\nchanges:\n  - close_nodez: [X]\n"},
+    )
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "yaml"]
+    assert "close_nodez" in bad.json()["detail"][0]["msg"]
+    assert not (folder / "scenarios" / "typo.yaml").exists()
+    assert c.post("/api/scenarios", json={"name": "../evil", "yaml": "x: 1"}).status_code == 422
+    good = c.post(
+        "/api/scenarios", json={"name": "tiny_copy", "yaml": f"name: tiny_copy\nbase: {base}\n"}
+    )
+    assert good.status_code == 201, good.text
+    sid = good.json()["id"]
+    assert Path(good.json()["path"]).parent == folder / "scenarios"
+    assert any(s["id"] == sid for s in c.get("/api/scenarios").json())
+    run = c.post("/api/runs", json={"scenario": sid}).json()
+    assert wait_done(c, run["id"])["status"] == "done"
+
+
+def test_runs_survive_a_restart_and_unfinished_ones_are_resubmitted(folder: Path) -> None:
+    c, runner = open_app(folder)
+    done = c.post("/api/runs", json={"scenario": str(SCENARIO)}).json()["id"]
+    wait_done(c, done)
+    runner.close()
+    # a run a killed server left queued
+    store = Store(f"sqlite:///{folder / 'workspace.sqlite'}")
+    left = store.add_run(str(SCENARIO.resolve())).id
+    c2, runner2 = open_app(folder)
+    try:
+        assert runner2.resume() == [left]
+        assert c2.get(f"/api/runs/{done}").json()["status"] == "done"
+        assert wait_done(c2, left)["status"] == "done"
+    finally:
+        runner2.close()
+
+
+def test_cancel_is_final(client: tuple[TestClient, Runner], folder: Path) -> None:
+    c, runner = client
+    store = runner.store
+    run_id = store.add_run(str(SCENARIO.resolve())).id  # queued, never submitted
+    assert c.post(f"/api/runs/{run_id}/cancel").json()["cancelled"] is True
+    # a late result of the cancelled run is dropped
+    store.update_run(run_id, status="done")
+    assert c.get(f"/api/runs/{run_id}").json()["status"] == "cancelled"
+    assert c.post(f"/api/runs/{run_id}/cancel").json()["cancelled"] is False
+
+
+def test_a_token_is_checked_on_every_request(folder: Path) -> None:
+    c, runner = open_app(folder, token="s3cret")
+    try:
+        assert c.get("/health").status_code == 401
+        assert c.get("/api/runs", headers={"Authorization": "Bearer wrong"}).status_code == 401
+        assert c.get("/api/runs", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        assert c.get("/health", headers={"X-Corridor-Token": "s3cret"}).status_code == 200
+    finally:
+        runner.close()
+
+
+def test_the_quote_api_is_served_too(client: tuple[TestClient, Runner]) -> None:
+    c, _ = client
+    nodes = c.get("/nodes").json()
+    assert nodes and {"id", "kind"} <= set(nodes[0])
