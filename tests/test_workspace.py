@@ -157,3 +157,50 @@ def test_the_quote_api_is_served_too(client: tuple[TestClient, Runner]) -> None:
     c, _ = client
     nodes = c.get("/nodes").json()
     assert nodes and {"id", "kind"} <= set(nodes[0])
+
+
+def test_pages_start_a_run_and_show_its_answer(client: tuple[TestClient, Runner]) -> None:
+    import io
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    from optimizer.output.mapping.offline import external_references
+
+    c, _ = client
+    home = c.get("/")
+    assert home.status_code == 200 and "baseline" in home.text and "red_sea_closure" in home.text
+    assert not external_references(home.text)
+    assert "工作台" in c.get("/?lang=zh").text
+    # a bundled scenario name is all a form may send; anything else is refused
+    assert c.post("/runs/new", data={"scenario": "../pyproject.toml"}).status_code == 422
+    # run the tiny scenario through the API, then read its pages
+    run_id = c.post("/api/runs", json={"scenario": str(SCENARIO)}).json()["id"]
+    assert wait_done(c, run_id)["status"] == "done"
+    page = c.get(f"/runs/{run_id}")
+    assert page.status_code == 200 and "total cost a year" in page.text
+    assert not external_references(page.text)
+    assert "年总成本" in c.get(f"/runs/{run_id}?lang=zh").text
+    report = c.get(f"/runs/{run_id}/report")
+    assert report.status_code == 200 and "leaflet" in report.text.lower()
+    book = load_workbook(io.BytesIO(c.get(f"/runs/{run_id}/tables.xlsx").content))
+    assert {"flows", "lanes", "warehouses"} <= set(book.sheetnames)
+    names = zipfile.ZipFile(io.BytesIO(c.get(f"/runs/{run_id}/result.zip").content)).namelist()
+    assert any(n.endswith("/solution.json") for n in names)
+    assert c.get("/runs/999/tables.xlsx").status_code == 404
+
+
+def test_a_form_run_redirects_to_its_page(
+    client: tuple[TestClient, Runner], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c, runner = client
+    submitted: list[tuple[int, str]] = []
+    # no need to solve the whole network here: record what would be submitted
+    monkeypatch.setattr(runner, "submit", lambda rid, path: submitted.append((rid, path)))
+    answer = c.post("/runs/new", data={"scenario": "baseline.yaml"}, follow_redirects=False)
+    assert answer.status_code == 303
+    run_id = int(answer.headers["location"].split("/")[2].split("?")[0])
+    assert submitted == [
+        (run_id, str((Path(__file__).parents[1] / "scenarios" / "baseline.yaml").resolve()))
+    ]
+    assert "queued" in c.get(f"/runs/{run_id}").text

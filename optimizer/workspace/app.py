@@ -36,6 +36,7 @@ from optimizer.data.network import Network
 from optimizer.errors import CorridorError
 from optimizer.results.atomic import write_text_atomic
 from optimizer.workspace.jobs import Runner
+from optimizer.workspace.pages import add_pages
 from optimizer.workspace.store import Store
 
 #: The bundled scenarios a saved scenario's ``base`` may name.
@@ -187,4 +188,5 @@ def create_workspace(
             ]
         return bundled + own
 
+    add_pages(app, store, runner, data_folder, SCENARIOS_DIR)
     return app

@@ -1,0 +1,301 @@
+"""The workspace's pages (English and Chinese), over the same store and runner as the JSON API.
+
+- ``/``: the bundled and saved scenarios, each with a button that starts a run, and the
+  runs with their status and cost;
+- ``/runs/{id}``: a run's status, solver status, gap and time, updated live (the page polls
+  ``/api/runs/{id}``) with a cancel button; when done, its KPI cards, the result's report
+  (map, charts and tables, self-contained) and downloads: the result tables as an Excel
+  workbook and the result folder as a zip.
+
+Every page is rendered from the templates of :mod:`optimizer.output.html` (one inline
+stylesheet, no external asset, no CDN), so the workspace works offline. ``?lang=zh``
+switches the labels to Chinese.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import pandas as pd
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from openpyxl import Workbook
+
+import optimizer.format as fmt
+from optimizer.data.scenario import load_scenario
+from optimizer.errors import CorridorError
+from optimizer.output.html import render
+from optimizer.results.folders import MARKER
+from optimizer.workspace.store import RunRecord, ScenarioRecord, Store
+
+LANGS = ("en", "zh")
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "corridor workspace",
+        "intro": "Run a scenario of the Deyang and Mianyang export network, follow it, and read "
+        "its answer: the cost, the warehouses, the map.",
+        "switch": "中文",
+        "home": "Workspace",
+        "scenarios": "Scenarios",
+        "name": "Name",
+        "description": "What it changes",
+        "saved": "saved",
+        "run": "Run",
+        "runs": "Runs",
+        "scenario": "Scenario",
+        "status": "Status",
+        "solver": "Solver status",
+        "gap": "Gap",
+        "time": "Solve time",
+        "started": "Started",
+        "total_cost": "Total cost (CNY/yr)",
+        "no_runs": "No run yet: press Run beside a scenario.",
+        "cancel": "Cancel",
+        "results": "Results",
+        "report": "Report",
+        "open_report": "Open the report",
+        "download_xlsx": "Download the tables (Excel)",
+        "download_zip": "Download the result folder (zip)",
+        "offline": "works offline",
+        "status_queued": "queued",
+        "status_running": "running",
+        "status_done": "done",
+        "status_failed": "failed",
+        "status_cancelled": "cancelled",
+        "kpi_total": "total cost a year",
+        "kpi_logistics": "logistics cost a year",
+        "kpi_co2": "CO2 a year",
+        "kpi_days": "mean delivery days",
+        "kpi_on_time": "delivered within the promise",
+        "kpi_unmet": "demand left unserved",
+        "kpi_owned": "owned warehouses open",
+        "kpi_9810": "through overseas warehouses (9810)",
+    },
+    "zh": {
+        "title": "corridor 工作台",
+        "intro": "运行德阳、绵阳出口网络的情景，跟踪求解进度，查看结果：成本、海外仓、地图。",
+        "switch": "English",
+        "home": "工作台",
+        "scenarios": "情景",
+        "name": "名称",
+        "description": "改变了什么",
+        "saved": "已保存",
+        "run": "运行",
+        "runs": "运行记录",
+        "scenario": "情景",
+        "status": "状态",
+        "solver": "求解器状态",
+        "gap": "间隙",
+        "time": "求解时间",
+        "started": "开始时间",
+        "total_cost": "年总成本（元）",
+        "no_runs": "尚无运行：点击情景旁的“运行”。",
+        "cancel": "取消",
+        "results": "结果",
+        "report": "报告",
+        "open_report": "打开报告",
+        "download_xlsx": "下载结果表（Excel）",
+        "download_zip": "下载结果文件夹（zip）",
+        "offline": "可离线使用",
+        "status_queued": "排队中",
+        "status_running": "运行中",
+        "status_done": "完成",
+        "status_failed": "失败",
+        "status_cancelled": "已取消",
+        "kpi_total": "年总成本",
+        "kpi_logistics": "年物流成本",
+        "kpi_co2": "年二氧化碳排放",
+        "kpi_days": "平均送达天数",
+        "kpi_on_time": "按承诺时效送达",
+        "kpi_unmet": "未满足需求",
+        "kpi_owned": "开设的自有海外仓",
+        "kpi_9810": "经海外仓出口（9810）",
+    },
+}
+#: The result tables of a run, as sheets of its Excel download.
+RESULT_TABLES = ("flows", "lanes", "warehouses", "routes", "unmet")
+
+
+def _lang(request: Request) -> str:
+    lang = request.query_params.get("lang", "en")
+    return lang if lang in LANGS else "en"
+
+
+def _page(template: str, lang: str, **context: Any) -> HTMLResponse:
+    other = "zh" if lang == "en" else "en"
+    html = render(template, lang=lang, other_lang=other, t=TEXT[lang], **context)
+    return HTMLResponse(html)
+
+
+def _scenario_name(path: str) -> str:
+    return Path(path).stem
+
+
+def scenario_list(store: Store, scenarios_dir: Path) -> list[dict[str, Any]]:
+    """The bundled scenarios, then the saved ones (name, description, the key a form sends)."""
+    out = []
+    for p in sorted(scenarios_dir.glob("*.yaml")):
+        out.append({"name": p.stem, "description": _description(p), "key": p.name, "bundled": True})
+    with store.session() as s:
+        for r in s.query(ScenarioRecord).order_by(ScenarioRecord.id):
+            out.append(
+                {"name": r.name, "description": r.description, "key": f"#{r.id}", "bundled": False}
+            )
+    return out
+
+
+def _description(path: Path) -> str:
+    try:
+        return load_scenario(path).description
+    except CorridorError:
+        return ""
+
+
+def kpi_cards(kpis: dict[str, Any], t: dict[str, str]) -> list[tuple[str, str]]:
+    """The KPI cards of a done run, in the page's language."""
+    sites = kpis.get("open_warehouses") or []
+    shared = (kpis.get("tonnes_by_channel") or {}).get("9810")
+    return [
+        (t["kpi_total"], fmt.millions(kpis.get("total_cost_cny"), 2) + " M CNY"),
+        (t["kpi_logistics"], fmt.millions(kpis.get("logistics_cost_cny"), 2) + " M CNY"),
+        (t["kpi_co2"], fmt.number(kpis.get("co2_tonnes"), 0, " t")),
+        (t["kpi_days"], fmt.number(kpis.get("mean_delivery_days"), 1)),
+        (t["kpi_on_time"], fmt.percent(kpis.get("on_time_share"), 1)),
+        (t["kpi_unmet"], fmt.number(kpis.get("unmet_tonnes"), 0, " t")),
+        (t["kpi_owned"], str(len(sites))),
+        (t["kpi_9810"], fmt.number(shared or 0, 0, " t")),
+    ]
+
+
+def tables_workbook(result_dir: Path) -> bytes:
+    """The result tables of a run (flows, lanes, warehouses, routes, unmet) as one workbook."""
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    for name in RESULT_TABLES:
+        path = result_dir / f"{name}.csv"
+        if not path.is_file():
+            continue
+        frame = pd.read_csv(path, keep_default_na=False)
+        ws = book.create_sheet(name)
+        ws.append(list(frame.columns))
+        for row in frame.itertuples(index=False):
+            ws.append([v.item() if hasattr(v, "item") else v for v in row])
+        ws.freeze_panes = "A2"
+    book.properties.creator = "corridor"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def folder_zip(result_dir: Path) -> bytes:
+    """The files of a result folder as a zip (the folder's marker left out)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in sorted(result_dir.rglob("*")):
+            if p.is_file() and p.name != MARKER:
+                z.write(p, f"{result_dir.name}/{p.relative_to(result_dir).as_posix()}")
+    return buffer.getvalue()
+
+
+def add_pages(
+    app: FastAPI, store: Store, runner: Any, data_folder: Path, scenarios_dir: Path
+) -> None:
+    """Add the pages to the workspace app."""
+    reports = data_folder / "reports"
+
+    def done_run(run_id: int) -> RunRecord | None:
+        run = store.get_run(run_id)
+        ok = run is not None and run.status == "done" and Path(run.result_dir).is_dir()
+        return run if ok else None
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def _home(request: Request) -> HTMLResponse:
+        runs = [
+            r.to_json() | {"scenario_name": _scenario_name(r.scenario_path)} for r in store.runs()
+        ]
+        return _page(
+            "ws_home.html.j2",
+            _lang(request),
+            title="corridor workspace",
+            scenarios=scenario_list(store, scenarios_dir),
+            runs=runs,
+        )
+
+    @app.post("/runs/new", include_in_schema=False)
+    async def _new_run(request: Request) -> Response:
+        lang = _lang(request)
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        scenario = (form.get("scenario") or [""])[0][:200]
+        if scenario.startswith("#") and scenario[1:].isdigit():
+            rec = store.get_scenario(int(scenario[1:]))
+            path, sid = (rec.path, rec.id) if rec else ("", None)
+        else:
+            candidate = (scenarios_dir / scenario).resolve()
+            ok = candidate.parent == scenarios_dir.resolve() and candidate.is_file()
+            path, sid = (str(candidate), None) if ok else ("", None)
+        if not path:
+            return HTMLResponse(f"unknown scenario {scenario!r}", status_code=422)
+        run = store.add_run(path, sid)
+        runner.submit(run.id, path)
+        return RedirectResponse(f"/runs/{run.id}?lang={lang}", status_code=303)
+
+    @app.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
+    def _run_page(request: Request, run_id: int) -> Response:
+        run = store.get_run(run_id)
+        if run is None:
+            return HTMLResponse(f"no run {run_id}", status_code=404)
+        lang = _lang(request)
+        t = TEXT[lang]
+        doc = run.to_json() | {"scenario_name": _scenario_name(run.scenario_path)}
+        kpis = doc.get("kpis") or {}
+        return _page(
+            "ws_run.html.j2",
+            lang,
+            title=f"run {run_id}",
+            run=doc,
+            kpis=kpis,
+            kpi_cards=kpi_cards(kpis, t) if kpis else [],
+            status_labels={
+                k.removeprefix("status_"): v for k, v in t.items() if k.startswith("status_")
+            },
+        )
+
+    @app.get("/runs/{run_id}/report", response_class=HTMLResponse, include_in_schema=False)
+    def _report(run_id: int) -> Response:
+        run = done_run(run_id)
+        if run is None:
+            return HTMLResponse("no result for this run yet", status_code=404)
+        from optimizer.output.report import write_report
+
+        page = reports / f"run_{run_id:05d}.html"
+        if not page.is_file():
+            write_report(run.result_dir, out=page)
+        return HTMLResponse(page.read_text(encoding="utf-8"))
+
+    @app.get("/runs/{run_id}/tables.xlsx", include_in_schema=False)
+    def _tables(run_id: int) -> Response:
+        run = done_run(run_id)
+        if run is None:
+            return HTMLResponse("no result for this run yet", status_code=404)
+        return Response(
+            tables_workbook(Path(run.result_dir)),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f'attachment; filename="run_{run_id}_tables.xlsx"'},
+        )
+
+    @app.get("/runs/{run_id}/result.zip", include_in_schema=False)
+    def _zip(run_id: int) -> Response:
+        run = done_run(run_id)
+        if run is None:
+            return HTMLResponse("no result for this run yet", status_code=404)
+        return Response(
+            folder_zip(Path(run.result_dir)),
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="run_{run_id}.zip"'},
+        )
