@@ -204,3 +204,69 @@ def test_a_form_run_redirects_to_its_page(
         (run_id, str((Path(__file__).parents[1] / "scenarios" / "baseline.yaml").resolve()))
     ]
     assert "queued" in c.get(f"/runs/{run_id}").text
+
+
+def test_two_runs_are_compared_side_by_side(client: tuple[TestClient, Runner]) -> None:
+    from optimizer.output.mapping.offline import external_references
+
+    c, _ = client
+    ids = []
+    for name in ("tiny_sea_base.yaml", "tiny_sea_red_sea.yaml"):
+        run_id = c.post("/api/runs", json={"scenario": str(DATA / "scenarios" / name)}).json()["id"]
+        assert wait_done(c, run_id)["status"] == "done"
+        ids.append(run_id)
+    page = c.get("/compare", params=[("run", str(i)) for i in ids])
+    assert page.status_code == 200, page.text
+    assert "tiny_sea_red_sea" in page.text and not external_references(page.text)
+    assert c.get("/compare", params={"run": str(ids[0])}).status_code == 422
+    home = c.get("/").text
+    assert f'name="run" value="{ids[0]}"' in home
+
+
+def test_the_scenario_form_saves_a_checked_yaml(
+    client: tuple[TestClient, Runner], folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import yaml
+
+    c, runner = client
+    assert "New scenario" in c.get("/scenarios/new").text
+    form = {
+        "name": "red_sea_dearer_rail",
+        "base": "red_sea_closure.yaml",
+        "rate_mode": "cr_express",
+        "rate_factor": "1.2",
+        "carbon_price": "300",
+        "demand_city": "Mianyang",
+        "demand_factor": "1.1",
+        "never_open": "US_WH_LA, US_WH_NJ",
+        "action": "save",
+    }
+    bad = c.post("/scenarios/new", data=form | {"close_nodes": "NO_SUCH_NODE"})
+    assert bad.status_code == 422 and "NO_SUCH_NODE" in bad.text
+    assert not (folder / "scenarios" / "red_sea_dearer_rail.yaml").exists()
+    assert c.post("/scenarios/new", data=form | {"rate_factor": "lots"}).status_code == 422
+    saved = c.post("/scenarios/new", data=form, follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    path = folder / "scenarios" / "red_sea_dearer_rail.yaml"
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert doc["changes"] == [
+        {"scale_rates": {"mode": "cr_express", "factor": 1.2}},
+        {"carbon_price": 300.0},
+        {"scale_demand": {"factor": 1.1, "city": "Mianyang"}},
+    ]
+    assert doc["options"] == {"never_open": ["US_WH_LA", "US_WH_NJ"]}
+    sid = next(
+        s["id"] for s in c.get("/api/scenarios").json() if s["name"] == "red_sea_dearer_rail"
+    )
+    download = c.get(f"/scenarios/{sid}.yaml")
+    assert download.status_code == 200 and "scale_rates" in download.text
+    # the same name again is refused; "save and run" starts a run
+    assert c.post("/scenarios/new", data=form).status_code == 422
+    submitted: list[int] = []
+    monkeypatch.setattr(runner, "submit", lambda rid, path: submitted.append(rid))
+    started = c.post(
+        "/scenarios/new",
+        data=form | {"name": "again", "action": "save_run"},
+        follow_redirects=False,
+    )
+    assert started.status_code == 303 and submitted

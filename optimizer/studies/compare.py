@@ -230,12 +230,17 @@ def compare_scenarios(
         solve_or_reuse(sc, results_dir=results_dir, resolve=force, force=force, **overrides)
         for sc in scenarios
     ]
+    return compare_results(solved)
+
+
+def compare_results(solved: Sequence[RunResult]) -> Comparison:
+    """Compare solved (or reused) results against the first (the scenarios' names differ)."""
     # a reused result has no network yet: build it once, for the moved flows and the maps
     results = tuple(
         r if r.network is not None else replace(r, network=network_of(r.scenario)) for r in solved
     )
     sols = [r.solution for r in results]
-    nodes = load_base_network(scenarios[0].data_dir).nodes
+    nodes = load_base_network(results[0].scenario.data_dir).nodes
     country = {str(k): str(v) for k, v in nodes["country"].items()}
     moves = flow_moves(results)
     table = comparison_table(sols)

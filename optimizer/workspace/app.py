@@ -23,7 +23,6 @@ as the quote API's (:data:`optimizer.api.MAX_BODY_BYTES`).
 from __future__ import annotations
 
 import hmac
-import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,14 +33,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from optimizer.api import create_app
 from optimizer.data.network import Network
 from optimizer.errors import CorridorError
-from optimizer.results.atomic import write_text_atomic
 from optimizer.workspace.jobs import Runner
 from optimizer.workspace.pages import add_pages
+from optimizer.workspace.scenarios import NAME, SCENARIOS_DIR, ScenarioSaveError, save_scenario
 from optimizer.workspace.store import Store
-
-#: The bundled scenarios a saved scenario's ``base`` may name.
-SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
 
 
 class RunRequest(BaseModel):
@@ -53,7 +48,7 @@ class RunRequest(BaseModel):
 
 class ScenarioRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str = Field(pattern=_NAME.pattern, description="A file name: letters, digits, _ and -")
+    name: str = Field(pattern=NAME.pattern, description="A file name: letters, digits, _ and -")
     yaml: str = Field(min_length=1, max_length=100_000, description="The scenario YAML text.")
 
 
@@ -148,28 +143,10 @@ def create_workspace(
     @app.post("/api/scenarios", status_code=201)
     def _post_scenario(body: ScenarioRequest) -> Any:
         """Save a scenario YAML in the data folder, after checking it like the CLI does."""
-        from optimizer.data.scenario import load_scenario
-
-        target = saved / f"{body.name}.yaml"
-        text = re.sub(
-            r"^base:\s*(?!/)([^\s#]+)",
-            lambda m: f"base: {(SCENARIOS_DIR / m[1]).resolve()}",
-            body.yaml,
-            count=1,
-            flags=re.M,
-        )
-        if target.exists():
-            return _problem(["body", "name"], f"a saved scenario named {body.name!r} exists")
-        staging = saved / f".{body.name}.check.yaml"
-        saved.mkdir(parents=True, exist_ok=True)
         try:
-            write_text_atomic(staging, text)
-            load_scenario(staging)
-        except CorridorError as exc:
-            staging.unlink(missing_ok=True)
-            return _problem(["body", "yaml"], str(exc).replace(str(staging), f"{body.name}.yaml"))
-        staging.replace(target)
-        rec = store.add_scenario(body.name, str(target))
+            rec = save_scenario(store, saved, body.name, body.yaml)
+        except ScenarioSaveError as exc:
+            return _problem(["body", exc.field], str(exc))
         return {"id": rec.id, "name": rec.name, "path": rec.path}
 
     @app.get("/api/scenarios")

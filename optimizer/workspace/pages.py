@@ -29,7 +29,9 @@ import optimizer.format as fmt
 from optimizer.data.scenario import load_scenario
 from optimizer.errors import CorridorError
 from optimizer.output.html import render
+from optimizer.results.atomic import write_text_atomic
 from optimizer.results.folders import MARKER
+from optimizer.workspace.scenarios import FORM_MODES, ScenarioSaveError, form_yaml, save_scenario
 from optimizer.workspace.store import RunRecord, ScenarioRecord, Store
 
 LANGS = ("en", "zh")
@@ -54,6 +56,33 @@ TEXT: dict[str, dict[str, str]] = {
         "started": "Started",
         "total_cost": "Total cost (CNY/yr)",
         "no_runs": "No run yet: press Run beside a scenario.",
+        "compare": "compare run",
+        "new_scenario": "New scenario",
+        "form_intro": "A scenario is a base and a few changes. Fill in what you want to change; "
+        "empty fields change nothing. It is checked like corridor solve checks a file, saved as a "
+        "YAML file you can download, and can be run at once.",
+        "f_name": "Name",
+        "h_name": "a file name: letters, digits, _ and -",
+        "f_base": "Based on",
+        "h_base": "the scenario whose changes come first",
+        "f_close": "Close nodes",
+        "h_close": "node ids, e.g. EG_SUEZ, PL_MALASZEWICZE",
+        "f_rates": "Scale rates of a mode",
+        "f_factor": "factor",
+        "h_rates": "1.2 = 20 % dearer",
+        "f_carbon": "Carbon price (CNY/t CO2e)",
+        "h_carbon": "on every leg",
+        "f_demand": "Scale demand",
+        "both_cities": "both cities",
+        "h_demand": "1.25 = 25 % more",
+        "f_max": "At most this many owned warehouses",
+        "f_must": "Warehouses that must open",
+        "f_never": "Warehouses that must not open",
+        "h_ids": "warehouse ids, e.g. DE_WH_DUISBURG",
+        "save": "Save",
+        "save_run": "Save and run",
+        "compare_selected": "Compare the runs ticked",
+        "compare_hint": "two to four runs of different scenarios; the first is the reference",
         "cancel": "Cancel",
         "results": "Results",
         "report": "Report",
@@ -94,6 +123,32 @@ TEXT: dict[str, dict[str, str]] = {
         "started": "开始时间",
         "total_cost": "年总成本（元）",
         "no_runs": "尚无运行：点击情景旁的“运行”。",
+        "compare": "比较运行",
+        "new_scenario": "新建情景",
+        "form_intro": "情景由一个基础情景和若干改动组成。填写要改动的内容，空白项不作改动。"
+        "保存前按 corridor solve 的规则检查，保存为可下载的 YAML 文件，并可立即运行。",
+        "f_name": "名称",
+        "h_name": "文件名：字母、数字、_ 和 -",
+        "f_base": "基于",
+        "h_base": "其改动先行应用的情景",
+        "f_close": "关闭节点",
+        "h_close": "节点编号，例如 EG_SUEZ、PL_MALASZEWICZE",
+        "f_rates": "按运输方式调整运价",
+        "f_factor": "倍数",
+        "h_rates": "1.2 = 上涨 20%",
+        "f_carbon": "碳价（元/吨二氧化碳当量）",
+        "h_carbon": "适用于每一段运输",
+        "f_demand": "调整需求",
+        "both_cities": "两市",
+        "h_demand": "1.25 = 增加 25%",
+        "f_max": "自有海外仓数量上限",
+        "f_must": "必须开设的海外仓",
+        "f_never": "不得开设的海外仓",
+        "h_ids": "海外仓编号，例如 DE_WH_DUISBURG",
+        "save": "保存",
+        "save_run": "保存并运行",
+        "compare_selected": "比较勾选的运行",
+        "compare_hint": "选择两到四个不同情景的运行；第一个为基准",
         "cancel": "取消",
         "results": "结果",
         "report": "报告",
@@ -116,6 +171,21 @@ TEXT: dict[str, dict[str, str]] = {
         "kpi_9810": "经海外仓出口（9810）",
     },
 }
+#: The fields of the scenario form (see :func:`optimizer.workspace.scenarios.form_yaml`).
+FORM_FIELDS = (
+    "name",
+    "description",
+    "base",
+    "close_nodes",
+    "rate_mode",
+    "rate_factor",
+    "carbon_price",
+    "demand_city",
+    "demand_factor",
+    "max_warehouses",
+    "must_open",
+    "never_open",
+)
 #: The result tables of a run, as sheets of its Excel download.
 RESULT_TABLES = ("flows", "lanes", "warehouses", "routes", "unmet")
 
@@ -203,6 +273,26 @@ def folder_zip(result_dir: Path) -> bytes:
     return buffer.getvalue()
 
 
+def comparison_page(runs: list[RunRecord]) -> str:
+    """The comparison page of done runs (:mod:`optimizer.output.comparison`, maps included)."""
+    from optimizer.output.comparison import comparison_html, comparison_maps
+    from optimizer.results.files import load_solution
+    from optimizer.studies.compare import compare_results
+    from optimizer.studies.pipeline import RunResult
+
+    results = [
+        RunResult(
+            scenario=load_scenario(r.scenario_path),
+            solution=load_solution(r.result_dir),
+            directory=Path(r.result_dir),
+            reused=True,
+        )
+        for r in runs
+    ]
+    comparison = compare_results(results)
+    return comparison_html(comparison, comparison_maps(comparison))
+
+
 def add_pages(
     app: FastAPI, store: Store, runner: Any, data_folder: Path, scenarios_dir: Path
 ) -> None:
@@ -276,6 +366,76 @@ def add_pages(
         page = reports / f"run_{run_id:05d}.html"
         if not page.is_file():
             write_report(run.result_dir, out=page)
+        return HTMLResponse(page.read_text(encoding="utf-8"))
+
+    saved = data_folder / "scenarios"
+
+    def form_page(lang: str, form: dict[str, str], problem: ScenarioSaveError | None) -> Response:
+        fields = {k: form.get(k, "") for k in FORM_FIELDS}
+        fields["base"] = fields["base"] or "baseline.yaml"
+        response = _page(
+            "ws_scenario_form.html.j2",
+            lang,
+            title=TEXT[lang]["new_scenario"],
+            form=fields,
+            bases=[p.name for p in sorted(scenarios_dir.glob("*.yaml"))],
+            modes=FORM_MODES,
+            problem=str(problem) if problem else "",
+            problem_field=problem.field if problem else "",
+        )
+        if problem:
+            response.status_code = 422
+        return response
+
+    @app.get("/scenarios/new", response_class=HTMLResponse, include_in_schema=False)
+    def _scenario_form(request: Request) -> Response:
+        return form_page(_lang(request), {}, None)
+
+    @app.post("/scenarios/new", include_in_schema=False)
+    async def _scenario_save(request: Request) -> Response:
+        lang = _lang(request)
+        raw = parse_qs((await request.body()).decode("utf-8", "replace"))
+        form = {k: v[0][:2000] for k, v in raw.items() if v}
+        try:
+            rec = save_scenario(store, saved, form.get("name", "").strip(), form_yaml(form))
+        except ScenarioSaveError as exc:
+            return form_page(lang, form, exc)
+        if form.get("action") == "save_run":
+            run = store.add_run(rec.path, rec.id)
+            runner.submit(run.id, rec.path)
+            return RedirectResponse(f"/runs/{run.id}?lang={lang}", status_code=303)
+        return RedirectResponse(f"/?lang={lang}", status_code=303)
+
+    @app.get("/scenarios/{scenario_id}.yaml", include_in_schema=False)
+    def _scenario_file(scenario_id: int) -> Response:
+        rec = store.get_scenario(scenario_id)
+        if rec is None or not Path(rec.path).is_file():
+            return HTMLResponse(f"no saved scenario {scenario_id}", status_code=404)
+        return Response(
+            Path(rec.path).read_text(encoding="utf-8"),
+            media_type="application/x-yaml",
+            headers={"Content-Disposition": f'attachment; filename="{rec.name}.yaml"'},
+        )
+
+    @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
+    def _compare(request: Request) -> Response:
+        """Two to four done runs side by side (the first is the reference)."""
+        ids = [int(v) for v in request.query_params.getlist("run") if v.isdigit()]
+        if not 2 <= len(ids) <= 4:
+            return HTMLResponse("pick two to four runs to compare", status_code=422)
+        runs = [done_run(i) for i in ids]
+        missing = [i for i, r in zip(ids, runs, strict=True) if r is None]
+        if missing:
+            return HTMLResponse(f"runs without a result: {missing}", status_code=422)
+        done = [r for r in runs if r is not None]
+        names = [_scenario_name(r.scenario_path) for r in done]
+        if len(set(names)) < len(names):
+            return HTMLResponse(
+                "these runs share a scenario: pick runs of different scenarios", 422
+            )
+        page = reports / f"compare_{'_'.join(map(str, ids))}.html"
+        if not page.is_file():
+            write_text_atomic(page, comparison_page(done))
         return HTMLResponse(page.read_text(encoding="utf-8"))
 
     @app.get("/runs/{run_id}/tables.xlsx", include_in_schema=False)

@@ -1,0 +1,133 @@
+"""Saved scenarios: checked like the CLI checks them, written only into the data folder.
+
+:func:`save_scenario` is what ``POST /api/scenarios`` and the scenario form both call;
+:func:`form_yaml` turns the form's common changes into the YAML text a user could have
+written (and can download, and run with ``corridor solve``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from optimizer.data.scenario import load_scenario, network_of
+from optimizer.errors import CorridorError
+from optimizer.results.atomic import write_text_atomic
+from optimizer.workspace.store import ScenarioRecord, Store
+
+NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,79}$")
+#: The bundled scenarios a saved scenario's ``base`` may name.
+SCENARIOS_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+#: The modes a form may scale (as the scenario files name them).
+FORM_MODES = ("sea", "cr_express", "rail_sea", "rail", "road", "air", "last_mile")
+
+
+class ScenarioSaveError(ValueError):
+    """A scenario that cannot be saved: ``field`` is the form field or JSON key at fault."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _absolute_base(text: str) -> str:
+    """The YAML with a relative ``base`` resolved against the bundled scenarios folder."""
+    return re.sub(
+        r"^base:\s*(?![/'\"])([^\s#]+)",
+        lambda m: f"base: {(SCENARIOS_DIR / m[1]).resolve()}",
+        text,
+        count=1,
+        flags=re.M,
+    )
+
+
+def save_scenario(store: Store, folder: Path, name: str, text: str) -> ScenarioRecord:
+    """Check a scenario YAML and save it as ``folder/NAME.yaml`` (and in the database).
+
+    Raises
+    ------
+    ScenarioSaveError
+        When the name is not a plain file name or taken, or the scenario does not load
+        (the message is the CLI's, naming the key path).
+    """
+    if not NAME.match(name):
+        raise ScenarioSaveError("name", "a name is letters, digits, '_' and '-' (at most 80)")
+    target = folder / f"{name}.yaml"
+    if target.exists():
+        raise ScenarioSaveError("name", f"a saved scenario named {name!r} exists")
+    folder.mkdir(parents=True, exist_ok=True)
+    staging = folder / f".{name}.check.yaml"
+    try:
+        write_text_atomic(staging, _absolute_base(text))
+        scenario = load_scenario(staging)
+        network_of(scenario)  # the changes applied: unknown ids are found here
+    except CorridorError as exc:
+        staging.unlink(missing_ok=True)
+        raise ScenarioSaveError("yaml", str(exc).replace(str(staging), f"{name}.yaml")) from None
+    staging.replace(target)
+    return store.add_scenario(name, str(target), scenario.description)
+
+
+def _ids(text: str) -> list[str]:
+    return [x for x in re.split(r"[\s,;]+", text.strip()) if x]
+
+
+def _number(form: dict[str, str], key: str) -> float | None:
+    raw = form.get(key, "").strip()
+    if not raw:
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise ScenarioSaveError(key, f"{raw!r} is not a number") from None
+
+
+def form_yaml(form: dict[str, str]) -> str:
+    """The scenario YAML of the form's fields (empty fields change nothing).
+
+    Fields: ``name``, ``description``, ``base`` (a bundled scenario file name),
+    ``close_nodes`` (ids), ``rate_mode`` + ``rate_factor``, ``carbon_price``,
+    ``demand_city`` + ``demand_factor``, ``max_warehouses``, ``must_open``,
+    ``never_open`` (ids).
+    """
+    base = form.get("base", "baseline.yaml")
+    if not (SCENARIOS_DIR / base).is_file() or "/" in base:
+        raise ScenarioSaveError("base", f"{base!r} is not a bundled scenario")
+    changes: list[dict[str, Any]] = []
+    if nodes := _ids(form.get("close_nodes", "")):
+        changes.append({"close_nodes": nodes})
+    factor = _number(form, "rate_factor")
+    if factor is not None:
+        mode = form.get("rate_mode", "")
+        if mode not in FORM_MODES:
+            raise ScenarioSaveError("rate_mode", f"mode is one of {', '.join(FORM_MODES)}")
+        changes.append({"scale_rates": {"mode": mode, "factor": factor}})
+    carbon = _number(form, "carbon_price")
+    if carbon is not None:
+        changes.append({"carbon_price": carbon})
+    growth = _number(form, "demand_factor")
+    if growth is not None:
+        sel: dict[str, Any] = {"factor": growth}
+        if city := form.get("demand_city", ""):
+            sel["city"] = city
+        changes.append({"scale_demand": sel})
+    options: dict[str, Any] = {}
+    top = _number(form, "max_warehouses")
+    if top is not None:
+        options["max_warehouses"] = int(top)
+    if must := _ids(form.get("must_open", "")):
+        options["must_open"] = must
+    if never := _ids(form.get("never_open", "")):
+        options["never_open"] = never
+    doc: dict[str, Any] = {
+        "name": form.get("name", "").strip(),
+        "description": form.get("description", "").strip() or "made in the workspace",
+        "base": base,
+        "changes": changes,
+    }
+    if options:
+        doc["options"] = options
+    return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
