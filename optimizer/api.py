@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from optimizer.data.network import Network
 from optimizer.data.schema import MAX_DENSITY_KG_PER_CBM, MODES, Number
 from optimizer.errors import InputError
-from optimizer.pricing.quote import Cargo, NoRouteError, quote
+from optimizer.pricing.quote import Cargo, NoRouteError, Quote, quote
 
 MAX_BODY_BYTES = 16_384
 MAX_API_ALTERNATIVES = 20
@@ -189,6 +189,65 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(status_code=422, content={"detail": detail})
 
 
+class QuoteRequestError(ValueError):
+    """A quote request that cannot be answered: the field at fault and the error's kind."""
+
+    def __init__(self, field: str, message: str, kind: str = "value_error") -> None:
+        super().__init__(message)
+        self.field = field
+        self.kind = kind
+
+
+def quote_for(n: Network, request: QuoteRequest) -> Quote:
+    """The quote of a request (the API's and the workspace page's).
+
+    Raises
+    ------
+    QuoteRequestError
+        With the field at fault: an unknown node, the same origin and destination, a bad
+        cargo, or no route.
+    """
+    resolved = {}
+    for field, text in (("from", request.origin), ("to", request.destination)):
+        try:
+            resolved[field] = n.resolve_node(text)
+        except InputError as exc:
+            raise QuoteRequestError(field, str(exc), "unknown_node") from None
+    if resolved["from"] == resolved["to"]:
+        msg = f"origin and destination are the same node ({resolved['to']})"
+        raise QuoteRequestError("to", msg)
+    try:
+        cargo = Cargo.from_inputs(
+            n,
+            tonnes=request.tonnes,
+            cbm=request.cbm,
+            product=request.product,
+            value_cny=request.value_cny,
+        )
+    except InputError as exc:
+        raise QuoteRequestError(exc.field or "product", str(exc)) from None
+    try:
+        return quote(
+            n,
+            request.origin,
+            request.destination,
+            cargo,
+            modes=request.modes,
+            exclude_modes=request.exclude_modes,
+            avoid=request.avoid,
+            via=request.via,
+            max_legs=request.max_legs,
+            max_transshipments=request.max_transshipments,
+            max_alternatives=request.max_alternatives,
+            rank_by=request.rank_by,
+            currency=request.currency,
+        )
+    except NoRouteError as exc:
+        raise QuoteRequestError(exc.field or "to", str(exc), "no_route") from None
+    except InputError as exc:
+        raise QuoteRequestError(exc.field or "body", str(exc)) from None
+
+
 def create_app(network: Network | None = None) -> FastAPI:
     """The quote API over ``network`` (default: the bundled network, loaded on first use)."""
     state: dict[str, Network] = {}
@@ -208,6 +267,7 @@ def create_app(network: Network | None = None) -> FastAPI:
         description="Pareto-optimal multimodal routes (cost, days, CO2) with forwarder-style "
         "costing for the Deyang / Mianyang export corridors.",
     )
+    app.state.network = net  # the network served (loaded on first use): the workspace's pages
     app.add_middleware(_BodyLimit, limit=MAX_BODY_BYTES)
     app.add_exception_handler(RequestValidationError, _invalid)
 
@@ -251,46 +311,10 @@ def create_app(network: Network | None = None) -> FastAPI:
     )
     def post_quote(request: QuoteRequest) -> Any:
         """Quote a cargo: ranked Pareto-optimal alternatives with legs and breakdown."""
-        n = net()
-        resolved = {}
-        for field, text in (("from", request.origin), ("to", request.destination)):
-            try:
-                resolved[field] = n.resolve_node(text)
-            except InputError as exc:
-                return _error(field, str(exc), "unknown_node")
-        if resolved["from"] == resolved["to"]:
-            return _error("to", f"origin and destination are the same node ({resolved['to']})")
         try:
-            cargo = Cargo.from_inputs(
-                n,
-                tonnes=request.tonnes,
-                cbm=request.cbm,
-                product=request.product,
-                value_cny=request.value_cny,
-            )
-        except InputError as exc:
-            return _error(exc.field or "product", str(exc))
-        try:
-            q = quote(
-                n,
-                request.origin,
-                request.destination,
-                cargo,
-                modes=request.modes,
-                exclude_modes=request.exclude_modes,
-                avoid=request.avoid,
-                via=request.via,
-                max_legs=request.max_legs,
-                max_transshipments=request.max_transshipments,
-                max_alternatives=request.max_alternatives,
-                rank_by=request.rank_by,
-                currency=request.currency,
-            )
-        except NoRouteError as exc:
-            return _error(exc.field or "to", str(exc), "no_route")
-        except InputError as exc:
-            return _error(exc.field or "body", str(exc))
-        return q.to_dict()
+            return quote_for(net(), request).to_dict()
+        except QuoteRequestError as exc:
+            return _error(exc.field, str(exc), exc.kind)
 
     return app
 

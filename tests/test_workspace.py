@@ -270,3 +270,32 @@ def test_the_scenario_form_saves_a_checked_yaml(
         follow_redirects=False,
     )
     assert started.status_code == 303 and submitted
+
+
+def test_the_quote_page_prices_a_cargo(client: tuple[TestClient, Runner]) -> None:
+    from optimizer.output.mapping.offline import external_references
+
+    c, _ = client
+    form = c.get("/quote")
+    assert form.status_code == 200 and 'name="from"' in form.text
+    page = c.get(
+        "/quote", params={"from": "Origin Three", "to": "德国市场", "tonnes": "2", "cbm": "30"}
+    )
+    assert page.status_code == 200, page.text
+    assert "cr_express" in page.text and "srcdoc=" in page.text
+    assert not external_references(page.text)
+    # the same alternatives as the JSON API
+    api = c.post(
+        "/quote", json={"from": "Origin Three", "to": "德国市场", "tonnes": 2, "cbm": 30}
+    ).json()
+    first = api["alternatives"][0]
+    assert f"{first['total_cost_cny']:,.0f}" in page.text
+    bad = c.get("/quote", params={"from": "Nowhere at all", "to": "德国市场", "tonnes": "2"})
+    assert bad.status_code == 422 and "from" in bad.text
+    assert (
+        c.get(
+            "/quote", params={"from": "Origin Three", "to": "德国市场", "tonnes": "two"}
+        ).status_code
+        == 422
+    )
+    assert "货物报价" in c.get("/quote?lang=zh").text

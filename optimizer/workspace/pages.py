@@ -24,11 +24,15 @@ import pandas as pd
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from openpyxl import Workbook
+from pydantic import ValidationError
 
 import optimizer.format as fmt
+from optimizer.api import QuoteRequest, QuoteRequestError, quote_for
 from optimizer.data.scenario import load_scenario
 from optimizer.errors import CorridorError
 from optimizer.output.html import render
+from optimizer.output.mapping import map_quote, render_map
+from optimizer.pricing.quote import Quote
 from optimizer.results.atomic import write_text_atomic
 from optimizer.results.folders import MARKER
 from optimizer.workspace.scenarios import FORM_MODES, ScenarioSaveError, form_yaml, save_scenario
@@ -58,6 +62,25 @@ TEXT: dict[str, dict[str, str]] = {
         "no_runs": "No run yet: press Run beside a scenario.",
         "compare": "compare run",
         "new_scenario": "New scenario",
+        "quote_title": "Quote a cargo",
+        "q_from": "From",
+        "q_to": "To",
+        "q_tonnes": "Tonnes",
+        "q_cbm": "Cubic metres",
+        "q_product": "Product",
+        "q_go": "Quote",
+        "q_rates": "rates of",
+        "q_pareto": "Pareto-optimal routes",
+        "q_cost": "Cost",
+        "q_days": "Days",
+        "q_range": "Range (days)",
+        "q_transfers": "Transfers",
+        "q_route": "Route",
+        "q_mode": "Mode",
+        "q_leg": "Leg",
+        "q_service": "Service",
+        "q_assumptions": "Assumptions",
+        "quote_link": "Quote a cargo",
         "form_intro": "A scenario is a base and a few changes. Fill in what you want to change; "
         "empty fields change nothing. It is checked like corridor solve checks a file, saved as a "
         "YAML file you can download, and can be run at once.",
@@ -125,6 +148,25 @@ TEXT: dict[str, dict[str, str]] = {
         "no_runs": "尚无运行：点击情景旁的“运行”。",
         "compare": "比较运行",
         "new_scenario": "新建情景",
+        "quote_title": "货物报价",
+        "q_from": "起运地",
+        "q_to": "目的地",
+        "q_tonnes": "吨",
+        "q_cbm": "立方米",
+        "q_product": "货类",
+        "q_go": "报价",
+        "q_rates": "运价年份",
+        "q_pareto": "条帕累托最优路线",
+        "q_cost": "费用",
+        "q_days": "天数",
+        "q_range": "范围（天）",
+        "q_transfers": "中转次数",
+        "q_route": "路线",
+        "q_mode": "运输方式",
+        "q_leg": "区段",
+        "q_service": "服务",
+        "q_assumptions": "假设",
+        "quote_link": "货物报价",
         "form_intro": "情景由一个基础情景和若干改动组成。填写要改动的内容，空白项不作改动。"
         "保存前按 corridor solve 的规则检查，保存为可下载的 YAML 文件，并可立即运行。",
         "f_name": "名称",
@@ -273,6 +315,80 @@ def folder_zip(result_dir: Path) -> bytes:
     return buffer.getvalue()
 
 
+def quote_request(form: dict[str, str]) -> QuoteRequest:
+    """The quote API's request of the page's form (numbers checked here, the rest by the API).
+
+    Raises
+    ------
+    QuoteRequestError
+        When a number or a field is not valid.
+    """
+    numbers: dict[str, float | None] = {}
+    for key in ("tonnes", "cbm"):
+        raw = form[key].strip()
+        try:
+            numbers[key] = float(raw) if raw else None
+        except ValueError:
+            raise QuoteRequestError(key, f"{raw!r} is not a number") from None
+    try:
+        return QuoteRequest.model_validate(
+            {
+                "from": form["origin"],
+                "to": form["destination"],
+                "product": form["product"] or None,
+                **numbers,
+            }
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "body"
+        raise QuoteRequestError(field, str(first["msg"])) from None
+
+
+def quote_view(q: Quote) -> dict[str, Any]:
+    """What the quote page shows of a quote."""
+    rate = q.cny_per_unit
+    c = q.cargo
+    alternatives = []
+    for alt in q.alternatives:
+        b = alt.breakdown
+        alternatives.append(
+            {
+                "cost": alt.total_cost_cny / rate,
+                "days": alt.days,
+                "range": f"{alt.hours_min / 24:.1f}-{alt.hours_max / 24:.1f}",
+                "co2": alt.co2_kg,
+                "transshipments": alt.transshipments,
+                "tags": ", ".join(alt.tags),
+                "summary": alt.summary,
+                "breakdown": f"freight {b.freight:,.0f} + handling {b.handling:,.0f} + border "
+                f"{b.border:,.0f} + inventory {b.inventory:,.0f} = {alt.total_cost_cny:,.0f} CNY",
+                "legs": [
+                    {
+                        "days": leg.days,
+                        "cost": leg.cost_cny,
+                        "mode": leg.mode,
+                        "from_node": leg.from_name,
+                        "to_node": leg.to_name,
+                        "service": leg.service_id,
+                        "load": leg.load.description,
+                    }
+                    for leg in alt.legs
+                ],
+            }
+        )
+    return {
+        "origin_name": q.origin_name,
+        "destination_name": q.destination_name,
+        "cargo_text": f"{c.tonnes:g} t, {c.cbm:g} cbm" + (f", {c.product}" if c.product else ""),
+        "price_years": ", ".join(map(str, q.price_years)),
+        "pareto_count": q.pareto_count,
+        "currency": q.currency,
+        "alternatives": alternatives,
+        "assumptions": list(q.assumptions),
+    }
+
+
 def comparison_page(runs: list[RunRecord]) -> str:
     """The comparison page of done runs (:mod:`optimizer.output.comparison`, maps included)."""
     from optimizer.output.comparison import comparison_html, comparison_maps
@@ -416,6 +532,40 @@ def add_pages(
             media_type="application/x-yaml",
             headers={"Content-Disposition": f'attachment; filename="{rec.name}.yaml"'},
         )
+
+    @app.get("/quote", response_class=HTMLResponse, include_in_schema=False)
+    def _quote_page(request: Request) -> Response:
+        """A forwarder's quote: the form, the alternatives with legs and breakdown, a map."""
+        lang = _lang(request)
+        params = request.query_params
+        form = {
+            "origin": params.get("from", "")[:120],
+            "destination": params.get("to", "")[:120],
+            "tonnes": params.get("tonnes", "")[:20],
+            "cbm": params.get("cbm", "")[:20],
+            "product": params.get("product", "")[:60],
+        }
+        network = app.state.network()
+        context: dict[str, Any] = {
+            "form": form,
+            "products": sorted(map(str, network.products.index)),
+            "query": "&".join(f"{k}={v}" for k, v in params.items() if k != "lang"),
+            "q": None,
+            "problem": "",
+            "problem_field": "",
+            "map_html": "",
+        }
+        if form["origin"] and form["destination"]:
+            try:
+                q = quote_for(network, quote_request(form))
+                context["q"] = quote_view(q)
+                context["map_html"] = render_map(map_quote(q, network, offline=True))
+            except QuoteRequestError as exc:
+                context |= {"problem": str(exc), "problem_field": exc.field}
+        response = _page("ws_quote.html.j2", lang, title=TEXT[lang]["quote_title"], **context)
+        if context["problem"]:
+            response.status_code = 422
+        return response
 
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
     def _compare(request: Request) -> Response:
