@@ -66,8 +66,10 @@ def create_workspace(
     *,
     network: Network | None = None,
     token: str | None = None,
+    scenarios_dir: Path = SCENARIOS_DIR,
 ) -> FastAPI:
-    """The workspace app over ``store`` and ``runner`` (see the module docstring)."""
+    """The workspace app over ``store`` and ``runner`` (see the module docstring);
+    ``scenarios_dir`` holds the scenarios the pages offer (the bundled ones)."""
     app = create_app(network)
     app.title = "corridor workspace"
     saved = data_folder / "scenarios"
@@ -144,7 +146,7 @@ def create_workspace(
     def _post_scenario(body: ScenarioRequest) -> Any:
         """Save a scenario YAML in the data folder, after checking it like the CLI does."""
         try:
-            rec = save_scenario(store, saved, body.name, body.yaml)
+            rec = save_scenario(store, saved, body.name, body.yaml, scenarios_dir)
         except ScenarioSaveError as exc:
             return _problem(["body", exc.field], str(exc))
         return {"id": rec.id, "name": rec.name, "path": rec.path}
@@ -154,7 +156,7 @@ def create_workspace(
         """The bundled scenarios and the saved ones."""
         bundled = [
             {"id": None, "name": p.stem, "path": str(p), "bundled": True}
-            for p in sorted(SCENARIOS_DIR.glob("*.yaml"))
+            for p in sorted(scenarios_dir.glob("*.yaml"))
         ]
         with store.session() as s:
             from optimizer.workspace.store import ScenarioRecord
@@ -165,5 +167,5 @@ def create_workspace(
             ]
         return bundled + own
 
-    add_pages(app, store, runner, data_folder, SCENARIOS_DIR)
+    add_pages(app, store, runner, data_folder, scenarios_dir)
     return app

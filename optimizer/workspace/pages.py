@@ -513,7 +513,8 @@ def add_pages(
         raw = parse_qs((await request.body()).decode("utf-8", "replace"))
         form = {k: v[0][:2000] for k, v in raw.items() if v}
         try:
-            rec = save_scenario(store, saved, form.get("name", "").strip(), form_yaml(form))
+            text = form_yaml(form, scenarios_dir)
+            rec = save_scenario(store, saved, form.get("name", "").strip(), text, scenarios_dir)
         except ScenarioSaveError as exc:
             return form_page(lang, form, exc)
         if form.get("action") == "save_run":

@@ -33,19 +33,22 @@ class ScenarioSaveError(ValueError):
         self.field = field
 
 
-def _absolute_base(text: str) -> str:
-    """The YAML with a relative ``base`` resolved against the bundled scenarios folder."""
+def _absolute_base(text: str, scenarios_dir: Path) -> str:
+    """The YAML with a relative ``base`` resolved against the scenarios folder."""
     return re.sub(
         r"^base:\s*(?![/'\"])([^\s#]+)",
-        lambda m: f"base: {(SCENARIOS_DIR / m[1]).resolve()}",
+        lambda m: f"base: {(scenarios_dir / m[1]).resolve()}",
         text,
         count=1,
         flags=re.M,
     )
 
 
-def save_scenario(store: Store, folder: Path, name: str, text: str) -> ScenarioRecord:
-    """Check a scenario YAML and save it as ``folder/NAME.yaml`` (and in the database).
+def save_scenario(
+    store: Store, folder: Path, name: str, text: str, scenarios_dir: Path = SCENARIOS_DIR
+) -> ScenarioRecord:
+    """Check a scenario YAML and save it as ``folder/NAME.yaml`` (and in the database);
+    a relative ``base`` names a file of ``scenarios_dir`` (the bundled scenarios).
 
     Raises
     ------
@@ -61,7 +64,7 @@ def save_scenario(store: Store, folder: Path, name: str, text: str) -> ScenarioR
     folder.mkdir(parents=True, exist_ok=True)
     staging = folder / f".{name}.check.yaml"
     try:
-        write_text_atomic(staging, _absolute_base(text))
+        write_text_atomic(staging, _absolute_base(text, scenarios_dir))
         scenario = load_scenario(staging)
         network_of(scenario)  # the changes applied: unknown ids are found here
     except CorridorError as exc:
@@ -85,7 +88,7 @@ def _number(form: dict[str, str], key: str) -> float | None:
         raise ScenarioSaveError(key, f"{raw!r} is not a number") from None
 
 
-def form_yaml(form: dict[str, str]) -> str:
+def form_yaml(form: dict[str, str], scenarios_dir: Path = SCENARIOS_DIR) -> str:
     """The scenario YAML of the form's fields (empty fields change nothing).
 
     Fields: ``name``, ``description``, ``base`` (a bundled scenario file name),
@@ -94,7 +97,7 @@ def form_yaml(form: dict[str, str]) -> str:
     ``never_open`` (ids).
     """
     base = form.get("base", "baseline.yaml")
-    if not (SCENARIOS_DIR / base).is_file() or "/" in base:
+    if not (scenarios_dir / base).is_file() or "/" in base:
         raise ScenarioSaveError("base", f"{base!r} is not a bundled scenario")
     changes: list[dict[str, Any]] = []
     if nodes := _ids(form.get("close_nodes", "")):
