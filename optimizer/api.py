@@ -106,14 +106,20 @@ class _BodyLimit:
     chunked body without ``Content-Length`` is refused with 413 as well.
     """
 
-    def __init__(self, app: Any, limit: int) -> None:
+    def __init__(self, app: Any, limit: int, overrides: dict[str, int] | None = None) -> None:
         self.app = app
-        self.limit = limit
+        self.default = limit
+        self.overrides = overrides if overrides is not None else {}
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        path = str(scope.get("path", ""))
+        limit = next((v for p, v in self.overrides.items() if path.startswith(p)), self.default)
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope: Any, receive: Any, send: Any, limit: int) -> None:
         headers = dict(scope.get("headers") or [])
         length = headers.get(b"content-length")
         too_big = JSONResponse(
@@ -122,13 +128,13 @@ class _BodyLimit:
                 "detail": [
                     {
                         "loc": ["body"],
-                        "msg": f"request body over {self.limit} bytes",
+                        "msg": f"request body over {limit} bytes",
                         "type": "too_large",
                     }
                 ]
             },
         )
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             await too_big(scope, receive, send)
             return
         chunks: list[bytes] = []
@@ -139,7 +145,7 @@ class _BodyLimit:
                 return
             body = message.get("body", b"")
             seen += len(body)
-            if seen > self.limit:
+            if seen > limit:
                 await too_big(scope, receive, send)
                 return
             chunks.append(body)
@@ -268,7 +274,9 @@ def create_app(network: Network | None = None) -> FastAPI:
         "costing for the Deyang / Mianyang export corridors.",
     )
     app.state.network = net  # the network served (loaded on first use): the workspace's pages
-    app.add_middleware(_BodyLimit, limit=MAX_BODY_BYTES)
+    # larger limits by path prefix (the workspace's workbook upload adds one)
+    app.state.body_limits = {}
+    app.add_middleware(_BodyLimit, limit=MAX_BODY_BYTES, overrides=app.state.body_limits)
     app.add_exception_handler(RequestValidationError, _invalid)
 
     @app.get("/health")

@@ -299,3 +299,45 @@ def test_the_quote_page_prices_a_cargo(client: tuple[TestClient, Runner]) -> Non
         == 422
     )
     assert "货物报价" in c.get("/quote?lang=zh").text
+
+
+def test_network_data_is_uploaded_as_a_workbook_and_used_as_a_base(
+    client: tuple[TestClient, Runner], folder: Path, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from optimizer.data.workbook import export_workbook
+
+    c, _ = client
+    book = export_workbook(DATA / "tiny", tmp_path / "tiny.xlsx")
+    # a bad cell: every problem named by sheet, row and column, nothing written
+    wb = load_workbook(book)
+    ws = wb["demand"]
+    header = [cell.value for cell in ws[1]]
+    ws.cell(row=2, column=header.index("tonnes_per_year") + 1).value = -1
+    wb.save(tmp_path / "bad.xlsx")
+    bad = c.put("/api/networks/tiny_edit", content=(tmp_path / "bad.xlsx").read_bytes())
+    assert bad.status_code == 422
+    loc = bad.json()["detail"][0]["loc"]
+    assert "sheet 'demand'" in loc[0]
+    assert loc[1:] == [2, "tonnes_per_year"]
+    assert not (folder / "networks" / "tiny_edit").exists()
+    # the upload has its own body limit (the quote API allows 16 kB)
+    good = c.put("/api/networks/tiny_edit", content=book.read_bytes())
+    assert good.status_code == 201, good.text
+    assert [n["name"] for n in c.get("/api/networks").json()] == ["tiny_edit"]
+    assert c.put("/api/networks/..%2Fevil", content=b"x").status_code in (404, 422)
+    # a scenario based on it, made with the form
+    made = c.post(
+        "/scenarios/new",
+        data={"name": "on_upload", "base": "network:tiny_edit", "carbon_price": "100"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303, made.text
+    doc = (folder / "scenarios" / "on_upload.yaml").read_text(encoding="utf-8")
+    assert str((folder / "networks" / "tiny_edit").resolve()) in doc
+    run_id = c.post(
+        "/api/runs", json={"scenario": str(folder / "scenarios" / "on_upload.yaml")}
+    ).json()["id"]
+    assert wait_done(c, run_id)["status"] == "done"
+    assert c.get("/network.xlsx").status_code == 200

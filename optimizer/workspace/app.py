@@ -23,6 +23,7 @@ as the quote API's (:data:`optimizer.api.MAX_BODY_BYTES`).
 from __future__ import annotations
 
 import hmac
+import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,11 +33,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from optimizer.api import create_app
 from optimizer.data.network import Network
-from optimizer.errors import CorridorError
+from optimizer.data.workbook import import_workbook
+from optimizer.errors import CorridorError, NetworkDataError
 from optimizer.workspace.jobs import Runner
 from optimizer.workspace.pages import add_pages
 from optimizer.workspace.scenarios import NAME, SCENARIOS_DIR, ScenarioSaveError, save_scenario
 from optimizer.workspace.store import Store
+
+#: The largest workbook an upload may send (the bundled network is about 0.4 MB).
+MAX_WORKBOOK_BYTES = 16 * 1024 * 1024
 
 
 class RunRequest(BaseModel):
@@ -150,6 +155,41 @@ def create_workspace(
         except ScenarioSaveError as exc:
             return _problem(["body", exc.field], str(exc))
         return {"id": rec.id, "name": rec.name, "path": rec.path}
+
+    networks = data_folder / "networks"
+    app.state.body_limits["/api/networks/"] = MAX_WORKBOOK_BYTES
+
+    @app.put("/api/networks/{name}", status_code=201)
+    async def _put_network(name: str, request: Request) -> Any:
+        """Upload network data as an Excel workbook (the body is the .xlsx file, as
+        ``corridor network export`` writes it): checked like the CSV files, every problem
+        answered with its sheet, row and column (422), written to the data folder."""
+        if not NAME.match(name):
+            return _problem(["path", "name"], "a name is letters, digits, '_' and '-'")
+        body = await request.body()
+        with tempfile.TemporaryDirectory(prefix="corridor-upload-") as tmp:
+            book = Path(tmp) / f"{name}.xlsx"
+            book.write_bytes(body)
+            try:
+                warns = import_workbook(book, networks / name)
+            except NetworkDataError as exc:
+                detail = [
+                    {"loc": [i.file, i.row, i.field], "msg": i.message, "type": "value_error"}
+                    for i in exc.issues
+                ]
+                return JSONResponse(status_code=422, content={"detail": detail})
+            except CorridorError as exc:
+                return _problem(["body"], str(exc))
+        return {"name": name, "path": str(networks / name), "warnings": [str(w) for w in warns]}
+
+    @app.get("/api/networks")
+    def _networks() -> list[dict[str, Any]]:
+        """The network data uploaded to the workspace."""
+        return [
+            {"name": d.name, "path": str(d)}
+            for d in sorted(networks.glob("*"))
+            if (d / "nodes.csv").is_file()
+        ]
 
     @app.get("/api/scenarios")
     def _scenarios() -> list[dict[str, Any]]:

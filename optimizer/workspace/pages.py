@@ -35,7 +35,13 @@ from optimizer.output.mapping import map_quote, render_map
 from optimizer.pricing.quote import Quote
 from optimizer.results.atomic import write_text_atomic
 from optimizer.results.folders import MARKER
-from optimizer.workspace.scenarios import FORM_MODES, ScenarioSaveError, form_yaml, save_scenario
+from optimizer.workspace.scenarios import (
+    FORM_MODES,
+    NETWORK_BASE,
+    ScenarioSaveError,
+    form_yaml,
+    save_scenario,
+)
 from optimizer.workspace.store import RunRecord, ScenarioRecord, Store
 
 LANGS = ("en", "zh")
@@ -81,6 +87,13 @@ TEXT: dict[str, dict[str, str]] = {
         "q_service": "Service",
         "q_assumptions": "Assumptions",
         "quote_link": "Quote a cargo",
+        "data": "Network data",
+        "data_intro": "Edit the network in a spreadsheet: download it, change demand or rates, "
+        "upload it under a name, then make a scenario based on it.",
+        "download_network": "Download the bundled network (Excel)",
+        "upload": "Upload",
+        "upload_name": "name",
+        "uploaded": "Uploaded network data",
         "form_intro": "A scenario is a base and a few changes. Fill in what you want to change; "
         "empty fields change nothing. It is checked like corridor solve checks a file, saved as a "
         "YAML file you can download, and can be run at once.",
@@ -167,6 +180,13 @@ TEXT: dict[str, dict[str, str]] = {
         "q_service": "服务",
         "q_assumptions": "假设",
         "quote_link": "货物报价",
+        "data": "网络数据",
+        "data_intro": "在电子表格中编辑网络：下载后修改需求或运价，"
+        "以一个名称上传，再基于它新建情景。",
+        "download_network": "下载内置网络（Excel）",
+        "upload": "上传",
+        "upload_name": "名称",
+        "uploaded": "已上传的网络数据",
         "form_intro": "情景由一个基础情景和若干改动组成。填写要改动的内容，空白项不作改动。"
         "保存前按 corridor solve 的规则检查，保存为可下载的 YAML 文件，并可立即运行。",
         "f_name": "名称",
@@ -431,6 +451,7 @@ def add_pages(
             title="corridor workspace",
             scenarios=scenario_list(store, scenarios_dir),
             runs=runs,
+            networks=[d.name for d in sorted(networks.glob("*")) if (d / "nodes.csv").is_file()],
         )
 
     @app.post("/runs/new", include_in_schema=False)
@@ -485,6 +506,24 @@ def add_pages(
         return HTMLResponse(page.read_text(encoding="utf-8"))
 
     saved = data_folder / "scenarios"
+    networks = data_folder / "networks"
+
+    @app.get("/network.xlsx", include_in_schema=False)
+    def _network_workbook() -> Response:
+        """The bundled network data as one Excel workbook (to edit and upload back)."""
+        import tempfile
+
+        from optimizer.data.loader import DEFAULT_DATA_DIR
+        from optimizer.data.workbook import export_workbook
+
+        with tempfile.TemporaryDirectory(prefix="corridor-export-") as tmp:
+            book = export_workbook(DEFAULT_DATA_DIR, Path(tmp) / "network.xlsx")
+            data = book.read_bytes()
+        return Response(
+            data,
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": 'attachment; filename="network_data.xlsx"'},
+        )
 
     def form_page(lang: str, form: dict[str, str], problem: ScenarioSaveError | None) -> Response:
         fields = {k: form.get(k, "") for k in FORM_FIELDS}
@@ -494,7 +533,12 @@ def add_pages(
             lang,
             title=TEXT[lang]["new_scenario"],
             form=fields,
-            bases=[p.name for p in sorted(scenarios_dir.glob("*.yaml"))],
+            bases=[p.name for p in sorted(scenarios_dir.glob("*.yaml"))]
+            + [
+                NETWORK_BASE + d.name
+                for d in sorted(networks.glob("*"))
+                if (d / "nodes.csv").is_file()
+            ],
             modes=FORM_MODES,
             problem=str(problem) if problem else "",
             problem_field=problem.field if problem else "",
@@ -513,7 +557,7 @@ def add_pages(
         raw = parse_qs((await request.body()).decode("utf-8", "replace"))
         form = {k: v[0][:2000] for k, v in raw.items() if v}
         try:
-            text = form_yaml(form, scenarios_dir)
+            text = form_yaml(form, scenarios_dir, networks)
             rec = save_scenario(store, saved, form.get("name", "").strip(), text, scenarios_dir)
         except ScenarioSaveError as exc:
             return form_page(lang, form, exc)

@@ -88,16 +88,29 @@ def _number(form: dict[str, str], key: str) -> float | None:
         raise ScenarioSaveError(key, f"{raw!r} is not a number") from None
 
 
-def form_yaml(form: dict[str, str], scenarios_dir: Path = SCENARIOS_DIR) -> str:
+#: How the form names uploaded network data as a base (``network:NAME``).
+NETWORK_BASE = "network:"
+
+
+def form_yaml(
+    form: dict[str, str], scenarios_dir: Path = SCENARIOS_DIR, networks_dir: Path | None = None
+) -> str:
     """The scenario YAML of the form's fields (empty fields change nothing).
 
     Fields: ``name``, ``description``, ``base`` (a bundled scenario file name),
     ``close_nodes`` (ids), ``rate_mode`` + ``rate_factor``, ``carbon_price``,
     ``demand_city`` + ``demand_factor``, ``max_warehouses``, ``must_open``,
-    ``never_open`` (ids).
+    ``never_open`` (ids). A ``base`` of ``network:NAME`` is network data uploaded to
+    ``networks_dir`` (the scenario then changes that data).
     """
     base = form.get("base", "baseline.yaml")
-    if not (scenarios_dir / base).is_file() or "/" in base:
+    if base.startswith(NETWORK_BASE) and networks_dir is not None:
+        name = base.removeprefix(NETWORK_BASE)
+        folder = networks_dir / name
+        if not NAME.match(name) or not (folder / "nodes.csv").is_file():
+            raise ScenarioSaveError("base", f"{name!r} is not uploaded network data")
+        base = str(folder.resolve())
+    elif not (scenarios_dir / base).is_file() or "/" in base:
         raise ScenarioSaveError("base", f"{base!r} is not a bundled scenario")
     changes: list[dict[str, Any]] = []
     if nodes := _ids(form.get("close_nodes", "")):
