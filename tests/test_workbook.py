@@ -12,8 +12,8 @@ from typer.testing import CliRunner
 
 from optimizer.cli import app
 from optimizer.data.loader import DEFAULT_DATA_DIR, load_network
-from optimizer.data.workbook import _cell, _text, export_workbook, import_workbook
 from optimizer.errors import InputError, NetworkDataError
+from optimizer.output.workbook import _cell, _text, export_workbook, import_workbook
 from optimizer.results.folders import OutputFolderError
 
 runner = CliRunner()

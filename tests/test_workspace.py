@@ -306,7 +306,7 @@ def test_network_data_is_uploaded_as_a_workbook_and_used_as_a_base(
 ) -> None:
     from openpyxl import load_workbook
 
-    from optimizer.data.workbook import export_workbook
+    from optimizer.output.workbook import export_workbook
 
     c, _ = client
     book = export_workbook(DATA / "tiny", tmp_path / "tiny.xlsx")

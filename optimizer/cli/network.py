@@ -1,4 +1,4 @@
-"""``corridor network validate|info``: check and describe a network data directory."""
+"""``corridor network validate|info|export|import``: check, describe and move network data."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import typer
 from optimizer.cli.common import DataDir, emit_json, err, load_network_quietly, pairs
 from optimizer.data.info import network_info
 from optimizer.data.loader import DEFAULT_DATA_DIR, validate_network_dir
-from optimizer.data.workbook import export_workbook, import_workbook
 from optimizer.errors import NetworkDataError
+from optimizer.output.workbook import export_workbook, import_workbook
 
 network_app = typer.Typer(help="Inspect and validate network data.", no_args_is_help=True)
 

@@ -33,8 +33,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from optimizer.api import create_app
 from optimizer.data.network import Network
-from optimizer.data.workbook import import_workbook
 from optimizer.errors import CorridorError, NetworkDataError
+from optimizer.output.workbook import import_workbook
 from optimizer.workspace.jobs import Runner
 from optimizer.workspace.pages import add_pages
 from optimizer.workspace.scenarios import NAME, SCENARIOS_DIR, ScenarioSaveError, save_scenario

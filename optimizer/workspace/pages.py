@@ -252,6 +252,18 @@ FORM_FIELDS = (
 RESULT_TABLES = ("flows", "lanes", "warehouses", "routes", "unmet")
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _download(data: bytes, media_type: str, filename: str) -> Response:
+    """A file to save (the browser offers it as ``filename``)."""
+    return Response(
+        data,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
 def _lang(request: Request) -> str:
     lang = request.query_params.get("lang", "en")
     return lang if lang in LANGS else "en"
@@ -514,16 +526,12 @@ def add_pages(
         import tempfile
 
         from optimizer.data.loader import DEFAULT_DATA_DIR
-        from optimizer.data.workbook import export_workbook
+        from optimizer.output.workbook import export_workbook
 
         with tempfile.TemporaryDirectory(prefix="corridor-export-") as tmp:
             book = export_workbook(DEFAULT_DATA_DIR, Path(tmp) / "network.xlsx")
             data = book.read_bytes()
-        return Response(
-            data,
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": 'attachment; filename="network_data.xlsx"'},
-        )
+        return _download(data, XLSX, "network_data.xlsx")
 
     def form_page(lang: str, form: dict[str, str], problem: ScenarioSaveError | None) -> Response:
         fields = {k: form.get(k, "") for k in FORM_FIELDS}
@@ -638,19 +646,11 @@ def add_pages(
         run = done_run(run_id)
         if run is None:
             return HTMLResponse("no result for this run yet", status_code=404)
-        return Response(
-            tables_workbook(Path(run.result_dir)),
-            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": f'attachment; filename="run_{run_id}_tables.xlsx"'},
-        )
+        return _download(tables_workbook(Path(run.result_dir)), XLSX, f"run_{run_id}_tables.xlsx")
 
     @app.get("/runs/{run_id}/result.zip", include_in_schema=False)
     def _zip(run_id: int) -> Response:
         run = done_run(run_id)
         if run is None:
             return HTMLResponse("no result for this run yet", status_code=404)
-        return Response(
-            folder_zip(Path(run.result_dir)),
-            media_type="application/zip",
-            headers={"Content-Disposition": f'attachment; filename="run_{run_id}.zip"'},
-        )
+        return _download(folder_zip(Path(run.result_dir)), "application/zip", f"run_{run_id}.zip")
