@@ -401,7 +401,7 @@ def report_html(
             else ""
         ),
         seconds=number(solution.solve_seconds, 1),
-        data_dir=meta.get("data_dir", "-"),
+        data_dir=shown_path(meta.get("data_dir", "-")),
         code_version=meta.get("code_version", "-"),
         message=solution.message,
         cards=cards,
@@ -418,6 +418,22 @@ def report_html(
         unmet_tonnes=number(ut["tonnes"].sum()) if not ut.empty else "0",
         unmet_rows=len(ut),
     )
+
+
+def shown_path(path: str) -> str:
+    """A path as a report shows it: the bundled data as ``network_data``, a path below the
+    working directory relative to it, any other path as it is."""
+    if path in ("", "-"):
+        return path
+    p = Path(path)
+    bundled = Path(__file__).resolve().parents[2] / "network_data"
+    for root, label in ((bundled, "network_data"), (Path.cwd(), "")):
+        try:
+            rel = p.resolve().relative_to(root)
+        except ValueError:
+            continue
+        return str(Path(label, rel)) if label else (str(rel) or ".")
+    return path
 
 
 def write_report(result_dir: str | Path, *, out: str | Path | None = None) -> Path:
