@@ -67,8 +67,6 @@ import dataclasses
 import difflib
 import logging
 import math
-import os
-import socket
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -94,7 +92,7 @@ from optimizer.results.solution import Solution
 from optimizer.studies.moves import WITHIN, slack_of, verdict
 from optimizer.studies.pipeline import HAS_SOLUTION, RESULTS_DIR, as_scenario, run_scenario
 from optimizer.studies.pipeline import solve_or_reuse as _solve_or_reuse
-from optimizer.studies.sweep import NO_WORKER_TIMEOUT_S, SweepCase, solve_cases
+from optimizer.studies.sweep import NO_WORKER_TIMEOUT_S, SweepCase, case_row, solve_cases
 
 log = logging.getLogger(__name__)
 
@@ -609,9 +607,8 @@ def solve_variant(case: SweepCase) -> dict[str, Any]:
     :func:`~optimizer.studies.pipeline.run_scenario` with its warm start from
     the base scenario's result (nothing is written).
     """
-    started = time.perf_counter()
-    row = _empty_row(case)
-    try:
+
+    def fill(row: dict[str, Any]) -> None:
         # the data this solve reads (compared with the reference's: the files may change)
         row["data"] = data_fingerprint(load_scenario(case.path).data_dir)
         sol = run_scenario(case.path, save=False).solution
@@ -628,13 +625,8 @@ def solve_variant(case: SweepCase) -> dict[str, Any]:
         )
         if not sol.kpis:
             row["error"] = sol.message or f"no solution ({sol.status})"
-    except Exception as exc:  # a failed variant is reported, never fatal to the study
-        row["status"] = "error"
-        text = str(exc).replace(case.path, Path(case.path).name)
-        row["error"] = f"{type(exc).__name__}: {text}"
-    row["_seconds"] = time.perf_counter() - started
-    row["_worker"] = f"{socket.gethostname()}:{os.getpid()}"
-    return row
+
+    return case_row(case, _empty_row(case), fill)
 
 
 # -- the table ----------------------------------------------------------------------------

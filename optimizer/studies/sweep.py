@@ -389,18 +389,28 @@ def solve_case(case: SweepCase) -> dict[str, Any]:
     :func:`optimizer.studies.pipeline.run_scenario` returns), plus ``_seconds``
     and ``_worker`` (taken out of the results table).
     """
-    started = time.perf_counter()
-    row = _empty_row(case)
-    try:
-        run = run_scenario(case.path, save=False)
-        sol = run.solution
+
+    def fill(row: dict[str, Any]) -> None:
+        sol = run_scenario(case.path, save=False).solution
         kpis = kpi_row(sol)
         row.update({c: kpis[c] for c in RESULT_COLUMNS if c in kpis})
         if not sol.kpis:
             row["error"] = sol.message or f"no solution ({sol.status})"
-    except Exception as exc:  # a failed run is reported, never fatal to the sweep
+
+    return case_row(case, _empty_row(case), fill)
+
+
+def case_row(
+    case: SweepCase, row: dict[str, Any], fill: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    """Run ``fill(row)`` on a worker and return the row, never raising: an error becomes
+    ``status = error`` with its message (naming the run file, not its directory, so that
+    the table does not depend on --out); ``_seconds`` and ``_worker`` are added."""
+    started = time.perf_counter()
+    try:
+        fill(row)
+    except Exception as exc:  # a failed run is reported, never fatal to the study
         row["status"] = "error"
-        # name the run file, not its directory, so that the table does not depend on --out
         text = str(exc).replace(case.path, Path(case.path).name)
         row["error"] = f"{type(exc).__name__}: {text}"
     row["_seconds"] = time.perf_counter() - started
@@ -536,6 +546,22 @@ def _row_of(
     return row
 
 
+def local_cluster(n_workers: int, *, processes: bool = True) -> Any:
+    """A dask LocalCluster of single-threaded workers (processes, or threads for tests),
+    without a dashboard."""
+    from dask.distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=processes,
+        dashboard_address=None,
+        # no dashboard; the scheduler's small HTTP server (health, metrics) would otherwise
+        # try port 8787 and warn when another cluster holds it
+        scheduler_kwargs={"dashboard_address": ":0"},
+    )
+
+
 #: What :func:`solve_cases` reports as runs finish and at the end:
 #: ``(rows so far, start time (perf_counter), workers, complete, why it stopped)``.
 Checkpoint = Callable[[list[dict[str, Any]], float, int, bool, str], None]
@@ -575,7 +601,7 @@ def solve_cases(
     InputError
         When the scheduler cannot be reached.
     """
-    from dask.distributed import Client, LocalCluster, wait
+    from dask.distributed import Client, wait
 
     started = time.perf_counter()
     cluster = None
@@ -593,15 +619,7 @@ def solve_cases(
             n_workers = len(client.scheduler_info().get("workers", {}))
         else:
             n_workers = workers or min(8, os.cpu_count() or 1)
-            cluster = LocalCluster(
-                n_workers=n_workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                # no dashboard; the scheduler's small HTTP server (health, metrics) would
-                # otherwise try port 8787 and warn when another cluster holds it
-                scheduler_kwargs={"dashboard_address": ":0"},
-            )
+            cluster = local_cluster(n_workers)
             client = Client(cluster)
         log.info("solving on %d worker(s) (%s)", n_workers, scheduler or "LocalCluster")
         futures = client.map(task, list(cases), pure=False)

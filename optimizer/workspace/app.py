@@ -125,8 +125,7 @@ def create_workspace(
             load_scenario(path)
         except CorridorError as exc:
             return _problem(["body", "scenario"], str(exc))
-        run = store.add_run(path, sid)
-        runner.submit(run.id, path)
+        run = runner.start(path, sid)
         return {"id": run.id, "status": run.status}
 
     @app.get("/api/runs")

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import CorridorError
-from optimizer.workspace.store import Store, now
+from optimizer.workspace.store import RunRecord, Store, now
 
 log = logging.getLogger(__name__)
 
@@ -96,25 +96,27 @@ class Runner:
         self._lock = threading.Lock()
 
     def client(self) -> Any:
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
+
+        from optimizer.studies.sweep import local_cluster
 
         with self._lock:
             if self._client is None:
                 if self.scheduler:
                     self._client = Client(self.scheduler, timeout="10s")
                 else:
-                    self._cluster = LocalCluster(
-                        n_workers=self.workers,
-                        threads_per_worker=1,
-                        processes=self.processes,
-                        dashboard_address=None,
-                        scheduler_kwargs={"dashboard_address": ":0"},
-                    )
+                    self._cluster = local_cluster(self.workers, processes=self.processes)
                     self._client = Client(self._cluster)
             return self._client
 
     def result_dir(self, run_id: int) -> Path:
         return self.results / f"run_{run_id:05d}"
+
+    def start(self, scenario_path: str, scenario_id: int | None = None) -> RunRecord:
+        """Record a new run of a scenario (queued) and submit it."""
+        run = self.store.add_run(scenario_path, scenario_id)
+        self.submit(run.id, scenario_path)
+        return run
 
     def submit(self, run_id: int, scenario_path: str) -> None:
         """Queue a run that is already in the database."""

@@ -480,8 +480,7 @@ def add_pages(
             path, sid = (str(candidate), None) if ok else ("", None)
         if not path:
             return HTMLResponse(f"unknown scenario {scenario!r}", status_code=422)
-        run = store.add_run(path, sid)
-        runner.submit(run.id, path)
+        run = runner.start(path, sid)
         return RedirectResponse(f"/runs/{run.id}?lang={lang}", status_code=303)
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -570,8 +569,7 @@ def add_pages(
         except ScenarioSaveError as exc:
             return form_page(lang, form, exc)
         if form.get("action") == "save_run":
-            run = store.add_run(rec.path, rec.id)
-            runner.submit(run.id, rec.path)
+            run = runner.start(rec.path, rec.id)
             return RedirectResponse(f"/runs/{run.id}?lang={lang}", status_code=303)
         return RedirectResponse(f"/?lang={lang}", status_code=303)
 
