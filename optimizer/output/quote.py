@@ -3,6 +3,21 @@
 from __future__ import annotations
 
 from optimizer.pricing.quote import Quote
+from optimizer.pricing.types import Alternative
+
+
+def days_range(alt: Alternative) -> str:
+    """An alternative's range of days, e.g. ``39.8-57.5``."""
+    return f"{alt.hours_min / 24:.1f}-{alt.hours_max / 24:.1f}"
+
+
+def breakdown_text(alt: Alternative) -> str:
+    """An alternative's cost as its parts, e.g. ``freight 14,997 + ... = 16,197 CNY``."""
+    b = alt.breakdown
+    return (
+        f"freight {b.freight:,.0f} + handling {b.handling:,.0f} + border "
+        f"{b.border:,.0f} + inventory {b.inventory:,.0f} = {alt.total_cost_cny:,.0f} CNY"
+    )
 
 
 def quote_text(q: Quote) -> str:
@@ -25,20 +40,17 @@ def quote_text(q: Quote) -> str:
     )
     lines += [head, "-" * (len(head) + 50)]
     for i, alt in enumerate(q.alternatives, start=1):
-        rng = f"{alt.hours_min / 24:.1f}-{alt.hours_max / 24:.1f}"
+        rng = days_range(alt)
         lines.append(
             f"{i:>2}  {alt.total_cost_cny / q.cny_per_unit:>14,.0f} {alt.days:>6.1f} {rng:>11} "
             f"{alt.co2_kg:>9,.0f} {alt.transshipments:>3}  {', '.join(alt.tags):<26} "
             f"{alt.summary}"
         )
     for i, alt in enumerate(q.alternatives, start=1):
-        b = alt.breakdown
         lines += [
             "",
             f"[{i}] {alt.summary}",
-            f"    freight {b.freight:,.0f} + handling {b.handling:,.0f} + border "
-            f"{b.border:,.0f} + inventory {b.inventory:,.0f} = {alt.total_cost_cny:,.0f} "
-            f"CNY; {alt.days:.1f} days ({alt.hours_min / 24:.1f}-{alt.hours_max / 24:.1f});"
+            f"    {breakdown_text(alt)}; {alt.days:.1f} days ({days_range(alt)});"
             f" {alt.co2_kg:,.0f} kg CO2e; rates of "
             f"{', '.join(map(str, alt.price_years))}",
         ]

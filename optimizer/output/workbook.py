@@ -34,6 +34,7 @@ import warnings
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -79,12 +80,21 @@ def _text(value: object) -> str:
     return str(value)
 
 
+#: What openpyxl raises on a file that is no workbook it can read.
+_UNREADABLE = (OSError, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError)
+
+
+def _open(path: Path, **options: bool) -> Any:
+    """A workbook, read only (openpyxl's warnings about styles and extensions silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return load_workbook(path, read_only=True, **options)
+
+
 def _is_ours(path: Path) -> bool:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = load_workbook(path, read_only=True)
-    except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError):
+        book = _open(path)
+    except _UNREADABLE:
         return False
     props = book.properties
     ours = props.creator == CREATOR and props.keywords == KEYWORDS
@@ -100,7 +110,7 @@ def export_workbook(directory: str | Path, target: str | Path) -> Path:
     InputError
         When the directory has no data file, or ``target`` is a file corridor did not write.
     """
-    base, out = Path(directory), Path(target)
+    out = Path(target)
     if out.suffix.lower() != ".xlsx":
         msg = f"{out}: the workbook must be an .xlsx file"
         raise InputError(msg, file=str(out))
@@ -110,6 +120,18 @@ def export_workbook(directory: str | Path, target: str | Path) -> Path:
             "give another file name"
         )
         raise InputError(msg, file=str(out))
+    return write_bytes_atomic(out, workbook_bytes(directory))
+
+
+def workbook_bytes(directory: str | Path) -> bytes:
+    """The data files of ``directory`` as the bytes of an .xlsx workbook (see the module).
+
+    Raises
+    ------
+    InputError
+        When the directory has no data file.
+    """
+    base = Path(directory)
     present = [s for s in SHEETS if (base / f"{s}.csv").is_file()]
     if not present:
         msg = f"{base}: no network data file found (nodes.csv, services.csv, ...)"
@@ -131,7 +153,7 @@ def export_workbook(directory: str | Path, target: str | Path) -> Path:
     book.properties.title = f"corridor network data: {base.name}"
     buffer = io.BytesIO()
     book.save(buffer)
-    return write_bytes_atomic(out, buffer.getvalue())
+    return buffer.getvalue()
 
 
 def _about_rows(base: Path, sheets: Iterable[str]) -> list[tuple[str, str]]:
@@ -165,10 +187,8 @@ def read_workbook(source: str | Path) -> dict[str, str]:
         msg = f"{path}: workbook not found"
         raise InputError(msg, file=str(path))
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            book = load_workbook(path, read_only=True, data_only=True)
-    except (OSError, InvalidFileException, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        book = _open(path, data_only=True)
+    except _UNREADABLE as exc:
         msg = f"{path}: not an Excel workbook (.xlsx) corridor can read ({exc})"
         raise InputError(msg, file=str(path)) from None
     out: dict[str, str] = {}

@@ -32,6 +32,7 @@ from optimizer.data.scenario import load_scenario
 from optimizer.errors import CorridorError
 from optimizer.output.html import render
 from optimizer.output.mapping import map_quote, render_map
+from optimizer.output.quote import breakdown_text, days_range
 from optimizer.pricing.quote import Quote
 from optimizer.results.atomic import write_text_atomic
 from optimizer.results.folders import MARKER
@@ -383,18 +384,16 @@ def quote_view(q: Quote) -> dict[str, Any]:
     c = q.cargo
     alternatives = []
     for alt in q.alternatives:
-        b = alt.breakdown
         alternatives.append(
             {
                 "cost": alt.total_cost_cny / rate,
                 "days": alt.days,
-                "range": f"{alt.hours_min / 24:.1f}-{alt.hours_max / 24:.1f}",
+                "range": days_range(alt),
                 "co2": alt.co2_kg,
                 "transshipments": alt.transshipments,
                 "tags": ", ".join(alt.tags),
                 "summary": alt.summary,
-                "breakdown": f"freight {b.freight:,.0f} + handling {b.handling:,.0f} + border "
-                f"{b.border:,.0f} + inventory {b.inventory:,.0f} = {alt.total_cost_cny:,.0f} CNY",
+                "breakdown": breakdown_text(alt),
                 "legs": [
                     {
                         "days": leg.days,
@@ -522,15 +521,10 @@ def add_pages(
     @app.get("/network.xlsx", include_in_schema=False)
     def _network_workbook() -> Response:
         """The bundled network data as one Excel workbook (to edit and upload back)."""
-        import tempfile
-
         from optimizer.data.loader import DEFAULT_DATA_DIR
-        from optimizer.output.workbook import export_workbook
+        from optimizer.output.workbook import workbook_bytes
 
-        with tempfile.TemporaryDirectory(prefix="corridor-export-") as tmp:
-            book = export_workbook(DEFAULT_DATA_DIR, Path(tmp) / "network.xlsx")
-            data = book.read_bytes()
-        return _download(data, XLSX, "network_data.xlsx")
+        return _download(workbook_bytes(DEFAULT_DATA_DIR), XLSX, "network_data.xlsx")
 
     def form_page(lang: str, form: dict[str, str], problem: ScenarioSaveError | None) -> Response:
         fields = {k: form.get(k, "") for k in FORM_FIELDS}
