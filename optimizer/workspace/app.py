@@ -37,7 +37,13 @@ from optimizer.errors import CorridorError, NetworkDataError
 from optimizer.output.workbook import import_workbook
 from optimizer.workspace.jobs import Runner
 from optimizer.workspace.pages import add_pages
-from optimizer.workspace.scenarios import NAME, SCENARIOS_DIR, ScenarioSaveError, save_scenario
+from optimizer.workspace.scenarios import (
+    NAME,
+    SCENARIOS_DIR,
+    ScenarioSaveError,
+    save_scenario,
+    scenario_list,
+)
 from optimizer.workspace.store import Store
 
 #: The largest workbook an upload may send (the bundled network is about 0.4 MB).
@@ -193,18 +199,10 @@ def create_workspace(
     @app.get("/api/scenarios")
     def _scenarios() -> list[dict[str, Any]]:
         """The bundled scenarios and the saved ones."""
-        bundled = [
-            {"id": None, "name": p.stem, "path": str(p), "bundled": True}
-            for p in sorted(scenarios_dir.glob("*.yaml"))
+        return [
+            {k: v for k, v in rec.items() if k != "key"}
+            for rec in scenario_list(store, scenarios_dir)
         ]
-        with store.session() as s:
-            from optimizer.workspace.store import ScenarioRecord
-
-            own = [
-                {"id": r.id, "name": r.name, "path": r.path, "bundled": False}
-                for r in s.query(ScenarioRecord).order_by(ScenarioRecord.id)
-            ]
-        return bundled + own
 
     add_pages(app, store, runner, data_folder, scenarios_dir)
     return app

@@ -29,7 +29,6 @@ from pydantic import ValidationError
 import optimizer.format as fmt
 from optimizer.api import QuoteRequest, QuoteRequestError, quote_for
 from optimizer.data.scenario import load_scenario
-from optimizer.errors import CorridorError
 from optimizer.output.html import render
 from optimizer.output.mapping import map_quote, render_map
 from optimizer.output.quote import breakdown_text, days_range
@@ -42,8 +41,9 @@ from optimizer.workspace.scenarios import (
     ScenarioSaveError,
     form_yaml,
     save_scenario,
+    scenario_list,
 )
-from optimizer.workspace.store import RunRecord, ScenarioRecord, Store
+from optimizer.workspace.store import RunRecord, Store
 
 LANGS = ("en", "zh")
 TEXT: dict[str, dict[str, str]] = {
@@ -278,26 +278,6 @@ def _page(template: str, lang: str, **context: Any) -> HTMLResponse:
 
 def _scenario_name(path: str) -> str:
     return Path(path).stem
-
-
-def scenario_list(store: Store, scenarios_dir: Path) -> list[dict[str, Any]]:
-    """The bundled scenarios, then the saved ones (name, description, the key a form sends)."""
-    out = []
-    for p in sorted(scenarios_dir.glob("*.yaml")):
-        out.append({"name": p.stem, "description": _description(p), "key": p.name, "bundled": True})
-    with store.session() as s:
-        for r in s.query(ScenarioRecord).order_by(ScenarioRecord.id):
-            out.append(
-                {"name": r.name, "description": r.description, "key": f"#{r.id}", "bundled": False}
-            )
-    return out
-
-
-def _description(path: Path) -> str:
-    try:
-        return load_scenario(path).description
-    except CorridorError:
-        return ""
 
 
 def kpi_cards(kpis: dict[str, Any], t: dict[str, str]) -> list[tuple[str, str]]:

@@ -147,3 +147,37 @@ def form_yaml(
     if options:
         doc["options"] = options
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+
+
+def scenario_list(store: Store, scenarios_dir: Path = SCENARIOS_DIR) -> list[dict[str, Any]]:
+    """The bundled scenarios, then the saved ones: ``id`` (None when bundled), ``name``,
+    ``path``, ``description``, ``bundled`` and ``key`` (what the pages' Run form sends)."""
+    out: list[dict[str, Any]] = []
+    for p in sorted(scenarios_dir.glob("*.yaml")):
+        try:
+            description = load_scenario(p).description
+        except CorridorError:
+            description = ""
+        out.append(
+            {
+                "id": None,
+                "name": p.stem,
+                "path": str(p),
+                "description": description,
+                "bundled": True,
+                "key": p.name,
+            }
+        )
+    with store.session() as s:
+        for r in s.query(ScenarioRecord).order_by(ScenarioRecord.id):
+            out.append(
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "path": r.path,
+                    "description": r.description,
+                    "bundled": False,
+                    "key": f"#{r.id}",
+                }
+            )
+    return out
