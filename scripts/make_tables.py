@@ -237,9 +237,10 @@ class Network:
             for r in read_table("co2_factors.csv")
         }
         self.provenance: list[Record] = []
+        self.fx_rows = read_table("fx.csv")
         self.fx: list[Record] = [
             {**r, "cny_per_unit": float(r["cny_per_unit"]), "source": x(r["source"])}
-            for r in read_table("fx.csv")
+            for r in self.fx_rows
         ]
         self.cny_per = {r["currency"]: r["cny_per_unit"] for r in self.fx}
         # other currencies of local prices (rents, wages, fees), converted here only
@@ -249,6 +250,7 @@ class Network:
             self.fx_source[r["currency"]] = x(r["source"])
         self.param_rows = read_table("parameters.csv")
         self.param = {r["name"]: float(r["value"]) for r in self.param_rows if r["value"]}
+        node_rows = read_table("nodes.csv")
         self.nodes: list[Record] = [
             {
                 **r,
@@ -260,10 +262,10 @@ class Network:
                 "dwell_h_max": opt_float(r["dwell_h_max"]),
                 "source": x(r["source"]),
             }
-            for r in read_table("nodes.csv")
+            for r in node_rows
         ]
         self.node = {n["id"]: n for n in self.nodes}
-        for r in read_table("nodes.csv"):
+        for r in node_rows:
             self.record("nodes.csv", r["id"], self.node_prov(r))
         self.origins = [n["id"] for n in self.nodes if n["kind"] == "origin"]
         self.markets = [n["id"] for n in self.nodes if n["kind"] == "market"]
@@ -1709,10 +1711,9 @@ def parameters(net: Network) -> list[Record]:
     computed = {"rail_detour_factor": net.rail_detour}
     for r in net.param_rows:
         net.record("parameters.csv", r["name"], {"value": net.texts.prov(r["source"])})
-    for r in net.fx:
-        raw = next(x for x in read_table("fx.csv") if x["currency"] == r["currency"])
-        if r["currency"] != "CNY":
-            net.record("fx.csv", r["currency"], {"cny_per_unit": net.texts.prov(raw["source"])})
+    for r in net.fx_rows:
+        if r["currency"] != "CNY":  # the base currency is 1 by definition
+            net.record("fx.csv", r["currency"], {"cny_per_unit": net.texts.prov(r["source"])})
     return [
         {
             "name": r["name"],

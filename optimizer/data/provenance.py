@@ -18,7 +18,6 @@ per file and field, and weighs the rates by a solved scenario's transport cost.
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -56,7 +55,7 @@ def read_provenance(
         return empty, []
     issues: list[Issue] = []
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(io.StringIO(fh.read()))
+        reader = csv.DictReader(fh)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
         if missing:
             return empty, [Issue(PROVENANCE_FILE, 1, None, f"missing columns: {missing}")]

@@ -33,7 +33,7 @@ def solve_run(url: str, run_id: int, scenario_path: str, result_dir: str) -> str
     from optimizer.results.files import dumps
     from optimizer.studies.pipeline import run_scenario
 
-    store = Store(url)
+    store = Store(url, migrate=False)
     started = time.perf_counter()
     run = store.update_run(run_id, status="running", started_at=now())
     if run is None or run.status != "running":

@@ -126,12 +126,13 @@ def upgrade(engine: Engine) -> None:
 class Store:
     """Sessions on one database (migrated on open)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.url = url
         self.engine = create_engine(url, future=True)
-        upgrade(self.engine)
+        if migrate:  # the server migrates on start; its workers open the database as it is
+            upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager
