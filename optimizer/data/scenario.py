@@ -660,6 +660,13 @@ def _change_field(where: str, kind: str, name: str) -> str:
     return f"{where.rsplit(': ', 1)[-1]}.{kind}.{name}"
 
 
+def _scale(frame: pd.DataFrame, ids: pd.Index, columns: Iterable[str], factor: float) -> None:
+    """Multiply ``columns`` of the rows ``ids`` by ``factor`` (the columns made float)."""
+    for col in columns:
+        frame[col] = frame[col].astype(float)
+        frame.loc[ids, col] = frame.loc[ids, col] * factor
+
+
 def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: str = "") -> Network:
     """Apply parsed changes in order; return a new :class:`Network`.
 
@@ -714,27 +721,19 @@ def apply_changes(net: Network, changes: Iterable[tuple[str, Any, str]], name: s
         elif kind in ("scale_dwell", "scale_handling"):
             ids = select_nodes(net.replace(nodes=nodes), v, loc)
             cols = ("dwell_h", "dwell_h_max") if kind == "scale_dwell" else ("handling_cny_per_t",)
-            for col in cols:
-                nodes[col] = nodes[col].astype(float)
-                nodes.loc[ids, col] = nodes.loc[ids, col] * v.factor
+            _scale(nodes, ids, cols, v.factor)
             sites = ids[ids.isin(warehouses.index)]
             if kind == "scale_handling" and len(sites):
-                col = "handling_cny_per_t"
-                warehouses[col] = warehouses[col].astype(float)
-                warehouses.loc[sites, col] = warehouses.loc[sites, col] * v.factor
+                _scale(warehouses, sites, ("handling_cny_per_t",), v.factor)
         elif kind == "scale_warehouse_fixed":
             ids = select_warehouses(net.replace(warehouses=warehouses, nodes=nodes), v, loc)
             if FIXED_COST_FACTOR not in warehouses.columns:
                 warehouses[FIXED_COST_FACTOR] = 1.0
-            warehouses.loc[ids, FIXED_COST_FACTOR] = (
-                warehouses.loc[ids, FIXED_COST_FACTOR].astype(float) * v.factor
-            )
+            _scale(warehouses, ids, (FIXED_COST_FACTOR,), v.factor)
         elif kind == "scale_shared_fees":
             ids = select_warehouses(net.replace(warehouses=warehouses, nodes=nodes), v, loc)
-            for col in SHARED_FEE_COLUMNS:
-                if col in warehouses.columns:
-                    warehouses[col] = warehouses[col].astype(float)
-                    warehouses.loc[ids, col] = warehouses.loc[ids, col] * v.factor
+            present = [c for c in SHARED_FEE_COLUMNS if c in warehouses.columns]
+            _scale(warehouses, ids, present, v.factor)
         elif kind == "subsidy":
             ids = select_services(net.replace(services=services, nodes=nodes), v, loc)
             for sid in ids:
