@@ -118,6 +118,10 @@ def test_scenario_run_compare_and_download_in_a_browser(
     page.wait_for_function(
         "document.getElementById('status').textContent.trim() === 'done'", timeout=60_000
     )
+    # the page reloads itself once the run is done: wait for the reloaded page's KPI
+    # cards before leaving, or the reload interrupts the next navigation
+    page.wait_for_selector("text=total cost a year", timeout=20_000)
+    page.wait_for_load_state("load")
 
     # compare the two
     page.goto(server + "/", wait_until="load")
