@@ -117,3 +117,42 @@ def test_robust_starts_from_the_best_scenario_optimum(prepared):
     assert start is not None
     assert model.max_violation(start) <= 1e-6
     assert start[z].sum() == 1
+
+
+def test_the_brief_names_each_choice_with_its_reasons(tmp_path, prepared):
+    from optimizer.output.robust import chosen_warehouses
+
+    result = solve_robust(prepared, 2, options=EXACT)
+    files = write_robust(result, tmp_path / "r", maps=False)
+    brief = files["brief"].read_text(encoding="utf-8")
+    report = files["html"].read_text(encoding="utf-8")
+    chosen = chosen_warehouses(result)
+    assert {c.warehouse_id for c in chosen} == {label.split(":")[0] for label in result.chosen}
+    for c in chosen:
+        assert c.name in brief and c.warehouse_id in report
+        # the count of optima it is in agrees with the scenarios' own optima
+        opened = sum(c.warehouse_id in o.kpis["open_warehouses"] for o in result.optima.values())
+        assert f"open in the own optimum of {opened} of 3 scenarios" in brief
+        assert not c.idle
+    for name in result.scenarios["scenario"]:
+        assert name in brief
+    assert "handle no cargo" not in brief
+    assert 'href="brief.html"' in report
+
+
+def test_a_chosen_warehouse_without_cargo_is_called_so(tmp_path, prepared):
+    import dataclasses
+
+    from optimizer.output.robust import brief_html, chosen_warehouses
+
+    result = solve_robust(prepared, 2, options=EXACT)
+    cand = result.candidates.copy()
+    idle_id = cand.loc[cand["chosen"], "warehouse_id"].iloc[0]
+    for col in [c for c in cand.columns if c.startswith("tonnes_")]:
+        cand.loc[cand["warehouse_id"] == idle_id, col] = 0.0
+    idle = dataclasses.replace(result, candidates=cand)
+    flags = {c.warehouse_id: c.idle for c in chosen_warehouses(idle)}
+    assert flags[idle_id] and sum(flags.values()) == 1
+    page = brief_html(idle)
+    assert "1 of the 2 handle no cargo in any scenario" in page
+    assert "the scenarios justify 1" in page

@@ -107,6 +107,9 @@ def robust(
     time_limit: TimeLimitOption = None,
     gap: GapOption = None,
     force: ForceOption = False,
+    no_maps: Annotated[
+        bool, typer.Option("--no-maps", help="Leave the map out of robust.html and brief.html.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")] = False,
 ) -> None:
     """Choose P warehouses that serve well across all the scenarios (one shared siting).
@@ -125,11 +128,13 @@ def robust(
         rel_gap=1e-3 if gap is None else gap,
     )
     result = solve_robust(scenarios, warehouses, criterion=chosen, options=options)
-    files = write_robust(result, target, force=force)
+    files = write_robust(result, target, force=force, maps=not no_maps)
     if as_json:
         emit_json({**result.to_json(), "files": {k: str(v) for k, v in files.items()}})
     else:
         typer.echo(robust_summary(result))
+        if "brief" in files:
+            typer.echo(f"brief: {files['brief']} (one printable page; the report: robust.html)")
         typer.echo(f"report: {files['markdown']} (also robust_candidates.csv)")
     if not result.chosen:
         sys.exit(1)

@@ -147,6 +147,17 @@ class Network:
         return sorted(self.nodes.index[self.nodes["kind"].isin(kinds)])
 
     # -- names -------------------------------------------------------------
+    def node_name(self, node_id: str, lang: str = "en") -> str:
+        """A node's name in English (``lang="en"``) or Chinese (``"zh"``, from
+        ``name_zh``; the English name where the data has none); the id when unknown."""
+        if node_id not in self.nodes.index:
+            return str(node_id)
+        if lang == "zh":
+            zh = self.nodes.at[node_id, "name_zh"]
+            if isinstance(zh, str) and zh:
+                return zh
+        return str(self.nodes.at[node_id, "name"])
+
     def resolve_node(self, text: str) -> str:
         """Resolve a node id or an English or Chinese name to a node id.
 

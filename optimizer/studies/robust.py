@@ -125,6 +125,7 @@ class RobustResult:
     optima: dict[str, Solution] = field(repr=False, default_factory=dict)
     model_size: dict[str, int] = field(default_factory=dict)
     moves: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    networks: dict[str, Network] = field(repr=False, default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """Plain data for ``--json`` and ``robust.json``."""
@@ -540,6 +541,7 @@ def solve_robust(
         candidates=pd.DataFrame(),
         optima=optima,
         model_size=model.size(),
+        networks={p.name: p.network for p in prepared},
     )
     if raw.values is None:
         return empty

@@ -79,12 +79,8 @@ def esc(text: Any) -> str:
 
 def node_label(network: Network, node_id: str) -> str:
     """``English name 中文名`` of a node (its id when unknown)."""
-    nodes = network.nodes
-    if node_id not in nodes.index:
-        return str(node_id)
-    en = str(nodes.at[node_id, "name"])
-    zh = nodes.at[node_id, "name_zh"]
-    return f"{en} {zh}" if isinstance(zh, str) and zh else en
+    en, zh = network.node_name(node_id), network.node_name(node_id, "zh")
+    return en if zh == en else f"{en} {zh}"
 
 
 def popup_rows(rows: Iterable[tuple[str, str]]) -> str:
