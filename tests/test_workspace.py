@@ -196,7 +196,7 @@ def test_a_form_run_redirects_to_its_page(
     c, runner = client
     submitted: list[tuple[int, str]] = []
     # no need to solve the whole network here: record what would be submitted
-    monkeypatch.setattr(runner, "submit", lambda rid, path: submitted.append((rid, path)))
+    monkeypatch.setattr(runner, "submit", lambda run: submitted.append((run.id, run.scenario_path)))
     answer = c.post("/runs/new", data={"scenario": "baseline.yaml"}, follow_redirects=False)
     assert answer.status_code == 303
     run_id = int(answer.headers["location"].split("/")[2].split("?")[0])
@@ -263,7 +263,7 @@ def test_the_scenario_form_saves_a_checked_yaml(
     # the same name again is refused; "save and run" starts a run
     assert c.post("/scenarios/new", data=form).status_code == 422
     submitted: list[int] = []
-    monkeypatch.setattr(runner, "submit", lambda rid, path: submitted.append(rid))
+    monkeypatch.setattr(runner, "submit", lambda run: submitted.append(run.id))
     started = c.post(
         "/scenarios/new",
         data=form | {"name": "again", "action": "save_run"},
@@ -341,3 +341,106 @@ def test_network_data_is_uploaded_as_a_workbook_and_used_as_a_base(
     ).json()["id"]
     assert wait_done(c, run_id)["status"] == "done"
     assert c.get("/network.xlsx").status_code == 200
+
+
+@pytest.fixture
+def sea_client(folder: Path) -> Iterator[tuple[TestClient, Runner]]:
+    """The workspace offering the tiny sea scenarios (tests/data/scenarios) as its own."""
+    c, runner = open_app(folder, scenarios_dir=DATA / "scenarios")
+    yield c, runner
+    runner.close()
+
+
+def test_a_robust_run_gives_its_set_and_brief(sea_client: tuple[TestClient, Runner]) -> None:
+    c, _ = sea_client
+    keys = ["tiny_sea_base.yaml", "tiny_sea_red_sea.yaml", "tiny_sea_border.yaml"]
+    form = {"scenario": keys, "warehouses": "1", "criterion": "expected"}
+    answer = c.post("/robust/new", data=form, follow_redirects=False)
+    assert answer.status_code == 303
+    run_id = int(answer.headers["location"].split("/")[2].split("?")[0])
+    doc = wait_done(c, run_id)
+    assert doc["status"] == "done", doc
+    assert doc["kind"] == "robust" and doc["params"]["warehouses"] == 1
+    kpis = doc["kpis"]
+    assert isinstance(kpis, dict) and kpis["chosen"] == ["NL_WH3"]
+    assert kpis["scenarios"] == ["tiny_sea_base", "tiny_sea_red_sea", "tiny_sea_border"]
+    page = c.get(f"/runs/{run_id}").text
+    assert "NL_WH3" in page and f"/runs/{run_id}/brief.html" in page
+    brief = c.get(f"/runs/{run_id}/brief.html")
+    assert brief.status_code == 200 and "1 recommended" in brief.text
+    assert c.get(f"/runs/{run_id}/report").status_code == 200
+    assert c.get(f"/runs/{run_id}/tables.xlsx").status_code == 200
+    # a robust run is not offered for a scenario comparison
+    assert f'name="run" value="{run_id}"' not in c.get("/").text
+
+
+def test_robust_requests_are_checked_with_the_field(
+    sea_client: tuple[TestClient, Runner],
+) -> None:
+    c, _ = sea_client
+    base = str(DATA / "scenarios" / "tiny_sea_base.yaml")
+    one = {"kind": "robust", "scenarios": [base], "warehouses": 1}
+    cases = [
+        ({"kind": "robust", "scenarios": [base]}, "warehouses"),
+        ({"kind": "robust", "scenarios": [], "warehouses": 1}, "scenarios"),
+        ({"kind": "robust", "scenarios": [base, base], "warehouses": 1}, "scenarios"),
+        ({"kind": "robust", "scenarios": [base], "warehouses": 0}, "warehouses"),
+        ({"kind": "robust", "scenarios": ["nowhere.yaml"], "warehouses": 1}, "scenarios"),
+        (one | {"criterion": "x"}, "criterion"),
+        (one | {"time_limit_s": 0}, "time_limit_s"),
+        ({"kind": "solve"}, "scenario"),
+    ]
+    for body, field in cases:
+        answer = c.post("/api/runs", json=body)
+        assert answer.status_code == 422, (body, answer.text)
+        assert answer.json()["detail"][0]["loc"][-1] == field, (body, answer.json())
+    form = c.post("/robust/new", data={"scenario": ["tiny_sea_base.yaml"], "warehouses": "two"})
+    assert form.status_code == 422 and "not a whole number" in form.text
+    assert c.get("/api/runs").json() == []
+
+
+def test_progress_lines_give_the_bound_and_gap() -> None:
+    from optimizer.workspace.jobs import parse_progress
+
+    highs = (
+        "... 35 s: 5       4         0   6.25%   354981939.0151  356017666.3125     0.29%"
+        "     3685    785      2     38996    31."
+    )
+    assert parse_progress(highs) == {
+        "bound": 354981939.0151,
+        "objective": 356017666.3125,
+        "gap": pytest.approx(0.0029),
+    }
+    ours = "route generation round 4: LP 3.48084e+08, bound 3.47858e+08, 3932 routes"
+    assert parse_progress(ours) == {"bound": 3.47858e8}
+    no_incumbent = "... 5 s: 0 0 0 0.00% 1.2e7 inf inf 0 0 0 0 0.1s"
+    assert parse_progress(no_incumbent) == {"bound": 1.2e7}
+    assert parse_progress("generating candidate routes") == {}
+    assert parse_progress("Running HiGHS 1.16.0 (git hash: f3f113d)") == {}
+
+
+def test_an_older_database_is_migrated_and_keeps_its_runs(folder: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    from optimizer.workspace.store import MIGRATIONS
+
+    url = f"sqlite:///{folder / 'old.sqlite'}"
+    folder.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0001")
+        connection.execute(
+            text(
+                "INSERT INTO runs (scenario_path, kind, status, message, result_dir, created_at)"
+                " VALUES ('a.yaml', 'solve', 'done', '', '', '2026-01-01 00:00:00')"
+            )
+        )
+    engine.dispose()
+    store = Store(url)
+    run = store.get_run(1)
+    assert run is not None and run.status == "done" and run.progress == "" and run.params is None

@@ -5,7 +5,9 @@ JSON API (the pages to come use it; scripts can call it):
 - ``GET /health``: liveness, the network served, the database and how many runs;
 - ``POST /api/runs`` with ``{"scenario": "<path of a scenario file, or the id of a saved
   scenario>"}`` answers ``{"id": ...}`` (201); the scenario is checked first, and a bad
-  one answers 422 with the field and the CLI's message;
+  one answers 422 with the field and the CLI's message. ``{"kind": "robust", "scenarios":
+  [...], "warehouses": P, "criterion": "expected"|"regret"}`` starts a robust siting of
+  demonstration warehouses across the scenarios instead (``corridor robust``);
 - ``GET /api/runs``: every run, newest first; ``GET /api/runs/{id}``: ``id``, ``status``
   (``queued``, ``running``, ``done``, ``failed``, ``cancelled``), the solver's status,
   objective, bound and gap, the timings, the result folder and, when done, ``kpis`` as in
@@ -25,7 +27,7 @@ from __future__ import annotations
 import hmac
 import tempfile
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -38,9 +40,13 @@ from optimizer.output.workbook import import_workbook
 from optimizer.workspace.jobs import Runner
 from optimizer.workspace.pages import add_pages
 from optimizer.workspace.scenarios import (
+    MAX_ROBUST_SCENARIOS,
     NAME,
+    ROBUST_COUNT,
+    ROBUST_TIME_LIMIT,
     SCENARIOS_DIR,
     ScenarioSaveError,
+    robust_params,
     save_scenario,
     scenario_list,
 )
@@ -50,10 +56,33 @@ from optimizer.workspace.store import Store
 MAX_WORKBOOK_BYTES = 16 * 1024 * 1024
 
 
+ScenarioRef = Annotated[str, Field(min_length=1, max_length=1000)] | int
+
+
 class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    scenario: Annotated[str, Field(min_length=1, max_length=1000)] | int = Field(
-        description="The path of a scenario file, or the id of a saved scenario."
+    scenario: ScenarioRef | None = Field(
+        None,
+        description="A solve: the path of a scenario file, or the id of a saved scenario.",
+    )
+    kind: Literal["solve", "robust"] = Field(
+        "solve", description="solve (one scenario) or robust (demonstration warehouses)"
+    )
+    scenarios: list[ScenarioRef] | None = Field(
+        None,
+        max_length=MAX_ROBUST_SCENARIOS,
+        description="A robust run: the scenarios (paths or saved ids) to hold across.",
+    )
+    warehouses: int | None = Field(
+        None, ge=ROBUST_COUNT[0], le=ROBUST_COUNT[1], description="A robust run: P."
+    )
+    criterion: Literal["expected", "regret"] = "expected"
+    time_limit_s: float | None = Field(
+        None,
+        ge=ROBUST_TIME_LIMIT[0],
+        le=ROBUST_TIME_LIMIT[1],
+        allow_inf_nan=False,
+        description="A robust run: the time limit of each solve (default 300 s).",
     )
 
 
@@ -120,7 +149,12 @@ def create_workspace(
 
     @app.post("/api/runs", status_code=201)
     def _post_run(body: RunRequest) -> Any:
-        """Start a solve of a scenario as a background job."""
+        """Start a solve of a scenario, or a robust siting across several, as a background
+        job."""
+        if body.kind == "robust":
+            return _post_robust(body)
+        if body.scenario is None:
+            return _problem(["body", "scenario"], "a solve needs a scenario")
         try:
             path, sid = scenario_path(body.scenario)
         except LookupError as exc:
@@ -132,6 +166,19 @@ def create_workspace(
         except CorridorError as exc:
             return _problem(["body", "scenario"], str(exc))
         run = runner.start(path, sid)
+        return {"id": run.id, "status": run.status}
+
+    def _post_robust(body: RunRequest) -> Any:
+        if body.warehouses is None:
+            return _problem(["body", "warehouses"], "a robust run needs warehouses (P)")
+        try:
+            paths = [scenario_path(v)[0] for v in body.scenarios or []]
+            params = robust_params(paths, body.warehouses, body.criterion, body.time_limit_s)
+        except LookupError as exc:
+            return _problem(["body", "scenarios"], str(exc))
+        except ScenarioSaveError as exc:
+            return _problem(["body", exc.field], str(exc))
+        run = runner.start(paths[0], kind="robust", params=params)
         return {"id": run.id, "status": run.status}
 
     @app.get("/api/runs")

@@ -40,200 +40,13 @@ from optimizer.workspace.scenarios import (
     NETWORK_BASE,
     ScenarioSaveError,
     form_yaml,
+    robust_params,
     save_scenario,
     scenario_list,
 )
 from optimizer.workspace.store import RunRecord, Store
+from optimizer.workspace.text import LANGS, TEXT
 
-LANGS = ("en", "zh")
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "corridor workspace",
-        "intro": "Run a scenario of the Deyang and Mianyang export network, follow it, and read "
-        "its answer: the cost, the warehouses, the map.",
-        "switch": "中文",
-        "home": "Workspace",
-        "scenarios": "Scenarios",
-        "name": "Name",
-        "description": "What it changes",
-        "saved": "saved",
-        "run": "Run",
-        "runs": "Runs",
-        "scenario": "Scenario",
-        "status": "Status",
-        "solver": "Solver status",
-        "gap": "Gap",
-        "time": "Solve time",
-        "started": "Started",
-        "total_cost": "Total cost (CNY/yr)",
-        "no_runs": "No run yet: press Run beside a scenario.",
-        "compare": "compare run",
-        "new_scenario": "New scenario",
-        "quote_title": "Quote a cargo",
-        "q_from": "From",
-        "q_to": "To",
-        "q_tonnes": "Tonnes",
-        "q_cbm": "Cubic metres",
-        "q_product": "Product",
-        "q_go": "Quote",
-        "q_rates": "rates of",
-        "q_pareto": "Pareto-optimal routes",
-        "q_cost": "Cost",
-        "q_days": "Days",
-        "q_range": "Range (days)",
-        "q_transfers": "Transfers",
-        "q_route": "Route",
-        "q_mode": "Mode",
-        "q_leg": "Leg",
-        "q_service": "Service",
-        "q_assumptions": "Assumptions",
-        "quote_link": "Quote a cargo",
-        "data": "Network data",
-        "data_intro": "Edit the network in a spreadsheet: download it, change demand or rates, "
-        "upload it under a name, then make a scenario based on it.",
-        "download_network": "Download the bundled network (Excel)",
-        "upload": "Upload",
-        "upload_name": "name",
-        "uploaded": "Uploaded network data",
-        "form_intro": "A scenario is a base and a few changes. Fill in what you want to change; "
-        "empty fields change nothing. It is checked like corridor solve checks a file, saved as a "
-        "YAML file you can download, and can be run at once.",
-        "f_name": "Name",
-        "h_name": "a file name: letters, digits, _ and -",
-        "f_base": "Based on",
-        "h_base": "the scenario whose changes come first",
-        "f_close": "Close nodes",
-        "h_close": "node ids, e.g. EG_SUEZ, PL_MALASZEWICZE",
-        "f_rates": "Scale rates of a mode",
-        "f_factor": "factor",
-        "h_rates": "1.2 = 20 % dearer",
-        "f_carbon": "Carbon price (CNY/t CO2e)",
-        "h_carbon": "on every leg",
-        "f_demand": "Scale demand",
-        "both_cities": "both cities",
-        "h_demand": "1.25 = 25 % more",
-        "f_max": "At most this many owned warehouses",
-        "f_must": "Warehouses that must open",
-        "f_never": "Warehouses that must not open",
-        "h_ids": "warehouse ids, e.g. DE_WH_DUISBURG",
-        "save": "Save",
-        "save_run": "Save and run",
-        "compare_selected": "Compare the runs ticked",
-        "compare_hint": "two to four runs of different scenarios; the first is the reference",
-        "cancel": "Cancel",
-        "results": "Results",
-        "report": "Report",
-        "open_report": "Open the report",
-        "download_xlsx": "Download the tables (Excel)",
-        "download_zip": "Download the result folder (zip)",
-        "offline": "works offline",
-        "status_queued": "queued",
-        "status_running": "running",
-        "status_done": "done",
-        "status_failed": "failed",
-        "status_cancelled": "cancelled",
-        "kpi_total": "total cost a year",
-        "kpi_logistics": "logistics cost a year",
-        "kpi_co2": "CO2 a year",
-        "kpi_days": "mean delivery days",
-        "kpi_on_time": "delivered within the promise",
-        "kpi_unmet": "demand left unserved",
-        "kpi_owned": "owned warehouses open",
-        "kpi_9810": "through overseas warehouses (9810)",
-    },
-    "zh": {
-        "title": "corridor 工作台",
-        "intro": "运行德阳、绵阳出口网络的情景，跟踪求解进度，查看结果：成本、海外仓、地图。",
-        "switch": "English",
-        "home": "工作台",
-        "scenarios": "情景",
-        "name": "名称",
-        "description": "改变了什么",
-        "saved": "已保存",
-        "run": "运行",
-        "runs": "运行记录",
-        "scenario": "情景",
-        "status": "状态",
-        "solver": "求解器状态",
-        "gap": "间隙",
-        "time": "求解时间",
-        "started": "开始时间",
-        "total_cost": "年总成本（元）",
-        "no_runs": "尚无运行：点击情景旁的“运行”。",
-        "compare": "比较运行",
-        "new_scenario": "新建情景",
-        "quote_title": "货物报价",
-        "q_from": "起运地",
-        "q_to": "目的地",
-        "q_tonnes": "吨",
-        "q_cbm": "立方米",
-        "q_product": "货类",
-        "q_go": "报价",
-        "q_rates": "运价年份",
-        "q_pareto": "条帕累托最优路线",
-        "q_cost": "费用",
-        "q_days": "天数",
-        "q_range": "范围（天）",
-        "q_transfers": "中转次数",
-        "q_route": "路线",
-        "q_mode": "运输方式",
-        "q_leg": "区段",
-        "q_service": "服务",
-        "q_assumptions": "假设",
-        "quote_link": "货物报价",
-        "data": "网络数据",
-        "data_intro": "在电子表格中编辑网络：下载后修改需求或运价，"
-        "以一个名称上传，再基于它新建情景。",
-        "download_network": "下载内置网络（Excel）",
-        "upload": "上传",
-        "upload_name": "名称",
-        "uploaded": "已上传的网络数据",
-        "form_intro": "情景由一个基础情景和若干改动组成。填写要改动的内容，空白项不作改动。"
-        "保存前按 corridor solve 的规则检查，保存为可下载的 YAML 文件，并可立即运行。",
-        "f_name": "名称",
-        "h_name": "文件名：字母、数字、_ 和 -",
-        "f_base": "基于",
-        "h_base": "其改动先行应用的情景",
-        "f_close": "关闭节点",
-        "h_close": "节点编号，例如 EG_SUEZ、PL_MALASZEWICZE",
-        "f_rates": "按运输方式调整运价",
-        "f_factor": "倍数",
-        "h_rates": "1.2 = 上涨 20%",
-        "f_carbon": "碳价（元/吨二氧化碳当量）",
-        "h_carbon": "适用于每一段运输",
-        "f_demand": "调整需求",
-        "both_cities": "两市",
-        "h_demand": "1.25 = 增加 25%",
-        "f_max": "自有海外仓数量上限",
-        "f_must": "必须开设的海外仓",
-        "f_never": "不得开设的海外仓",
-        "h_ids": "海外仓编号，例如 DE_WH_DUISBURG",
-        "save": "保存",
-        "save_run": "保存并运行",
-        "compare_selected": "比较勾选的运行",
-        "compare_hint": "选择两到四个不同情景的运行；第一个为基准",
-        "cancel": "取消",
-        "results": "结果",
-        "report": "报告",
-        "open_report": "打开报告",
-        "download_xlsx": "下载结果表（Excel）",
-        "download_zip": "下载结果文件夹（zip）",
-        "offline": "可离线使用",
-        "status_queued": "排队中",
-        "status_running": "运行中",
-        "status_done": "完成",
-        "status_failed": "失败",
-        "status_cancelled": "已取消",
-        "kpi_total": "年总成本",
-        "kpi_logistics": "年物流成本",
-        "kpi_co2": "年二氧化碳排放",
-        "kpi_days": "平均送达天数",
-        "kpi_on_time": "按承诺时效送达",
-        "kpi_unmet": "未满足需求",
-        "kpi_owned": "开设的自有海外仓",
-        "kpi_9810": "经海外仓出口（9810）",
-    },
-}
 #: The fields of the scenario form (see :func:`optimizer.workspace.scenarios.form_yaml`).
 FORM_FIELDS = (
     "name",
@@ -251,6 +64,8 @@ FORM_FIELDS = (
 )
 #: The result tables of a run, as sheets of its Excel download.
 RESULT_TABLES = ("flows", "lanes", "warehouses", "routes", "unmet")
+#: The tables of a robust run (a sheet each, named without the ``robust_`` prefix).
+ROBUST_TABLES = ("robust_scenarios", "robust_candidates", "robust_moved_flows")
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -280,6 +95,27 @@ def _scenario_name(path: str) -> str:
     return Path(path).stem
 
 
+def run_label(run: RunRecord, t: dict[str, str]) -> str:
+    """What the pages call a run: its scenario, or a robust run's count and scenarios."""
+    if run.kind == "robust" and run.params:
+        names = ", ".join(Path(p).stem for p in run.params.get("scenarios", []))
+        return f"{t['r_run']} ({run.params.get('warehouses')}): {names}"
+    return _scenario_name(run.scenario_path)
+
+
+def robust_cards(kpis: dict[str, Any], t: dict[str, str]) -> list[tuple[str, str]]:
+    """The KPI cards of a done robust run, in the page's language."""
+    share = kpis.get("worst_regret_share")
+    return [
+        (t["kpi_chosen"], str(len(kpis.get("chosen") or []))),
+        (t["kpi_mean"], fmt.millions(kpis.get("mean_cost_cny"), 2) + " M CNY"),
+        (t["kpi_regret"], fmt.millions(kpis.get("worst_regret_cny"), 2) + " M CNY")
+        if share is None
+        else (t["kpi_regret"], f"{fmt.percent(share, 2)}"),
+        (t["kpi_idle"], str(len(kpis.get("idle") or []))),
+    ]
+
+
 def kpi_cards(kpis: dict[str, Any], t: dict[str, str]) -> list[tuple[str, str]]:
     """The KPI cards of a done run, in the page's language."""
     sites = kpis.get("open_warehouses") or []
@@ -296,18 +132,19 @@ def kpi_cards(kpis: dict[str, Any], t: dict[str, str]) -> list[tuple[str, str]]:
     ]
 
 
-def tables_workbook(result_dir: Path) -> bytes:
-    """The result tables of a run (flows, lanes, warehouses, routes, unmet) as one workbook."""
+def tables_workbook(result_dir: Path, tables: tuple[str, ...] = RESULT_TABLES) -> bytes:
+    """The result tables of a run (by default flows, lanes, warehouses, routes, unmet) as one
+    workbook, a sheet per table."""
     book = Workbook()
     first = book.active
     assert first is not None
     book.remove(first)
-    for name in RESULT_TABLES:
+    for name in tables:
         path = result_dir / f"{name}.csv"
         if not path.is_file():
             continue
         frame = pd.read_csv(path, keep_default_na=False)
-        ws = book.create_sheet(name)
+        ws = book.create_sheet(name.removeprefix("robust_"))
         ws.append(list(frame.columns))
         for row in frame.itertuples(index=False):
             ws.append([v.item() if hasattr(v, "item") else v for v in row])
@@ -433,9 +270,8 @@ def add_pages(
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def _home(request: Request) -> HTMLResponse:
-        runs = [
-            r.to_json() | {"scenario_name": _scenario_name(r.scenario_path)} for r in store.runs()
-        ]
+        t = TEXT[_lang(request)]
+        runs = [r.to_json() | {"scenario_name": run_label(r, t)} for r in store.runs()]
         return _page(
             "ws_home.html.j2",
             _lang(request),
@@ -450,16 +286,67 @@ def add_pages(
         lang = _lang(request)
         form = parse_qs((await request.body()).decode("utf-8", "replace"))
         scenario = (form.get("scenario") or [""])[0][:200]
-        if scenario.startswith("#") and scenario[1:].isdigit():
-            rec = store.get_scenario(int(scenario[1:]))
-            path, sid = (rec.path, rec.id) if rec else ("", None)
-        else:
-            candidate = (scenarios_dir / scenario).resolve()
-            ok = candidate.parent == scenarios_dir.resolve() and candidate.is_file()
-            path, sid = (str(candidate), None) if ok else ("", None)
+        path, sid = form_scenario(scenario)
         if not path:
             return HTMLResponse(f"unknown scenario {scenario!r}", status_code=422)
         run = runner.start(path, sid)
+        return RedirectResponse(f"/runs/{run.id}?lang={lang}", status_code=303)
+
+    def form_scenario(key: str) -> tuple[str, int | None]:
+        """The path (and saved id) of a scenario as the pages' forms name it: a bundled
+        file's name or ``#<saved id>``; ``""`` when there is no such scenario."""
+        if key.startswith("#") and key[1:].isdigit():
+            rec = store.get_scenario(int(key[1:]))
+            return (rec.path, rec.id) if rec else ("", None)
+        candidate = (scenarios_dir / key).resolve()
+        ok = candidate.parent == scenarios_dir.resolve() and candidate.is_file()
+        return (str(candidate), None) if ok else ("", None)
+
+    def robust_form(lang: str, form: dict[str, Any], problem: ScenarioSaveError | None) -> Response:
+        response = _page(
+            "ws_robust_form.html.j2",
+            lang,
+            title=TEXT[lang]["robust_title"],
+            scenarios=scenario_list(store, scenarios_dir),
+            ticked=form.get("scenario", ["baseline.yaml", "red_sea_closure.yaml"]),
+            form={
+                "warehouses": form.get("warehouses", "5"),
+                "criterion": form.get("criterion", "expected"),
+                "time_limit_s": form.get("time_limit_s", ""),
+            },
+            problem=str(problem) if problem else "",
+            problem_field=problem.field if problem else "",
+        )
+        if problem:
+            response.status_code = 422
+        return response
+
+    @app.get("/robust/new", response_class=HTMLResponse, include_in_schema=False)
+    def _robust_form(request: Request) -> Response:
+        return robust_form(_lang(request), {}, None)
+
+    @app.post("/robust/new", include_in_schema=False)
+    async def _robust_start(request: Request) -> Response:
+        """Start a robust siting across the ticked scenarios (checked like the API's)."""
+        lang = _lang(request)
+        raw = parse_qs((await request.body()).decode("utf-8", "replace"))
+        keys = [k[:200] for k in raw.get("scenario", [])][:20]
+        form: dict[str, Any] = {k: v[0][:200] for k, v in raw.items() if v and k != "scenario"}
+        form["scenario"] = keys
+        paths = [form_scenario(k)[0] for k in keys]
+        try:
+            if "" in paths:
+                unknown = keys[paths.index("")]
+                raise ScenarioSaveError("scenarios", f"unknown scenario {unknown!r}")
+            params = robust_params(
+                paths,
+                form.get("warehouses", ""),
+                form.get("criterion", "expected"),
+                form.get("time_limit_s"),
+            )
+        except ScenarioSaveError as exc:
+            return robust_form(lang, form, exc)
+        run = runner.start(paths[0], kind="robust", params=params)
         return RedirectResponse(f"/runs/{run.id}?lang={lang}", status_code=303)
 
     @app.get("/runs/{run_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -469,15 +356,23 @@ def add_pages(
             return HTMLResponse(f"no run {run_id}", status_code=404)
         lang = _lang(request)
         t = TEXT[lang]
-        doc = run.to_json() | {"scenario_name": _scenario_name(run.scenario_path)}
+        doc = run.to_json() | {"scenario_name": run_label(run, t)}
         kpis = doc.get("kpis") or {}
+        robust = run.kind == "robust"
+        cards = (robust_cards if robust else kpi_cards)(kpis, t) if kpis else []
+        network = app.state.network()
         return _page(
             "ws_run.html.j2",
             lang,
             title=f"run {run_id}",
             run=doc,
             kpis=kpis,
-            kpi_cards=kpi_cards(kpis, t) if kpis else [],
+            kpi_cards=cards,
+            chosen=[
+                f"{network.node_name(w.split(':')[0], lang)} ({w})" for w in kpis.get("chosen", [])
+            ]
+            if robust
+            else [],
             status_labels={
                 k.removeprefix("status_"): v for k, v in t.items() if k.startswith("status_")
             },
@@ -488,11 +383,22 @@ def add_pages(
         run = done_run(run_id)
         if run is None:
             return HTMLResponse("no result for this run yet", status_code=404)
+        if run.kind == "robust":
+            return HTMLResponse((Path(run.result_dir) / "robust.html").read_text(encoding="utf-8"))
         from optimizer.output.report import write_report
 
         page = reports / f"run_{run_id:05d}.html"
         if not page.is_file():
             write_report(run.result_dir, out=page)
+        return HTMLResponse(page.read_text(encoding="utf-8"))
+
+    @app.get("/runs/{run_id}/brief.html", response_class=HTMLResponse, include_in_schema=False)
+    def _brief(run_id: int) -> Response:
+        """A robust run's printable one-page brief (robust.html links it by this name)."""
+        run = done_run(run_id)
+        page = Path(run.result_dir) / "brief.html" if run is not None else None
+        if page is None or not page.is_file():
+            return HTMLResponse("no brief for this run", status_code=404)
         return HTMLResponse(page.read_text(encoding="utf-8"))
 
     saved = data_folder / "scenarios"
@@ -598,7 +504,7 @@ def add_pages(
         ids = [int(v) for v in request.query_params.getlist("run") if v.isdigit()]
         if not 2 <= len(ids) <= 4:
             return HTMLResponse("pick two to four runs to compare", status_code=422)
-        runs = [done_run(i) for i in ids]
+        runs = [r if r is not None and r.kind == "solve" else None for r in map(done_run, ids)]
         missing = [i for i, r in zip(ids, runs, strict=True) if r is None]
         if missing:
             return HTMLResponse(f"runs without a result: {missing}", status_code=422)
@@ -618,7 +524,9 @@ def add_pages(
         run = done_run(run_id)
         if run is None:
             return HTMLResponse("no result for this run yet", status_code=404)
-        return _download(tables_workbook(Path(run.result_dir)), XLSX, f"run_{run_id}_tables.xlsx")
+        tables = ROBUST_TABLES if run.kind == "robust" else RESULT_TABLES
+        book = tables_workbook(Path(run.result_dir), tables)
+        return _download(book, XLSX, f"run_{run_id}_tables.xlsx")
 
     @app.get("/runs/{run_id}/result.zip", include_in_schema=False)
     def _zip(run_id: int) -> Response:

@@ -181,3 +181,61 @@ def scenario_list(store: Store, scenarios_dir: Path = SCENARIOS_DIR) -> list[dic
                 }
             )
     return out
+
+
+#: The most scenarios one robust run may hold across (each is a full solve first).
+MAX_ROBUST_SCENARIOS = 8
+#: Bounds on the count of warehouses and on a robust run's time limit per solve (s).
+ROBUST_COUNT = (1, 50)
+ROBUST_TIME_LIMIT = (1.0, 3600.0)
+
+
+def robust_params(
+    paths: list[str], warehouses: Any, criterion: str = "expected", time_limit_s: Any = None
+) -> dict[str, Any]:
+    """The parameters of a robust run, checked as ``corridor robust`` checks its arguments
+    (the scenarios are loaded; the form and ``POST /api/runs`` both call this).
+
+    Raises
+    ------
+    ScenarioSaveError
+        With the field at fault: ``scenarios``, ``warehouses``, ``criterion`` or
+        ``time_limit_s``.
+    """
+    from optimizer.studies.robust import CRITERIA
+
+    if not paths:
+        raise ScenarioSaveError("scenarios", "tick at least one scenario")
+    if len(paths) > MAX_ROBUST_SCENARIOS:
+        msg = f"at most {MAX_ROBUST_SCENARIOS} scenarios, got {len(paths)}"
+        raise ScenarioSaveError("scenarios", msg)
+    if len(set(paths)) < len(paths):
+        raise ScenarioSaveError("scenarios", "a scenario is listed twice")
+    for p in paths:
+        try:
+            load_scenario(p)
+        except CorridorError as exc:
+            raise ScenarioSaveError("scenarios", f"{Path(p).name}: {exc}") from None
+    try:
+        count = int(str(warehouses).strip())
+    except ValueError:
+        raise ScenarioSaveError("warehouses", f"{warehouses!r} is not a whole number") from None
+    lo, hi = ROBUST_COUNT
+    if not lo <= count <= hi:
+        raise ScenarioSaveError("warehouses", f"must be between {lo} and {hi}, got {count}")
+    if criterion not in CRITERIA:
+        msg = f"must be one of {', '.join(CRITERIA)}, got {criterion!r}"
+        raise ScenarioSaveError("criterion", msg)
+    params: dict[str, Any] = {"scenarios": paths, "warehouses": count, "criterion": criterion}
+    if time_limit_s not in (None, ""):
+        try:
+            limit = float(str(time_limit_s).strip())
+        except ValueError:
+            msg = f"{time_limit_s!r} is not a number of seconds"
+            raise ScenarioSaveError("time_limit_s", msg) from None
+        tlo, thi = ROBUST_TIME_LIMIT
+        if not tlo <= limit <= thi:  # also refuses nan
+            msg = f"must be between {tlo:g} and {thi:g} s, got {limit:g}"
+            raise ScenarioSaveError("time_limit_s", msg)
+        params["time_limit_s"] = limit
+    return params

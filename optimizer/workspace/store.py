@@ -69,7 +69,9 @@ class RunRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     scenario_path: Mapped[str] = mapped_column(String(1000))
     scenario_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id"), nullable=True)
-    kind: Mapped[str] = mapped_column(String(40), default="solve")
+    kind: Mapped[str] = mapped_column(String(40), default="solve")  # solve or robust
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    progress: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(20), index=True)
     message: Mapped[str] = mapped_column(Text, default="")
     result_dir: Mapped[str] = mapped_column(String(1000), default="")
@@ -91,7 +93,9 @@ class RunRecord(Base):
             "scenario": self.scenario_path,
             "scenario_id": self.scenario_id,
             "kind": self.kind,
+            "params": self.params,
             "message": self.message,
+            "progress": self.progress,
             "solver_status": self.solver_status,
             "objective": self.objective,
             "bound": self.bound,
@@ -141,9 +145,23 @@ class Store:
         with self._sessions.begin() as s:
             yield s
 
-    def add_run(self, scenario_path: str, scenario_id: int | None = None) -> RunRecord:
+    def add_run(
+        self,
+        scenario_path: str,
+        scenario_id: int | None = None,
+        *,
+        kind: str = "solve",
+        params: dict[str, Any] | None = None,
+    ) -> RunRecord:
         with self.session() as s:
-            run = RunRecord(scenario_path=scenario_path, scenario_id=scenario_id, status="queued")
+            run = RunRecord(
+                scenario_path=scenario_path,
+                scenario_id=scenario_id,
+                status="queued",
+                kind=kind,
+                params=params,
+                progress="",
+            )
             s.add(run)
             s.flush()
             return run
