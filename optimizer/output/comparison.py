@@ -120,13 +120,17 @@ def corridor_matrix(comparison: Comparison) -> Matrix:
     return header, rows
 
 
-def _scenario_lines(comparison: Comparison) -> list[tuple[str, str, str, str]]:
+def _scenario_lines(
+    comparison: Comparison, where: dict[str, str] | None = None
+) -> list[tuple[str, str, str, str]]:
+    where = where or {}
     return [
         (
             r.name,
             " ".join(r.description.split()),
             r.source,
-            f"reused {r.directory}/" if r.reused else f"solved into {r.directory}/",
+            where.get(r.name)
+            or (f"reused {r.directory}/" if r.reused else f"solved into {r.directory}/"),
         )
         for r in comparison.results
     ]
@@ -230,8 +234,16 @@ def comparison_maps(comparison: Comparison) -> dict[str, str]:
     return out
 
 
-def comparison_html(comparison: Comparison, maps: dict[str, str] | None = None) -> str:
-    """The comparison as one self-contained HTML page (inline CSS and SVG, no external assets)."""
+def comparison_html(
+    comparison: Comparison,
+    maps: dict[str, str] | None = None,
+    where: dict[str, str] | None = None,
+) -> str:
+    """The comparison as one self-contained HTML page (inline CSS and SVG, no external assets).
+
+    ``where`` says, per scenario name, where its result comes from (default: the result
+    folder, reused or solved into).
+    """
     t = comparison.table
     names = comparison.names
     charts = []
@@ -312,7 +324,7 @@ def comparison_html(comparison: Comparison, maps: dict[str, str] | None = None) 
         "comparison.html.j2",
         title=f"corridor compare: {', '.join(names)}",
         names=names,
-        scenarios=_scenario_lines(comparison),
+        scenarios=_scenario_lines(comparison, where),
         kpis=kpi_matrix(comparison),
         charts=charts,
         warehouses=warehouse_matrix(comparison) if len(comparison.warehouses) else None,

@@ -14,8 +14,10 @@ switches the labels to Chinese.
 
 from __future__ import annotations
 
+import functools
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -33,7 +35,7 @@ from optimizer.output.html import render
 from optimizer.output.mapping import map_quote, render_map
 from optimizer.output.quote import breakdown_text, days_range
 from optimizer.pricing.quote import Quote
-from optimizer.results.atomic import write_text_atomic
+from optimizer.results.atomic import write_bytes_atomic
 from optimizer.results.folders import MARKER
 from optimizer.workspace.scenarios import (
     FORM_MODES,
@@ -155,6 +157,26 @@ def tables_workbook(result_dir: Path, tables: tuple[str, ...] = RESULT_TABLES) -
     return buffer.getvalue()
 
 
+def cached(path: Path, make: Callable[[], bytes]) -> bytes:
+    """The bytes of a page or download made once and kept in the data folder (a done run's
+    result never changes); written atomically, so a second request never reads half."""
+    if path.is_file():
+        return path.read_bytes()
+    data = make()
+    write_bytes_atomic(path, data)
+    return data
+
+
+@functools.cache
+def bundled_workbook() -> bytes:
+    """The bundled network as an Excel workbook, made once per process (``corridor app``
+    makes it at start-up, so the first download does not wait a second for it)."""
+    from optimizer.data.loader import DEFAULT_DATA_DIR
+    from optimizer.output.workbook import workbook_bytes
+
+    return workbook_bytes(DEFAULT_DATA_DIR)
+
+
 def folder_zip(result_dir: Path) -> bytes:
     """The files of a result folder as a zip (the folder's marker left out)."""
     buffer = io.BytesIO()
@@ -254,7 +276,8 @@ def comparison_page(runs: list[RunRecord]) -> str:
         for r in runs
     ]
     comparison = compare_results(results)
-    return comparison_html(comparison, comparison_maps(comparison))
+    where = {res.name: f"run #{r.id}" for res, r in zip(results, runs, strict=True)}
+    return comparison_html(comparison, comparison_maps(comparison), where)
 
 
 def add_pages(
@@ -407,10 +430,7 @@ def add_pages(
     @app.get("/network.xlsx", include_in_schema=False)
     def _network_workbook() -> Response:
         """The bundled network data as one Excel workbook (to edit and upload back)."""
-        from optimizer.data.loader import DEFAULT_DATA_DIR
-        from optimizer.output.workbook import workbook_bytes
-
-        return _download(workbook_bytes(DEFAULT_DATA_DIR), XLSX, "network_data.xlsx")
+        return _download(bundled_workbook(), XLSX, "network_data.xlsx")
 
     def form_page(lang: str, form: dict[str, str], problem: ScenarioSaveError | None) -> Response:
         fields = {k: form.get(k, "") for k in FORM_FIELDS}
@@ -515,9 +535,7 @@ def add_pages(
                 "these runs share a scenario: pick runs of different scenarios", 422
             )
         page = reports / f"compare_{'_'.join(map(str, ids))}.html"
-        if not page.is_file():
-            write_text_atomic(page, comparison_page(done))
-        return HTMLResponse(page.read_text(encoding="utf-8"))
+        return HTMLResponse(cached(page, lambda: comparison_page(done).encode()).decode())
 
     @app.get("/runs/{run_id}/tables.xlsx", include_in_schema=False)
     def _tables(run_id: int) -> Response:
@@ -525,7 +543,10 @@ def add_pages(
         if run is None:
             return HTMLResponse("no result for this run yet", status_code=404)
         tables = ROBUST_TABLES if run.kind == "robust" else RESULT_TABLES
-        book = tables_workbook(Path(run.result_dir), tables)
+        book = cached(
+            reports / f"run_{run_id:05d}_tables.xlsx",
+            lambda: tables_workbook(Path(run.result_dir), tables),
+        )
         return _download(book, XLSX, f"run_{run_id}_tables.xlsx")
 
     @app.get("/runs/{run_id}/result.zip", include_in_schema=False)
