@@ -1,7 +1,7 @@
 """The quote API (FastAPI): ``POST /quote``, ``GET /nodes``, ``GET /health``.
 
 Run with ``corridor serve`` (loopback by default). The OpenAPI schema is at
-``/openapi.json`` and interactive docs at ``/docs``. Invalid input answers
+``/openapi.json`` and interactive docs at ``/docs`` (offline). Invalid input answers
 422 with the offending field in ``detail[].loc`` (numbers must be finite and
 not ``true``/``false``; the echo of a bad value is always valid JSON); bodies
 larger than :data:`MAX_BODY_BYTES` answer 413, whether sent in one piece or
@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from optimizer.data.network import Network
@@ -267,7 +268,9 @@ def create_app(network: Network | None = None) -> FastAPI:
             state["network"] = load_network()
         return state["network"]
 
-    app = FastAPI(
+    # the interactive docs (/docs, /redoc) from the Swagger UI and ReDoc files bundled in
+    # fastapi-offline: FastAPI's own pages load them from a CDN, blank without internet
+    app = FastAPIOffline(
         title="corridor quote API",
         version="0.1.0",
         description="Pareto-optimal multimodal routes (cost, days, CO2) with forwarder-style "

@@ -444,3 +444,14 @@ def test_an_older_database_is_migrated_and_keeps_its_runs(folder: Path) -> None:
     store = Store(url)
     run = store.get_run(1)
     assert run is not None and run.status == "done" and run.progress == "" and run.params is None
+
+
+def test_the_api_docs_work_offline(client: tuple[TestClient, Runner]) -> None:
+    from optimizer.output.mapping.offline import external_references
+
+    c, _ = client
+    for url in ("/docs", "/redoc"):
+        page = c.get(url)
+        assert page.status_code == 200
+        assert external_references(page.text) == [], url
+    assert c.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200

@@ -146,6 +146,10 @@ def test_scenario_run_compare_and_download_in_a_browser(
     page.goto(server + "/?lang=zh", wait_until="load")
     assert "工作台" in page.content()
 
+    # the API's interactive docs draw from bundled files
+    page.goto(server + "/docs", wait_until="load")
+    page.wait_for_selector("#swagger-ui .opblock", timeout=20_000)  # the routes are drawn
+
     context.close()
     assert seen["external"] == [], seen["external"]
     assert seen["errors"] == [], seen["errors"]
