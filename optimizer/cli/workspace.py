@@ -1,8 +1,9 @@
-"""``corridor app``: the workspace server (the quote API, runs and scenarios; pages to come)."""
+"""``corridor app``: the workspace server (pages, the JSON API under /api and the quote API)."""
 
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,6 +11,15 @@ import typer
 
 from optimizer.cli.common import err
 from optimizer.cli.price import LOOPBACK
+
+
+def _warm(server: Any) -> None:
+    """Load the network and make the network workbook while the first page is read, so that
+    the first quote and the first download do not wait for them."""
+    from optimizer.workspace.pages import bundled_workbook
+
+    server.state.network()
+    bundled_workbook()
 
 
 def run_app(
@@ -36,7 +46,9 @@ def run_app(
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, max=64)] = 2,
 ) -> None:
-    """Serve the corridor workspace (JSON API under /api, the quote API, /health) on loopback."""
+    """Serve the corridor workspace: pages for scenarios, runs, comparisons, demonstration
+    warehouses and quotes, the JSON API under /api, the quote API and /health (loopback by
+    default)."""
     import uvicorn
 
     from optimizer.workspace.app import create_workspace
@@ -56,6 +68,7 @@ def run_app(
     if resumed:
         err(f"resubmitted {len(resumed)} run(s) left unfinished by the last session")
     server: Any = create_workspace(store, runner, folder, token=token)
+    threading.Thread(target=_warm, args=(server,), daemon=True).start()
     err(f"corridor workspace on http://{host}:{port}/ (database {store.url}; data in {folder})")
     try:
         uvicorn.run(server, host=host, port=port, log_level="info")

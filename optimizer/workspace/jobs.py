@@ -21,12 +21,15 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import re
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+from dask.distributed import WorkerPlugin
 
 from optimizer.errors import CorridorError
 from optimizer.workspace.store import RunRecord, Store, now
@@ -195,6 +198,22 @@ def solve_run(url: str, run_id: int, scenario_path: str, result_dir: str) -> str
     return run_job(url, run_id, "solve", scenario_path, None, result_dir)
 
 
+#: How much lower than the server the LocalCluster's worker processes run (``nice``), so
+#: that the pages stay responsive while runs take every core.
+WORKER_NICE = 10
+
+
+class LowPriority(WorkerPlugin):
+    """A dask worker plugin that lowers its worker process's CPU priority by
+    :data:`WORKER_NICE` (on systems with ``os.nice``; elsewhere it does nothing)."""
+
+    name = "corridor-low-priority"
+
+    def setup(self, worker: Any) -> None:
+        with contextlib.suppress(AttributeError, OSError):
+            os.nice(WORKER_NICE)
+
+
 class Runner:
     """Submits runs to a dask cluster and watches them.
 
@@ -235,6 +254,8 @@ class Runner:
                 else:
                     self._cluster = local_cluster(self.workers, processes=self.processes)
                     self._client = Client(self._cluster)
+                    if self.processes:  # never lower the server itself (threads in-process)
+                        self._client.register_plugin(LowPriority())
             return self._client
 
     def result_dir(self, run_id: int) -> Path:
