@@ -282,8 +282,15 @@ def test_the_quote_page_prices_a_cargo(client: tuple[TestClient, Runner]) -> Non
         "/quote", params={"from": "Origin Three", "to": "德国市场", "tonnes": "2", "cbm": "30"}
     )
     assert page.status_code == 200, page.text
-    assert "cr_express" in page.text and "srcdoc=" in page.text
+    assert "cr_express" in page.text and "/quote/map?from=Origin+Three" in page.text
     assert not external_references(page.text)
+    # the route map is its own request, self-contained
+    route_map = c.get(
+        "/quote/map", params={"from": "Origin Three", "to": "德国市场", "tonnes": "2", "cbm": "30"}
+    )
+    assert route_map.status_code == 200 and "L.map" in route_map.text
+    assert not external_references(route_map.text)
+    assert c.get("/quote/map", params={"from": "Nowhere at all", "to": "x"}).status_code == 422
     # the same alternatives as the JSON API
     api = c.post(
         "/quote", json={"from": "Origin Three", "to": "德国市场", "tonnes": 2, "cbm": 30}

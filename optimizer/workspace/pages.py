@@ -20,7 +20,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 import pandas as pd
 from fastapi import FastAPI, Request
@@ -185,6 +185,17 @@ def folder_zip(result_dir: Path) -> bytes:
             if p.is_file() and p.name != MARKER:
                 z.write(p, f"{result_dir.name}/{p.relative_to(result_dir).as_posix()}")
     return buffer.getvalue()
+
+
+def quote_form(params: Any) -> dict[str, str]:
+    """The quote form's fields from a query string (each cut to a sane length)."""
+    return {
+        "origin": params.get("from", "")[:120],
+        "destination": params.get("to", "")[:120],
+        "tonnes": params.get("tonnes", "")[:20],
+        "cbm": params.get("cbm", "")[:20],
+        "product": params.get("product", "")[:60],
+    }
 
 
 def quote_request(form: dict[str, str]) -> QuoteRequest:
@@ -489,34 +500,37 @@ def add_pages(
         """A forwarder's quote: the form, the alternatives with legs and breakdown, a map."""
         lang = _lang(request)
         params = request.query_params
-        form = {
-            "origin": params.get("from", "")[:120],
-            "destination": params.get("to", "")[:120],
-            "tonnes": params.get("tonnes", "")[:20],
-            "cbm": params.get("cbm", "")[:20],
-            "product": params.get("product", "")[:60],
-        }
+        form = quote_form(params)
         network = app.state.network()
         context: dict[str, Any] = {
             "form": form,
             "products": sorted(map(str, network.products.index)),
-            "query": "&".join(f"{k}={v}" for k, v in params.items() if k != "lang"),
+            "query": urlencode([(k, v) for k, v in params.items() if k != "lang"]),
             "q": None,
             "problem": "",
             "problem_field": "",
-            "map_html": "",
         }
         if form["origin"] and form["destination"]:
             try:
-                q = quote_for(network, quote_request(form))
-                context["q"] = quote_view(q)
-                context["map_html"] = render_map(map_quote(q, network, offline=True))
+                context["q"] = quote_view(quote_for(network, quote_request(form)))
             except QuoteRequestError as exc:
                 context |= {"problem": str(exc), "problem_field": exc.field}
         response = _page("ws_quote.html.j2", lang, title=TEXT[lang]["quote_title"], **context)
         if context["problem"]:
             response.status_code = 422
         return response
+
+    @app.get("/quote/map", response_class=HTMLResponse, include_in_schema=False)
+    def _quote_map(request: Request) -> Response:
+        """The route map of a quote (its own request, so that the quote's tables show at
+        once and the map follows)."""
+        form = quote_form(request.query_params)
+        network = app.state.network()
+        try:
+            q = quote_for(network, quote_request(form))
+        except QuoteRequestError as exc:
+            return HTMLResponse(str(exc), status_code=422)
+        return HTMLResponse(render_map(map_quote(q, network, offline=True)))
 
     @app.get("/compare", response_class=HTMLResponse, include_in_schema=False)
     def _compare(request: Request) -> Response:
