@@ -462,3 +462,33 @@ def test_the_api_docs_work_offline(client: tuple[TestClient, Runner]) -> None:
         assert page.status_code == 200
         assert external_references(page.text) == [], url
     assert c.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+
+
+def test_a_demand_table_is_uploaded_onto_the_bundled_network(
+    client: tuple[TestClient, Runner], folder: Path
+) -> None:
+    import pandas as pd
+
+    from optimizer.data.loader import DEFAULT_DATA_DIR, load_network
+
+    c, _ = client
+    text = (DEFAULT_DATA_DIR / "demand.csv").read_text(encoding="utf-8")
+    first = text.splitlines()[1].split(",")[0]
+    # a bad row: every problem named by file, row and column, nothing written
+    lines = text.splitlines(keepends=True)
+    row = lines[1].split(",")
+    row[4] = "-3"  # tonnes_per_year
+    bad = c.put("/api/networks/more/demand.csv", content="".join([lines[0], ",".join(row)]))
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["demand.csv", 2, "tonnes_per_year"]
+    assert not (folder / "networks" / "more").exists()
+    assert c.put("/api/networks/more/demand.csv", content=b"\xff\xfe").status_code == 422
+    # a good one: the bundled network with 10 % more of the first demand
+    frame = pd.read_csv(DEFAULT_DATA_DIR / "demand.csv", keep_default_na=False)
+    frame.loc[0, "tonnes_per_year"] = round(float(frame.loc[0, "tonnes_per_year"]) * 1.1, 1)
+    good = c.put("/api/networks/more/demand.csv", content=frame.to_csv(index=False))
+    assert good.status_code == 201, good.text
+    net = load_network(folder / "networks" / "more")
+    assert net.demand.loc[first, "tonnes_per_year"] == frame.loc[0, "tonnes_per_year"]
+    assert len(net.services) == len(load_network(DEFAULT_DATA_DIR).services)
+    assert not (net.provenance["file"] == "demand.csv").any()

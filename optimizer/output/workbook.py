@@ -32,7 +32,7 @@ import shutil
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -247,11 +247,44 @@ def import_workbook(
     """
     src = Path(source)
     files = read_workbook(src)
+    sheets = {name.removesuffix(".csv") for name in files}
+    return import_tables(
+        files,
+        directory,
+        source=src.name,
+        geometry=geometry,
+        force=force,
+        tell=lambda issue: _in_sheet(issue, src.name, sheets),
+    )
+
+
+def import_tables(
+    files: dict[str, str],
+    directory: str | Path,
+    *,
+    source: str,
+    geometry: str | Path | None = None,
+    force: bool = False,
+    tell: Callable[[Issue], Issue] = lambda issue: issue,
+) -> list[Issue]:
+    """Check data files (name -> CSV text) as network data and write them into
+    ``directory``: what a workbook import and the workspace's demand upload both do.
+
+    ``source`` names where the files came from (in the folder's marker and errors);
+    ``tell`` restates a loader issue in the source's terms (a workbook's sheet, row and
+    column). Returns the warnings.
+
+    Raises
+    ------
+    NetworkDataError
+        With every problem; nothing is written.
+    InputError, OutputFolderError
+        When ``geometry`` is missing, or ``directory`` is not corridor's to write.
+    """
     geo = Path(geometry) if geometry is not None else None
     if geo is not None and not geo.is_file():
         msg = f"{geo}: geometry file not found"
         raise InputError(msg, file=str(geo))
-    sheets = {name.removesuffix(".csv") for name in files}
     with tempfile.TemporaryDirectory(prefix="corridor-import-") as tmp:
         staged = Path(tmp)
         for name, text in files.items():
@@ -259,12 +292,12 @@ def import_workbook(
         if geo is not None:
             shutil.copyfile(geo, staged / "geometry.geojson")
         network, issues = validate_network_dir(staged)
-    told = [_in_sheet(i, src.name, sheets) for i in issues]
+    told = [tell(i) for i in issues]
     errors = [i for i in told if i.severity == "error"]
     if network is None or errors:
-        raise NetworkDataError(errors or told, str(src))
+        raise NetworkDataError(errors or told, source)
     with OutputFolder(
-        directory, kind="network import", force=force, meta={"workbook": src.name}
+        directory, kind="network import", force=force, meta={"workbook": source}
     ) as out:
         for name, text in sorted(files.items()):
             out.write_text(name, text)

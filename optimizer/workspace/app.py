@@ -24,7 +24,9 @@ as the quote API's (:data:`optimizer.api.MAX_BODY_BYTES`).
 
 from __future__ import annotations
 
+import csv
 import hmac
+import io
 import tempfile
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -34,9 +36,10 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from optimizer.api import create_app
+from optimizer.data.loader import DEFAULT_DATA_DIR
 from optimizer.data.network import Network
 from optimizer.errors import CorridorError, NetworkDataError
-from optimizer.output.workbook import import_workbook
+from optimizer.output.workbook import import_tables, import_workbook
 from optimizer.workspace.jobs import Runner
 from optimizer.workspace.pages import add_pages
 from optimizer.workspace.scenarios import (
@@ -97,6 +100,28 @@ def _problem(field: list[str | int], message: str, status: int = 422) -> JSONRes
         status_code=status,
         content={"detail": [{"loc": field, "msg": message, "type": "value_error"}]},
     )
+
+
+def _issues(exc: NetworkDataError) -> JSONResponse:
+    """A data problem as a 422 answer: each issue with its file (or sheet), row and field."""
+    detail = [
+        {"loc": [i.file, i.row, i.field], "msg": i.message, "type": "value_error"}
+        for i in exc.issues
+    ]
+    return JSONResponse(status_code=422, content={"detail": detail})
+
+
+def bundled_with_demand(demand_csv: str) -> dict[str, str]:
+    """The bundled network's data files with ``demand.csv`` replaced by ``demand_csv`` (and
+    the bundled demand rows' lines of provenance.csv left out)."""
+    files = {p.name: p.read_text(encoding="utf-8") for p in sorted(DEFAULT_DATA_DIR.glob("*.csv"))}
+    files["demand.csv"] = demand_csv
+    if "provenance.csv" in files:
+        rows = csv.reader(io.StringIO(files["provenance.csv"]))
+        kept = io.StringIO()
+        csv.writer(kept, lineterminator="\n").writerows(r for r in rows if r[:1] != ["demand.csv"])
+        files["provenance.csv"] = kept.getvalue()
+    return files
 
 
 def create_workspace(
@@ -225,13 +250,35 @@ def create_workspace(
             try:
                 warns = import_workbook(book, networks / name)
             except NetworkDataError as exc:
-                detail = [
-                    {"loc": [i.file, i.row, i.field], "msg": i.message, "type": "value_error"}
-                    for i in exc.issues
-                ]
-                return JSONResponse(status_code=422, content={"detail": detail})
+                return _issues(exc)
             except CorridorError as exc:
                 return _problem(["body"], str(exc))
+        return {"name": name, "path": str(networks / name), "warnings": [str(w) for w in warns]}
+
+    @app.put("/api/networks/{name}/demand.csv", status_code=201)
+    async def _put_demand(name: str, request: Request) -> Any:
+        """Upload a demand table (the body is a CSV with the columns of
+        ``network_data/demand.csv``): the bundled network with this demand, checked like
+        the CSV files (every problem answered with its row and column, 422) and written to
+        the data folder under ``name``. The bundled demand rows' sources in provenance.csv
+        are left out: the upload's figures are the user's."""
+        if not NAME.match(name):
+            return _problem(["path", "name"], "a name is letters, digits, '_' and '-'")
+        try:
+            text = (await request.body()).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return _problem(["body"], "demand.csv must be UTF-8 text")
+        try:
+            warns = import_tables(
+                bundled_with_demand(text),
+                networks / name,
+                source="demand.csv (upload)",
+                geometry=DEFAULT_DATA_DIR / "geometry.geojson",
+            )
+        except NetworkDataError as exc:
+            return _issues(exc)
+        except CorridorError as exc:
+            return _problem(["body"], str(exc))
         return {"name": name, "path": str(networks / name), "warnings": [str(w) for w in warns]}
 
     @app.get("/api/networks")

@@ -47,7 +47,8 @@ TEXT: dict[str, dict[str, str]] = {
         "quote_link": "Quote a cargo",
         "data": "Network data",
         "data_intro": "Edit the network in a spreadsheet: download it, change demand or rates, "
-        "upload it under a name, then make a scenario based on it.",
+        "upload it under a name, then make a scenario based on it. A CSV file with the columns "
+        "of demand.csv uploads a demand table alone (the bundled network with that demand).",
         "download_network": "Download the bundled network (Excel)",
         "upload": "Upload",
         "upload_name": "name",
@@ -163,7 +164,8 @@ TEXT: dict[str, dict[str, str]] = {
         "quote_link": "货物报价",
         "data": "网络数据",
         "data_intro": "在电子表格中编辑网络：下载后修改需求或运价，"
-        "以一个名称上传，再基于它新建情景。",
+        "以一个名称上传，再基于它新建情景。也可只上传需求表（与 demand.csv 列相同的 CSV 文件），"
+        "即内置网络加上该需求。",
         "download_network": "下载内置网络（Excel）",
         "upload": "上传",
         "upload_name": "名称",
