@@ -79,9 +79,9 @@ class Workspace:
         self.runner = Runner(self.store, folder / "results", workers=workers)
         self.runner.resume()
         app = create_workspace(self.store, self.runner, folder, **kw)
-        from optimizer.cli.workspace import _warm
+        from optimizer.cli.workspace import warm_up
 
-        threading.Thread(target=_warm, args=(app,), daemon=True).start()  # as corridor app does
+        threading.Thread(target=warm_up, args=(app,), daemon=True).start()  # as corridor app does
         port = _free_port()
         self.base = f"http://127.0.0.1:{port}"
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")

@@ -13,7 +13,7 @@ from optimizer.cli.common import err
 from optimizer.cli.price import LOOPBACK
 
 
-def _warm(server: Any) -> None:
+def warm_up(server: Any) -> None:
     """Load the network and make the network workbook while the first page is read, so that
     the first quote and the first download do not wait for them."""
     from optimizer.workspace.pages import bundled_workbook
@@ -68,7 +68,7 @@ def run_app(
     if resumed:
         err(f"resubmitted {len(resumed)} run(s) left unfinished by the last session")
     server: Any = create_workspace(store, runner, folder, token=token)
-    threading.Thread(target=_warm, args=(server,), daemon=True).start()
+    threading.Thread(target=warm_up, args=(server,), daemon=True).start()
     err(f"corridor workspace on http://{host}:{port}/ (database {store.url}; data in {folder})")
     try:
         uvicorn.run(server, host=host, port=port, log_level="info")
