@@ -307,7 +307,7 @@ def test_unreachable_destination_says_why(tiny: Any) -> None:
     with pytest.raises(NoRouteError, match="cannot be reached from CN_O1 by any active service"):
         quote(tiny, "CN_O1", "DE_AIRPORT", cargo)
     with pytest.raises(NoRouteError, match=r"modes allowed \(air\) do not connect"):
-        quote(tiny, "CN_O3", "DE_MKT", cargo, modes=["air"])
+        quote(tiny, "CN_O3", "DE_MKT", cargo, modes=["air"], exclude_modes=["road", "last_mile"])
     with pytest.raises(NoRouteError, match="needs 3 legs, more than max_legs=2"):
         quote(tiny, "CN_O3", "DE_MKT", cargo, max_legs=2)
     with pytest.raises(NoRouteError, match="no active service ends at CN_O2"):
@@ -584,3 +584,13 @@ def test_bundled_deyang_to_duisburg_warehouse(bundled: Any) -> None:
         (a for a in q.alternatives if "cr_express" in a.modes), key=lambda a: a.total_cost_cny
     )
     assert 12 < train.days < 30
+
+
+def test_modes_name_the_main_haul_and_keep_the_first_and_last_mile(tiny: Any) -> None:
+    cargo = Cargo(tonnes=1, cbm=1)
+    q = quote(tiny, "CN_O3", "DE_MKT", cargo, modes=["air"])
+    assert [a.modes for a in q.alternatives] == [("road", "air", "last_mile")]
+    # a feeder mode stays off the main haul: no road leg between two hubs
+    for a in quote(tiny, "CN_O1", "DE_MKT", cargo, modes=["cr_express"]).alternatives:
+        inner = a.legs[1:-1]
+        assert all(leg.mode not in ("road", "last_mile") for leg in inner), a.modes

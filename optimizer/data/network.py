@@ -158,6 +158,87 @@ class Network:
                 return zh
         return str(self.nodes.at[node_id, "name"])
 
+    def names_node(self, text: str, node_id: str) -> bool:
+        """Whether ``text`` is the node's id or its English or Chinese name (folded as
+        :meth:`resolve_place` folds it)."""
+        if text == node_id:
+            return True
+        if node_id not in self.nodes.index:
+            return False
+        want = _fold(text)
+        return any(
+            isinstance(label, str) and label and _fold(label) == want
+            for label in (self.nodes.at[node_id, "name"], self.nodes.at[node_id, "name_zh"])
+        )
+
+    def resolve_place(self, text: str, role: str) -> tuple[str, ...]:
+        """The nodes a place stands for as the ``origin`` or ``destination`` of a shipment.
+
+        A node id, or a node's full English or Chinese name, is that node. A city (its
+        English or Chinese name) stands for the door in it: as an origin its economic zone
+        (the one nearest the centre when it has several: a shipper in another zone names
+        it), as a destination its market; a city without one stands for all its nodes (the
+        airport, port, rail terminal and warehouse), and the quote starts or ends at
+        whichever serves best. Matching folds case and accents; ``经开区`` and
+        ``高新区`` stand for the full ``经济技术开发区`` and ``高新技术产业开发区``.
+
+        Raises
+        ------
+        InputError
+            When nothing matches, or a name matches nodes of several cities: the message
+            lists the candidates with their kinds.
+        """
+        if role not in PLACE_ROLES:
+            msg = f"role must be one of {', '.join(PLACE_ROLES)}, got {role!r}"
+            raise ValueError(msg)
+        if text in self.nodes.index:
+            return (text,)
+        want = _fold(text)
+        exact: set[str] = set()
+        city_hits: set[str] = set()
+        for node, row in self.nodes.iterrows():
+            node_id = str(node)
+            if any(
+                isinstance(label, str) and label and _fold(label) == want
+                for label in (node_id, row["name"], row["name_zh"])
+            ):
+                exact.add(node_id)
+            city = row.get("city")
+            if (
+                isinstance(city, str)
+                and city
+                and want in (_fold(city), _fold(_CITY_ZH.get(city, "")))
+            ):
+                city_hits.add(node_id)
+        if len(exact) == 1:
+            return (exact.pop(),)
+        hits = exact or city_hits
+        if not hits:
+            return (self.resolve_node(text),)
+        cities = {str(self.nodes.at[h, "city"]) for h in hits}
+        if len(cities) > 1:
+            raise InputError(self._ambiguous(text, hits))
+        return self._city_ends(sorted(hits), role)
+
+    def _city_ends(self, nodes: list[str], role: str) -> tuple[str, ...]:
+        kinds = self.nodes.loc[nodes, "kind"]
+        ends = list(kinds.index[kinds == _ENDS[role]])
+        if role == "origin" and len(ends) > 1:
+            pts = self.nodes.loc[ends, ["lat", "lon"]].astype(float)
+            centre = pts.mean()
+            ends = [str(((pts - centre) ** 2).sum(axis=1).idxmin())]
+        if ends:
+            return tuple(sorted(ends))
+        return tuple(n for n in nodes if kinds[n] != _NEVER[role])
+
+    def _ambiguous(self, text: str, hits: set[str]) -> str:
+        listing = "; ".join(
+            f"{h} ({self.nodes.at[h, 'name']!s}, {self.nodes.at[h, 'kind']!s}, "
+            f"{self.nodes.at[h, 'city']!s})"
+            for h in sorted(hits)[:10]
+        )
+        return f"{text!r} matches nodes in several places: {listing}; give a node id or city"
+
     def resolve_node(self, text: str) -> str:
         """Resolve a node id or an English or Chinese name to a node id.
 
@@ -227,6 +308,12 @@ class Network:
 
 _CITY_ZH = {"Deyang": "德阳", "Mianyang": "绵阳", "Chengdu": "成都", "Chongqing": "重庆"}
 
+#: Where a shipment starts or ends when a place is a city: the kinds of node a city's
+#: name stands for, by role (an origin zone is the shipper's door, a market the buyer's).
+PLACE_ROLES = ("origin", "destination")
+_ENDS = {"origin": "origin", "destination": "market"}
+_NEVER = {"origin": "market", "destination": "origin"}
+
 _PREFERRED_KINDS = (
     "rail_port",
     "origin",
@@ -246,7 +333,14 @@ _PREFERRED_KINDS = (
 _LETTERS = str.maketrans({"ł": "l", "Ł": "l", "ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ß": "ss"})
 
 
+#: Chinese abbreviations of zone names, folded to one spelling.
+_ZH_SHORT = (("经济技术开发区", "经开区"), ("高新技术产业开发区", "高新区"))
+
+
 def _fold(text: str) -> str:
-    norm = unicodedata.normalize("NFKD", str(text).translate(_LETTERS)).casefold()
+    text = str(text)
+    for full, short in _ZH_SHORT:
+        text = text.replace(full, short)
+    norm = unicodedata.normalize("NFKD", text.translate(_LETTERS)).casefold()
     norm = "".join(ch for ch in norm if not unicodedata.combining(ch))
     return " ".join(norm.replace("_", " ").replace("-", " ").split())

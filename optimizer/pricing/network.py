@@ -32,6 +32,8 @@ MEMO_SIZE = 50_000
 MARKET_DELIVERY_MODES = frozenset({"last_mile", "road"})
 WAREHOUSE_KIND = "warehouse"
 MARKET_KIND = "market"
+#: The node kind of an economic zone (where a shipper's first mile starts).
+ORIGIN_KIND = "origin"
 BORDER_KIND = "border_crossing"
 
 

@@ -145,9 +145,11 @@ def quote(
     [('road', 'cr_express', 'road')]
     """
     prep = compile_network(network)
-    o, d = network.resolve_node(origin), network.resolve_node(destination)
-    if o == d:
-        msg = f"origin and destination are the same node ({o})"
+    origins = _place(network, origin, "origin", "from")
+    destinations = _place(network, destination, "destination", "to")
+    same = sorted(set(origins) & set(destinations))
+    if same:
+        msg = f"origin and destination are the same node ({', '.join(same)})"
         raise InputError(msg, field="to")
     if rank_by not in _RANK_KEYS:
         msg = f"rank_by must be one of {', '.join(_RANK_KEYS)} (got {rank_by!r})"
@@ -162,8 +164,8 @@ def quote(
     opts = build_options(
         network,
         prep,
-        o,
-        d,
+        origins,
+        destinations,
         modes=modes,
         exclude_modes=exclude_modes,
         avoid=avoid,
@@ -171,9 +173,12 @@ def quote(
         max_legs=max_legs,
         max_transshipments=max_transshipments,
     )
-    found = run_search(network, o, d, cargo, opts)
+    found = run_search(network, origins, destinations, cargo, opts)
     if not found:
-        raise NoRouteError(why_no_route(prep, o, d, opts))
+        why = "; ".join(
+            why_no_route(prep, o, d, opts) for o in origins[:3] for d in destinations[:3]
+        )
+        raise NoRouteError(why)
     alts = [
         alternative(prep, chain, cargo)
         for _, _, _, chain in _select(found, int(max_alternatives), rank_by)
@@ -191,11 +196,13 @@ def quote(
         tagged.append(_with_tags(alt, tags))
     years = tuple(sorted({y for a in tagged for y in a.price_years}))
     fx = network.fx
+    # the ends of the cheapest route stand for a place of several nodes
+    o, d = tagged[cheapest].legs[0].from_node, tagged[cheapest].legs[-1].to_node
     return Quote(
         origin=o,
         destination=d,
-        origin_name=prep.nodes[o].name,
-        destination_name=prep.nodes[d].name,
+        origin_name=_place_name(network, origin, origins),
+        destination_name=_place_name(network, destination, destinations),
         cargo=cargo,
         alternatives=tuple(tagged),
         pareto_count=len(found),
@@ -206,7 +213,11 @@ def quote(
         cny_per_unit=float(fx["cny_per_unit"].astype(float).loc[currency]),
         fx_date=str(fx.at[currency, "date"]),
         price_years=years,
-        assumptions=_assumptions(network, prep, cargo, currency, opts, d),
+        assumptions=(
+            *_place_lines(network, origin, origins, "origin"),
+            *_place_lines(network, destination, destinations, "destination"),
+            *_assumptions(network, prep, cargo, currency, opts, d),
+        ),
         options={
             "modes": sorted(opts.allowed),
             "avoid": sorted(opts.avoid_nodes | opts.avoid_services),
@@ -216,7 +227,52 @@ def quote(
             "rank_by": rank_by,
         },
         network_name=network.name,
+        origin_nodes=origins,
+        destination_nodes=destinations,
     )
+
+
+def _place(network: Network, text: str, role: str, field: str) -> tuple[str, ...]:
+    try:
+        return network.resolve_place(text, role)
+    except InputError as exc:
+        raise InputError(str(exc), field=field) from None
+
+
+def _place_name(network: Network, text: str, nodes: tuple[str, ...]) -> str:
+    if len(nodes) == 1:
+        return network.node_name(nodes[0])
+    return f"{text} ({len(nodes)} nodes)"
+
+
+def _place_lines(network: Network, text: str, nodes: tuple[str, ...], role: str) -> list[str]:
+    """What a city's name was taken to mean (nothing when the text named a node)."""
+    if len(nodes) == 1 and network.names_node(text, nodes[0]):
+        return []
+    nodes_t = network.nodes
+    listed = ", ".join(f"{n} ({network.node_name(n)}, {nodes_t.at[n, 'kind']!s})" for n in nodes)
+    if len(nodes) > 1:
+        return [
+            f"{role} {text!r} stands for its {len(nodes)} nodes: {listed}; the quote "
+            f"{'starts' if role == 'origin' else 'ends'} at whichever serves best"
+        ]
+    node = nodes[0]
+    kind = str(nodes_t.at[node, "kind"])
+    city = nodes_t.at[node, "city"]
+    if role == "origin" and kind == "origin" and isinstance(city, str):
+        zones = [
+            str(z)
+            for z in nodes_t.index[(nodes_t["city"] == city) & (nodes_t["kind"] == "origin")]
+            if z != node
+        ]
+        if zones:
+            return [
+                f"origin {text!r} stands for {listed}, the zone nearest the centre of its "
+                f"{len(zones) + 1} zones, with its first-mile leg; for another zone name it: "
+                + ", ".join(zones)
+            ]
+    what = "the market (door delivery)" if kind == "market" else "the node"
+    return [f"{role} {text!r} stands for {what} {listed}"]
 
 
 def _with_tags(alt: Alternative, tags: tuple[str, ...]) -> Alternative:

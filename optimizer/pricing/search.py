@@ -30,7 +30,14 @@ from optimizer.data.network import Network
 from optimizer.data.schema import MODES
 from optimizer.errors import InputError
 from optimizer.pricing.costing import HOURS_PER_YEAR, Edge, edge_for, node_border
-from optimizer.pricing.network import MARKET_KIND, MEMO_SIZE, Compiled, Svc, compile_network
+from optimizer.pricing.network import (
+    MARKET_KIND,
+    MEMO_SIZE,
+    ORIGIN_KIND,
+    Compiled,
+    Svc,
+    compile_network,
+)
 from optimizer.pricing.types import Alternative, Breakdown, Cargo, Leg, Route
 
 #: Default bound on route length, in legs.
@@ -38,6 +45,11 @@ DEFAULT_MAX_LEGS = 8
 
 
 # -- options ------------------------------------------------------------------------------------
+#: Modes of the first and last mile: allowed out of an origin zone and into a market even
+#: when ``modes`` names only main-haul modes (unless ``exclude_modes`` names them).
+FEEDER_MODES = frozenset({"road", "last_mile"})
+
+
 @dataclass(frozen=True)
 class SearchOptions:
     allowed: frozenset[str]
@@ -46,6 +58,22 @@ class SearchOptions:
     via_nodes: tuple[str, ...]
     via_services: tuple[str, ...]
     max_legs: int
+    feeder: frozenset[str] = frozenset()  # feeder modes allowed on first and last legs only
+
+
+def _usable(prep: Compiled, svc: Svc, opts: SearchOptions) -> bool:
+    """Whether the options let a route use a service (wherever it is on the route)."""
+    if svc.mode not in opts.allowed and not (
+        svc.mode in opts.feeder
+        and (prep.nodes[svc.frm].kind == ORIGIN_KIND or prep.nodes[svc.to].kind == MARKET_KIND)
+    ):
+        return False
+    return not (
+        svc.id in opts.avoid_services
+        or svc.frm in opts.avoid_nodes
+        or svc.to in opts.avoid_nodes
+        or any(v in opts.avoid_nodes for v in svc.via)
+    )
 
 
 def _resolve_many(
@@ -68,7 +96,11 @@ def _resolve_many(
     return nodes, services
 
 
-def _modes(modes: Iterable[str] | None, exclude: Iterable[str] | None) -> frozenset[str]:
+def _modes(
+    modes: Iterable[str] | None, exclude: Iterable[str] | None
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The modes allowed anywhere, and the feeder modes allowed on first and last legs."""
+
     def check(values: Iterable[str], what: str) -> set[str]:
         out = set()
         for m in values:
@@ -82,8 +114,9 @@ def _modes(modes: Iterable[str] | None, exclude: Iterable[str] | None) -> frozen
         return out
 
     allowed = check(modes, "modes") if modes else set(MODES)
-    allowed -= check(exclude or (), "exclude_modes")
-    return frozenset(allowed)
+    excluded = check(exclude or (), "exclude_modes")
+    allowed -= excluded
+    return frozenset(allowed), frozenset(FEEDER_MODES - allowed - excluded)
 
 
 # -- the search ------------------------------------------------------------------------------
@@ -92,21 +125,21 @@ Found = tuple[float, float, float, tuple[Edge, ...]]
 _LB_MARGIN = 1.0 - 1e-9
 
 
-#: Lower bounds already computed, per compiled network and (destination, options).
+#: Lower bounds already computed, per compiled network and (destinations, options).
 _BOUND_MEMO: weakref.WeakKeyDictionary[
-    Compiled, dict[tuple[str, SearchOptions], dict[str, tuple[int, float, float]]]
+    Compiled, dict[tuple[frozenset[str], SearchOptions], dict[str, tuple[int, float, float]]]
 ] = weakref.WeakKeyDictionary()
 
 
 def _bounds(
-    prep: Compiled, opts: SearchOptions, destination: str
+    prep: Compiled, opts: SearchOptions, destinations: frozenset[str]
 ) -> dict[str, tuple[int, float, float]]:
-    """Per node: lower bounds on (legs, hours, kg CO2 per tonne) to reach the destination.
+    """Per node: lower bounds on (legs, hours, kg CO2 per tonne) to reach a destination.
 
     Reverse BFS / Dijkstra over the services the options allow; nodes absent
-    from the result cannot reach the destination. Memoised per (destination, options).
+    from the result cannot reach a destination. Memoised per (destinations, options).
     """
-    key = (destination, opts)
+    key = (destinations, opts)
     memo = _BOUND_MEMO.setdefault(prep, {})
     hit = memo.get(key)
     if hit is not None:
@@ -115,16 +148,10 @@ def _bounds(
         memo.clear()
 
     def usable(svc: Svc) -> bool:
-        return not (
-            svc.mode not in opts.allowed
-            or svc.id in opts.avoid_services
-            or svc.frm in opts.avoid_nodes
-            or svc.frm == destination
-            or any(v in opts.avoid_nodes for v in svc.via)
-        )
+        return svc.frm not in destinations and _usable(prep, svc, opts)
 
-    legs = {destination: 0}
-    frontier = [destination]
+    legs = dict.fromkeys(destinations, 0)
+    frontier = sorted(destinations)
     while frontier:
         nxt = []
         for v in frontier:
@@ -135,8 +162,8 @@ def _bounds(
         frontier = nxt
 
     def dijkstra(weight: Any) -> dict[str, float]:
-        dist = {destination: 0.0}
-        heap = [(0.0, destination)]
+        dist = dict.fromkeys(destinations, 0.0)
+        heap = [(0.0, d) for d in sorted(destinations)]
         while heap:
             d, v = heapq.heappop(heap)
             if d > dist[v]:
@@ -160,8 +187,8 @@ def _bounds(
 def _search(
     prep: Compiled,
     edges: _LazyEdges,
-    origin: str,
-    destination: str,
+    origins: tuple[str, ...],
+    destinations: frozenset[str],
     max_legs: int,
     required_nodes: dict[str, int],
     required_services: dict[str, int],
@@ -178,18 +205,21 @@ def _search(
     at_node: dict[str, list[int]] = {}
     dest_found: list[int] = []
     heap: list[tuple[float, float, float, int, int]] = []
-    start_mask = required_nodes.get(origin, 0)
-    labels.append((0.0, 0.0, 0.0, 0, origin, start_mask, (origin,), -1, None))
-    alive.append(True)
-    at_node[origin] = [0]
-    heap.append((0.0, 0.0, 0.0, 0, 0))
+    for origin in origins:  # one start label per origin node (a city's several nodes)
+        start = len(labels)
+        mask0 = required_nodes.get(origin, 0)
+        labels.append((0.0, 0.0, 0.0, 0, origin, mask0, (origin,), -1, None))
+        alive.append(True)
+        at_node[origin] = [start]
+        heap.append((0.0, 0.0, 0.0, 0, start))
+    heapq.heapify(heap)
     nodes = prep.nodes
     while heap:
         _, _, _, _, idx = heapq.heappop(heap)
         if not alive[idx]:
             continue
         c, h, e, legs, node, mask, path, _, _ = labels[idx]
-        if node == destination or legs >= max_legs:
+        if node in destinations or legs >= max_legs:
             continue
         if legs and nodes[node].kind == MARKET_KIND:
             continue
@@ -215,7 +245,7 @@ def _search(
             nmask = mask | required_nodes.get(v, 0) | required_services.get(edge.svc.id, 0)
             nlegs = legs + 1
             npath = (*path, v)
-            if v == destination:
+            if v in destinations:
                 if nmask != full:
                     continue
                 for j in dest_found:
@@ -269,11 +299,9 @@ def _search(
             continue
         chain: list[Edge] = []
         k = j
-        while k > 0:
-            lab = labels[k]
-            assert lab[8] is not None
-            chain.append(lab[8])
-            k = lab[7]
+        while (step := labels[k][8]) is not None:
+            chain.append(step)
+            k = labels[k][7]
         c, h, e = labels[j][:3]
         out.append((c, h, e, tuple(reversed(chain))))
     out.sort(key=lambda r: (r[0], r[1], r[2], [x.svc.id for x in r[3]]))
@@ -284,10 +312,15 @@ class _LazyEdges:
     """Edges out of each node for one cargo and set of options, costed on first use."""
 
     def __init__(
-        self, prep: Compiled, cargo: Cargo, opts: SearchOptions, origin: str, destination: str
+        self,
+        prep: Compiled,
+        cargo: Cargo,
+        opts: SearchOptions,
+        origins: tuple[str, ...],
+        destinations: frozenset[str],
     ) -> None:
         self.prep, self.cargo, self.opts = prep, cargo, opts
-        self.origin, self.destination = origin, destination
+        self.origins, self.destinations = frozenset(origins), destinations
         self.memo: dict[str, list[Edge]] = {}
 
     def get(self, node: str, default: Any = ()) -> list[Edge]:
@@ -296,16 +329,10 @@ class _LazyEdges:
             return hit
         opts = self.opts
         kept: list[Edge] = []
-        # a route ends where it reaches the destination: nothing leaves it
-        if node not in opts.avoid_nodes and node != self.destination:
+        # a route ends where it reaches a destination: nothing leaves it
+        if node not in opts.avoid_nodes and node not in self.destinations:
             for svc in self.prep.out.get(node, ()):
-                if (
-                    svc.mode not in opts.allowed
-                    or svc.id in opts.avoid_services
-                    or svc.to in opts.avoid_nodes
-                    or svc.to == self.origin
-                    or any(v in opts.avoid_nodes for v in svc.via)
-                ):
+                if svc.to in self.origins or not _usable(self.prep, svc, opts):
                     continue
                 kept.append(edge_for(svc, self.cargo, self.prep))
         self.memo[node] = kept
@@ -315,8 +342,8 @@ class _LazyEdges:
 def build_options(
     network: Network,
     prep: Compiled,
-    origin: str,
-    destination: str,
+    origin: str | Sequence[str],
+    destination: str | Sequence[str],
     *,
     modes: Iterable[str] | None,
     exclude_modes: Iterable[str] | None,
@@ -325,9 +352,9 @@ def build_options(
     max_legs: int | None,
     max_transshipments: int | None,
 ) -> SearchOptions:
-    allowed = _modes(modes, exclude_modes)
+    allowed, feeder = _modes(modes, exclude_modes)
     avoid_nodes, avoid_services = _resolve_many(network, prep, avoid, "avoid")
-    for n in (origin, destination):
+    for n in (*_nodes(origin), *_nodes(destination)):
         if n in avoid_nodes:
             msg = f"avoid: {n} is the origin or destination of the quote"
             raise InputError(msg, field="avoid")
@@ -352,20 +379,32 @@ def build_options(
         tuple(dict.fromkeys(via_nodes)),
         tuple(dict.fromkeys(via_services)),
         legs,
+        feeder,
     )
 
 
+def _nodes(place: str | Sequence[str]) -> tuple[str, ...]:
+    return (place,) if isinstance(place, str) else tuple(place)
+
+
 def run_search(
-    network: Network, origin: str, destination: str, cargo: Cargo, opts: SearchOptions
+    network: Network,
+    origin: str | Sequence[str],
+    destination: str | Sequence[str],
+    cargo: Cargo,
+    opts: SearchOptions,
 ) -> list[Found]:
+    """Every Pareto-optimal route from any origin node to any destination node (a city
+    stands for several)."""
     prep = compile_network(network)
-    edges = _LazyEdges(prep, cargo, opts, origin, destination)
+    origins, destinations = _nodes(origin), frozenset(_nodes(destination))
+    edges = _LazyEdges(prep, cargo, opts, origins, destinations)
     req_nodes = {n: 1 << i for i, n in enumerate(opts.via_nodes)}
     k = len(req_nodes)
     req_svcs = {s: 1 << (k + i) for i, s in enumerate(opts.via_services)}
-    bounds = _bounds(prep, opts, destination)
+    bounds = _bounds(prep, opts, destinations)
     return _search(
-        prep, edges, origin, destination, opts.max_legs, req_nodes, req_svcs, bounds, cargo.tonnes
+        prep, edges, origins, destinations, opts.max_legs, req_nodes, req_svcs, bounds, cargo.tonnes
     )
 
 

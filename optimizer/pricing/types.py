@@ -310,6 +310,9 @@ class Quote:
     assumptions: tuple[str, ...]
     options: dict[str, Any] = field(default_factory=dict)
     network_name: str = "base"
+    #: every node the origin and destination stand for (a city stands for several)
+    origin_nodes: tuple[str, ...] = ()
+    destination_nodes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (amounts in CNY, plus ``total_cost`` in ``currency``)."""
@@ -343,8 +346,16 @@ class Quote:
             )
         c = self.cargo
         return {
-            "origin": {"id": self.origin, "name": self.origin_name},
-            "destination": {"id": self.destination, "name": self.destination_name},
+            "origin": {
+                "id": self.origin,
+                "name": self.origin_name,
+                "nodes": list(self.origin_nodes or (self.origin,)),
+            },
+            "destination": {
+                "id": self.destination,
+                "name": self.destination_name,
+                "nodes": list(self.destination_nodes or (self.destination,)),
+            },
             "cargo": {
                 "tonnes": c.tonnes,
                 "cbm": c.cbm,
