@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -94,9 +95,17 @@ def price(
         Path | None,
         typer.Option("--data", help="Network data directory (default: bundled network_data/)."),
     ] = None,
+    ready: Annotated[
+        dt.datetime | None,
+        typer.Option(
+            "--ready",
+            formats=["%Y-%m-%d"],
+            help="Date the cargo is ready (YYYY-MM-DD): departure and arrival dates.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
-    """Quote the Pareto-optimal routes (cost, days, CO2) for a cargo."""
+    """Quote the Pareto-optimal routes (cost, days, CO2) for a cargo, door to door."""
     rank = _RANKS.get(rank_by)
     if rank is None:
         msg = f"--rank-by must be one of {', '.join(_RANKS)}, got {rank_by!r}"
@@ -117,6 +126,7 @@ def price(
         max_alternatives=alternatives,
         rank_by=rank,
         currency=currency,
+        ready=ready.date() if ready else None,
     )
     if as_json:
         emit_json(q.to_dict())

@@ -158,6 +158,24 @@ class Network:
                 return zh
         return str(self.nodes.at[node_id, "name"])
 
+    @cached_property
+    def _name_index(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+        """Folded node labels (id, English and Chinese names) and city names (English,
+        and Chinese for the Sichuan cities) to the node ids they name."""
+        exact: dict[str, set[str]] = {}
+        cities: dict[str, set[str]] = {}
+        for node, row in self.nodes.iterrows():
+            node_id = str(node)
+            for label in (node_id, row["name"], row["name_zh"]):
+                if isinstance(label, str) and label:
+                    exact.setdefault(_fold(label), set()).add(node_id)
+            city = row.get("city")
+            if isinstance(city, str) and city:
+                cities.setdefault(_fold(city), set()).add(node_id)
+                if city in _CITY_ZH:
+                    cities.setdefault(_fold(_CITY_ZH[city]), set()).add(node_id)
+        return exact, cities
+
     def names_node(self, text: str, node_id: str) -> bool:
         """Whether ``text`` is the node's id or its English or Chinese name (folded as
         :meth:`resolve_place` folds it)."""
@@ -194,29 +212,15 @@ class Network:
         if text in self.nodes.index:
             return (text,)
         want = _fold(text)
-        exact: set[str] = set()
-        city_hits: set[str] = set()
-        for node, row in self.nodes.iterrows():
-            node_id = str(node)
-            if any(
-                isinstance(label, str) and label and _fold(label) == want
-                for label in (node_id, row["name"], row["name_zh"])
-            ):
-                exact.add(node_id)
-            city = row.get("city")
-            if (
-                isinstance(city, str)
-                and city
-                and want in (_fold(city), _fold(_CITY_ZH.get(city, "")))
-            ):
-                city_hits.add(node_id)
+        labels, cities = self._name_index
+        exact = set(labels.get(want, ()))
+        city_hits = set(cities.get(want, ()))
         if len(exact) == 1:
             return (exact.pop(),)
         hits = exact or city_hits
         if not hits:
             return (self.resolve_node(text),)
-        cities = {str(self.nodes.at[h, "city"]) for h in hits}
-        if len(cities) > 1:
+        if len({str(self.nodes.at[h, "city"]) for h in hits}) > 1:
             raise InputError(self._ambiguous(text, hits))
         return self._city_ends(sorted(hits), role)
 
@@ -253,18 +257,7 @@ class Network:
         if text in self.nodes.index:
             return text
         want = _fold(text)
-        exact: dict[str, set[str]] = {}
-        cities: dict[str, set[str]] = {}
-        for node, row in self.nodes.iterrows():
-            node_id = str(node)
-            for label in (node_id, row["name"], row["name_zh"]):
-                if isinstance(label, str) and label:
-                    exact.setdefault(_fold(label), set()).add(node_id)
-            city = row.get("city")
-            if isinstance(city, str) and city:
-                cities.setdefault(_fold(city), set()).add(node_id)
-                if city in _CITY_ZH:
-                    cities.setdefault(_fold(_CITY_ZH[city]), set()).add(node_id)
+        exact, cities = self._name_index
         if want in exact and len(exact[want]) == 1:
             return next(iter(exact[want]))
         hits = set(exact.get(want, set())) | set(cities.get(want, set()))

@@ -8,7 +8,10 @@ per network object; quotes on the same network reuse it and its memo tables.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 import math
+import re
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -60,6 +63,12 @@ class Svc:
     co2_source: str
     price_year: int
     currency: str
+    # the parts of leg_h and leg_h_max, for the days' distribution (pricing.timing)
+    transit_h: float = 0.0
+    transit_h_max: float = 0.0
+    via_dwell_h: float = 0.0
+    via_dwell_h_max: float = 0.0
+    rate_as_of: dt.date = dt.date(2025, 12, 31)  # the rate's date (its provenance)
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,7 @@ class NodeInfo:
     border_fee_cny_per_t: float
     dwell_h: float
     dwell_h_max: float
+    city: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,6 +105,40 @@ def opt_float(x: Any) -> float | None:
     except (TypeError, ValueError):
         return None
     return None if math.isnan(v) else v
+
+
+_DATE = re.compile(r"\b(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?\b")
+
+
+def rate_as_of(date_text: str, price_year: int) -> dt.date:
+    """The date a rate is as of: the latest date its provenance ``date`` names in the
+    rate's ``price_year`` (``2025-06-13``; ``2025-06`` is its month's end; ``2025`` the
+    year's end; ranges and lists by their latest); the end of ``price_year`` when it names
+    none in that year (a rate of 2025 derived from an older tariff is a rate of 2025)."""
+    best: dt.date | None = None
+    for y, m, d in _DATE.findall(date_text or ""):
+        year = int(y)
+        try:
+            if d:
+                day = dt.date(year, int(m), int(d))
+            elif m:
+                day = dt.date(year, int(m), calendar.monthrange(year, int(m))[1])
+            else:
+                day = dt.date(year, 12, 31)
+        except ValueError:  # not a date (a month 13, a year 0)
+            continue
+        if year == price_year:
+            best = day if best is None or day > best else best
+    return best or dt.date(price_year, 12, 31)
+
+
+def _rate_dates(network: Network) -> dict[str, str]:
+    """Per service, the date its rate's provenance gives ("" when none)."""
+    prov = getattr(network, "provenance", None)
+    if prov is None or not len(prov):
+        return {}
+    rates = prov[(prov["file"] == "services.csv") & (prov["field"] == "rate")]
+    return {str(i): str(d) for i, d in zip(rates["id"], rates["date"].fillna(""), strict=True)}
 
 
 def compile_network(network: Network) -> Compiled:
@@ -122,10 +166,12 @@ def compile_network(network: Network) -> Compiled:
             border_fee_cny_per_t=float(row["border_fee_cny_per_t"]),
             dwell_h=dwell,
             dwell_h_max=opt_float(row.get("dwell_h_max")) or dwell,
+            city=str(row["city"]) if isinstance(row.get("city"), str) else "",
         )
     services: dict[str, Svc] = {}
     out: dict[str, list[Svc]] = {}
     into: dict[str, list[Svc]] = {}
+    rate_dates = _rate_dates(network)
     for sid, r in network.service_table.iterrows():
         # Only final-delivery services end at a market (docs/data_model.md).
         if nodes[r["to"]].kind == MARKET_KIND and r["mode"] not in MARKET_DELIVERY_MODES:
@@ -154,6 +200,11 @@ def compile_network(network: Network) -> Compiled:
             co2_source=str(r["co2_source"]),
             price_year=int(r["price_year"]),
             currency=str(r["currency"]),
+            transit_h=float(r["transit_h"]),
+            transit_h_max=opt_float(r["transit_h_max"]) or float(r["transit_h"]),
+            via_dwell_h=float(r["via_dwell_h"]),
+            via_dwell_h_max=float(r["via_dwell_h_max"]),
+            rate_as_of=rate_as_of(rate_dates.get(str(sid), ""), int(r["price_year"])),
         )
         services[svc.id] = svc
         out.setdefault(svc.frm, []).append(svc)

@@ -12,11 +12,13 @@ The search is :mod:`optimizer.pricing.search`, the costing of a leg
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import datetime as dt
+from collections.abc import Iterable, Sequence
 
 from optimizer.data.network import Network
 from optimizer.errors import InputError
-from optimizer.pricing.costing import LCL_MINIMUM_UNITS, freight_for
+from optimizer.pricing.costing import LCL_MINIMUM_UNITS, Edge, freight_for
 from optimizer.pricing.diagnose import why_no_route
 from optimizer.pricing.network import (
     HC40_PAYLOAD_T,
@@ -38,6 +40,7 @@ from optimizer.pricing.search import (
     price_route,
     run_search,
 )
+from optimizer.pricing.timing import SAMPLES, VALID_DAYS, simulate, with_validity
 from optimizer.pricing.types import (
     Alternative,
     Breakdown,
@@ -96,6 +99,7 @@ def quote(
     max_alternatives: int = 5,
     rank_by: RankBy = "cost",
     currency: str = "CNY",
+    ready: dt.date | None = None,
 ) -> Quote:
     """Quote the Pareto-optimal ways to ship ``cargo`` from ``origin`` to ``destination``.
 
@@ -123,6 +127,10 @@ def quote(
         ``"cost"``, ``"days"`` or ``"co2"``.
     currency
         Currency of ``total_cost`` in the output (``CNY``, ``USD``, ``EUR``; from fx.csv).
+    ready
+        The date the cargo is ready: each alternative then has its departure and arrival
+        dates (``etd``, ``eta``) and whether its rates still hold; without it the days
+        are spread over a random moment of the week. See :mod:`optimizer.pricing.timing`.
 
     Returns
     -------
@@ -179,9 +187,10 @@ def quote(
             why_no_route(prep, o, d, opts) for o in origins[:3] for d in destinations[:3]
         )
         raise NoRouteError(why)
+    distinct, merged = merge_near_duplicates(prep, found)
     alts = [
-        alternative(prep, chain, cargo)
-        for _, _, _, chain in _select(found, int(max_alternatives), rank_by)
+        _with_variants(_timed(prep, alternative(prep, f[3], cargo), f[3], ready), f, merged[id(f)])
+        for f in _select(distinct, int(max_alternatives), rank_by)
     ]
     cheapest = min(range(len(alts)), key=lambda i: _RANK_KEYS["cost"](alts[i]))
     fastest = min(range(len(alts)), key=lambda i: _RANK_KEYS["days"](alts[i]))
@@ -216,8 +225,10 @@ def quote(
         assumptions=(
             *_place_lines(network, origin, origins, "origin"),
             *_place_lines(network, destination, destinations, "destination"),
+            *_validity_lines(tagged, ready),
             *_assumptions(network, prep, cargo, currency, opts, d),
         ),
+        ready=ready,
         options={
             "modes": sorted(opts.allowed),
             "avoid": sorted(opts.avoid_nodes | opts.avoid_services),
@@ -230,6 +241,26 @@ def quote(
         origin_nodes=origins,
         destination_nodes=destinations,
     )
+
+
+def _validity_lines(alts: Sequence[Alternative], ready: dt.date | None) -> list[str]:
+    ends = [a.timing.valid_until for a in alts if a.timing and a.timing.valid_until]
+    if not ends or not any(a.timing and a.timing.expired for a in alts):
+        return []
+    when = ready.isoformat() if ready else "today"
+    return [
+        f"REPRICE BEFORE SENDING: the rates are public figures and assumptions as of "
+        f"{min(ends).isoformat()} to {max(ends).isoformat()} (see provenance.csv), past their "
+        f"validity by {when}; they are a planning estimate, not a carrier's offer"
+    ]
+
+
+def _timed(
+    prep: Compiled, alt: Alternative, chain: tuple[Edge, ...], ready: dt.date | None
+) -> Alternative:
+    services = [edge.svc for edge in chain]
+    timing = with_validity(simulate(prep, services, ready), services, ready)
+    return dataclasses.replace(alt, timing=timing)
 
 
 def _place(network: Network, text: str, role: str, field: str) -> tuple[str, ...]:
@@ -276,8 +307,6 @@ def _place_lines(network: Network, text: str, nodes: tuple[str, ...], role: str)
 
 
 def _with_tags(alt: Alternative, tags: tuple[str, ...]) -> Alternative:
-    import dataclasses
-
     return dataclasses.replace(alt, tags=tags)
 
 
@@ -286,6 +315,60 @@ _FOUND_KEYS = {
     "days": lambda r: (r[1], r[0], r[2]),
     "co2": lambda r: (r[2], r[0], r[1]),
 }
+
+
+#: Two routes of the same shape (modes, and the cities where they change service) whose
+#: costs differ by less than this share and whose days by less than this share or
+#: :data:`MERGE_HOURS` are one alternative: the cheaper (then faster) is shown, the other
+#: listed as a variant of it with its difference.
+MERGE_SHARE = 0.02
+MERGE_HOURS = 24.0
+
+
+def _shape(prep: Compiled, chain: tuple[Edge, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A route's mode sequence and the cities of the places it changes service."""
+    return (
+        tuple(e.svc.mode for e in chain),
+        tuple(prep.nodes[e.svc.to].city or e.svc.to for e in chain[:-1]),
+    )
+
+
+def _close(a: Found, b: Found) -> bool:
+    cost = abs(a[0] - b[0]) <= MERGE_SHARE * max(a[0], b[0])
+    hours = abs(a[1] - b[1]) <= max(MERGE_SHARE * max(a[1], b[1]), MERGE_HOURS)
+    return cost and hours
+
+
+def merge_near_duplicates(
+    prep: Compiled, found: list[Found]
+) -> tuple[list[Found], dict[int, list[Found]]]:
+    """The routes with near-duplicates merged (see :data:`MERGE_SHARE`): the distinct
+    routes, and per kept route (by ``id``) the routes merged into it, cheapest first."""
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Found]] = {}
+    merged: dict[int, list[Found]] = {}
+    distinct: list[Found] = []
+    for f in sorted(found, key=lambda r: (r[0], r[1], r[2], [e.svc.id for e in r[3]])):
+        kept = groups.setdefault(_shape(prep, f[3]), [])
+        home = next((k for k in kept if _close(k, f)), None)
+        if home is None:
+            kept.append(f)
+            distinct.append(f)
+            merged[id(f)] = []
+        else:
+            merged[id(home)].append(f)
+    return distinct, merged
+
+
+def _with_variants(alt: Alternative, kept: Found, others: list[Found]) -> Alternative:
+    if not others:
+        return alt
+    texts = []
+    for o in others:
+        differ = [e.svc.id for e in o[3] if e.svc.id not in {k.svc.id for k in kept[3]}]
+        texts.append(
+            f"{' > '.join(differ)}: {o[0] - kept[0]:+,.0f} CNY, {(o[1] - kept[1]) / 24:+.1f} days"
+        )
+    return dataclasses.replace(alt, variants=tuple(texts))
 
 
 def _main_haul(found: Found) -> str:
@@ -356,8 +439,18 @@ def _assumptions(
         "border crossings where the cargo changes service",
         "days are door-to-door from the origin to the destination: expected wait for the "
         "next departure (half the headway of scheduled services; trucks and couriers leave "
-        "on demand), running time, and dwell at via and transshipment nodes; the range runs "
-        "from no wait at mean times to a full headway at transit_h_max and dwell_h_max",
+        "on demand), running time, and dwell at via and transshipment nodes; days_min to "
+        "days_max run from no wait at mean times to a full headway at transit_h_max and "
+        "dwell_h_max",
+        "p10-p90 days: the wait for each departure on the service's weekly timetable "
+        "(departures evenly spaced over the week from half a headway after Monday 00:00: "
+        "assumption, the data give no weekdays), running time and dwell each lognormal with "
+        "the data's typical value as median and its maximum as the 98th percentile "
+        f"(assumption: the bad case one shipment in fifty); {SAMPLES} draws, fixed seed; "
+        "times in China time (UTC+8)",
+        "a rate holds for "
+        + ", ".join(f"{m} {d} days" for m, d in VALID_DAYS.items())
+        + " after the date of its source (assumption after common carrier practice)",
         "CO2e well-to-wheel = co2_g_per_tkm x distance_km x gross tonnes (GLEC Framework / "
         "ISO 14083 use the actual weight, also for air, not the chargeable weight); hub and "
         "transshipment emissions are not included",

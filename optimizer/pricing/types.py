@@ -9,11 +9,13 @@ from __future__ import annotations
 import difflib
 import math
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from optimizer.data.network import Network
 from optimizer.data.schema import MAX_DENSITY_KG_PER_CBM
 from optimizer.errors import CorridorError, InputError
+from optimizer.pricing.timing import Timing
 
 RankBy = Literal["cost", "days", "co2"]
 
@@ -255,6 +257,10 @@ class Alternative:
     hours_max: float
     co2_kg: float
     tags: tuple[str, ...] = ()
+    timing: Timing | None = None  # the days' distribution and dates (pricing.timing)
+    #: near-duplicate routes merged into this one (other services, same shape): the
+    #: services that differ, and their cost and days against this one
+    variants: tuple[str, ...] = ()
 
     @property
     def days(self) -> float:
@@ -310,6 +316,7 @@ class Quote:
     assumptions: tuple[str, ...]
     options: dict[str, Any] = field(default_factory=dict)
     network_name: str = "base"
+    ready: date | None = None  # the date the cargo is ready (dates of departures)
     #: every node the origin and destination stand for (a city stands for several)
     origin_nodes: tuple[str, ...] = ()
     destination_nodes: tuple[str, ...] = ()
@@ -336,6 +343,8 @@ class Quote:
                     "days": round(alt.days, 2),
                     "days_min": round(alt.hours_min / 24.0, 2),
                     "days_max": round(alt.hours_max / 24.0, 2),
+                    **_timing_dict(alt),
+                    "variants": list(alt.variants),
                     "co2_kg": round(alt.co2_kg, 1),
                     "transshipments": alt.transshipments,
                     "modes": list(alt.modes),
@@ -356,6 +365,7 @@ class Quote:
                 "name": self.destination_name,
                 "nodes": list(self.destination_nodes or (self.destination,)),
             },
+            "ready": self.ready.isoformat() if self.ready else None,
             "cargo": {
                 "tonnes": c.tonnes,
                 "cbm": c.cbm,
@@ -375,6 +385,22 @@ class Quote:
             "assumptions": list(self.assumptions),
             "options": self.options,
         }
+
+
+def _timing_dict(alt: Alternative) -> dict[str, Any]:
+    t = alt.timing
+    if t is None:
+        return {}
+    return {
+        "days_p10": round(t.days_p10, 2),
+        "days_p50": round(t.days_p50, 2),
+        "days_p90": round(t.days_p90, 2),
+        "main_service": alt.legs[t.main_leg].service_id,
+        "etd": t.etd.isoformat() if t.etd else None,
+        "eta": t.eta.isoformat() if t.eta else None,
+        "valid_until": t.valid_until.isoformat() if t.valid_until else None,
+        "rates_expired": t.expired,
+    }
 
 
 def _leg_dict(leg: Leg) -> dict[str, Any]:
