@@ -100,6 +100,12 @@ OUTPUT_COLUMNS = {
     "demand.csv": "id origin market product tonnes_per_year customs_mode required_days trade "
     "source",
     "fx.csv": "currency cny_per_unit date source",
+    "duties.csv": "id country union product channel layer hs duty_rate extra_duty_rate "
+    "extra_duty_name vat_rate duty_free_below vat_free_below threshold_currency "
+    "threshold_cny_per_unit flat_duty_per_item duty_on_excess value_basis valid_from valid_to "
+    "kind source date note",
+    "charges.csv": "id name category mode at country load unit basis amount currency minimum dg "
+    "valid_from valid_to source",
     "parameters.csv": "name value unit source",
     "waypoints.csv": "corridor seq name lat lon source",
     "provenance.csv": "file id field kind source date note",
@@ -968,10 +974,18 @@ def add_drayage(net: Network) -> None:
             **rates,
             cur="USD",
             year=2025,
-            co2="road",
+            co2=road_co2(net, gw, wh),
             source=source,
             prov=trucking_prov(net, rates, source),
         )
+
+
+def road_co2(net: Network, a: str, b: str, other: str = "road") -> str:
+    """The emission factor key of a foreign truck leg: GLEC's European articulated truck
+    (``road_eu``, cited) when both ends are in Europe (region ``eu`` of countries.csv), else
+    ``other`` (a proxy)."""
+    eu = all(net.countries[net.country(n)]["region"] == "eu" for n in (a, b))
+    return "road_eu" if eu else other
 
 
 #: the time rule of foreign trucking legs (drayage, port and airport cartage)
@@ -1045,7 +1059,7 @@ def add_hinterland(net: Network) -> None:
                 **rates,
                 cur="USD",
                 year=2025,
-                co2="road",
+                co2=road_co2(net, gw, term),
                 source=source,
                 prov=trucking_prov(net, rates, source),
             )
@@ -1092,12 +1106,25 @@ def add_warehouse_delivery(net: Network) -> None:
         border_h = float(rule["border_h"]) * borders
         th = float(rule["base_h"]) + km / float(rule["km_per_h"]) + border_h
         th_max = float(rule["max_base_h"]) + km / float(rule["max_km_per_h"]) + 2 * border_h
-        local = int(net.wh_countries[net.country(wh)]["delivery_cny_per_t"])
-        rate = (
-            local
-            + float(rule["linehaul_cny_per_tkm"]) * max(0.0, km - 150)
-            + float(rule["flat_cny_per_t"])
+        wc = net.wh_countries[net.country(wh)]
+        local = int(wc["delivery_cny_per_t"])
+        extra = float(rule["linehaul_cny_per_tkm"]) * max(0.0, km - 150) + float(
+            rule["flat_cny_per_t"]
         )
+        rate = local + extra
+        # the weight part: the country's delivery rate, + the rule's linehaul or air leg if any
+        local_prov = net.texts.prov(wc["delivery_source"])
+        rate_prov = (
+            combined(
+                f"{local} CNY/t, the warehouse country's delivery rate, + {extra:.0f} CNY/t of "
+                "the link's rule",
+                local_prov,
+                net.texts.prov(rule["rate_source"]),
+            )
+            if extra > 0
+            else local_prov
+        )
+        linehaul = f" + {extra:.0f} CNY/t of the rule ({net.texts.expand(rule['rate_source'])})"
         order, parcel_source, order_prov = parcel[net.country(mk)]
         rule_prov = net.texts.prov(rule["source"], "assumed")
         net.add_service(
@@ -1116,6 +1143,8 @@ def add_warehouse_delivery(net: Network) -> None:
             year=2025,
             source=net.texts["WAREHOUSE_DELIVERY"].format(
                 r=local,
+                delivery_source=net.texts.expand(wc["delivery_source"]),
+                linehaul=linehaul if extra > 0 else "",
                 o=f"{order:g}",
                 parcel_source=parcel_source,
                 km_rule=km_rule,
@@ -1127,11 +1156,7 @@ def add_warehouse_delivery(net: Network) -> None:
                 "distance_km": net.computed(f"{km_rule} (at least 20 km)"),
                 "transit_h": rule_prov,
                 "transit_h_max": rule_prov,
-                "rate": net.texts.prov(
-                    f"assumption: {local} CNY/t, the blended pallet/LTL delivery rate of the "
-                    "warehouse's country (contract rates unknown), + the rule's linehaul",
-                    "assumed",
-                ),
+                "rate": rate_prov,
                 "order_rate": order_prov,
             },
         )
@@ -1191,7 +1216,7 @@ def add_gateway_delivery(net: Network) -> None:
                 rate=round(ftl),
                 lcl_basis="tonne",
                 lcl_rate=round(ftl / 12, 1),
-                co2="truck_delivery",
+                co2=road_co2(net, gw, mk, "truck_delivery"),
                 year=2025,
                 source=source,
                 prov={
@@ -1725,6 +1750,15 @@ def parameters(net: Network) -> list[Record]:
     ]
 
 
+def charges(net: Network) -> list[Record]:
+    """tables/charges.csv: a forwarder's fees and surcharges, one figure (amount) per row."""
+    rows = read_table("charges.csv")
+    for r in rows:
+        pv = net.texts.prov(r["source"])
+        net.record("charges.csv", r["id"], {"amount": pv, "minimum": pv if r["minimum"] else None})
+    return [{**r, "source": net.texts.expand(r["source"])} for r in rows]
+
+
 def waypoints(net: Network) -> list[Record]:
     source = net.texts["WAYPOINT"]
     where = net.texts.prov("{WAYPOINT}")
@@ -1743,6 +1777,58 @@ def waypoints(net: Network) -> list[Record]:
         for key in sorted(net.segments)
         for i, w in enumerate(net.segments[key], 1)
     ]
+
+
+#: the figures of a duties.csv row and the column of tables/duties.csv with their source
+DUTY_FIGURES = {
+    "duty_rate": "duty_source",
+    "extra_duty_rate": "extra_source",
+    "vat_rate": "vat_source",
+    "duty_free_below": "threshold_source",
+    "vat_free_below": "threshold_source",
+    "flat_duty_per_item": "threshold_source",
+}
+
+
+def duties(net: Network) -> list[Record]:
+    """tables/duties.csv: import duty and VAT by destination and product class, a group's
+    row (EU) repeated for each member with the member's VAT (tables/duty_groups.csv); the
+    texts cite tables/duty_sources.csv. threshold_cny_per_unit is the CNY rate of the
+    threshold currency (fx.csv or fx_other.csv) for currencies the network's fx.csv lacks."""
+    t = Texts(
+        [*read_table("sources.csv"), *read_table("duty_sources.csv")],
+        read_table("assumptions.csv"),
+    )
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for g in read_table("duty_groups.csv"):
+        groups[g["group"]].append(g)
+    out: list[Record] = []
+    for r in read_table("duties.csv"):
+        row_pv = t.prov(r["source"], r["kind"], r["date"])
+        members = (
+            [(g["country"], g) for g in groups[r["country"]]]
+            if r["members"]
+            else [(r["country"], None)]
+        )
+        cur = r["threshold_currency"]
+        for cc, g in members:
+            rid = f"{r['id']}-{cc}" if g else r["id"]
+            rec: Record = {c: r.get(c, "") for c in OUTPUT_COLUMNS["duties.csv"].split()}
+            rec.update(id=rid, country=cc, union=r["country"] if g else "")
+            rec["source"] = t.expand(r["source"])
+            figures: dict[str, Prov | None] = {}
+            for fld, col in DUTY_FIGURES.items():
+                text = r[col]
+                if fld == "vat_rate" and g is not None:
+                    rec["vat_rate"], text = g["vat_rate"], g["source"]
+                has = rec[fld] != "" or (fld.endswith("_below") and bool(text))
+                figures[fld] = (t.prov(text) if text else row_pv) if has else None
+            if cur and cur not in ("CNY", "USD", "EUR"):
+                rec["threshold_cny_per_unit"] = net.cny_per[cur]
+                figures["threshold_cny_per_unit"] = net.texts.prov(net.fx_source[cur])
+            net.record("duties.csv", rid, figures)
+            out.append(rec)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -1790,9 +1876,11 @@ def main(argv: Sequence[str]) -> None:
         "warehouse_tiers.csv": tier_rows,
         "products.csv": prods,
         "demand.csv": dem,
+        "duties.csv": duties(net),
         "fx.csv": net.fx,
         "parameters.csv": parameters(net),
         "waypoints.csv": waypoints(net),
+        "charges.csv": charges(net),
     }
     tables["provenance.csv"] = net.provenance
     out_dir.mkdir(parents=True, exist_ok=True)

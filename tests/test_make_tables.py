@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "scripts" / "make_tables.py"
 DATA = ROOT / "network_data"
 GENERATED = [
+    "charges.csv",
     "demand.csv",
+    "duties.csv",
     "fx.csv",
     "nodes.csv",
     "parameters.csv",

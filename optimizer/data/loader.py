@@ -35,6 +35,7 @@ from optimizer.data.schema import (
     PARAMETER_RANGES,
     REQUIRED_PARAMETERS,
     TABLES,
+    ChargeRow,
     DemandRow,
     NodeRow,
     ParameterRow,
@@ -385,6 +386,16 @@ def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network |
                     f"no exchange rate for {svc.currency} in fx.csv",
                 )
             )
+    for number, charge in _typed(tables["charges"], ChargeRow):
+        if charge.currency not in fx:
+            issues.append(
+                Issue(
+                    "charges.csv",
+                    number,
+                    "currency",
+                    f"no exchange rate for {charge.currency} in fx.csv",
+                )
+            )
     params: dict[str, float] = {}
     for name, (number, row) in keyed.get("parameters", {}).items():
         assert isinstance(row, ParameterRow)
@@ -591,6 +602,8 @@ def _assemble(
         warehouse_tiers=_frame(
             tables["warehouse_tiers"], OPTIONAL_TABLES["warehouse_tiers"], "tier"
         ),
+        duties=_frame(tables["duties"], OPTIONAL_TABLES["duties"], "id"),
+        charges=_frame(tables["charges"], OPTIONAL_TABLES["charges"], "id"),
         data_dir=str(base),
     )
 

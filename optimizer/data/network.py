@@ -40,6 +40,13 @@ class Network:
     warehouse_tiers
         The owned size tiers offered at every site priced from its rent and
         wages (warehouse_tiers.csv; empty: each site has its one size).
+    charges
+        A forwarder's fees and surcharges by mode, place and basis (charges.csv, indexed
+        by id; empty: quotes carry freight, handling and border fees only), see
+        :mod:`optimizer.pricing.charges`.
+    duties
+        Import duty and VAT by destination, product class and customs channel (duties.csv,
+        indexed by id; empty when the file is absent), see :mod:`optimizer.pricing.duties`.
     parameters
         Global figures from parameters.csv.
     sources
@@ -59,6 +66,8 @@ class Network:
     sources: pd.DataFrame = field(default_factory=pd.DataFrame)
     provenance: pd.DataFrame = field(default_factory=pd.DataFrame)
     warehouse_tiers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    charges: pd.DataFrame = field(default_factory=pd.DataFrame)
+    duties: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_dir: str = ""
     name: str = "base"
 
@@ -211,6 +220,22 @@ class Network:
             raise ValueError(msg)
         if text in self.nodes.index:
             return (text,)
+        # a city's ends take pandas look-ups (1.5-6 ms); a network is immutable, so the
+        # answers are kept (a bounded number of them: the texts come from requests)
+        memo = self._places
+        hit = memo.get((text, role))
+        if hit is None:
+            if len(memo) >= 4096:
+                memo.clear()
+            hit = memo[(text, role)] = self._resolve_place(text, role)
+        return hit
+
+    @cached_property
+    def _places(self) -> dict[tuple[str, str], tuple[str, ...]]:
+        """The places :meth:`resolve_place` resolved (text, role) -> node ids."""
+        return {}
+
+    def _resolve_place(self, text: str, role: str) -> tuple[str, ...]:
         want = _fold(text)
         labels, cities = self._name_index
         exact = set(labels.get(want, ()))

@@ -7,8 +7,10 @@ checks (duplicate ids, references, reachability) live in :mod:`optimizer.data.lo
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
+from datetime import date
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -363,6 +365,127 @@ class WaypointRow(Row):
     lon: float = Field(ge=-180, le=180)
 
 
+#: Where a charge applies: at the node a leg boards (origin), at the node it reaches
+#: (destination), or once per shipment.
+ChargeAt = Literal["origin", "destination", "shipment"]
+#: What a charge is per: a box (FCL unit), a bill of lading / air waybill (a leg), the
+#: shipment, a chargeable kg, a gross tonne, a cbm, a w/m (revenue tonne), a share of the
+#: cargo's value or of the leg's freight.
+ChargeBasis = Literal[
+    "box", "bl", "shipment", "kg", "t", "cbm", "wm", "value_share", "freight_share"
+]
+ChargeCategory = Literal[
+    "thc_origin",
+    "thc_destination",
+    "documentation",
+    "security",
+    "fuel",
+    "peak",
+    "war_risk",
+    "dg",
+    "oog",
+    "customs_export",
+    "customs_import",
+    "insurance",
+]
+
+
+class ChargeRow(Row):
+    """A forwarder's fee or surcharge (charges.csv): a line of a quote's breakdown."""
+
+    file: ClassVar[str] = "charges.csv"
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str
+    category: ChargeCategory
+    mode: Literal["*"] | Mode
+    at: ChargeAt
+    country: str = Field(pattern=r"^(\*|[A-Z]{2})$")
+    load: Literal["any", "FCL", "LCL", "weight"]
+    unit: str = "*"
+    basis: ChargeBasis
+    amount: float = Field(ge=0, le=1e6)
+    currency: Currency
+    minimum: float | None = Field(None, ge=0, le=1e6)
+    dg: Literal["any", "dg", "non_dg"] = "any"
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ChargeRow:
+        if self.basis in ("value_share", "freight_share") and self.amount > 1:
+            msg = f"a {self.basis} is a share between 0 and 1 (got {self.amount:g})"
+            raise ValueError(msg)
+        if (self.at == "shipment") != (self.mode == "*"):
+            msg = (
+                "a charge per shipment has mode '*'; a charge at a leg's origin or "
+                "destination names its mode"
+            )
+            raise ValueError(msg)
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            msg = "valid_to is before valid_from"
+            raise ValueError(msg)
+        return self
+
+
+#: A duties.csv rate is a share of the customs value; above 5 (500 %) it is a typo.
+MAX_DUTY_RATE = 5.0
+#: ``date`` is also a column of duties.csv, which shadows the type inside the class
+_Day = date
+
+
+class DutyRow(Row):
+    """Import duty and VAT of a destination for a product class (duties.csv).
+
+    A ``base`` row gives the MFN duty (with any product-specific extra duty such as US
+    Section 301), the import VAT and the thresholds; an ``add`` row stacks a further
+    ad valorem duty (IEEPA, Section 122) on the base row valid on the same day.
+    Thresholds are "at or below": a consignment worth no more than ``duty_free_below``
+    (``threshold_currency``) pays no ad valorem duty (``flat_duty_per_item`` if given).
+    """
+
+    file: ClassVar[str] = "duties.csv"
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    union: str | None = Field(default=None, pattern=r"^[A-Z]{2,4}$")
+    product: str = Field(pattern=r"^(\*|[a-z][a-z0-9_]*)$")
+    channel: Literal["*", "9610", "9710", "9810", "1210"] = "*"
+    layer: Literal["base", "add"] = "base"
+    hs: str | None = None
+    duty_rate: float | None = Field(default=None, ge=0, le=MAX_DUTY_RATE)
+    extra_duty_rate: float | None = Field(default=None, ge=0, le=MAX_DUTY_RATE)
+    extra_duty_name: str | None = None
+    vat_rate: float | None = Field(default=None, ge=0, le=MAX_DUTY_RATE)
+    duty_free_below: float | None = Field(default=None, ge=0, le=1e9)
+    vat_free_below: float | None = Field(default=None, ge=0, le=1e9)
+    threshold_currency: str | None = Field(default=None, pattern=r"^[A-Z]{3}$")
+    threshold_cny_per_unit: float | None = Field(default=None, gt=0, le=1000)
+    flat_duty_per_item: float | None = Field(default=None, ge=0, le=1e6)
+    duty_on_excess: int | None = Field(default=None, ge=0, le=1)
+    value_basis: Literal["CIF", "FOB"] | None = None
+    valid_from: _Day | None = None
+    valid_to: _Day | None = None
+    kind: Literal["cited", "proxy", "assumed"]
+    date: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DutyRow:
+        if self.valid_from and self.valid_to and self.valid_to < self.valid_from:
+            msg = "valid_to is before valid_from"
+            raise ValueError(msg)
+        if self.layer == "base" and (self.duty_rate is None or self.vat_rate is None):
+            msg = "a base row needs duty_rate and vat_rate"
+            raise ValueError(msg)
+        if self.layer == "add" and self.extra_duty_rate is None:
+            msg = "an add row needs extra_duty_rate"
+            raise ValueError(msg)
+        thresholds = (self.duty_free_below, self.vat_free_below, self.flat_duty_per_item)
+        if any(v is not None for v in thresholds) and self.threshold_currency is None:
+            msg = "a threshold or flat duty needs threshold_currency"
+            raise ValueError(msg)
+        return self
+
+
 TABLES: dict[str, type[Row]] = {
     "nodes": NodeRow,
     "services": ServiceRow,
@@ -375,6 +498,8 @@ TABLES: dict[str, type[Row]] = {
 OPTIONAL_TABLES: dict[str, type[Row]] = {
     "waypoints": WaypointRow,
     "warehouse_tiers": WarehouseTierRow,
+    "duties": DutyRow,
+    "charges": ChargeRow,
 }
 
 #: Plausible range ``(low, high)`` of each parameter of parameters.csv (inclusive).
@@ -394,6 +519,19 @@ PARAMETER_RANGES: dict[str, tuple[float, float]] = {
     "teu_share_of_feu_rate": (0.3, 1.0),
     "service_level_z": (0.0, 4.0),
     "replenishment_review_days": (0.0, 60.0),
+    "air_min_charge_cny": (0.0, 10_000.0),
+    "air_break_n_factor": (1.0, 5.0),
+    "air_break_45_factor": (0.5, 3.0),
+    "air_break_100_factor": (0.5, 3.0),
+    "air_break_300_factor": (0.5, 3.0),
+    "air_break_500_factor": (0.3, 3.0),
+    "air_break_1000_factor": (0.3, 3.0),
+    "flat_rack_rate_factor": (1.0, 5.0),
+    "oog_max_length_m": (5.0, 13.0),
+    "oog_max_width_m": (2.0, 2.6),
+    "oog_max_height_m": (2.0, 3.0),
+    "flat_rack_max_t": (10.0, 60.0),
+    "air_max_piece_height_m": (1.0, 3.2),
 }
 
 REQUIRED_PARAMETERS = (
