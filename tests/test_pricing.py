@@ -92,9 +92,12 @@ def make_network(base: Any, nodes: list[dict[str, Any]], services: list[dict[str
 
 
 def assert_consistent(q: Quote) -> None:
-    """Totals equal legs and breakdown; no alternative dominates another."""
+    """Totals equal legs plus the shipment's fees, and the breakdown; no alternative
+    dominates another."""
     for alt in q.alternatives:
-        assert alt.total_cost_cny == pytest.approx(sum(leg.cost_cny for leg in alt.legs))
+        legs = sum(leg.cost_cny for leg in alt.legs)
+        assert alt.total_cost_cny == pytest.approx(legs + alt.shipment_fees_cny)
+        assert sum(c.amount_cny for c in alt.charges) == pytest.approx(alt.breakdown.fees)
         assert alt.total_cost_cny == pytest.approx(alt.breakdown.total)
         assert alt.hours == pytest.approx(sum(leg.hours for leg in alt.legs))
         assert alt.co2_kg == pytest.approx(sum(leg.co2_kg for leg in alt.legs))
@@ -108,8 +111,9 @@ def assert_consistent(q: Quote) -> None:
                 assert not dominates(a, b)
     d = q.to_dict()
     for alt in d["alternatives"]:
+        shipment = sum(c["amount_cny"] for c in alt["charges"] if c["leg"] is None)
         assert alt["total_cost_cny"] == pytest.approx(
-            sum(leg["cost_cny"] for leg in alt["legs"]), abs=0.05
+            sum(leg["cost_cny"] for leg in alt["legs"]) + shipment, abs=0.05
         )
         assert alt["total_cost_cny"] == pytest.approx(sum(alt["breakdown"].values()), abs=0.05)
 

@@ -103,6 +103,41 @@ def price(
             help="Date the cargo is ready (YYYY-MM-DD): departure and arrival dates.",
         ),
     ] = None,
+    margin: Annotated[
+        str | None,
+        typer.Option(
+            "--margin",
+            help="Your margin on the buy price: a share (8%), CNY per shipment (300) or both "
+            "(8%+300); the quote shows buy and sell.",
+        ),
+    ] = None,
+    dg: Annotated[
+        str | None,
+        typer.Option(
+            "--dg", help="Dangerous-goods class (UN: 1-9, e.g. 3, 6.1, 8): DG rules and fees."
+        ),
+    ] = None,
+    piece: Annotated[
+        str | None,
+        typer.Option(
+            "--piece",
+            help="Largest piece LxWxH in metres (e.g. 12.5x3.2x3.1): out-of-gauge rules.",
+        ),
+    ] = None,
+    piece_t: Annotated[
+        float | None, typer.Option("--piece-t", help="Weight of the heaviest piece, t.")
+    ] = None,
+    channel: Annotated[
+        str,
+        typer.Option(
+            "--channel",
+            help="Customs mode: 9610 (B2C parcels), 9710 (B2B direct), 9810 (to an overseas "
+            "warehouse), 1210 (bonded); with --value, the import duty and VAT.",
+        ),
+    ] = "9810",
+    items: Annotated[
+        int, typer.Option("--items", min=1, help="Parcels (9610) or items in the consignment.")
+    ] = 1,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Quote the Pareto-optimal routes (cost, days, CO2) for a cargo, door to door."""
@@ -111,7 +146,16 @@ def price(
         msg = f"--rank-by must be one of {', '.join(_RANKS)}, got {rank_by!r}"
         raise InputError(msg, field="rank_by")
     network = load_for_pricing(data_dir, scenario)
-    cargo = Cargo.from_inputs(network, tonnes=tonnes, cbm=cbm, product=product, value_cny=value)
+    cargo = Cargo.from_inputs(
+        network,
+        tonnes=tonnes,
+        cbm=cbm,
+        product=product,
+        value_cny=value,
+        dg_class=dg,
+        piece=piece,
+        piece_t=piece_t,
+    )
     q = quote(
         network,
         origin,
@@ -127,6 +171,9 @@ def price(
         rank_by=rank,
         currency=currency,
         ready=ready.date() if ready else None,
+        margin=margin,
+        channel=channel,
+        items=items,
     )
     if as_json:
         emit_json(q.to_dict())

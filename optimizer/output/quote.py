@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from optimizer.pricing.quote import Quote
-from optimizer.pricing.types import Alternative
+from optimizer.pricing.types import Alternative, ChargeLine
 
 
 def days_range(alt: Alternative) -> str:
@@ -35,10 +35,25 @@ def dates_text(alt: Alternative) -> str:
 def breakdown_text(alt: Alternative) -> str:
     """An alternative's cost as its parts, e.g. ``freight 14,997 + ... = 16,197 CNY``."""
     b = alt.breakdown
-    return (
+    text = (
         f"freight {b.freight:,.0f} + handling {b.handling:,.0f} + border "
-        f"{b.border:,.0f} + inventory {b.inventory:,.0f} = {alt.total_cost_cny:,.0f} CNY"
+        f"{b.border:,.0f} + fees {b.fees:,.0f} + inventory {b.inventory:,.0f} = "
+        f"{alt.total_cost_cny:,.0f} CNY"
     )
+    if alt.sell_cny is not None:
+        text += f" buy; sell {alt.sell_cny:,.0f} CNY"
+    if alt.landed_cost_cny is not None:
+        text += f"; landed (with import duty and VAT) {alt.landed_cost_cny:,.0f} CNY"
+    return text
+
+
+def charge_text(c: ChargeLine) -> str:
+    """One fee line: ``Origin THC 40' 1 box x 1,750 CNY = 1,750 CNY (proxy)``."""
+    if c.unit in ("of value", "of freight"):
+        qty = f"{c.rate * 100:g} % {c.unit}"
+    else:
+        qty = f"{c.quantity:,.4g} {c.unit} x {c.rate:,.4g} {c.currency}"
+    return f"{c.name} at {c.where}: {qty} = {c.amount_cny:,.0f} CNY ({c.kind})"
 
 
 def quote_text(q: Quote) -> str:
@@ -90,12 +105,17 @@ def quote_text(q: Quote) -> str:
             lines.append(f"    {dates_text(alt)}")
         for v in alt.variants:
             lines.append(f"    variant (same modes and transfer cities, within 2 %): {v}")
-        for leg in alt.legs:
+        for k, leg in enumerate(alt.legs):
             lines.append(
                 f"    {leg.days:5.1f} d {leg.cost_cny:>10,.0f} CNY  {leg.mode:<10} "
                 f"{leg.from_node} -> {leg.to_node}  [{leg.service_id}; {leg.load.description}; "
                 f"freight {leg.breakdown.freight:,.0f}]"
             )
+            lines += [f"{'':27}+ {charge_text(c)}" for c in alt.charges if c.leg == k]
+        shipment = [c for c in alt.charges if c.leg is None]
+        if shipment:
+            lines.append(f"    {'':19}per shipment:")
+            lines += [f"{'':27}+ {charge_text(c)}" for c in shipment]
     lines += ["", "Assumptions:"] + [f"  - {a}" for a in q.assumptions]
     return "\n".join(lines)
 

@@ -27,9 +27,11 @@ from __future__ import annotations
 import math
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
 from optimizer.data.network import Network
 from optimizer.errors import InputError
+from optimizer.pricing.charges import FLAT_RACK, ChargeTable, leg_lines
 from optimizer.pricing.network import (
     BORDER_KIND,
     MEMO_SIZE,
@@ -38,7 +40,12 @@ from optimizer.pricing.network import (
     Svc,
     compile_network,
 )
-from optimizer.pricing.types import Cargo, Load
+from optimizer.pricing.tariff import CONTAINER_BASES, air_freight, out_of_gauge
+from optimizer.pricing.types import Cargo, ChargeLine, Load
+
+#: Modes on which dangerous goods are not offered as loose (LCL) cargo (assumption: most
+#: consolidators refuse DG in shared boxes).
+LOOSE_DG_EXCLUDED = frozenset({"sea", "cr_express", "rail", "rail_sea", "river"})
 
 #: Minimum chargeable quantity of loose (LCL / per-tonne) cargo: 1 t, 1 cbm or 1 w/m.
 LCL_MINIMUM_UNITS = 1.0
@@ -60,13 +67,26 @@ def chargeable(basis: str, cargo: Cargo, volumetric: float, *, minimum: bool) ->
 
 
 def freight(svc: Svc, cargo: Cargo, prep: Compiled) -> Load:
+    """The cheapest way to load and charge the cargo on a service (see the module's
+    docstring and :mod:`optimizer.pricing.tariff` for air breaks, DG and out-of-gauge)."""
+    rules = prep.rules
     options: list[Load] = []
+    loose_ok = cargo.dg_class is None or svc.mode not in LOOSE_DG_EXCLUDED
     if svc.rate_basis in prep.units:
+        if out_of_gauge(rules, cargo.piece_m) and svc.rate_basis in CONTAINER_BASES:
+            n = max(1, math.ceil(cargo.tonnes / rules.flat_rack_max_t - 1e-9))
+            feu_multiple = next(
+                m for label, _, _, m in prep.units[svc.rate_basis] if label == "40'"
+            )
+            unit_rate = svc.rate_cny * feu_multiple * rules.flat_rack_factor
+            return Load(
+                "FCL", f"{n} x 40' flat rack", float(n), FLAT_RACK, unit_rate, n * unit_rate
+            )
         for label, payload, volume, multiple in prep.units[svc.rate_basis]:
             n = max(1, math.ceil(max(cargo.tonnes / payload, cargo.cbm / volume) - 1e-9))
             unit_rate = svc.rate_cny * multiple
             options.append(Load("FCL", f"{n} x {label}", float(n), label, unit_rate, n * unit_rate))
-        if svc.lcl_basis is not None and svc.lcl_rate_cny is not None:
+        if svc.lcl_basis is not None and svc.lcl_rate_cny is not None and loose_ok:
             qty, unit = chargeable(svc.lcl_basis, cargo, prep.volumetric_kg_per_cbm, minimum=True)
             options.append(
                 Load(
@@ -78,6 +98,10 @@ def freight(svc: Svc, cargo: Cargo, prep: Compiled) -> Load:
                     qty * svc.lcl_rate_cny,
                 )
             )
+    elif svc.rate_basis == "kg" and svc.mode == "air" and rules.air_breaks:
+        kg, unit = chargeable("kg", cargo, prep.volumetric_kg_per_cbm, minimum=False)
+        cost, rate, label = air_freight(rules, svc.rate_cny, kg)
+        options.append(Load("weight", f"{kg:,.2f} {unit}, {label}", kg, unit, rate, cost))
     else:
         qty, unit = chargeable(
             svc.rate_basis, cargo, prep.volumetric_kg_per_cbm, minimum=svc.rate_basis != "kg"
@@ -112,26 +136,44 @@ class Edge:
     # increments when boarding at the origin / at a transshipment node
     inc_first: tuple[float, float, float]
     inc_next: tuple[float, float, float]
+    fees: tuple[ChargeLine, ...] = ()  # the leg's fees and surcharges (charges.csv)
+
+    @property
+    def fees_cny(self) -> float:
+        return sum(f.amount_cny for f in self.fees)
 
 
-#: Edges already costed, per compiled network (pure functions of their keys).
-_EDGE_MEMO: weakref.WeakKeyDictionary[Compiled, dict[tuple[str, float, float, float], Edge]] = (
+_EdgeKey = tuple[str, float, float, float, str | None, tuple[float, float, float] | None, float]
+#: Edges already costed, per compiled network and charge table (pure functions of their keys).
+_EDGE_MEMO: weakref.WeakKeyDictionary[Compiled, dict[tuple[_EdgeKey, int], Edge]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def edge_for(svc: Svc, cargo: Cargo, prep: Compiled) -> Edge:
-    key = (svc.id, cargo.tonnes, cargo.cbm, cargo.value_cny or 0.0)
+def cargo_key(cargo: Cargo) -> tuple[float, float, float, str | None, Any, float]:
+    """What the costing of a leg depends on, of a cargo."""
+    return (
+        cargo.tonnes,
+        cargo.cbm,
+        cargo.value_cny or 0.0,
+        cargo.dg_class,
+        cargo.piece_m,
+        cargo.heaviest_piece_t,
+    )
+
+
+def edge_for(svc: Svc, cargo: Cargo, prep: Compiled, table: ChargeTable | None = None) -> Edge:
+    key = ((svc.id, *cargo_key(cargo)), id(table))
     memo = _EDGE_MEMO.setdefault(prep, {})
     hit = memo.get(key)
     if hit is None:
         if len(memo) > MEMO_SIZE:
             memo.clear()
-        hit = memo[key] = _edge_uncached(svc, cargo, prep)
+        hit = memo[key] = _edge_uncached(svc, cargo, prep, table)
     return hit
 
 
-def _edge_uncached(svc: Svc, cargo: Cargo, prep: Compiled) -> Edge:
+def _edge_uncached(svc: Svc, cargo: Cargo, prep: Compiled, table: ChargeTable | None) -> Edge:
     load = freight(svc, cargo, prep)
     t = cargo.tonnes
     inv_per_h = (cargo.value_cny or 0.0) * prep.carrying_rate / HOURS_PER_YEAR
@@ -139,7 +181,19 @@ def _edge_uncached(svc: Svc, cargo: Cargo, prep: Compiled) -> Edge:
     h_first = svc.wait_h + svc.leg_h
     h_next = node.dwell_h + h_first
     border_via = svc.via_fee_cny_per_t * t
-    base = load.freight_cny + border_via
+    fees: tuple[ChargeLine, ...] = ()
+    if table is not None:
+        to = prep.nodes[svc.to]
+        fees = leg_lines(
+            table,
+            svc.mode,
+            (node.id, node.country),
+            (to.id, to.country),
+            load,
+            cargo,
+            prep.volumetric_kg_per_cbm,
+        )
+    base = load.freight_cny + border_via + sum(f.amount_cny for f in fees)
     node_fee = (node.handling_cny_per_t + node_border(node)) * t
     co2 = svc.co2_g_per_tkm * svc.distance_km * t / 1000.0
     return Edge(
@@ -148,6 +202,7 @@ def _edge_uncached(svc: Svc, cargo: Cargo, prep: Compiled) -> Edge:
         co2_kg=co2,
         inc_first=(base + inv_per_h * h_first, h_first, co2),
         inc_next=(base + node_fee + inv_per_h * h_next, h_next, co2),
+        fees=fees,
     )
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from optimizer.data.network import Network
+from optimizer.pricing.tariff import Rules, rules_of
 
 #: 40' high-cube: 76.3 cbm internal, 26.54 t max payload (ISO 668 box; container
 #: tables at https://www.freightutils.com/containers); used when parameters.csv has
@@ -81,6 +82,7 @@ class NodeInfo:
     dwell_h: float
     dwell_h_max: float
     city: str = ""
+    country: str = ""
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,6 +96,7 @@ class Compiled:
     units: dict[str, tuple[tuple[str, float, float, float], ...]]
     volumetric_kg_per_cbm: float
     carrying_rate: float
+    rules: Rules
 
 
 _CACHE: weakref.WeakKeyDictionary[Network, Compiled] = weakref.WeakKeyDictionary()
@@ -167,6 +170,7 @@ def compile_network(network: Network) -> Compiled:
             dwell_h=dwell,
             dwell_h_max=opt_float(row.get("dwell_h_max")) or dwell,
             city=str(row["city"]) if isinstance(row.get("city"), str) else "",
+            country=str(row["country"]) if isinstance(row.get("country"), str) else "",
         )
     services: dict[str, Svc] = {}
     out: dict[str, list[Svc]] = {}
@@ -233,6 +237,7 @@ def compile_network(network: Network) -> Compiled:
         units=units,
         volumetric_kg_per_cbm=network.param("air_volumetric_kg_per_cbm"),
         carrying_rate=network.param("inventory_carrying_rate_per_year"),
+        rules=rules_of(network),
     )
     _CACHE[network] = prepared
     return prepared

@@ -18,8 +18,16 @@ from collections.abc import Iterable, Sequence
 
 from optimizer.data.network import Network
 from optimizer.errors import InputError
+from optimizer.pricing.charges import (
+    ChargeTable,
+    Margin,
+    charge_table,
+    parse_margin,
+    shipment_lines,
+)
 from optimizer.pricing.costing import LCL_MINIMUM_UNITS, Edge, freight_for
 from optimizer.pricing.diagnose import why_no_route
+from optimizer.pricing.duties import CHANNELS, DutyLine, landed_lines
 from optimizer.pricing.network import (
     HC40_PAYLOAD_T,
     HC40_VOLUME_CBM,
@@ -40,6 +48,7 @@ from optimizer.pricing.search import (
     price_route,
     run_search,
 )
+from optimizer.pricing.tariff import out_of_gauge
 from optimizer.pricing.timing import SAMPLES, VALID_DAYS, simulate, with_validity
 from optimizer.pricing.types import (
     Alternative,
@@ -100,6 +109,9 @@ def quote(
     rank_by: RankBy = "cost",
     currency: str = "CNY",
     ready: dt.date | None = None,
+    margin: Margin | str | None = None,
+    channel: str = "9810",
+    items: int = 1,
 ) -> Quote:
     """Quote the Pareto-optimal ways to ship ``cargo`` from ``origin`` to ``destination``.
 
@@ -131,6 +143,16 @@ def quote(
         The date the cargo is ready: each alternative then has its departure and arrival
         dates (``etd``, ``eta``) and whether its rates still hold; without it the days
         are spread over a random moment of the week. See :mod:`optimizer.pricing.timing`.
+        The fees of charges.csv in force on that date (or today) are applied.
+    margin
+        The forwarder's margin (``"8%"``, ``"300"`` CNY per shipment, ``"8%+300"`` or a
+        :class:`~optimizer.pricing.charges.Margin`): each alternative then has its sell
+        price beside the buy price.
+    channel, items
+        The customs mode at export (``9610`` B2C parcels, ``9710`` B2B direct, ``9810`` to
+        an overseas warehouse, ``1210`` bonded) and the number of parcels (9610) or items:
+        with a cargo value, the quote gives the import duty and VAT at the destination
+        (duties.csv, thresholds per parcel for 9610) and each alternative's landed cost.
 
     Returns
     -------
@@ -181,15 +203,32 @@ def quote(
         max_legs=max_legs,
         max_transshipments=max_transshipments,
     )
-    found = run_search(network, origins, destinations, cargo, opts)
+    if channel not in CHANNELS:
+        msg = f"channel must be one of {', '.join(CHANNELS)} (got {channel!r})"
+        raise InputError(msg, field="channel")
+    if isinstance(items, bool) or not isinstance(items, int) or not 1 <= items <= 1_000_000:
+        msg = f"items must be a whole number from 1 to 1,000,000 (got {items!r})"
+        raise InputError(msg, field="items")
+    sell = margin if isinstance(margin, Margin) else parse_margin(margin)
+    table = charge_table(network, ready or dt.date.today())
+    excluded: dict[str, str] = {}
+    found = run_search(network, origins, destinations, cargo, opts, table, excluded)
     if not found:
         why = "; ".join(
             why_no_route(prep, o, d, opts) for o in origins[:3] for d in destinations[:3]
         )
+        if excluded:
+            why += "; for this cargo: " + "; ".join(f"{m}: {w}" for m, w in excluded.items())
         raise NoRouteError(why)
     distinct, merged = merge_near_duplicates(prep, found)
     alts = [
-        _with_variants(_timed(prep, alternative(prep, f[3], cargo), f[3], ready), f, merged[id(f)])
+        _with_variants(
+            _timed(
+                prep, _priced(prep, table, alternative(prep, f[3], cargo), cargo, sell), f[3], ready
+            ),
+            f,
+            merged[id(f)],
+        )
         for f in _select(distinct, int(max_alternatives), rank_by)
     ]
     cheapest = min(range(len(alts)), key=lambda i: _RANK_KEYS["cost"](alts[i]))
@@ -203,6 +242,12 @@ def quote(
             if i == j
         )
         tagged.append(_with_tags(alt, tags))
+    on = ready or dt.date.today()
+    country = prep.nodes[tagged[cheapest].legs[-1].to_node].country
+    duties = _duties(network, cargo, country, channel, items, on)
+    if duties:
+        extra = sum(x.amount_cny for x in duties)
+        tagged = [dataclasses.replace(a, landed_cost_cny=a.total_cost_cny + extra) for a in tagged]
     years = tuple(sorted({y for a in tagged for y in a.price_years}))
     fx = network.fx
     # the ends of the cheapest route stand for a place of several nodes
@@ -226,6 +271,9 @@ def quote(
             *_place_lines(network, origin, origins, "origin"),
             *_place_lines(network, destination, destinations, "destination"),
             *_validity_lines(tagged, ready),
+            *_cargo_lines(network, cargo, excluded),
+            *_fee_lines(tagged, table, sell),
+            *_duty_lines(network, cargo, country, channel, items, duties),
             *_assumptions(network, prep, cargo, currency, opts, d),
         ),
         ready=ready,
@@ -240,7 +288,115 @@ def quote(
         network_name=network.name,
         origin_nodes=origins,
         destination_nodes=destinations,
+        duties=tuple(duties),
+        channel=channel,
     )
+
+
+def _priced(
+    prep: Compiled, table: ChargeTable, alt: Alternative, cargo: Cargo, margin: Margin
+) -> Alternative:
+    """An alternative with the shipment's fees (declarations, brokerage, insurance) and,
+    when a margin is asked, its sell price."""
+    first, last = prep.nodes[alt.legs[0].from_node], prep.nodes[alt.legs[-1].to_node]
+    lines = shipment_lines(table, first.country, last.country, cargo)
+    fees = sum(f.amount_cny for f in lines)
+    total = alt.total_cost_cny + fees
+    return dataclasses.replace(
+        alt,
+        charges=alt.charges + lines,
+        breakdown=alt.breakdown + Breakdown(fees=fees),
+        total_cost_cny=total,
+        sell_cny=margin.sell(total) if margin != Margin() else None,
+    )
+
+
+def _duties(
+    network: Network, cargo: Cargo, country: str, channel: str, items: int, on: dt.date
+) -> list[DutyLine]:
+    if not cargo.value_cny or not country:
+        return []
+    return landed_lines(
+        network, country, cargo.product, cargo.value_cny, items=items, channel=channel, on=on
+    )
+
+
+def _duty_lines(
+    network: Network,
+    cargo: Cargo,
+    country: str,
+    channel: str,
+    items: int,
+    duties: Sequence[DutyLine],
+) -> list[str]:
+    if not cargo.value_cny:
+        return ["no cargo value given: import duty and VAT not estimated (give --value)"]
+    if not duties:
+        return [
+            f"no duty data for {country or 'the destination'} in duties.csv: import duty "
+            "and VAT not estimated"
+        ]
+    what = f"{items} parcel(s)" if channel == "9610" else "one consignment"
+    return [
+        f"landed cost = total + import duty and VAT at {country} for customs mode {channel} "
+        f"({what}, value {cargo.value_cny:,.0f} CNY as the customs value; freight and "
+        "insurance not added to it): "
+        + "; ".join(f"{x.name}: {x.amount_cny:,.0f} CNY ({x.rule})" for x in duties)
+    ]
+
+
+def _cargo_lines(network: Network, cargo: Cargo, excluded: dict[str, str]) -> list[str]:
+    """What the cargo's dangerous-goods class and piece size changed, or may change."""
+    out = []
+    if cargo.dg_class is not None:
+        out.append(
+            f"dangerous goods class {cargo.dg_class} (IMDG / ADR / RID / IATA DGR): DG "
+            "surcharges of charges.csv apply; no loose (LCL) sea or rail cargo"
+        )
+    if cargo.piece_m is not None:
+        size = " x ".join(f"{d:g}" for d in cargo.piece_m)
+        gauge = " x ".join(f"{d:g}" for d in compile_network(network).rules.gauge_m)
+        oog = out_of_gauge(compile_network(network).rules, cargo.piece_m)
+        out.append(
+            f"largest piece {size} m, {cargo.heaviest_piece_t:g} t: "
+            + (
+                f"out of gauge (a 40'HC takes {gauge} m): containers priced as 40' flat racks, "
+                "no LCL; road legs as ordinary trucks (abnormal-load permits and escorts are "
+                "not priced)"
+                if oog
+                else f"in gauge (a 40'HC takes {gauge} m)"
+            )
+        )
+    for mode, why in sorted(excluded.items()):
+        out.append(f"not offered for this cargo: {mode} ({why})")
+    if cargo.product is not None and cargo.dg_class is None and cargo.piece_m is None:
+        notes = str(network.products.at[cargo.product, "notes"] or "")
+        low = notes.lower()
+        if "dangerous" in low or "oversize" in low or "flat rack" in low:
+            out.append(
+                f"{cargo.product}: {notes}; give --dg CLASS or --piece LxWxH for the "
+                "dangerous-goods and out-of-gauge rules (none applied)"
+            )
+    return out
+
+
+def _fee_lines(alts: Sequence[Alternative], table: ChargeTable, margin: Margin) -> list[str]:
+    lines = {c.id: c for a in alts for c in a.charges}
+    if not lines:
+        return ["fees and surcharges: none in charges.csv for these routes"]
+    kinds: dict[str, int] = {}
+    for c in lines.values():
+        kinds[c.kind] = kinds.get(c.kind, 0) + 1
+    out = [
+        f"fees and surcharges as in force on {table.on.isoformat()} (charges.csv, "
+        + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        + "): terminal handling, documentation, security, DG, customs and insurance lines; "
+        "fuel and security surcharges on air are in the all-in index rates; no peak-season "
+        "or war-risk surcharge is in force in the data"
+    ]
+    if margin != Margin():
+        out.append(f"sell price = buy price x (1 + margin) + amount: margin {margin.label}")
+    return out
 
 
 def _validity_lines(alts: Sequence[Alternative], ready: dt.date | None) -> list[str]:
@@ -476,8 +632,8 @@ def _assumptions(
         + (f"; totals also shown in {currency}" if currency != "CNY" else "")
     )
     notes.append(
-        "rates are taken at their own price_year, not escalated; excluded: duties, "
-        "VAT, insurance, customs brokerage and surcharges not in the data"
+        "rates are taken at their own price_year, not escalated; excluded: duties and "
+        "import VAT (see the landed-cost lines where given) and surcharges not in charges.csv"
     )
     if prep.nodes[destination].kind == MARKET_KIND:
         notes.append(

@@ -19,6 +19,7 @@ subset so the result stays exact.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
 import weakref
@@ -29,6 +30,7 @@ from typing import Any
 from optimizer.data.network import Network
 from optimizer.data.schema import MODES
 from optimizer.errors import InputError
+from optimizer.pricing.charges import ChargeTable
 from optimizer.pricing.costing import HOURS_PER_YEAR, Edge, edge_for, node_border
 from optimizer.pricing.network import (
     MARKET_KIND,
@@ -38,7 +40,8 @@ from optimizer.pricing.network import (
     Svc,
     compile_network,
 )
-from optimizer.pricing.types import Alternative, Breakdown, Cargo, Leg, Route
+from optimizer.pricing.tariff import excluded
+from optimizer.pricing.types import Alternative, Breakdown, Cargo, ChargeLine, Leg, Route
 
 #: Default bound on route length, in legs.
 DEFAULT_MAX_LEGS = 8
@@ -318,10 +321,12 @@ class _LazyEdges:
         opts: SearchOptions,
         origins: tuple[str, ...],
         destinations: frozenset[str],
+        table: ChargeTable | None = None,
     ) -> None:
-        self.prep, self.cargo, self.opts = prep, cargo, opts
+        self.prep, self.cargo, self.opts, self.table = prep, cargo, opts, table
         self.origins, self.destinations = frozenset(origins), destinations
         self.memo: dict[str, list[Edge]] = {}
+        self.excluded: dict[str, str] = {}  # why the cargo cannot take a service, by mode
 
     def get(self, node: str, default: Any = ()) -> list[Edge]:
         hit = self.memo.get(node)
@@ -334,7 +339,11 @@ class _LazyEdges:
             for svc in self.prep.out.get(node, ()):
                 if svc.to in self.origins or not _usable(self.prep, svc, opts):
                     continue
-                kept.append(edge_for(svc, self.cargo, self.prep))
+                why = cargo_excluded(self.prep, svc, self.cargo)
+                if why is not None:
+                    self.excluded.setdefault(svc.mode, why)
+                    continue
+                kept.append(edge_for(svc, self.cargo, self.prep, self.table))
         self.memo[node] = kept
         return kept
 
@@ -393,12 +402,18 @@ def run_search(
     destination: str | Sequence[str],
     cargo: Cargo,
     opts: SearchOptions,
+    table: ChargeTable | None = None,
+    excluded: dict[str, str] | None = None,
 ) -> list[Found]:
     """Every Pareto-optimal route from any origin node to any destination node (a city
-    stands for several)."""
+    stands for several), each leg costed with the fees of ``table``; ``excluded``
+    collects, by mode, why the cargo could not take a service (dangerous goods,
+    out-of-gauge)."""
     prep = compile_network(network)
     origins, destinations = _nodes(origin), frozenset(_nodes(destination))
-    edges = _LazyEdges(prep, cargo, opts, origins, destinations)
+    edges = _LazyEdges(prep, cargo, opts, origins, destinations, table)
+    if excluded is not None:
+        edges.excluded = excluded
     req_nodes = {n: 1 << i for i, n in enumerate(opts.via_nodes)}
     k = len(req_nodes)
     req_svcs = {s: 1 << (k + i) for i, s in enumerate(opts.via_services)}
@@ -450,7 +465,18 @@ def pareto_routes(
     ]
 
 
-def price_route(network: Network, services: Sequence[str], cargo: Cargo) -> Alternative:
+def cargo_excluded(prep: Compiled, svc: Svc, cargo: Cargo) -> str | None:
+    """Why the cargo cannot take a service (dangerous goods, out-of-gauge), or ``None``."""
+    if cargo.dg_class is None and cargo.piece_m is None:
+        return None
+    return excluded(
+        prep.rules, svc.mode, svc.rate_basis, cargo.dg_class, cargo.piece_m, cargo.heaviest_piece_t
+    )
+
+
+def price_route(
+    network: Network, services: Sequence[str], cargo: Cargo, table: ChargeTable | None = None
+) -> Alternative:
     """Price a given chain of services (the costing :func:`quote` uses).
 
     Raises
@@ -468,7 +494,11 @@ def price_route(network: Network, services: Sequence[str], cargo: Cargo) -> Alte
         if i and svc.frm != edges[-1].svc.to:
             msg = f"service {sid} starts at {svc.frm}, not at {edges[-1].svc.to}"
             raise InputError(msg)
-        edges.append(edge_for(svc, cargo, prep))
+        why = cargo_excluded(prep, svc, cargo)
+        if why is not None:
+            msg = f"service {sid} cannot carry this cargo: {why}"
+            raise InputError(msg)
+        edges.append(edge_for(svc, cargo, prep, table))
     if not edges:
         msg = "a route needs at least one service"
         raise InputError(msg)
@@ -479,6 +509,7 @@ def alternative(prep: Compiled, chain: tuple[Edge, ...], cargo: Cargo) -> Altern
     t = cargo.tonnes
     inv_per_h = (cargo.value_cny or 0.0) * prep.carrying_rate / HOURS_PER_YEAR
     legs = []
+    charges: list[ChargeLine] = []
     total = hours = co2 = 0.0
     hours_min = hours_max = 0.0
     for i, edge in enumerate(chain):
@@ -498,7 +529,9 @@ def alternative(prep: Compiled, chain: tuple[Edge, ...], cargo: Cargo) -> Altern
             handling=node.handling_cny_per_t * t if i else 0.0,
             border=svc.via_fee_cny_per_t * t + (node_border(node) * t if i else 0.0),
             inventory=inv_per_h * h_leg,
+            fees=edge.fees_cny,
         )
+        charges.extend(dataclasses.replace(f, leg=i) for f in edge.fees)
         legs.append(
             Leg(
                 service_id=svc.id,
@@ -537,4 +570,5 @@ def alternative(prep: Compiled, chain: tuple[Edge, ...], cargo: Cargo) -> Altern
         hours_min=hours_min,
         hours_max=hours_max,
         co2_kg=co2,
+        charges=tuple(charges),
     )

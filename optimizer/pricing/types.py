@@ -15,6 +15,8 @@ from typing import Any, Literal
 from optimizer.data.network import Network
 from optimizer.data.schema import MAX_DENSITY_KG_PER_CBM
 from optimizer.errors import CorridorError, InputError
+from optimizer.pricing.duties import DutyLine
+from optimizer.pricing.tariff import check_dg_class, check_piece
 from optimizer.pricing.timing import Timing
 
 RankBy = Literal["cost", "days", "co2"]
@@ -50,8 +52,20 @@ class Cargo:
     value_cny: float | None = None
     product: str | None = None
     assumptions: tuple[str, ...] = ()
+    #: UN dangerous-goods class or division (IMDG / ADR / RID / IATA DGR), ``None``: not DG
+    dg_class: str | None = None
+    #: length, width and height (m) of the largest piece, ``None``: packed to fit a box
+    piece_m: tuple[float, float, float] | None = None
+    #: weight of the heaviest piece, t (``None``: the whole cargo is one piece)
+    piece_t: float | None = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "dg_class", check_dg_class(self.dg_class))
+        if self.piece_t is not None and not (
+            math.isfinite(self.piece_t) and 0 < self.piece_t <= self.tonnes
+        ):
+            msg = f"piece_t must be positive and at most the cargo's {self.tonnes:g} t"
+            raise InputError(msg, field="piece_t")
         for name in ("tonnes", "cbm"):
             value = getattr(self, name)
             if (
@@ -91,6 +105,9 @@ class Cargo:
         cbm: float | None = None,
         product: str | None = None,
         value_cny: float | None = None,
+        dg_class: str | None = None,
+        piece: str | tuple[float, float, float] | None = None,
+        piece_t: float | None = None,
     ) -> Cargo:
         """Build a cargo, filling missing figures from the product (or stated defaults).
 
@@ -157,7 +174,15 @@ class Cargo:
             value_cny=None if value_cny is None else float(value_cny),
             product=product,
             assumptions=tuple(notes),
+            dg_class=dg_class,
+            piece_m=check_piece(piece) if isinstance(piece, str) or piece is None else piece,
+            piece_t=piece_t,
         )
+
+    @property
+    def heaviest_piece_t(self) -> float:
+        """The heaviest piece (the whole cargo when not given)."""
+        return self.piece_t if self.piece_t is not None else self.tonnes
 
 
 @dataclass(frozen=True)
@@ -180,11 +205,12 @@ class Breakdown:
     handling: float = 0.0
     border: float = 0.0
     inventory: float = 0.0
+    fees: float = 0.0  # the forwarder's fees and surcharges (charges.csv), see ``charges``
 
     @property
     def total(self) -> float:
         """Sum of the components."""
-        return self.freight + self.handling + self.border + self.inventory
+        return self.freight + self.handling + self.border + self.inventory + self.fees
 
     def __add__(self, other: Breakdown) -> Breakdown:
         return Breakdown(
@@ -192,7 +218,26 @@ class Breakdown:
             self.handling + other.handling,
             self.border + other.border,
             self.inventory + other.inventory,
+            self.fees + other.fees,
         )
+
+
+@dataclass(frozen=True)
+class ChargeLine:
+    """One fee or surcharge of a quote (a row of charges.csv applied to the cargo)."""
+
+    id: str
+    name: str
+    category: str
+    where: str  # the node it is charged at, or "shipment"
+    quantity: float
+    unit: str  # box, B/L, shipment, kg, t, cbm, w/m, share
+    rate: float  # in ``currency`` per unit
+    currency: str
+    amount_cny: float
+    kind: str  # cited, proxy or assumed (provenance of the figure)
+    source: str
+    leg: int | None = None  # index of the leg it belongs to; None for the shipment
 
 
 @dataclass(frozen=True)
@@ -261,11 +306,23 @@ class Alternative:
     #: near-duplicate routes merged into this one (other services, same shape): the
     #: services that differ, and their cost and days against this one
     variants: tuple[str, ...] = ()
+    #: the fees and surcharges (charges.csv): the legs' (in ``breakdown.fees`` and the
+    #: legs' cost) and the shipment's (declarations, brokerage, insurance)
+    charges: tuple[ChargeLine, ...] = ()
+    #: the sell price with the forwarder's margin (``None``: no margin asked)
+    sell_cny: float | None = None
+    #: total cost + import duty and VAT at the destination (``None``: not estimated)
+    landed_cost_cny: float | None = None
 
     @property
     def days(self) -> float:
         """Expected door-to-door days."""
         return self.hours / 24.0
+
+    @property
+    def shipment_fees_cny(self) -> float:
+        """The fees charged once a shipment (not part of any leg's cost)."""
+        return sum(c.amount_cny for c in self.charges if c.leg is None)
 
     @property
     def transshipments(self) -> int:
@@ -320,6 +377,9 @@ class Quote:
     #: every node the origin and destination stand for (a city stands for several)
     origin_nodes: tuple[str, ...] = ()
     destination_nodes: tuple[str, ...] = ()
+    #: import duty and VAT at the destination (duties.csv), the same for every alternative
+    duties: tuple[DutyLine, ...] = ()
+    channel: str = "9810"  # the customs mode the duties were estimated for
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready dict (amounts in CNY, plus ``total_cost`` in ``currency``)."""
@@ -350,6 +410,12 @@ class Quote:
                     "modes": list(alt.modes),
                     "price_years": list(alt.price_years),
                     "breakdown": {k: money(v) for k, v in asdict(alt.breakdown).items()},
+                    "charges": [_charge_dict(c) for c in alt.charges],
+                    "sell_cny": None if alt.sell_cny is None else money(alt.sell_cny),
+                    "sell": None if alt.sell_cny is None else conv(alt.sell_cny),
+                    "landed_cost_cny": None
+                    if alt.landed_cost_cny is None
+                    else money(alt.landed_cost_cny),
                     "legs": [_leg_dict(leg) for leg in alt.legs],
                 }
             )
@@ -372,6 +438,9 @@ class Quote:
                 "value_cny": c.value_cny,
                 "product": c.product,
                 "density_kg_per_cbm": round(c.density_kg_per_cbm, 1),
+                "dg_class": c.dg_class,
+                "piece_m": list(c.piece_m) if c.piece_m else None,
+                "piece_t": c.piece_t,
             },
             "currency": self.currency,
             "fx": {"cny_per_unit": self.cny_per_unit, "date": self.fx_date},
@@ -382,6 +451,20 @@ class Quote:
             "fastest": self.fastest,
             "greenest": self.greenest,
             "alternatives": alts,
+            "landed": {
+                "channel": self.channel,
+                "lines": [
+                    {
+                        "name": x.name,
+                        "amount_cny": money(x.amount_cny),
+                        "rule": x.rule,
+                        "source": x.source,
+                        "kind": x.kind,
+                    }
+                    for x in self.duties
+                ],
+                "duties_vat_cny": money(sum(x.amount_cny for x in self.duties)),
+            },
             "assumptions": list(self.assumptions),
             "options": self.options,
         }
@@ -400,6 +483,23 @@ def _timing_dict(alt: Alternative) -> dict[str, Any]:
         "eta": t.eta.isoformat() if t.eta else None,
         "valid_until": t.valid_until.isoformat() if t.valid_until else None,
         "rates_expired": t.expired,
+    }
+
+
+def _charge_dict(c: ChargeLine) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "name": c.name,
+        "category": c.category,
+        "leg": None if c.leg is None else c.leg + 1,
+        "where": c.where,
+        "quantity": round(c.quantity, 3),
+        "unit": c.unit,
+        "rate": c.rate,
+        "currency": c.currency,
+        "amount_cny": round(c.amount_cny, 2),
+        "kind": c.kind,
+        "source": c.source,
     }
 
 
