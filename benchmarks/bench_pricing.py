@@ -4,19 +4,24 @@ Run: ``python benchmarks/bench_pricing.py [--data DIR] [--repeat N]``.
 
 Prints the median and 95th percentile time of one quote (after loading, on
 warm caches) for a few origin-destination pairs, and the total time to quote
-every origin zone to every market. Targets (issue 5): one quote < 20 ms
-median; all origins x all markets < 5 s in total.
+every origin zone to every market, and a batch of 1,000 requests read from a CSV file
+(``corridor price --batch``). Targets: one quote < 20 ms median; all origins x all
+markets < 5 s in total (issue 5); a batch of 1,000 requests < 10 s (issue 19).
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
+import tempfile
 import time
 import warnings
 from pathlib import Path
 
 from optimizer.data.loader import load_network
+from optimizer.data.network import Network
+from optimizer.pricing.batch import Failed, quote_batch, read_requests
 from optimizer.pricing.quote import Cargo, NoRouteError, pareto_routes, quote
 
 PAIRS = [
@@ -78,6 +83,8 @@ def main() -> None:
         f"{1000 * statistics.median(times):.2f} ms"
     )
 
+    batch_figures(net)
+
     for label, fn in (("quote", quote), ("pareto_routes", pareto_routes)):
         t0 = time.perf_counter()
         ok = none = routes = 0
@@ -100,6 +107,33 @@ def main() -> None:
             f" max {1000 * max(per):.1f} ms); {ok} priced, {none} without a route; "
             f"{routes / max(ok, 1):.1f} Pareto routes on average"
         )
+
+
+def batch_figures(net: Network, n: int = 1000) -> None:
+    """Time ``corridor price --batch`` on ``n`` requests of places by name (cities, zones)."""
+    rng = random.Random(19)
+    places = ["德阳经开区", "Chengdu", "Mianyang", "Deyang", "CN_DY_ETDZ"]
+    targets = ["Los Angeles", "Duisburg", "Tokyo", "Almaty", "Łódź", "Dubai", "Singapore"]
+    rows = ["id,from,to,tonnes,cbm,product,value,ready"]
+    for i in range(n):
+        t = rng.choice([0.3, 1.0, 5.0, 12.0, 20.0])
+        rows.append(
+            f"R{i},{rng.choice(places)},{rng.choice(targets)},{t},{t * rng.choice([1, 3, 6])},"
+            f"{rng.choice(['', 'electronics', 'ecommerce_parcels'])},,"
+            f"2026-12-{rng.randint(7, 28):02d}"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "requests.csv"
+        path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+        t0 = time.perf_counter()
+        requests = read_requests(path)
+        results = quote_batch(net, requests)
+        total = time.perf_counter() - t0
+    failed = sum(isinstance(r, Failed) for r in results)
+    print(
+        f"batch of {n:,} requests (read, check, quote): {total:.2f} s, "
+        f"{1000 * total / n:.2f} ms a request, {failed} failed (target < 10 s)"
+    )
 
 
 if __name__ == "__main__":

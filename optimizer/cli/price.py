@@ -12,9 +12,12 @@ import uvicorn
 from optimizer.api import create_app
 from optimizer.cli.common import emit_json, err, load_network_quietly
 from optimizer.data.network import Network
+from optimizer.data.own_rates import apply_own_rates
 from optimizer.data.scenario import network_for_scenario
 from optimizer.errors import InputError
+from optimizer.output.batch import batch_text, check_target, results_json, write_batch
 from optimizer.output.quote import quote_text
+from optimizer.pricing.batch import Failed, quote_batch, read_requests
 from optimizer.pricing.quote import Cargo, quote
 from optimizer.pricing.types import RankBy
 
@@ -48,8 +51,13 @@ def load_for_pricing(data_dir: Path | None, scenario: Path | None) -> Network:
 
 
 def price(
-    origin: Annotated[str, typer.Option("--from", help="Origin node id or name (EN/中文).")],
-    destination: Annotated[str, typer.Option("--to", help="Destination node id or name.")],
+    origin: Annotated[
+        str | None,
+        typer.Option("--from", help="Origin: a zone, city or node, in English or 中文."),
+    ] = None,
+    destination: Annotated[
+        str | None, typer.Option("--to", help="Destination: a city, market or node.")
+    ] = None,
     tonnes: Annotated[float | None, typer.Option("--tonnes", help="Gross weight, t.")] = None,
     cbm: Annotated[float | None, typer.Option("--cbm", help="Volume, cbm.")] = None,
     product: Annotated[str | None, typer.Option("--product", help="Product id.")] = None,
@@ -138,6 +146,26 @@ def price(
     items: Annotated[
         int, typer.Option("--items", min=1, help="Parcels (9610) or items in the consignment.")
     ] = 1,
+    batch: Annotated[
+        Path | None,
+        typer.Option(
+            "--batch",
+            help="A CSV of requests (columns from, to, tonnes, cbm, product, value, ready, "
+            "...): one quote each, in order.",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="With --batch: write the quotes to a .csv, .xlsx or .json."),
+    ] = None,
+    tariff: Annotated[
+        Path | None,
+        typer.Option(
+            "--tariff",
+            help="Your own rates (CSV: service_id, rate, currency[, lcl_rate, valid_from, "
+            "valid_until, source]) in place of the bundled ones.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON only.")] = False,
 ) -> None:
     """Quote the Pareto-optimal routes (cost, days, CO2) for a cargo, door to door."""
@@ -145,7 +173,47 @@ def price(
     if rank is None:
         msg = f"--rank-by must be one of {', '.join(_RANKS)}, got {rank_by!r}"
         raise InputError(msg, field="rank_by")
+    if batch is None and (origin is None or destination is None):
+        msg = "give --from and --to (or --batch REQUESTS.csv)"
+        raise InputError(msg, field="from" if origin is None else "to")
+    if out is not None and batch is None:
+        msg = "--out writes a batch: give --batch REQUESTS.csv"
+        raise InputError(msg, field="out")
     network = load_for_pricing(data_dir, scenario)
+    if tariff is not None:
+        network = apply_own_rates(network, tariff)
+    if batch is not None:
+        if out is not None:
+            check_target(out)
+        requests = read_requests(batch)
+        results = quote_batch(
+            network,
+            requests,
+            progress=None if as_json else _progress,
+            dg=dg,
+            modes=_split(modes) or None,
+            exclude_modes=_split(exclude_modes),
+            max_alternatives=alternatives,
+            rank_by=rank,
+            currency=currency,
+            ready=ready.date() if ready else None,
+            margin=margin,
+            channel=channel,
+            items=items,
+        )
+        failed = sum(isinstance(r, Failed) for r in results)
+        if out is not None:
+            write_batch(out, requests, results)
+        if as_json:
+            emit_json(results_json(requests, results))
+            return
+        typer.echo(batch_text(requests, results))
+        if out is not None:
+            typer.echo(f"wrote {out} ({len(results)} quotes, {failed} failed)")
+        if failed:
+            err(f"{failed} of {len(results)} requests could not be quoted (see their errors)")
+        return
+    assert origin is not None and destination is not None
     cargo = Cargo.from_inputs(
         network,
         tonnes=tonnes,
@@ -179,6 +247,11 @@ def price(
         emit_json(q.to_dict())
     else:
         typer.echo(quote_text(q))
+
+
+def _progress(done: int, total: int) -> None:
+    if done == total or done % max(1, total // 10) == 0:
+        err(f"quoted {done:,} of {total:,} requests")
 
 
 def serve(

@@ -29,10 +29,10 @@ from __future__ import annotations
 
 import datetime
 import math
+import weakref
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-import pandas as pd
 
 #: customs modes of B2C parcels, priced per parcel
 PARCEL_CHANNELS = ("9610",)
@@ -65,14 +65,7 @@ def _pct(x: float) -> str:
     return f"{x * 100:.4g} %"
 
 
-def _valid(row: pd.Series, on: datetime.date) -> bool:
-    lo, hi = row.get("valid_from"), row.get("valid_to")
-    lo = None if lo is None or (isinstance(lo, float) and math.isnan(lo)) else lo
-    hi = None if hi is None or (isinstance(hi, float) and math.isnan(hi)) else hi
-    return (lo is None or lo <= on) and (hi is None or on <= hi)
-
-
-def _cny_per(network: Any, row: pd.Series) -> float | None:
+def _cny_per(network: Any, row: Mapping[str, Any]) -> float | None:
     cur = _text(row.get("threshold_currency"))
     if not cur or cur == "CNY":
         return 1.0
@@ -82,32 +75,85 @@ def _cny_per(network: Any, row: pd.Series) -> float | None:
     return _num(row.get("threshold_cny_per_unit"))
 
 
-def _sources(network: Any, row_ids: list[str], fields: tuple[str, ...], fallback: str) -> str:
-    """The addresses provenance.csv gives for these rows' fields (the row's source if none)."""
+_Picked = tuple[dict[str, Any], list[dict[str, Any]], str, str]
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    rows: dict[str, list[dict[str, Any]]]  # the duties rows (as dicts) by country
+    sources: dict[tuple[str, str], list[str]]  # (row id, field) -> addresses (provenance)
+
+
+_COMPILED: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
+
+
+def _compiled(network: Any) -> _Compiled:
+    """The duties table and its provenance as plain dicts, once per network."""
+    hit = _COMPILED.get(network)
+    if hit is not None:
+        return hit
+    rows: dict[str, list[dict[str, Any]]] = {}
+    table = getattr(network, "duties", None)
+    if table is not None and not table.empty:
+        for rid, r in table.iterrows():
+            row = dict(r)
+            row.setdefault("id", rid)
+            rows.setdefault(str(row["country"]), []).append(row)
+    sources: dict[tuple[str, str], list[str]] = {}
     prov = getattr(network, "provenance", None)
-    out: list[str] = []
     if prov is not None and not prov.empty:
-        sel = prov[
-            (prov["file"] == "duties.csv")
-            & prov["id"].isin(row_ids)
-            & prov["field"].isin(list(fields))
-        ]
-        for s in sel["source"]:
-            for a in str(s).split(" ; "):
-                if a and a not in out:
+        sel = prov[prov["file"] == "duties.csv"]
+        for rid, fld, src in zip(sel["id"], sel["field"], sel["source"], strict=True):
+            sources.setdefault((str(rid), str(fld)), []).extend(
+                a for a in str(src).split(" ; ") if a
+            )
+    hit = _Compiled(rows, sources)
+    _COMPILED[network] = hit
+    return hit
+
+
+def _valid_on(row: Mapping[str, Any], on: datetime.date) -> bool:
+    lo, hi = row.get("valid_from"), row.get("valid_to")
+    lo = None if lo is None or (isinstance(lo, float) and math.isnan(lo)) else lo
+    hi = None if hi is None or (isinstance(hi, float) and math.isnan(hi)) else hi
+    return (lo is None or lo <= on) and (hi is None or on <= hi)
+
+
+def _addresses(c: _Compiled, ids: list[str], fields: tuple[str, ...], fallback: str) -> str:
+    out: list[str] = []
+    for rid in ids:
+        for fld in fields:
+            for a in c.sources.get((rid, fld), ()):
+                if a not in out:
                     out.append(a)
     return " ; ".join(out) if out else fallback
 
 
-def _pick(rows: pd.DataFrame, product: str | None, channel: str) -> pd.Series | None:
-    """The most specific base row: product before *, then channel before *."""
-    best: tuple[int, int] | None = None
-    pick = None
-    for _, r in rows.iterrows():
-        score = (int(r["product"] != "*"), int(r["channel"] != "*"))
-        if best is None or score > best:
-            best, pick = score, r
-    return pick
+def _selected(
+    network: Any, country: str, product: str | None, channel: str, on: datetime.date
+) -> _Picked | None:
+    """The base row, the add rows and the duty and VAT sources, or None.
+
+    The base row is the most specific (product before ``*``, then channel before ``*``)."""
+    c = _compiled(network)
+    products = {"*"} | ({product} if product else set())
+    rows = [
+        r
+        for r in c.rows.get(country, ())
+        if r["product"] in products and r["channel"] in ("*", channel) and _valid_on(r, on)
+    ]
+    bases = [r for r in rows if r["layer"] == "base"]
+    if not bases:
+        return None
+    base = max(bases, key=lambda r: (int(r["product"] != "*"), int(r["channel"] != "*")))
+    adds = [r for r in rows if r["layer"] == "add"]
+    ids = [str(base["id"]), *(str(a["id"]) for a in adds)]
+    src = _text(base.get("source"))
+    duty_src = _addresses(
+        c, ids, ("duty_rate", "extra_duty_rate", "duty_free_below", "flat_duty_per_item"), src
+    )
+    vat_src = _addresses(c, [str(base["id"])], ("vat_rate", "vat_free_below"), src)
+    return base, adds, duty_src, vat_src
 
 
 def landed_lines(
@@ -136,20 +182,10 @@ def landed_lines(
     if not math.isfinite(value_cny) or value_cny < 0:
         msg = f"value_cny must be a finite number >= 0 (got {value_cny!r})"
         raise ValueError(msg)
-    table = getattr(network, "duties", None)
-    if table is None or table.empty:
+    picked = _selected(network, country, product, channel, on)
+    if picked is None:
         return []
-    rows = table[table["country"] == country]
-    products = {"*"} | ({product} if product else set())
-    rows = rows[rows["product"].isin(products) & rows["channel"].isin(["*", channel])]
-    rows = rows[
-        pd.Series([_valid(r, on) for _, r in rows.iterrows()], index=rows.index, dtype=bool)
-    ]
-    base_rows = rows[rows["layer"] == "base"]
-    base = _pick(base_rows, product, channel)
-    if base is None:
-        return []
-    adds = rows[rows["layer"] == "add"]
+    base, adds, duty_src, vat_src = picked
 
     parcels = channel in PARCEL_CHANNELS
     n = items if parcels else 1  # consignments
@@ -167,7 +203,7 @@ def landed_lines(
     extra = _num(base.get("extra_duty_rate"))
     if extra:
         parts.append((_text(base.get("extra_duty_name")) or f"extra {_pct(extra)}", extra))
-    for _, a in adds.iterrows():
+    for a in adds:
         r = _num(a.get("extra_duty_rate")) or 0.0
         parts.append((_text(a.get("extra_duty_name")) or f"extra {_pct(r)}", r))
     ad_valorem = sum(r for _, r in parts)
@@ -220,28 +256,21 @@ def landed_lines(
         if n > 1:
             vat_rule += f"; x {n} parcels"
 
-    ids = [str(base["id"]), *(str(i) for i in adds["id"])]
-    src = _text(base.get("source"))
-    kinds = [_text(base.get("kind")), *(_text(k) for k in adds["kind"])]
+    kinds = [_text(base.get("kind")), *(_text(a.get("kind")) for a in adds)]
     weakest = next((k for k in ("assumed", "proxy", "cited") if k in kinds), "")
     return [
         DutyLine(
             name=duty_name,
             amount_cny=round(duty_per * n, 2),
             rule=duty_rule,
-            source=_sources(
-                network,
-                ids,
-                ("duty_rate", "extra_duty_rate", "duty_free_below", "flat_duty_per_item"),
-                src,
-            ),
+            source=duty_src,
             kind=weakest,
         ),
         DutyLine(
             name=f"import VAT ({country}, {_pct(vat)})",
             amount_cny=round(vat_per * n, 2),
             rule=vat_rule,
-            source=_sources(network, [str(base["id"])], ("vat_rate", "vat_free_below"), src),
+            source=vat_src,
             kind=_text(base.get("kind")),
         ),
     ]

@@ -70,6 +70,7 @@ class Svc:
     via_dwell_h: float = 0.0
     via_dwell_h_max: float = 0.0
     rate_as_of: dt.date = dt.date(2025, 12, 31)  # the rate's date (its provenance)
+    valid_until: dt.date | None = None  # the date an own rate holds until (own_rates)
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,10 @@ def _rate_dates(network: Network) -> dict[str, str]:
     return {str(i): str(d) for i, d in zip(rates["id"], rates["date"].fillna(""), strict=True)}
 
 
+def _day(value: Any) -> dt.date | None:
+    return value if isinstance(value, dt.date) else None
+
+
 def compile_network(network: Network) -> Compiled:
     hit = _CACHE.get(network)
     if hit is not None:
@@ -209,6 +214,7 @@ def compile_network(network: Network) -> Compiled:
             via_dwell_h=float(r["via_dwell_h"]),
             via_dwell_h_max=float(r["via_dwell_h_max"]),
             rate_as_of=rate_as_of(rate_dates.get(str(sid), ""), int(r["price_year"])),
+            valid_until=_day(r.get("valid_until")),
         )
         services[svc.id] = svc
         out.setdefault(svc.frm, []).append(svc)

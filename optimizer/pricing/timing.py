@@ -153,7 +153,10 @@ def _at(monday: dt.datetime, hours: float) -> dt.datetime:
 def with_validity(timing: Timing, services: Sequence[Svc], ready: dt.date | None) -> Timing:
     """The timing with the date its rates hold until, and whether that has passed by the
     ready date (today without one)."""
-    ends = [svc.rate_as_of + dt.timedelta(days=VALID_DAYS.get(svc.mode, 14)) for svc in services]
+    ends = [
+        svc.valid_until or svc.rate_as_of + dt.timedelta(days=VALID_DAYS.get(svc.mode, 14))
+        for svc in services
+    ]
     until = min(ends) if ends else None
     when = ready or dt.datetime.now(CHINA).date()
     return Timing(
