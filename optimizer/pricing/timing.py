@@ -30,7 +30,7 @@ time is built leg by leg::
 The distribution is sampled (:data:`SAMPLES` draws, a fixed seed: the same quote gives
 the same figures) and reported as ``days_p10``, ``days_p50`` and ``days_p90``; the
 departure (``etd``) and arrival (``eta``) are the medians of the main leg's departure
-and of the arrival at the destination. The main leg is the longest running one.
+and of the arrival at the destination. The main leg is the longest one (its distance: the main haul).
 
 Validity: a rate is as of the latest date its provenance gives (an end of month or of
 year when only those are given; the end of its ``price_year`` when none) and holds for
@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -108,6 +109,15 @@ def next_departure(t: np.ndarray, per_week: float) -> np.ndarray:
     return first + k * headway
 
 
+#: Simulations kept per compiled network (a chain's Timing depends only on the network, the
+#: services, the ready date, the draws and the seed; a quote's alternatives repeat across
+#: cargos, so a quote service simulates each lane's few chains once). Cleared when full.
+MEMO_SIZE = 4096
+_MEMO: weakref.WeakKeyDictionary[Compiled, dict[tuple[object, ...], Timing]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def simulate(
     prep: Compiled,
     services: Sequence[Svc],
@@ -116,7 +126,21 @@ def simulate(
     samples: int = SAMPLES,
     seed: int = SEED,
 ) -> Timing:
-    """The door-to-door days of a chain of services (see the module docstring)."""
+    """The door-to-door days of a chain of services (see the module docstring); the same
+    arguments give the same (memoised) result."""
+    memo = _MEMO.setdefault(prep, {})
+    key = (tuple(svc.id for svc in services), ready, samples, seed)
+    hit = memo.get(key)
+    if hit is None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        hit = memo[key] = _simulate(prep, services, ready, samples, seed)
+    return hit
+
+
+def _simulate(
+    prep: Compiled, services: Sequence[Svc], ready: dt.date | None, samples: int, seed: int
+) -> Timing:
     rng = np.random.default_rng(seed)
     if ready is None:
         t0 = rng.uniform(0.0, HOURS_PER_WEEK, samples)
@@ -136,7 +160,7 @@ def simulate(
         arrs.append(t)
     days = (t - t0) / 24.0
     p10, p50, p90 = (float(x) for x in np.percentile(days, [10, 50, 90]))
-    main = max(range(len(services)), key=lambda i: services[i].transit_h)
+    main = max(range(len(services)), key=lambda i: services[i].distance_km)
     etd = eta = None
     if ready is not None:
         monday = dt.datetime.combine(ready, dt.time(), CHINA) - dt.timedelta(days=ready.weekday())
