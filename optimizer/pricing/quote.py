@@ -342,6 +342,7 @@ def _duty_lines(
         f"({what}, value {cargo.value_cny:,.0f} CNY as the customs value; freight and "
         "insurance not added to it): "
         + "; ".join(f"{x.name}: {x.amount_cny:,.0f} CNY ({x.rule})" for x in duties)
+        + "; a VAT-registered importer usually recovers the import VAT"
     ]
 
 

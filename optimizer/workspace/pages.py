@@ -33,7 +33,7 @@ from optimizer.api import QuoteRequest, QuoteRequestError, quote_for
 from optimizer.data.scenario import load_scenario
 from optimizer.output.html import render
 from optimizer.output.mapping import map_quote, render_map
-from optimizer.output.quote import breakdown_text, days_range
+from optimizer.output.quote import breakdown_text, charge_text, dates_text, days_range
 from optimizer.pricing.quote import Quote
 from optimizer.results.atomic import write_bytes_atomic
 from optimizer.results.folders import MARKER
@@ -244,6 +244,7 @@ def quote_view(q: Quote) -> dict[str, Any]:
                 "tags": ", ".join(alt.tags),
                 "summary": alt.summary,
                 "breakdown": breakdown_text(alt),
+                "dates": dates_text(alt),
                 "legs": [
                     {
                         "days": leg.days,
@@ -253,9 +254,11 @@ def quote_view(q: Quote) -> dict[str, Any]:
                         "to_node": leg.to_name,
                         "service": leg.service_id,
                         "load": leg.load.description,
+                        "fees": [charge_text(c) for c in alt.charges if c.leg == k],
                     }
-                    for leg in alt.legs
+                    for k, leg in enumerate(alt.legs)
                 ],
+                "shipment_fees": [charge_text(c) for c in alt.charges if c.leg is None],
             }
         )
     return {

@@ -44,6 +44,7 @@ TEXT: dict[str, dict[str, str]] = {
         "q_leg": "Leg",
         "q_service": "Service",
         "q_assumptions": "Assumptions",
+        "q_shipment_fees": "Per shipment",
         "quote_link": "Quote a cargo",
         "data": "Network data",
         "data_intro": "Edit the network in a spreadsheet: download it, change demand or rates, "
@@ -161,6 +162,7 @@ TEXT: dict[str, dict[str, str]] = {
         "q_leg": "区段",
         "q_service": "服务",
         "q_assumptions": "假设",
+        "q_shipment_fees": "每票费用",
         "quote_link": "货物报价",
         "data": "网络数据",
         "data_intro": "在电子表格中编辑网络：下载后修改需求或运价，"
