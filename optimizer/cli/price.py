@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -182,24 +183,24 @@ def price(
     network = load_for_pricing(data_dir, scenario)
     if tariff is not None:
         network = apply_own_rates(network, tariff)
+    # the options a batch's requests share with a single quote (a request's own win)
+    common: dict[str, Any] = {
+        "modes": _split(modes) or None,
+        "exclude_modes": _split(exclude_modes),
+        "max_alternatives": alternatives,
+        "rank_by": rank,
+        "currency": currency,
+        "ready": ready.date() if ready else None,
+        "margin": margin,
+        "channel": channel,
+        "items": items,
+    }
     if batch is not None:
         if out is not None:
             check_target(out)
         requests = read_requests(batch)
         results = quote_batch(
-            network,
-            requests,
-            progress=None if as_json else _progress,
-            dg=dg,
-            modes=_split(modes) or None,
-            exclude_modes=_split(exclude_modes),
-            max_alternatives=alternatives,
-            rank_by=rank,
-            currency=currency,
-            ready=ready.date() if ready else None,
-            margin=margin,
-            channel=channel,
-            items=items,
+            network, requests, progress=None if as_json else _progress, dg=dg, **common
         )
         failed = sum(isinstance(r, Failed) for r in results)
         if out is not None:
@@ -229,19 +230,11 @@ def price(
         origin,
         destination,
         cargo,
-        modes=_split(modes) or None,
-        exclude_modes=_split(exclude_modes),
         avoid=_split(avoid),
         via=_split(via),
         max_legs=max_legs,
         max_transshipments=max_transshipments,
-        max_alternatives=alternatives,
-        rank_by=rank,
-        currency=currency,
-        ready=ready.date() if ready else None,
-        margin=margin,
-        channel=channel,
-        items=items,
+        **common,
     )
     if as_json:
         emit_json(q.to_dict())
@@ -259,10 +252,29 @@ def serve(
     port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
     scenario: Annotated[Path | None, typer.Option("--scenario")] = None,
     data_dir: Annotated[Path | None, typer.Option("--data")] = None,
+    workers: Annotated[
+        int,
+        typer.Option("--workers", min=1, max=32, help="Server processes (one per core)."),
+    ] = 1,
 ) -> None:
     """Serve the quote API (FastAPI; OpenAPI at /docs) on loopback by default."""
     network = load_for_pricing(data_dir, scenario)
     if host not in LOOPBACK:
         err(f"warning: binding to {host}: the API has no authentication")
+    if workers > 1:
+        # each worker process builds its app (and loads the network) from these
+        from optimizer.api import served_env
+
+        del network
+        os.environ.update(served_env(data_dir, scenario))
+        uvicorn.run(
+            "optimizer.api:served_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
+        return
     server_app: Any = create_app(network)
     uvicorn.run(server_app, host=host, port=port, log_level="info")

@@ -192,15 +192,18 @@ def _quantity(c: Charge, load: Load, cargo: Cargo, volumetric: float) -> float |
         if load.kind != "FCL" or (c.unit != "*" and c.unit != unit):
             return None
         return load.quantity
-    if c.basis == "bl":
-        return 1.0
-    if c.basis == "kg":
+    return _per_unit(c.basis, cargo, volumetric)
+
+
+def _per_unit(basis: str, cargo: Cargo, volumetric: float) -> float:
+    """The cargo's quantity in a charge's basis (1 for a B/L, a shipment)."""
+    if basis == "kg":
         return max(cargo.kg, cargo.cbm * volumetric)
-    if c.basis == "t":
+    if basis == "t":
         return cargo.tonnes
-    if c.basis == "cbm":
+    if basis == "cbm":
         return cargo.cbm
-    if c.basis == "wm":
+    if basis == "wm":
         return max(cargo.tonnes, cargo.cbm, 1.0)
     return 1.0
 
@@ -256,20 +259,8 @@ def shipment_lines(
             continue
         if c.basis == "freight_share":
             continue  # a share of freight is a leg's charge
-        out.append(_line(c, _shipment_quantity(c, cargo), None, where, None))
+        out.append(_line(c, _per_unit(c.basis, cargo, 0.0), None, where, None))
     return tuple(out)
-
-
-def _shipment_quantity(c: Charge, cargo: Cargo) -> float:
-    if c.basis == "t":
-        return cargo.tonnes
-    if c.basis == "cbm":
-        return cargo.cbm
-    if c.basis == "wm":
-        return max(cargo.tonnes, cargo.cbm, 1.0)
-    if c.basis == "kg":
-        return cargo.kg
-    return 1.0
 
 
 @dataclass(frozen=True)

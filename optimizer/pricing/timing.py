@@ -30,7 +30,8 @@ time is built leg by leg::
 The distribution is sampled (:data:`SAMPLES` draws, a fixed seed: the same quote gives
 the same figures) and reported as ``days_p10``, ``days_p50`` and ``days_p90``; the
 departure (``etd``) and arrival (``eta``) are the medians of the main leg's departure
-and of the arrival at the destination. The main leg is the longest one (its distance: the main haul).
+and of the arrival at the destination. The main leg is the longest one by distance (the
+main haul).
 
 Validity: a rate is as of the latest date its provenance gives (an end of month or of
 year when only those are given; the end of its ``price_year`` when none) and holds for
