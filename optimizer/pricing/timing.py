@@ -114,9 +114,9 @@ def next_departure(t: np.ndarray, per_week: float) -> np.ndarray:
 #: services, the ready date, the draws and the seed; a quote's alternatives repeat across
 #: cargos, so a quote service simulates each lane's few chains once). Cleared when full.
 MEMO_SIZE = 4096
-_MEMO: weakref.WeakKeyDictionary[Compiled, dict[tuple[object, ...], Timing]] = (
-    weakref.WeakKeyDictionary()
-)
+_MEMO: weakref.WeakKeyDictionary[
+    Compiled, dict[tuple[object, ...], tuple[float, float, float, int, float, float]]
+] = weakref.WeakKeyDictionary()
 
 
 def simulate(
@@ -130,23 +130,33 @@ def simulate(
     """The door-to-door days of a chain of services (see the module docstring); the same
     arguments give the same (memoised) result."""
     memo = _MEMO.setdefault(prep, {})
-    key = (tuple(svc.id for svc in services), ready, samples, seed)
+    # the days depend on the ready date's weekday only (the timetables are weekly): the
+    # same draws serve every week, the dates are counted from the ready week's Monday
+    weekday = None if ready is None else ready.weekday()
+    key = (tuple(svc.id for svc in services), weekday, samples, seed)
     hit = memo.get(key)
     if hit is None:
         if len(memo) >= MEMO_SIZE:
             memo.clear()
-        hit = memo[key] = _simulate(prep, services, ready, samples, seed)
-    return hit
+        hit = memo[key] = _simulate(prep, services, weekday, samples, seed)
+    p10, p50, p90, main, dep_h, arr_h = hit
+    etd = eta = None
+    if ready is not None:
+        monday = dt.datetime.combine(ready, dt.time(), CHINA) - dt.timedelta(days=ready.weekday())
+        etd, eta = _at(monday, dep_h), _at(monday, arr_h)
+    return Timing(p10, p50, p90, main, etd, eta)
 
 
 def _simulate(
-    prep: Compiled, services: Sequence[Svc], ready: dt.date | None, samples: int, seed: int
-) -> Timing:
+    prep: Compiled, services: Sequence[Svc], weekday: int | None, samples: int, seed: int
+) -> tuple[float, float, float, int, float, float]:
+    """p10, p50, p90 days, the main leg, and the medians of its departure and of the
+    arrival in hours from the ready week's Monday 00:00."""
     rng = np.random.default_rng(seed)
-    if ready is None:
+    if weekday is None:
         t0 = rng.uniform(0.0, HOURS_PER_WEEK, samples)
     else:
-        t0 = np.full(samples, float(ready.weekday()) * 24.0)
+        t0 = np.full(samples, float(weekday) * 24.0)
     t = t0.copy()
     deps, arrs = [], []
     for i, svc in enumerate(services):
@@ -162,12 +172,7 @@ def _simulate(
     days = (t - t0) / 24.0
     p10, p50, p90 = (float(x) for x in np.percentile(days, [10, 50, 90]))
     main = max(range(len(services)), key=lambda i: services[i].distance_km)
-    etd = eta = None
-    if ready is not None:
-        monday = dt.datetime.combine(ready, dt.time(), CHINA) - dt.timedelta(days=ready.weekday())
-        etd = _at(monday, float(np.median(deps[main])))
-        eta = _at(monday, float(np.median(t)))
-    return Timing(p10, p50, p90, main, etd, eta)
+    return p10, p50, p90, main, float(np.median(deps[main])), float(np.median(t))
 
 
 def _at(monday: dt.datetime, hours: float) -> dt.datetime:
