@@ -12,12 +12,18 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from optimizer.api import MAX_API_ALTERNATIVES, MAX_BODY_BYTES, create_app
+from optimizer.api import (
+    MAX_API_ALTERNATIVES,
+    MAX_BATCH,
+    MAX_BATCH_BODY_BYTES,
+    MAX_BODY_BYTES,
+    create_app,
+)
 
 
 @pytest.fixture(scope="module")
 def client(tiny: Any) -> TestClient:
-    return TestClient(create_app(tiny))
+    return TestClient(create_app(tiny, warm_up=False))
 
 
 def field_of(response: Any) -> list[str]:
@@ -86,7 +92,7 @@ def test_unknown_node_lists_close_matches(client: TestClient) -> None:
 
 
 def test_huge_requests_are_bounded(client: TestClient) -> None:
-    big = {"from": "CN_O1", "to": "DE_MKT", "avoid": ["X" * 100] * 200}
+    big = {"from": "CN_O1", "to": "DE_MKT", "avoid": ["X" * 100] * (MAX_BODY_BYTES // 100)}
     r = client.post("/quote", json=big)
     assert r.status_code == 413
     r = client.post(
@@ -133,4 +139,129 @@ def test_serve_binds_to_loopback_by_default(monkeypatch: pytest.MonkeyPatch, tin
     assert calls[0]["host"] == "127.0.0.1"
     assert calls[0]["port"] == 8123
     served = TestClient(calls[0]["app"])
+    assert served.get("/health").json()["nodes"] == 12
+
+
+def test_quotes_answers_each_request_in_order(client: TestClient, tiny: Any) -> None:
+    from optimizer.pricing.quote import Cargo, quote
+
+    good = {"from": "CN_O1", "to": "DE_WH1", "tonnes": 5, "cbm": 20}
+    r = client.post(
+        "/quotes",
+        json=[good, {"from": "CN_O1", "to": "Atlantis"}, {"from": "CN_O1", "tonnes": -1}, 7, good],
+    )
+    assert r.status_code == 200, r.text
+    answers = r.json()
+    assert len(answers) == 5
+    expected = quote(tiny, "CN_O1", "DE_WH1", Cargo(5, 20)).to_dict()
+    assert answers[0] == expected
+    assert answers[4] == expected  # the second time from the answer cache, the same
+    unknown = answers[1]["error"]
+    assert unknown["field"] == "to"
+    assert unknown["status"] == 422
+    assert "Atlantis" in unknown["message"]
+    assert answers[2]["error"]["field"] in ("to", "tonnes")  # the first problem named
+    assert answers[3]["error"]["status"] == 422
+
+
+def test_quotes_is_bounded(client: TestClient) -> None:
+    one = {"from": "CN_O1", "to": "DE_WH1"}
+    assert client.post("/quotes", json=[one] * MAX_BATCH).status_code == 200
+    for body in ([one] * (MAX_BATCH + 1), [], one, "x"):
+        r = client.post("/quotes", json=body)
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"][0]["loc"] == ["body"]
+    r = client.post(
+        "/quotes",
+        content=b"[" + b"1," * MAX_BATCH_BODY_BYTES + b"1]",
+        headers={"content-type": "application/json"},
+    )
+    assert r.status_code == 413
+    r = client.post("/quotes", content=b"[{", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+
+
+def test_places_are_resolved_as_quote_resolves_them(client: TestClient, tiny: Any) -> None:
+    # a city stands for its zone nearest the centre (origin) or for all its nodes
+    r = client.post("/quote", json={"from": "Deyang", "to": "Duisburg", "tonnes": 2})
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert data["origin"]["nodes"] == list(tiny.resolve_place("Deyang", "origin"))
+    assert set(data["destination"]["nodes"]) == {"DE_RT", "DE_WH1"}
+    # a name that matches several nodes, or none: 422 naming the field
+    for body, field in (
+        ({"from": "CN_O1", "to": "Warehouse"}, "to"),
+        ({"from": "Nowhere", "to": "DE_MKT"}, "from"),
+        ({"from": "CN_O1", "to": "Nowhere"}, "to"),
+        ({"from": "Chengdu", "to": "Chengdu"}, "to"),
+    ):
+        r = client.post("/quote", json=body)
+        assert r.status_code == 422, r.text
+        assert field_of(r) == [field]
+
+
+def test_ready_date_is_taken(client: TestClient) -> None:
+    r = client.post("/quote", json={"from": "CN_O1", "to": "DE_WH1", "ready": "2026-03-02"})
+    assert r.status_code == 200, r.text
+    assert r.json()["ready"] == "2026-03-02"
+    assert r.json()["alternatives"][0]["etd"]
+    for bad in ("1999-12-31", "2026-02-30", "soon"):
+        r = client.post("/quote", json={"from": "CN_O1", "to": "DE_WH1", "ready": bad})
+        assert r.status_code == 422
+        assert field_of(r) == ["ready"]
+
+
+def test_schema_has_the_networks_enums(client: TestClient, tiny: Any) -> None:
+    props = client.get("/openapi.json").json()["components"]["schemas"]["QuoteRequest"][
+        "properties"
+    ]
+    product = next(s for s in props["product"]["anyOf"] if s.get("type") == "string")
+    assert product["enum"] == list(tiny.products.index)
+    assert props["currency"]["enum"] == list(tiny.fx.index)
+    assert props["rank_by"]["enum"] == ["cost", "days", "co2"]
+    tonnes = next(s for s in props["tonnes"]["anyOf"] if s.get("type") == "number")
+    assert tonnes["minimum"] > 0
+    assert tonnes["maximum"] == 100_000
+    r = client.post("/quote", json={"from": "CN_O1", "to": "DE_MKT", "product": ""})
+    assert r.status_code == 422
+    assert field_of(r) == ["product"]
+
+
+def test_bundled_places(bundled_client: TestClient) -> None:
+    r = bundled_client.post("/quote", json={"from": "德阳经开区", "to": "Los Angeles", "tonnes": 2})
+    assert r.status_code == 200, r.text
+    assert r.json()["origin"]["id"] == "CN_DY_ETDZ"
+    assert r.json()["destination"]["nodes"] == ["US_MKT_WEST"]
+
+
+@pytest.fixture(scope="module")
+def bundled_client() -> TestClient:
+    from optimizer.data.loader import load_network
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = load_network()
+    return TestClient(create_app(net, warm_up=False))
+
+
+def test_serve_workers_run_the_app_factory(monkeypatch: pytest.MonkeyPatch, tiny_dir: Any) -> None:
+    import os
+
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from optimizer.api import served_app
+    from optimizer.cli import app
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda server, **kw: calls.append({"app": server, **kw}))
+    for key in ("CORRIDOR_SERVE_DATA", "CORRIDOR_SERVE_SCENARIO"):
+        monkeypatch.setenv(key, "")
+    res = CliRunner().invoke(app, ["serve", "--data", str(tiny_dir), "--workers", "2"])
+    assert res.exit_code == 0, res.output
+    assert calls[0]["app"] == "optimizer.api:served_app"
+    assert calls[0]["factory"] is True
+    assert calls[0]["workers"] == 2
+    assert os.environ["CORRIDOR_SERVE_DATA"] == str(tiny_dir.resolve())
+    served = TestClient(served_app(), raise_server_exceptions=True)
     assert served.get("/health").json()["nodes"] == 12

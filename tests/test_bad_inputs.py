@@ -182,11 +182,13 @@ def test_api_answers_422_with_the_field(client, body, field):
 
 
 def test_api_413_for_oversized_bodies_chunked_or_not(client):
-    big = b'{"from": "' + b"x" * 30_000 + b'"}'
+    from optimizer.api import MAX_BODY_BYTES
+
+    big = b'{"from": "' + b"x" * (MAX_BODY_BYTES + 1) + b'"}'
     assert client.post("/quote", content=big).status_code == 413
 
     def chunks():
-        for _ in range(20 * 1024):
+        for _ in range(MAX_BODY_BYTES // 1024 + 2):
             yield b"x" * 1024
 
     response = client.post("/quote", content=chunks(), headers={"content-type": "application/json"})

@@ -329,7 +329,7 @@ def test_network_data_is_uploaded_as_a_workbook_and_used_as_a_base(
     assert "sheet 'demand'" in loc[0]
     assert loc[1:] == [2, "tonnes_per_year"]
     assert not (folder / "networks" / "tiny_edit").exists()
-    # the upload has its own body limit (the quote API allows 16 kB)
+    # the upload has its own body limit (the quote API allows 64 KiB)
     good = c.put("/api/networks/tiny_edit", content=book.read_bytes())
     assert good.status_code == 201, good.text
     assert [n["name"] for n in c.get("/api/networks").json()] == ["tiny_edit"]
