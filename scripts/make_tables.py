@@ -106,6 +106,11 @@ OUTPUT_COLUMNS = {
     "kind source date note",
     "charges.csv": "id name category mode at country load unit basis amount currency minimum dg "
     "valid_from valid_to source",
+    "criteria.csv": "id scheme scheme_name attribute operator threshold unit binding as_of note "
+    "source",
+    "operators.csv": "id site name name_zh sourced registered_in registered_city registered_since "
+    "abroad_since area_m2 overseas_share odi_certificate wms firms_served services country_groups "
+    "source",
     "parameters.csv": "name value unit source",
     "waypoints.csv": "corridor seq name lat lon source",
     "provenance.csv": "file id field kind source date note",
@@ -1759,6 +1764,49 @@ def charges(net: Network) -> list[Record]:
     return [{**r, "source": net.texts.expand(r["source"])} for r in rows]
 
 
+def criteria(net: Network) -> list[Record]:
+    """tables/criteria.csv: the recognition criteria of public overseas-warehouse schemes, one
+    per row; its figure is the threshold (none where the notice's threshold was not seen)."""
+    rows = read_table("criteria.csv")
+    for r in rows:
+        pv = net.texts.prov(r["source"])
+        net.record("criteria.csv", r["id"], {"threshold": pv if r["threshold"] else None})
+    return [{**r, "source": net.texts.expand(r["source"])} for r in rows]
+
+
+#: the figures of an operators.csv row and the column of tables/operators.csv with their
+#: source (empty: the row's source)
+OPERATOR_FIGURES = {
+    "registered_in": "registered_source",
+    "registered_city": "registered_source",
+    "registered_since": "registered_source",
+    "abroad_since": "abroad_source",
+    "area_m2": "area_source",
+    "overseas_share": "share_source",
+    "odi_certificate": "odi_source",
+    "wms": "wms_source",
+    "firms_served": "firms_source",
+    "services": "services_source",
+    "country_groups": "groups_source",
+}
+
+
+def operators(net: Network) -> list[Record]:
+    """tables/operators.csv: candidate operators of the warehouse sites (real ones where a
+    public source names them, else a typical candidate labelled an assumption), each figure
+    with its own source column or the row's."""
+    rows = read_table("operators.csv")
+    for r in rows:
+        assert r["site"] in net.node and net.kind(r["site"]) == "warehouse", r["id"]
+        figures = {
+            fld: net.texts.prov(r[col] or r["source"]) if r[fld] else None
+            for fld, col in OPERATOR_FIGURES.items()
+        }
+        net.record("operators.csv", r["id"], figures)
+    cols = OUTPUT_COLUMNS["operators.csv"].split()
+    return [{**{c: r[c] for c in cols}, "source": net.texts.expand(r["source"])} for r in rows]
+
+
 def waypoints(net: Network) -> list[Record]:
     source = net.texts["WAYPOINT"]
     where = net.texts.prov("{WAYPOINT}")
@@ -1881,6 +1929,8 @@ def main(argv: Sequence[str]) -> None:
         "parameters.csv": parameters(net),
         "waypoints.csv": waypoints(net),
         "charges.csv": charges(net),
+        "criteria.csv": criteria(net),
+        "operators.csv": operators(net),
     }
     tables["provenance.csv"] = net.provenance
     out_dir.mkdir(parents=True, exist_ok=True)

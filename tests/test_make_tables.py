@@ -18,10 +18,12 @@ SCRIPT = ROOT / "scripts" / "make_tables.py"
 DATA = ROOT / "network_data"
 GENERATED = [
     "charges.csv",
+    "criteria.csv",
     "demand.csv",
     "duties.csv",
     "fx.csv",
     "nodes.csv",
+    "operators.csv",
     "parameters.csv",
     "products.csv",
     "provenance.csv",

@@ -36,8 +36,10 @@ from optimizer.data.schema import (
     REQUIRED_PARAMETERS,
     TABLES,
     ChargeRow,
+    CriterionRow,
     DemandRow,
     NodeRow,
+    OperatorRow,
     ParameterRow,
     ProductRow,
     Row,
@@ -396,6 +398,21 @@ def _load(directory: str | Path | None, *, check_reach: bool) -> tuple[Network |
                     f"no exchange rate for {charge.currency} in fx.csv",
                 )
             )
+    for number, op in _typed(tables["operators"], OperatorRow):
+        ref("operators.csv", number, "site", op.site, ("warehouse",))
+    scheme_date: dict[str, tuple[int, Any]] = {}
+    for number, crit in _typed(tables["criteria"], CriterionRow):
+        first = scheme_date.setdefault(crit.scheme, (number, crit.as_of))
+        if first[1] != crit.as_of:
+            issues.append(
+                Issue(
+                    "criteria.csv",
+                    number,
+                    "as_of",
+                    f"scheme {crit.scheme!r} is dated {first[1]} in row {first[0]}: "
+                    "every criterion of a scheme has the same as_of",
+                )
+            )
     params: dict[str, float] = {}
     for name, (number, row) in keyed.get("parameters", {}).items():
         assert isinstance(row, ParameterRow)
@@ -604,6 +621,8 @@ def _assemble(
         ),
         duties=_frame(tables["duties"], OPTIONAL_TABLES["duties"], "id"),
         charges=_frame(tables["charges"], OPTIONAL_TABLES["charges"], "id"),
+        criteria=_frame(tables["criteria"], OPTIONAL_TABLES["criteria"], "id"),
+        operators=_frame(tables["operators"], OPTIONAL_TABLES["operators"], "id"),
         data_dir=str(base),
     )
 

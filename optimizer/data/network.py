@@ -47,6 +47,13 @@ class Network:
     duties
         Import duty and VAT by destination, product class and customs channel (duties.csv,
         indexed by id; empty when the file is absent), see :mod:`optimizer.pricing.duties`.
+    criteria
+        Recognition criteria of public overseas-warehouse schemes (criteria.csv, indexed by
+        id; empty when the file is absent), see :mod:`optimizer.models.criteria`.
+    operators
+        Candidate operators of the warehouse sites and their attributes (operators.csv,
+        indexed by id; ``sourced`` 1 a real firm, 0 a typical candidate labelled an
+        assumption; empty when the file is absent).
     parameters
         Global figures from parameters.csv.
     sources
@@ -68,6 +75,8 @@ class Network:
     warehouse_tiers: pd.DataFrame = field(default_factory=pd.DataFrame)
     charges: pd.DataFrame = field(default_factory=pd.DataFrame)
     duties: pd.DataFrame = field(default_factory=pd.DataFrame)
+    criteria: pd.DataFrame = field(default_factory=pd.DataFrame)
+    operators: pd.DataFrame = field(default_factory=pd.DataFrame)
     data_dir: str = ""
     name: str = "base"
 

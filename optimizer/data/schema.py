@@ -486,6 +486,164 @@ class DutyRow(Row):
         return self
 
 
+#: The attributes a recognition criterion tests (criteria.csv), by kind of value.
+CRITERION_NUMBERS = (
+    "years_registered",
+    "years_abroad",
+    "area_m2",
+    "overseas_share",
+    "odi_certificate",
+    "wms",
+    "firms_served",
+)
+CRITERION_TEXTS = ("local_registration", "registered_city")
+CRITERION_LISTS = ("services", "country_groups")
+CriterionAttribute = Literal[
+    "years_registered",
+    "years_abroad",
+    "area_m2",
+    "overseas_share",
+    "odi_certificate",
+    "wms",
+    "firms_served",
+    "local_registration",
+    "registered_city",
+    "services",
+    "country_groups",
+]
+#: The services of the public-warehouse definition and the others an operator may offer.
+OPERATOR_SERVICES = (
+    "consolidation",
+    "export_tax_rebate",
+    "international_transport",
+    "customs_clearance",
+    "warehousing",
+    "last_mile",
+    "returns",
+    "display",
+    "repair",
+)
+#: The country groups of a site (the Sichuan plan's layout priority).
+COUNTRY_GROUPS = ("belt_and_road", "rcep", "rongou_node")
+_SCHEME = r"^[a-z][a-z0-9_]*$"
+
+
+def _items(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
+    """A ';'-separated list whose items are all in ``allowed`` (``None`` stays ``None``)."""
+    if value is None:
+        return None
+    items = [x.strip() for x in value.split(";") if x.strip()]
+    unknown = [x for x in items if x not in allowed]
+    if unknown:
+        msg = f"unknown {what} {', '.join(map(repr, unknown))} (known: {', '.join(allowed)})"
+        raise ValueError(msg)
+    if not items:
+        msg = f"an empty list of {what}"
+        raise ValueError(msg)
+    return ";".join(items)
+
+
+class CriterionRow(Row):
+    """One recognition criterion of a public overseas-warehouse scheme (criteria.csv).
+
+    ``threshold`` is empty where the notice's threshold was not seen; ``binding`` 0 marks a
+    priority or scored factor that is reported but does not decide eligibility. ``as_of`` is
+    the scheme's reference date: years (registered, abroad) are counted to its year. Equality
+    is ``is`` (a cell beginning with ``=`` would be a formula in a spreadsheet).
+    """
+
+    file: ClassVar[str] = "criteria.csv"
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    scheme: str = Field(pattern=_SCHEME)
+    scheme_name: str | None = None
+    attribute: CriterionAttribute
+    operator: Literal[">=", ">", "is", "includes", "any"]
+    threshold: str | None = None
+    unit: str | None = None
+    binding: int = Field(default=1, ge=0, le=1)
+    as_of: dt.date
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CriterionRow:
+        a, op = self.attribute, self.operator
+        if a in CRITERION_NUMBERS:
+            if op not in (">=", ">", "is"):
+                msg = f"{a} is a number: compare it with >=, > or is, not {op!r}"
+                raise ValueError(msg)
+            if self.threshold is not None:
+                try:
+                    value = float(self.threshold)
+                except ValueError:
+                    msg = f"the threshold of {a} must be a number, not {self.threshold!r}"
+                    raise ValueError(msg) from None
+                if not math.isfinite(value) or value < 0:
+                    msg = f"the threshold of {a} must be a finite number >= 0"
+                    raise ValueError(msg)
+                if a == "overseas_share" and value > 1:
+                    msg = f"overseas_share is a share between 0 and 1 (got {value:g})"
+                    raise ValueError(msg)
+        elif a in CRITERION_TEXTS:
+            if op != "is":
+                msg = f"{a} is a text: compare it with is, not {op!r}"
+                raise ValueError(msg)
+        else:
+            if op not in ("includes", "any"):
+                msg = f"{a} is a list: test it with includes or any, not {op!r}"
+                raise ValueError(msg)
+            allowed = OPERATOR_SERVICES if a == "services" else COUNTRY_GROUPS
+            _items(self.threshold, allowed, a.replace("_", " "))
+        return self
+
+
+class OperatorRow(Row):
+    """A candidate operator of a warehouse site (operators.csv) and its attributes.
+
+    Empty cells are unknown. ``sourced`` 1 is a real firm a public source names; 0 a typical
+    candidate, whose source must be labelled an assumption. Years are kept as the year the
+    firm was registered (``registered_since``) and began operating the warehouse abroad
+    (``abroad_since``), so that a criterion counts them to its scheme's date.
+    """
+
+    file: ClassVar[str] = "operators.csv"
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    site: str
+    name: str
+    name_zh: str | None = None
+    sourced: int = Field(ge=0, le=1)
+    registered_in: str | None = Field(default=None, pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$")
+    registered_city: str | None = None
+    registered_since: int | None = Field(default=None, ge=1900, le=2100)
+    abroad_since: int | None = Field(default=None, ge=1900, le=2100)
+    area_m2: float | None = Field(default=None, ge=0, le=1e7)
+    overseas_share: float | None = Field(default=None, ge=0, le=1)
+    odi_certificate: int | None = Field(default=None, ge=0, le=1)
+    wms: int | None = Field(default=None, ge=0, le=1)
+    firms_served: int | None = Field(default=None, ge=0, le=1_000_000)
+    services: str | None = None
+    country_groups: str | None = None
+
+    @field_validator("services")
+    @classmethod
+    def _services(cls, v: str | None) -> str | None:
+        return _items(v, OPERATOR_SERVICES, "services")
+
+    @field_validator("country_groups")
+    @classmethod
+    def _groups(cls, v: str | None) -> str | None:
+        return _items(v, COUNTRY_GROUPS, "country groups")
+
+    @model_validator(mode="after")
+    def _labelled(self) -> OperatorRow:
+        if self.sourced == 0 and not self.is_assumption:
+            msg = "a candidate that is not sourced (sourced 0) needs an 'assumption: ...' source"
+            raise ValueError(msg)
+        if self.sourced == 1 and self.is_assumption:
+            msg = "a sourced operator (sourced 1) cannot have an assumption as its source"
+            raise ValueError(msg)
+        return self
+
+
 TABLES: dict[str, type[Row]] = {
     "nodes": NodeRow,
     "services": ServiceRow,
@@ -500,6 +658,8 @@ OPTIONAL_TABLES: dict[str, type[Row]] = {
     "warehouse_tiers": WarehouseTierRow,
     "duties": DutyRow,
     "charges": ChargeRow,
+    "criteria": CriterionRow,
+    "operators": OperatorRow,
 }
 
 #: Plausible range ``(low, high)`` of each parameter of parameters.csv (inclusive).
