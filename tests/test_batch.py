@@ -41,7 +41,8 @@ def test_a_batch_of_100_equals_100_single_quotes(bundled, tmp_path):
         t = rng.choice([0.3, 1, 5, 12])
         rows.append(
             f"R{i},{rng.choice(PLACES)},{rng.choice(TARGETS)},{t},{t * rng.choice([1, 3, 6])},"
-            f"{rng.choice(['', 'electronics', 'ecommerce_parcels'])},,2026-12-{rng.randint(7, 20):02d}"
+            f"{rng.choice(['', 'electronics', 'ecommerce_parcels'])},,"
+            f"2026-12-{rng.randint(7, 20):02d}"
         )
     requests = read_requests(_write(tmp_path / "req.csv", rows))
     results = quote_batch(bundled, requests)

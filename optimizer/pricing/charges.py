@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from optimizer.data.network import Network
@@ -159,14 +160,8 @@ def _line(
     c: Charge, quantity: float, base_cny: float | None, where: str, leg: int | None
 ) -> ChargeLine:
     """A charge for ``quantity`` units (or a share of ``base_cny``)."""
-    if base_cny is not None:
-        amount = c.amount * base_cny
-        unit_rate, qty = c.amount, 1.0
-    else:
-        amount = c.amount * quantity * c.cny_per_unit
-        unit_rate, qty = c.amount, quantity
-    if c.minimum is not None:
-        amount = max(amount, c.minimum * c.cny_per_unit)
+    amount = _amount(c, quantity, base_cny)
+    unit_rate, qty = c.amount, 1.0 if base_cny is not None else quantity
     return ChargeLine(
         id=c.id,
         name=c.name,
@@ -208,6 +203,54 @@ def _per_unit(basis: str, cargo: Cargo, volumetric: float) -> float:
     return 1.0
 
 
+def _leg_items(
+    table: ChargeTable,
+    mode: str,
+    frm: tuple[str, str],
+    to: tuple[str, str],
+    load: Load,
+    cargo: Cargo,
+    volumetric: float,
+) -> Iterator[tuple[Charge, float, float | None, str]]:
+    """The charges of one leg: (charge, quantity, base of a share or None, node)."""
+    for at, (node, country) in (("origin", frm), ("destination", to)):
+        for c in table.legs.get((mode, at), ()):
+            if not _applies(c, cargo, country):
+                continue
+            if c.basis == "freight_share":
+                if c.load in ("any", load.kind):
+                    yield c, 1.0, load.freight_cny, node
+                continue
+            if c.basis == "value_share":
+                if cargo.value_cny:
+                    yield c, 1.0, cargo.value_cny, node
+                continue
+            qty = _quantity(c, load, cargo, volumetric)
+            if qty is not None:
+                yield c, qty, None, node
+
+
+def _amount(c: Charge, quantity: float, base_cny: float | None) -> float:
+    """A charge in CNY: a share of ``base_cny``, else ``quantity`` units; its minimum."""
+    amount = c.amount * base_cny if base_cny is not None else c.amount * quantity * c.cny_per_unit
+    return max(amount, c.minimum * c.cny_per_unit) if c.minimum is not None else amount
+
+
+def leg_fee(
+    table: ChargeTable,
+    mode: str,
+    frm: tuple[str, str],
+    to: tuple[str, str],
+    load: Load,
+    cargo: Cargo,
+    volumetric: float,
+) -> float:
+    """The total of a leg's fees in CNY (what the route search adds to the leg)."""
+    return sum(
+        _amount(c, q, b) for c, q, b, _ in _leg_items(table, mode, frm, to, load, cargo, volumetric)
+    )
+
+
 def leg_lines(
     table: ChargeTable,
     mode: str,
@@ -217,24 +260,11 @@ def leg_lines(
     cargo: Cargo,
     volumetric: float,
 ) -> tuple[ChargeLine, ...]:
-    """The fees of one leg: ``frm`` and ``to`` are (node id, country)."""
-    out: list[ChargeLine] = []
-    for at, (node, country) in (("origin", frm), ("destination", to)):
-        for c in table.legs.get((mode, at), ()):
-            if not _applies(c, cargo, country):
-                continue
-            if c.basis == "freight_share":
-                if c.load in ("any", load.kind):
-                    out.append(_line(c, 1.0, load.freight_cny, node, None))
-                continue
-            if c.basis == "value_share":
-                if cargo.value_cny:
-                    out.append(_line(c, 1.0, cargo.value_cny, node, None))
-                continue
-            qty = _quantity(c, load, cargo, volumetric)
-            if qty is not None:
-                out.append(_line(c, qty, None, node, None))
-    return tuple(out)
+    """The fees of one leg as lines: ``frm`` and ``to`` are (node id, country)."""
+    return tuple(
+        _line(c, q, b, node, None)
+        for c, q, b, node in _leg_items(table, mode, frm, to, load, cargo, volumetric)
+    )
 
 
 def shipment_lines(

@@ -31,7 +31,7 @@ from typing import Any
 
 from optimizer.data.network import Network
 from optimizer.errors import InputError
-from optimizer.pricing.charges import FLAT_RACK, ChargeTable, leg_lines
+from optimizer.pricing.charges import FLAT_RACK, ChargeTable, leg_fee, leg_lines
 from optimizer.pricing.network import (
     BORDER_KIND,
     MEMO_SIZE,
@@ -136,11 +136,7 @@ class Edge:
     # increments when boarding at the origin / at a transshipment node
     inc_first: tuple[float, float, float]
     inc_next: tuple[float, float, float]
-    fees: tuple[ChargeLine, ...] = ()  # the leg's fees and surcharges (charges.csv)
-
-    @property
-    def fees_cny(self) -> float:
-        return sum(f.amount_cny for f in self.fees)
+    fees_cny: float = 0.0  # the leg's fees and surcharges (charges.csv), see ``fee_lines``
 
 
 _EdgeKey = tuple[str, float, float, float, str | None, tuple[float, float, float] | None, float]
@@ -181,19 +177,12 @@ def _edge_uncached(svc: Svc, cargo: Cargo, prep: Compiled, table: ChargeTable | 
     h_first = svc.wait_h + svc.leg_h
     h_next = node.dwell_h + h_first
     border_via = svc.via_fee_cny_per_t * t
-    fees: tuple[ChargeLine, ...] = ()
+    fees = 0.0
     if table is not None:
         to = prep.nodes[svc.to]
-        fees = leg_lines(
-            table,
-            svc.mode,
-            (node.id, node.country),
-            (to.id, to.country),
-            load,
-            cargo,
-            prep.volumetric_kg_per_cbm,
-        )
-    base = load.freight_cny + border_via + sum(f.amount_cny for f in fees)
+        frm_at, to_at = (node.id, node.country), (to.id, to.country)
+        fees = leg_fee(table, svc.mode, frm_at, to_at, load, cargo, prep.volumetric_kg_per_cbm)
+    base = load.freight_cny + border_via + fees
     node_fee = (node.handling_cny_per_t + node_border(node)) * t
     co2 = svc.co2_g_per_tkm * svc.distance_km * t / 1000.0
     return Edge(
@@ -202,7 +191,25 @@ def _edge_uncached(svc: Svc, cargo: Cargo, prep: Compiled, table: ChargeTable | 
         co2_kg=co2,
         inc_first=(base + inv_per_h * h_first, h_first, co2),
         inc_next=(base + node_fee + inv_per_h * h_next, h_next, co2),
-        fees=fees,
+        fees_cny=fees,
+    )
+
+
+def fee_lines(
+    edge: Edge, cargo: Cargo, prep: Compiled, table: ChargeTable | None
+) -> tuple[ChargeLine, ...]:
+    """The fees of an edge as lines (built for the routes shown, not in the search)."""
+    if table is None or not edge.fees_cny:
+        return ()
+    frm, to = prep.nodes[edge.svc.frm], prep.nodes[edge.svc.to]
+    return leg_lines(
+        table,
+        edge.svc.mode,
+        (frm.id, frm.country),
+        (to.id, to.country),
+        edge.load,
+        cargo,
+        prep.volumetric_kg_per_cbm,
     )
 
 

@@ -224,7 +224,10 @@ def quote(
     alts = [
         _with_variants(
             _timed(
-                prep, _priced(prep, table, alternative(prep, f[3], cargo), cargo, sell), f[3], ready
+                prep,
+                _priced(prep, table, alternative(prep, f[3], cargo, table), cargo, sell),
+                f[3],
+                ready,
             ),
             f,
             merged[id(f)],
@@ -437,22 +440,17 @@ def _place_lines(network: Network, text: str, nodes: tuple[str, ...], role: str)
     """What a city's name was taken to mean (nothing when the text named a node)."""
     if len(nodes) == 1 and network.names_node(text, nodes[0]):
         return []
-    nodes_t = network.nodes
-    listed = ", ".join(f"{n} ({network.node_name(n)}, {nodes_t.at[n, 'kind']!s})" for n in nodes)
+    info = compile_network(network).nodes
+    listed = ", ".join(f"{n} ({network.node_name(n)}, {info[n].kind})" for n in nodes)
     if len(nodes) > 1:
         return [
             f"{role} {text!r} stands for its {len(nodes)} nodes: {listed}; the quote "
             f"{'starts' if role == 'origin' else 'ends'} at whichever serves best"
         ]
     node = nodes[0]
-    kind = str(nodes_t.at[node, "kind"])
-    city = nodes_t.at[node, "city"]
-    if role == "origin" and kind == "origin" and isinstance(city, str):
-        zones = [
-            str(z)
-            for z in nodes_t.index[(nodes_t["city"] == city) & (nodes_t["kind"] == "origin")]
-            if z != node
-        ]
+    kind, city = info[node].kind, info[node].city
+    if role == "origin" and kind == "origin" and city:
+        zones = [z for z, n in info.items() if n.city == city and n.kind == "origin" and z != node]
         if zones:
             return [
                 f"origin {text!r} stands for {listed}, the zone nearest the centre of its "

@@ -31,7 +31,7 @@ from optimizer.data.network import Network
 from optimizer.data.schema import MODES
 from optimizer.errors import InputError
 from optimizer.pricing.charges import ChargeTable
-from optimizer.pricing.costing import HOURS_PER_YEAR, Edge, edge_for, node_border
+from optimizer.pricing.costing import HOURS_PER_YEAR, Edge, edge_for, fee_lines, node_border
 from optimizer.pricing.network import (
     MARKET_KIND,
     MEMO_SIZE,
@@ -502,10 +502,13 @@ def price_route(
     if not edges:
         msg = "a route needs at least one service"
         raise InputError(msg)
-    return alternative(prep, tuple(edges), cargo)
+    return alternative(prep, tuple(edges), cargo, table)
 
 
-def alternative(prep: Compiled, chain: tuple[Edge, ...], cargo: Cargo) -> Alternative:
+def alternative(
+    prep: Compiled, chain: tuple[Edge, ...], cargo: Cargo, table: ChargeTable | None = None
+) -> Alternative:
+    """A priced route: its legs, breakdown, and the fee lines of ``table``."""
     t = cargo.tonnes
     inv_per_h = (cargo.value_cny or 0.0) * prep.carrying_rate / HOURS_PER_YEAR
     legs = []
@@ -531,7 +534,7 @@ def alternative(prep: Compiled, chain: tuple[Edge, ...], cargo: Cargo) -> Altern
             inventory=inv_per_h * h_leg,
             fees=edge.fees_cny,
         )
-        charges.extend(dataclasses.replace(f, leg=i) for f in edge.fees)
+        charges.extend(dataclasses.replace(f, leg=i) for f in fee_lines(edge, cargo, prep, table))
         legs.append(
             Leg(
                 service_id=svc.id,

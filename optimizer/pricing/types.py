@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
@@ -409,7 +409,7 @@ class Quote:
                     "transshipments": alt.transshipments,
                     "modes": list(alt.modes),
                     "price_years": list(alt.price_years),
-                    "breakdown": {k: money(v) for k, v in asdict(alt.breakdown).items()},
+                    "breakdown": _breakdown_dict(alt.breakdown),
                     "charges": [_charge_dict(c) for c in alt.charges],
                     "sell_cny": None if alt.sell_cny is None else money(alt.sell_cny),
                     "sell": None if alt.sell_cny is None else conv(alt.sell_cny),
@@ -486,6 +486,16 @@ def _timing_dict(alt: Alternative) -> dict[str, Any]:
     }
 
 
+def _breakdown_dict(b: Breakdown) -> dict[str, float]:
+    return {
+        "freight": round(b.freight, 2),
+        "handling": round(b.handling, 2),
+        "border": round(b.border, 2),
+        "inventory": round(b.inventory, 2),
+        "fees": round(b.fees, 2),
+    }
+
+
 def _charge_dict(c: ChargeLine) -> dict[str, Any]:
     return {
         "id": c.id,
@@ -528,7 +538,7 @@ def _leg_dict(leg: Leg) -> dict[str, Any]:
             "unit": leg.load.unit,
             "rate_cny": round(leg.load.rate_cny, 4),
         },
-        "breakdown": {k: round(v, 2) for k, v in asdict(leg.breakdown).items()},
+        "breakdown": _breakdown_dict(leg.breakdown),
         "co2_kg": round(leg.co2_kg, 1),
         "co2_g_per_tkm": leg.co2_g_per_tkm,
         "co2_source": leg.co2_source,
