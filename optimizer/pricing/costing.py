@@ -34,7 +34,6 @@ from optimizer.errors import InputError
 from optimizer.pricing.charges import FLAT_RACK, ChargeTable, leg_fee, leg_lines
 from optimizer.pricing.network import (
     BORDER_KIND,
-    MEMO_SIZE,
     Compiled,
     NodeInfo,
     Svc,
@@ -43,6 +42,10 @@ from optimizer.pricing.network import (
 from optimizer.pricing.tariff import CONTAINER_BASES, air_freight, out_of_gauge
 from optimizer.pricing.types import Cargo, ChargeLine, Load
 
+#: Costed edges kept per compiled network: about 60 quotes' worth (a quote costs ~150 edges).
+#: A bigger memo barely hits (each cargo has its own edges) and its objects lengthen the
+#: garbage collector's full passes, the pauses that set a quote server's p99.
+EDGE_MEMO_SIZE = 10_000
 #: Modes on which dangerous goods are not offered as loose (LCL) cargo (assumption: most
 #: consolidators refuse DG in shared boxes).
 LOOSE_DG_EXCLUDED = frozenset({"sea", "cr_express", "rail", "rail_sea", "river"})
@@ -163,7 +166,7 @@ def edge_for(svc: Svc, cargo: Cargo, prep: Compiled, table: ChargeTable | None =
     memo = _EDGE_MEMO.setdefault(prep, {})
     hit = memo.get(key)
     if hit is None:
-        if len(memo) > MEMO_SIZE:
+        if len(memo) > EDGE_MEMO_SIZE:
             memo.clear()
         hit = memo[key] = _edge_uncached(svc, cargo, prep, table)
     return hit
