@@ -195,6 +195,9 @@ def quote_form(params: Any) -> dict[str, str]:
         "tonnes": params.get("tonnes", "")[:20],
         "cbm": params.get("cbm", "")[:20],
         "product": params.get("product", "")[:60],
+        "ready": params.get("ready", "")[:10],
+        "margin": params.get("margin", "")[:24],
+        "dg": params.get("dg", "")[:4],
     }
 
 
@@ -219,6 +222,9 @@ def quote_request(form: dict[str, str]) -> QuoteRequest:
                 "from": form["origin"],
                 "to": form["destination"],
                 "product": form["product"] or None,
+                "ready": form.get("ready") or None,
+                "margin": form.get("margin") or None,
+                "dg_class": form.get("dg") or None,
                 **numbers,
             }
         )

@@ -45,6 +45,9 @@ TEXT: dict[str, dict[str, str]] = {
         "q_service": "Service",
         "q_assumptions": "Assumptions",
         "q_shipment_fees": "Per shipment",
+        "q_ready": "Ready on",
+        "q_margin": "Margin",
+        "q_dg": "DG class",
         "quote_link": "Quote a cargo",
         "data": "Network data",
         "data_intro": "Edit the network in a spreadsheet: download it, change demand or rates, "
@@ -163,6 +166,9 @@ TEXT: dict[str, dict[str, str]] = {
         "q_service": "服务",
         "q_assumptions": "假设",
         "q_shipment_fees": "每票费用",
+        "q_ready": "货好日期",
+        "q_margin": "利润率",
+        "q_dg": "危险品类别",
         "quote_link": "货物报价",
         "data": "网络数据",
         "data_intro": "在电子表格中编辑网络：下载后修改需求或运价，"
