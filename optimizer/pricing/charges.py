@@ -27,10 +27,11 @@ route and are added to each alternative.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import weakref
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from optimizer.data.network import Network
 from optimizer.errors import InputError
@@ -80,11 +81,32 @@ class Charge:
 
 @dataclass(frozen=True, eq=False)
 class ChargeTable:
-    """The charges in force on a date, by (mode, at) for legs and for the shipment."""
+    """The charges in force on a date (``on``: the first date it was made for), by (mode,
+    at) for legs and for the shipment."""
 
     on: dt.date
     legs: dict[tuple[str, str], tuple[Charge, ...]]
     shipment: tuple[Charge, ...]
+    ids: tuple[str, ...] = ()  # the charges in force (tables of dates with the same are one)
+    _memo: dict[tuple[str, str, str, bool], tuple[Charge, ...]] = field(default_factory=dict)
+
+    @functools.cached_property
+    def modes(self) -> frozenset[str]:
+        """The modes that have leg charges."""
+        return frozenset(mode for mode, _ in self.legs)
+
+    def at(self, mode: str, at: str, country: str, dg: bool) -> tuple[Charge, ...]:
+        """The leg charges of ``mode`` at its ``origin`` or ``destination`` in ``country``
+        that apply to dangerous goods or not (chosen once per combination)."""
+        key = (mode, at, country, dg)
+        hit = self._memo.get(key)
+        if hit is None:
+            hit = self._memo[key] = tuple(
+                c
+                for c in self.legs.get((mode, at), ())
+                if c.country in ("*", country) and c.dg != ("non_dg" if dg else "dg")
+            )
+        return hit
 
 
 _TABLES: weakref.WeakKeyDictionary[Network, dict[dt.date, ChargeTable]] = (
@@ -101,9 +123,37 @@ def _date(value: object) -> dt.date | None:
 
 
 def charge_table(network: Network, on: dt.date) -> ChargeTable:
-    """The network's charges in force on ``on`` (cached per network and date)."""
+    """The network's charges in force on ``on``. Cached per network and date; dates with
+    the same charges in force share one table (so the costed legs are shared too)."""
     per_net = _TABLES.setdefault(network, {})
     hit = per_net.get(on)
+    if hit is not None:
+        return hit
+    charges = _all_charges(network)
+    force = tuple(c for c in charges if c.in_force(on))
+    ids = tuple(c.id for c in force)
+    same = next((t for t in per_net.values() if t.ids == ids), None)
+    if same is None:
+        legs: dict[tuple[str, str], list[Charge]] = {}
+        for c in force:
+            if c.at != "shipment":
+                legs.setdefault((c.mode, c.at), []).append(c)
+        same = ChargeTable(
+            on,
+            {k: tuple(v) for k, v in legs.items()},
+            tuple(c for c in force if c.at == "shipment"),
+            ids=ids,
+        )
+    per_net[on] = same
+    return same
+
+
+_CHARGES: weakref.WeakKeyDictionary[Network, tuple[Charge, ...]] = weakref.WeakKeyDictionary()
+
+
+def _all_charges(network: Network) -> tuple[Charge, ...]:
+    """Every row of charges.csv as a :class:`Charge` (once per network)."""
+    hit = _CHARGES.get(network)
     if hit is not None:
         return hit
     kinds: dict[str, str] = {}
@@ -112,41 +162,37 @@ def charge_table(network: Network, on: dt.date) -> ChargeTable:
         rows = prov[(prov["file"] == "charges.csv") & (prov["field"] == "amount")]
         kinds = dict(zip(rows["id"].astype(str), rows["kind"].astype(str), strict=True))
     fx = network.fx["cny_per_unit"].astype(float).to_dict()
-    legs: dict[tuple[str, str], list[Charge]] = {}
-    shipment: list[Charge] = []
+    out: list[Charge] = []
     frame = network.charges
     for cid, r in frame.iterrows() if len(frame) else ():
         source = str(r["source"])
         minimum = r.get("minimum")
-        c = Charge(
-            id=str(cid),
-            name=str(r["name"]),
-            category=str(r["category"]),
-            mode=str(r["mode"]),
-            at=str(r["at"]),
-            country=str(r["country"]),
-            load=str(r["load"]),
-            unit=str(r.get("unit") or "*"),
-            basis=str(r["basis"]),
-            amount=float(r["amount"]),
-            cny_per_unit=float(fx[str(r["currency"])]),
-            currency=str(r["currency"]),
-            minimum=None if minimum is None or math.isnan(float(minimum)) else float(minimum),
-            dg=str(r.get("dg") or "any"),
-            valid_from=_date(r.get("valid_from")),
-            valid_to=_date(r.get("valid_to")),
-            kind=kinds.get(str(cid), "assumed" if source.lower().startswith("assum") else "cited"),
-            source=source,
+        out.append(
+            Charge(
+                id=str(cid),
+                name=str(r["name"]),
+                category=str(r["category"]),
+                mode=str(r["mode"]),
+                at=str(r["at"]),
+                country=str(r["country"]),
+                load=str(r["load"]),
+                unit=str(r.get("unit") or "*"),
+                basis=str(r["basis"]),
+                amount=float(r["amount"]),
+                cny_per_unit=float(fx[str(r["currency"])]),
+                currency=str(r["currency"]),
+                minimum=None if minimum is None or math.isnan(float(minimum)) else float(minimum),
+                dg=str(r.get("dg") or "any"),
+                valid_from=_date(r.get("valid_from")),
+                valid_to=_date(r.get("valid_to")),
+                kind=kinds.get(
+                    str(cid), "assumed" if source.lower().startswith("assum") else "cited"
+                ),
+                source=source,
+            )
         )
-        if not c.in_force(on):
-            continue
-        if c.at == "shipment":
-            shipment.append(c)
-        else:
-            legs.setdefault((c.mode, c.at), []).append(c)
-    table = ChargeTable(on, {k: tuple(v) for k, v in legs.items()}, tuple(shipment))
-    per_net[on] = table
-    return table
+    _CHARGES[network] = hit = tuple(out)
+    return hit
 
 
 def _applies(c: Charge, cargo: Cargo, country: str) -> bool:
@@ -214,9 +260,7 @@ def _leg_items(
 ) -> Iterator[tuple[Charge, float, float | None, str]]:
     """The charges of one leg: (charge, quantity, base of a share or None, node)."""
     for at, (node, country) in (("origin", frm), ("destination", to)):
-        for c in table.legs.get((mode, at), ()):
-            if not _applies(c, cargo, country):
-                continue
+        for c in table.at(mode, at, country, cargo.dg_class is not None):
             if c.basis == "freight_share":
                 if c.load in ("any", load.kind):
                     yield c, 1.0, load.freight_cny, node

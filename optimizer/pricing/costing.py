@@ -181,7 +181,7 @@ def _edge_uncached(svc: Svc, cargo: Cargo, prep: Compiled, table: ChargeTable | 
     h_next = node.dwell_h + h_first
     border_via = svc.via_fee_cny_per_t * t
     fees = 0.0
-    if table is not None:
+    if table is not None and svc.mode in table.modes:
         to = prep.nodes[svc.to]
         frm_at, to_at = (node.id, node.country), (to.id, to.country)
         fees = leg_fee(table, svc.mode, frm_at, to_at, load, cargo, prep.volumetric_kg_per_cbm)

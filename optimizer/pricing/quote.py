@@ -210,7 +210,8 @@ def quote(
         msg = f"items must be a whole number from 1 to 1,000,000 (got {items!r})"
         raise InputError(msg, field="items")
     sell = margin if isinstance(margin, Margin) else parse_margin(margin)
-    table = charge_table(network, ready or dt.date.today())
+    on = ready or dt.date.today()  # the charges and duties in force that day
+    table = charge_table(network, on)
     excluded: dict[str, str] = {}
     found = run_search(network, origins, destinations, cargo, opts, table, excluded)
     if not found:
@@ -245,7 +246,6 @@ def quote(
             if i == j
         )
         tagged.append(_with_tags(alt, tags))
-    on = ready or dt.date.today()
     country = prep.nodes[tagged[cheapest].legs[-1].to_node].country
     duties = _duties(network, cargo, country, channel, items, on)
     if duties:
@@ -275,7 +275,7 @@ def quote(
             *_place_lines(network, destination, destinations, "destination"),
             *_validity_lines(tagged, ready),
             *_cargo_lines(network, cargo, excluded),
-            *_fee_lines(tagged, table, sell),
+            *_fee_lines(tagged, on, sell),
             *_duty_lines(network, cargo, country, channel, items, duties),
             *_assumptions(network, prep, cargo, currency, opts, d),
         ),
@@ -384,7 +384,7 @@ def _cargo_lines(network: Network, cargo: Cargo, excluded: dict[str, str]) -> li
     return out
 
 
-def _fee_lines(alts: Sequence[Alternative], table: ChargeTable, margin: Margin) -> list[str]:
+def _fee_lines(alts: Sequence[Alternative], on: dt.date, margin: Margin) -> list[str]:
     lines = {c.id: c for a in alts for c in a.charges}
     if not lines:
         return ["fees and surcharges: none in charges.csv for these routes"]
@@ -392,7 +392,7 @@ def _fee_lines(alts: Sequence[Alternative], table: ChargeTable, margin: Margin) 
     for c in lines.values():
         kinds[c.kind] = kinds.get(c.kind, 0) + 1
     out = [
-        f"fees and surcharges as in force on {table.on.isoformat()} (charges.csv, "
+        f"fees and surcharges as in force on {on.isoformat()} (charges.csv, "
         + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
         + "): terminal handling, documentation, security, DG, customs and insurance lines; "
         "fuel and security surcharges on air are in the all-in index rates; no peak-season "

@@ -96,8 +96,12 @@ def lognormal(rng: np.random.Generator, median: float, bad: float, n: int) -> np
         return np.zeros(n)
     if not bad > median:
         return np.full(n, median)
-    sigma = math.log(bad / median) / Z_BAD_CASE
-    return median * np.exp(sigma * rng.standard_normal(n))
+    return scaled(rng.standard_normal(n), median, bad)
+
+
+def scaled(z: np.ndarray, median: float, bad: float) -> np.ndarray:
+    """Standard normals ``z`` as lognormal times with the given median and 98th percentile."""
+    return median * np.exp((math.log(bad / median) / Z_BAD_CASE) * z)
 
 
 def next_departure(t: np.ndarray, per_week: float) -> np.ndarray:
@@ -152,27 +156,69 @@ def _simulate(
 ) -> tuple[float, float, float, int, float, float]:
     """p10, p50, p90 days, the main leg, and the medians of its departure and of the
     arrival in hours from the ready week's Monday 00:00."""
-    rng = np.random.default_rng(seed)
-    if weekday is None:
-        t0 = rng.uniform(0.0, HOURS_PER_WEEK, samples)
-    else:
-        t0 = np.full(samples, float(weekday) * 24.0)
+    uniform, normals = _draws(seed, samples, weekday is None, 3 * len(services))
+    t0 = uniform if uniform is not None else np.full(samples, float(weekday or 0) * 24.0)
     t = t0.copy()
-    deps, arrs = [], []
+    deps = []
+    row = 0  # the standard normals are used in order, as draws from the seeded generator
+
+    def times(median: float, bad: float) -> np.ndarray | float:
+        nonlocal row
+        if median <= 0.0:
+            return 0.0
+        if not bad > median:
+            return median
+        row += 1
+        return scaled(normals[row - 1], median, bad)
+
     for i, svc in enumerate(services):
         if i:
             node = prep.nodes[svc.frm]
-            t = t + lognormal(rng, node.dwell_h, node.dwell_h_max, samples)
+            t = t + times(node.dwell_h, node.dwell_h_max)
         if svc.departures_per_week:
             t = next_departure(t, svc.departures_per_week)
         deps.append(t)
-        t = t + lognormal(rng, svc.transit_h, svc.transit_h_max, samples)
-        t = t + lognormal(rng, svc.via_dwell_h, svc.via_dwell_h_max, samples)
-        arrs.append(t)
+        t = t + times(svc.transit_h, svc.transit_h_max)
+        t = t + times(svc.via_dwell_h, svc.via_dwell_h_max)
     days = (t - t0) / 24.0
-    p10, p50, p90 = (float(x) for x in np.percentile(days, [10, 50, 90]))
+    p10, p50, p90 = _quantiles(days, (0.1, 0.5, 0.9))
     main = max(range(len(services)), key=lambda i: services[i].distance_km)
-    return p10, p50, p90, main, float(np.median(deps[main])), float(np.median(t))
+    if weekday is None:  # no dates without a ready date
+        return p10, p50, p90, main, math.nan, math.nan
+    # the start is the same for every draw: the arrival's median is the days' median
+    return p10, p50, p90, main, float(np.median(deps[main])), weekday * 24.0 + 24.0 * p50
+
+
+def _quantiles(a: np.ndarray, qs: Sequence[float]) -> tuple[float, ...]:
+    """``np.percentile``'s linear quantiles from one partial sort (the same figures)."""
+    n = a.size
+    pos = [q * (n - 1) for q in qs]
+    lows = [math.floor(p) for p in pos]
+    kth = sorted({k for lo in lows for k in (lo, min(lo + 1, n - 1))})
+    part = np.partition(a, kth)
+    out = []
+    for p, lo in zip(pos, lows, strict=True):
+        hi = min(lo + 1, n - 1)
+        out.append(float(part[lo] + (p - lo) * (part[hi] - part[lo])))
+    return tuple(out)
+
+
+_DRAWS: dict[tuple[int, int, bool], tuple[np.ndarray | None, np.ndarray]] = {}
+
+
+def _draws(
+    seed: int, samples: int, uniform: bool, rows: int
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """The seeded generator's draws, made once: the start times (uniform over the week,
+    when no ready date) then rows of standard normals, exactly what drawing them one
+    call at a time gives (``Generator`` draws are a stream)."""
+    key = (seed, samples, uniform)
+    hit = _DRAWS.get(key)
+    if hit is None or hit[1].shape[0] < rows:
+        rng = np.random.default_rng(seed)
+        start = rng.uniform(0.0, HOURS_PER_WEEK, samples) if uniform else None
+        hit = _DRAWS[key] = (start, rng.standard_normal((max(rows, 36), samples)))
+    return hit
 
 
 def _at(monday: dt.datetime, hours: float) -> dt.datetime:
