@@ -243,7 +243,7 @@ def quote_view(q: Quote) -> dict[str, Any]:
         alternatives.append(
             {
                 "cost": alt.total_cost_cny / rate,
-                "days": alt.days,
+                "days": alt.timing.days_p50 if alt.timing else alt.days,
                 "range": days_range(alt),
                 "co2": alt.co2_kg,
                 "transshipments": alt.transshipments,
