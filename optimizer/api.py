@@ -33,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import json
 import math
 import os
 import threading
@@ -516,7 +517,12 @@ class _Answers:
 
 
 def _json(content: Any) -> bytes:
-    return orjson.dumps(content)
+    """JSON bytes by orjson; the standard library where orjson cannot (an integer beyond
+    64 bits, echoed back from a refused request, is still valid JSON)."""
+    try:
+        return orjson.dumps(content)
+    except TypeError:
+        return json.dumps(content, ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 class _Quoter:

@@ -265,3 +265,12 @@ def test_serve_workers_run_the_app_factory(monkeypatch: pytest.MonkeyPatch, tiny
     assert os.environ["CORRIDOR_SERVE_DATA"] == str(tiny_dir.resolve())
     served = TestClient(served_app(), raise_server_exceptions=True)
     assert served.get("/health").json()["nodes"] == 12
+
+
+def test_a_refused_request_echoing_a_huge_integer_is_422_not_500(client):
+    """orjson cannot write an integer beyond 64 bits: the echo falls back to the standard
+    library (found by schemathesis)."""
+    body = b'{"": -9223372036854775809}'
+    r = client.post("/quote", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["input"] == -9223372036854775809
