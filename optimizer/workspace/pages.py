@@ -30,6 +30,7 @@ from pydantic import ValidationError
 
 import optimizer.format as fmt
 from optimizer.api import QuoteRequest, QuoteRequestError, quote_for
+from optimizer.data.network import Network
 from optimizer.data.scenario import load_scenario
 from optimizer.output.html import render
 from optimizer.output.mapping import map_quote, render_map
@@ -234,8 +235,12 @@ def quote_request(form: dict[str, str]) -> QuoteRequest:
         raise QuoteRequestError(field, str(first["msg"])) from None
 
 
-def quote_view(q: Quote) -> dict[str, Any]:
-    """What the quote page shows of a quote."""
+def quote_view(q: Quote, network: Network | None = None, lang: str = "en") -> dict[str, Any]:
+    """What the quote page shows of a quote (node names in the page's language)."""
+
+    def name(node: str, fallback: str) -> str:
+        return network.node_name(node, lang) if network is not None else fallback
+
     rate = q.cny_per_unit
     c = q.cargo
     alternatives = []
@@ -256,8 +261,8 @@ def quote_view(q: Quote) -> dict[str, Any]:
                         "days": leg.days,
                         "cost": leg.cost_cny,
                         "mode": leg.mode,
-                        "from_node": leg.from_name,
-                        "to_node": leg.to_name,
+                        "from_node": name(leg.from_node, leg.from_name),
+                        "to_node": name(leg.to_node, leg.to_name),
                         "service": leg.service_id,
                         "load": leg.load.description,
                         "fees": [charge_text(c) for c in alt.charges if c.leg == k],
@@ -268,8 +273,10 @@ def quote_view(q: Quote) -> dict[str, Any]:
             }
         )
     return {
-        "origin_name": q.origin_name,
-        "destination_name": q.destination_name,
+        "origin_name": name(q.origin, q.origin_name) if len(q.origin_nodes) <= 1 else q.origin_name,
+        "destination_name": name(q.destination, q.destination_name)
+        if len(q.destination_nodes) <= 1
+        else q.destination_name,
         "cargo_text": f"{c.tonnes:g} t, {c.cbm:g} cbm" + (f", {c.product}" if c.product else ""),
         "price_years": ", ".join(map(str, q.price_years)),
         "pareto_count": q.pareto_count,
@@ -521,7 +528,8 @@ def add_pages(
         }
         if form["origin"] and form["destination"]:
             try:
-                context["q"] = quote_view(quote_for(network, quote_request(form)))
+                q = quote_for(network, quote_request(form))
+                context["q"] = quote_view(q, network, lang)
             except QuoteRequestError as exc:
                 context |= {"problem": str(exc), "problem_field": exc.field}
         response = _page("ws_quote.html.j2", lang, title=TEXT[lang]["quote_title"], **context)
