@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import re
 from datetime import date
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -487,7 +487,7 @@ class DutyRow(Row):
 
 
 #: The attributes a recognition criterion tests (criteria.csv), by kind of value.
-CRITERION_NUMBERS = (
+CriterionNumber = Literal[
     "years_registered",
     "years_abroad",
     "area_m2",
@@ -495,22 +495,13 @@ CRITERION_NUMBERS = (
     "odi_certificate",
     "wms",
     "firms_served",
-)
-CRITERION_TEXTS = ("local_registration", "registered_city")
-CRITERION_LISTS = ("services", "country_groups")
-CriterionAttribute = Literal[
-    "years_registered",
-    "years_abroad",
-    "area_m2",
-    "overseas_share",
-    "odi_certificate",
-    "wms",
-    "firms_served",
-    "local_registration",
-    "registered_city",
-    "services",
-    "country_groups",
 ]
+CriterionText = Literal["local_registration", "registered_city"]
+CriterionList = Literal["services", "country_groups"]
+CriterionAttribute = Literal[CriterionNumber, CriterionText, CriterionList]
+CRITERION_NUMBERS: tuple[str, ...] = get_args(CriterionNumber)
+CRITERION_TEXTS: tuple[str, ...] = get_args(CriterionText)
+CRITERION_LISTS: tuple[str, ...] = get_args(CriterionList)
 #: The services of the public-warehouse definition and the others an operator may offer.
 OPERATOR_SERVICES = (
     "consolidation",
