@@ -318,7 +318,10 @@ class Network:
                     centre = pts.mean()
                     dist = ((pts - centre) ** 2).sum(axis=1)
                     return str(dist.idxmin())
-            listing = ", ".join(f"{h} ({self.nodes.at[h, 'name']!s})" for h in sorted(hits)[:8])
+            listing = ", ".join(
+                f"{h} ({self.nodes.at[h, 'name']!s}, {self.nodes.at[h, 'kind']!s})"
+                for h in sorted(hits)[:8]
+            )
             msg = f"{text!r} matches several nodes: {listing}; give a node id"
             raise InputError(msg)
         labels = {**cities, **exact}
