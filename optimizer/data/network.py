@@ -168,13 +168,19 @@ class Network:
     def node_name(self, node_id: str, lang: str = "en") -> str:
         """A node's name in English (``lang="en"``) or Chinese (``"zh"``, from
         ``name_zh``; the English name where the data has none); the id when unknown."""
-        if node_id not in self.nodes.index:
+        names = self._names.get(node_id)
+        if names is None:
             return str(node_id)
-        if lang == "zh":
-            zh = self.nodes.at[node_id, "name_zh"]
-            if isinstance(zh, str) and zh:
-                return zh
-        return str(self.nodes.at[node_id, "name"])
+        return names[1] if lang == "zh" and names[1] else names[0]
+
+    @cached_property
+    def _names(self) -> dict[str, tuple[str, str]]:
+        """Node id -> (English name, Chinese name or "")."""
+        zh = self.nodes["name_zh"] if "name_zh" in self.nodes else [None] * len(self.nodes)
+        return {
+            str(i): (str(n), z if isinstance(z, str) else "")
+            for i, n, z in zip(self.nodes.index, self.nodes["name"], zh, strict=True)
+        }
 
     @cached_property
     def _name_index(self) -> tuple[dict[str, set[str]], dict[str, set[str]]]:

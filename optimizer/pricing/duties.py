@@ -69,9 +69,9 @@ def _cny_per(network: Any, row: Mapping[str, Any]) -> float | None:
     cur = _text(row.get("threshold_currency"))
     if not cur or cur == "CNY":
         return 1.0
-    fx = network.fx
-    if cur in fx.index:
-        return float(fx.loc[cur, "cny_per_unit"])
+    fx = _compiled(network).fx
+    if cur in fx:
+        return fx[cur]
     return _num(row.get("threshold_cny_per_unit"))
 
 
@@ -82,6 +82,7 @@ _Picked = tuple[dict[str, Any], list[dict[str, Any]], str, str]
 class _Compiled:
     rows: dict[str, list[dict[str, Any]]]  # the duties rows (as dicts) by country
     sources: dict[tuple[str, str], list[str]]  # (row id, field) -> addresses (provenance)
+    fx: dict[str, float]  # fx.csv: CNY per unit of each currency
 
 
 _COMPILED: weakref.WeakKeyDictionary[Any, _Compiled] = weakref.WeakKeyDictionary()
@@ -107,7 +108,9 @@ def _compiled(network: Any) -> _Compiled:
             sources.setdefault((str(rid), str(fld)), []).extend(
                 a for a in str(src).split(" ; ") if a
             )
-    hit = _Compiled(rows, sources)
+    fx = network.fx
+    rates = {str(c): float(r) for c, r in zip(fx.index, fx["cny_per_unit"], strict=True)}
+    hit = _Compiled(rows, sources, rates)
     _COMPILED[network] = hit
     return hit
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import weakref
 from collections.abc import Iterable, Sequence
 
 from optimizer.data.network import Network
@@ -188,8 +189,9 @@ def quote(
         msg = f"max_alternatives must be between 1 and {MAX_ALTERNATIVES}"
         raise InputError(msg, field="max_alternatives")
     currency = currency.upper()
-    if currency not in network.fx.index:
-        msg = f"unknown currency {currency!r}; fx.csv has {', '.join(network.fx.index)}"
+    rates = _fx(network)
+    if currency not in rates:
+        msg = f"unknown currency {currency!r}; fx.csv has {', '.join(rates)}"
         raise InputError(msg, field="currency")
     opts = build_options(
         network,
@@ -252,7 +254,6 @@ def quote(
         extra = sum(x.amount_cny for x in duties)
         tagged = [dataclasses.replace(a, landed_cost_cny=a.total_cost_cny + extra) for a in tagged]
     years = tuple(sorted({y for a in tagged for y in a.price_years}))
-    fx = network.fx
     # the ends of the cheapest route stand for a place of several nodes
     o, d = tagged[cheapest].legs[0].from_node, tagged[cheapest].legs[-1].to_node
     return Quote(
@@ -267,8 +268,8 @@ def quote(
         fastest=fastest,
         greenest=greenest,
         currency=currency,
-        cny_per_unit=float(fx["cny_per_unit"].astype(float).loc[currency]),
-        fx_date=str(fx.at[currency, "date"]),
+        cny_per_unit=rates[currency][0],
+        fx_date=rates[currency][1],
         price_years=years,
         assumptions=(
             *_place_lines(network, origin, origins, "origin"),
@@ -401,6 +402,21 @@ def _fee_lines(alts: Sequence[Alternative], on: dt.date, margin: Margin) -> list
     if margin != Margin():
         out.append(f"sell price = buy price x (1 + margin) + amount: margin {margin.label}")
     return out
+
+
+_FX: weakref.WeakKeyDictionary[Network, dict[str, tuple[float, str]]] = weakref.WeakKeyDictionary()
+
+
+def _fx(network: Network) -> dict[str, tuple[float, str]]:
+    """fx.csv as {currency: (CNY per unit, date)}, read once per network."""
+    hit = _FX.get(network)
+    if hit is None:
+        fx = network.fx
+        hit = _FX[network] = {
+            str(c): (float(r), str(d))
+            for c, r, d in zip(fx.index, fx["cny_per_unit"].astype(float), fx["date"], strict=True)
+        }
+    return hit
 
 
 def _validity_lines(alts: Sequence[Alternative], ready: dt.date | None) -> list[str]:
@@ -562,7 +578,6 @@ def _assumptions(
     destination: str,
 ) -> tuple[str, ...]:
     vol = prep.volumetric_kg_per_cbm
-    fx = network.fx
     notes = list(cargo.assumptions)
     notes += [
         f"cargo {cargo.tonnes:g} t, {cargo.cbm:g} cbm ({cargo.density_kg_per_cbm:.0f} kg/cbm)",
@@ -618,13 +633,7 @@ def _assumptions(
         )
     else:
         notes.append("no cargo value given: in-transit inventory cost not included")
-    cur = [
-        f"{c} {rate:g} CNY ({date})"
-        for c, rate, date in zip(
-            fx.index, fx["cny_per_unit"].astype(float), fx["date"], strict=True
-        )
-        if c != "CNY"
-    ]
+    cur = [f"{c} {rate:g} CNY ({date})" for c, (rate, date) in _fx(network).items() if c != "CNY"]
     notes.append(
         "rates converted to CNY at fx.csv: "
         + ", ".join(cur)
