@@ -63,7 +63,7 @@ from pydantic import (
 from optimizer.data.network import Network
 from optimizer.data.schema import MAX_DENSITY_KG_PER_CBM, MODES, _not_bool
 from optimizer.errors import InputError
-from optimizer.pricing.quote import Cargo, NoRouteError, Quote, quote
+from optimizer.pricing.quote import Cargo, NoRouteError, Quote, quote, quote_shipment
 from optimizer.pricing.timing import CHINA
 
 #: Any request the schema allows fits (3,240 characters of text, each escaped as \\uXXXX).
@@ -436,8 +436,10 @@ def quote_for(n: Network, request: QuoteRequest) -> Quote:
         ends, a bad cargo, or no route.
     """
     try:
-        cargo = Cargo.from_inputs(
+        return quote_shipment(
             n,
+            request.origin,
+            request.destination,
             tonnes=request.tonnes,
             cbm=request.cbm,
             product=request.product,
@@ -445,15 +447,6 @@ def quote_for(n: Network, request: QuoteRequest) -> Quote:
             dg_class=request.dg_class,
             piece=request.piece,
             piece_t=request.piece_t,
-        )
-    except InputError as exc:
-        raise QuoteRequestError(exc.field or "product", str(exc)) from None
-    try:
-        return quote(
-            n,
-            request.origin,
-            request.destination,
-            cargo,
             modes=request.modes,
             exclude_modes=request.exclude_modes,
             avoid=request.avoid,

@@ -19,7 +19,7 @@ from optimizer.errors import InputError
 from optimizer.output.batch import batch_text, check_target, results_json, write_batch
 from optimizer.output.quote import quote_text
 from optimizer.pricing.batch import Failed, quote_batch, read_requests
-from optimizer.pricing.quote import Cargo, quote
+from optimizer.pricing.quote import quote_shipment
 from optimizer.pricing.types import RankBy
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -215,8 +215,10 @@ def price(
             err(f"{failed} of {len(results)} requests could not be quoted (see their errors)")
         return
     assert origin is not None and destination is not None
-    cargo = Cargo.from_inputs(
+    q = quote_shipment(
         network,
+        origin,
+        destination,
         tonnes=tonnes,
         cbm=cbm,
         product=product,
@@ -224,12 +226,6 @@ def price(
         dg_class=dg,
         piece=piece,
         piece_t=piece_t,
-    )
-    q = quote(
-        network,
-        origin,
-        destination,
-        cargo,
         avoid=_split(avoid),
         via=_split(via),
         max_legs=max_legs,

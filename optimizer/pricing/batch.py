@@ -24,7 +24,7 @@ from optimizer.data.loader import read_table
 from optimizer.data.network import Network
 from optimizer.data.schema import Currency, Number, Row
 from optimizer.errors import CorridorError, InputError, Issue
-from optimizer.pricing.quote import MAX_ALTERNATIVES, Cargo, Quote, quote
+from optimizer.pricing.quote import MAX_ALTERNATIVES, Quote, quote_shipment
 
 #: Most requests one batch may hold.
 MAX_BATCH = 10_000
@@ -111,8 +111,10 @@ def _split(text: str | None) -> list[str] | None:
 
 def quote_request(network: Network, r: RequestRow, **defaults: Any) -> Quote:
     """One request's quote: its own fields, else ``defaults`` (the command's options)."""
-    cargo = Cargo.from_inputs(
+    return quote_shipment(
         network,
+        r.from_,
+        r.to,
         tonnes=r.tonnes,
         cbm=r.cbm,
         product=r.product,
@@ -120,12 +122,6 @@ def quote_request(network: Network, r: RequestRow, **defaults: Any) -> Quote:
         dg_class=r.dg or defaults.get("dg"),
         piece=r.piece,
         piece_t=r.piece_t,
-    )
-    return quote(
-        network,
-        r.from_,
-        r.to,
-        cargo,
         modes=_split(r.modes) or defaults.get("modes"),
         exclude_modes=_split(r.exclude_modes) or defaults.get("exclude_modes"),
         max_alternatives=r.alternatives or defaults.get("max_alternatives", 5),

@@ -16,6 +16,7 @@ import dataclasses
 import datetime as dt
 import weakref
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from optimizer.data.network import Network
 from optimizer.errors import InputError
@@ -81,6 +82,7 @@ __all__ = [
     "pareto_routes",
     "price_route",
     "quote",
+    "quote_shipment",
 ]
 
 #: Upper bound on alternatives a quote returns.
@@ -297,6 +299,36 @@ def quote(
     )
 
 
+def quote_shipment(
+    network: Network,
+    origin: str,
+    destination: str,
+    *,
+    tonnes: float | None = None,
+    cbm: float | None = None,
+    product: str | None = None,
+    value_cny: float | None = None,
+    dg_class: str | None = None,
+    piece: str | tuple[float, float, float] | None = None,
+    piece_t: float | None = None,
+    **options: Any,
+) -> Quote:
+    """:func:`quote` of a cargo given by its figures (:meth:`Cargo.from_inputs` fills in
+    what is missing): the one entry of ``corridor price``, its batches and the quote API.
+    ``options`` are :func:`quote`'s keyword arguments."""
+    cargo = Cargo.from_inputs(
+        network,
+        tonnes=tonnes,
+        cbm=cbm,
+        product=product,
+        value_cny=value_cny,
+        dg_class=dg_class,
+        piece=piece,
+        piece_t=piece_t,
+    )
+    return quote(network, origin, destination, cargo, **options)
+
+
 def _priced(
     prep: Compiled, table: ChargeTable, alt: Alternative, cargo: Cargo, margin: Margin
 ) -> Alternative:
@@ -360,8 +392,9 @@ def _cargo_lines(network: Network, cargo: Cargo, excluded: dict[str, str]) -> li
         )
     if cargo.piece_m is not None:
         size = " x ".join(f"{d:g}" for d in cargo.piece_m)
-        gauge = " x ".join(f"{d:g}" for d in compile_network(network).rules.gauge_m)
-        oog = out_of_gauge(compile_network(network).rules, cargo.piece_m)
+        rules = compile_network(network).rules
+        gauge = " x ".join(f"{d:g}" for d in rules.gauge_m)
+        oog = out_of_gauge(rules, cargo.piece_m)
         out.append(
             f"largest piece {size} m, {cargo.heaviest_piece_t:g} t: "
             + (
