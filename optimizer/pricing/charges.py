@@ -73,6 +73,10 @@ class Charge:
     kind: str
     source: str
 
+    def applies(self, country: str, dg: bool) -> bool:
+        """Whether it is charged in ``country`` on dangerous goods (``dg``) or others."""
+        return self.country in ("*", country) and self.dg != ("non_dg" if dg else "dg")
+
     def in_force(self, on: dt.date) -> bool:
         return (self.valid_from is None or self.valid_from <= on) and (
             self.valid_to is None or on <= self.valid_to
@@ -102,9 +106,7 @@ class ChargeTable:
         hit = self._memo.get(key)
         if hit is None:
             hit = self._memo[key] = tuple(
-                c
-                for c in self.legs.get((mode, at), ())
-                if c.country in ("*", country) and c.dg != ("non_dg" if dg else "dg")
+                c for c in self.legs.get((mode, at), ()) if c.applies(country, dg)
             )
         return hit
 
@@ -193,13 +195,6 @@ def _all_charges(network: Network) -> tuple[Charge, ...]:
         )
     _CHARGES[network] = hit = tuple(out)
     return hit
-
-
-def _applies(c: Charge, cargo: Cargo, country: str) -> bool:
-    if c.country not in ("*", country):
-        return False
-    is_dg = cargo.dg_class is not None
-    return not ((c.dg == "dg" and not is_dg) or (c.dg == "non_dg" and is_dg))
 
 
 def _line(
@@ -325,7 +320,7 @@ def shipment_lines(
             where, country = "destination", destination_country
         else:
             where, country = "shipment", c.country
-        if not _applies(c, cargo, country):
+        if not c.applies(country, cargo.dg_class is not None):
             continue
         if c.basis == "value_share":
             if cargo.value_cny:

@@ -322,11 +322,13 @@ class _LazyEdges:
         origins: tuple[str, ...],
         destinations: frozenset[str],
         table: ChargeTable | None = None,
+        excluded: dict[str, str] | None = None,
     ) -> None:
         self.prep, self.cargo, self.opts, self.table = prep, cargo, opts, table
         self.origins, self.destinations = frozenset(origins), destinations
         self.memo: dict[str, list[Edge]] = {}
-        self.excluded: dict[str, str] = {}  # why the cargo cannot take a service, by mode
+        # why the cargo cannot take a service, by mode (filled as the search meets them)
+        self.excluded: dict[str, str] = {} if excluded is None else excluded
 
     def get(self, node: str, default: Any = ()) -> list[Edge]:
         hit = self.memo.get(node)
@@ -411,9 +413,7 @@ def run_search(
     out-of-gauge)."""
     prep = compile_network(network)
     origins, destinations = _nodes(origin), frozenset(_nodes(destination))
-    edges = _LazyEdges(prep, cargo, opts, origins, destinations, table)
-    if excluded is not None:
-        edges.excluded = excluded
+    edges = _LazyEdges(prep, cargo, opts, origins, destinations, table, excluded)
     req_nodes = {n: 1 << i for i, n in enumerate(opts.via_nodes)}
     k = len(req_nodes)
     req_svcs = {s: 1 << (k + i) for i, s in enumerate(opts.via_services)}
