@@ -11,15 +11,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 
 from optimizer.errors import InputError
+from optimizer.output.workbook import is_ours, stamp
 from optimizer.pricing.batch import Failed, Request, Result
 from optimizer.pricing.types import Alternative, Quote
 from optimizer.results.atomic import write_bytes_atomic
 from optimizer.results.files import dumps
 
-CREATOR = "corridor"
+#: The document keywords that mark a batch workbook as corridor's (``workbook.stamp``).
 KEYWORDS = "corridor quote batch"
 #: The columns of the per-request table (the .csv file and the workbook's first sheet).
 COLUMNS = (
@@ -186,8 +187,7 @@ def _xlsx_bytes(requests: Sequence[Request], results: Sequence[Result]) -> bytes
                         *(c["kind"], c["source"]),
                     ]
                 )
-    book.properties.creator = CREATOR
-    book.properties.keywords = KEYWORDS
+    stamp(book, KEYWORDS)
     buf = io.BytesIO()
     book.save(buf)
     return buf.getvalue()
@@ -195,14 +195,11 @@ def _xlsx_bytes(requests: Sequence[Request], results: Sequence[Result]) -> bytes
 
 def _is_ours(path: Path) -> bool:
     """Whether ``path`` is a batch file corridor wrote (so it may be replaced)."""
+    if path.suffix.lower() == ".xlsx":
+        return is_ours(path, KEYWORDS)
     try:
-        if path.suffix.lower() == ".xlsx":
-            book = load_workbook(path, read_only=True)
-            ours = book.properties.creator == CREATOR and book.properties.keywords == KEYWORDS
-            book.close()
-            return bool(ours)
         text = path.read_text(encoding="utf-8")
-    except Exception:  # unreadable or not ours: either way, not replaced
+    except (OSError, UnicodeDecodeError):  # unreadable: not ours, not replaced
         return False
     if path.suffix.lower() == ".csv":
         return text.split("\n", 1)[0] == ",".join(COLUMNS)

@@ -91,15 +91,22 @@ def _open(path: Path, **options: bool) -> Any:
         return load_workbook(path, read_only=True, **options)
 
 
-def _is_ours(path: Path) -> bool:
+def stamp(book: Any, keywords: str = KEYWORDS) -> None:
+    """Mark a workbook as corridor's (document properties ``creator`` and ``keywords``)."""
+    book.properties.creator = CREATOR
+    book.properties.keywords = keywords
+
+
+def is_ours(path: Path, keywords: str = KEYWORDS) -> bool:
+    """Whether ``path`` is a workbook corridor wrote with these ``keywords`` (:func:`stamp`)."""
     try:
         book = _open(path)
     except _UNREADABLE:
         return False
     props = book.properties
-    ours = props.creator == CREATOR and props.keywords == KEYWORDS
+    ours = props.creator == CREATOR and props.keywords == keywords
     book.close()
-    return ours
+    return bool(ours)
 
 
 def export_workbook(directory: str | Path, target: str | Path) -> Path:
@@ -114,7 +121,7 @@ def export_workbook(directory: str | Path, target: str | Path) -> Path:
     if out.suffix.lower() != ".xlsx":
         msg = f"{out}: the workbook must be an .xlsx file"
         raise InputError(msg, file=str(out))
-    if out.exists() and not (out.is_file() and _is_ours(out)):
+    if out.exists() and not (out.is_file() and is_ours(out)):
         msg = (
             f"{out} exists and corridor did not write it: corridor does not replace it; "
             "give another file name"
@@ -148,8 +155,7 @@ def workbook_bytes(directory: str | Path) -> bytes:
             for i, record in enumerate(csv.reader(fh)):
                 ws.append(record if i == 0 else [_cell(v) for v in record])
         ws.freeze_panes = "A2"
-    book.properties.creator = CREATOR
-    book.properties.keywords = KEYWORDS
+    stamp(book)
     book.properties.title = f"corridor network data: {base.name}"
     buffer = io.BytesIO()
     book.save(buffer)
