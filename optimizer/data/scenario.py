@@ -221,6 +221,12 @@ class Options(_Strict):
     max_warehouses: Count | None = Field(default=None, ge=0, le=1000)
     min_warehouses: Count | None = Field(default=None, ge=0, le=1000)
     exact_warehouses: Count | None = Field(default=None, ge=0, le=1000)
+    max_sites: Count | None = Field(
+        default=None, ge=0, le=1000, description="most sites used, owned or shared space"
+    )
+    min_sites: Count | None = Field(
+        default=None, ge=0, le=1000, description="fewest sites used, owned or shared space"
+    )
     budget_cny: Number | None = Field(default=None, ge=0, le=1e11)
     must_open: list[str] | None = None
     never_open: list[str] | None = None

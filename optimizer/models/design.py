@@ -129,6 +129,9 @@ DEFAULT_ORDER_KG = 10.0
 ROUTE_METHODS = ("generated", "complete", "k_shortest")
 #: Direct shipments of products whose orders weigh at most this are parcels (9610), else 9710.
 PARCEL_MAX_KG = 30.0
+#: A switched site's shared space with no stated capacity holds this many times all demand
+#: (a bound that never binds, also when a programme grows the demand).
+SWITCH_CAPACITY_MARGIN = 10.0
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,12 @@ class DesignOptions:
         reported as infeasible with the demands that cannot be served.
     allow_shared
         Shared (public or third-party) space may be used where a site has a rate card.
+    max_sites, min_sites
+        Limits on the number of sites *used*, in owned or shared space alike
+        (the count of ``corridor frontier`` and of a programme's requirements).
+    site_switches
+        Give every site a used-or-not switch without limiting their number
+        (set by a limit on sites; a programme links the switches across years).
     routes
         Which routes the model chooses among. ``generated`` (default): the
         complete catalogue of routes within the promises is priced against
@@ -192,12 +201,26 @@ class DesignOptions:
     require_full_service: bool = False
     allow_shared: bool = True
     routes: str = "generated"
+    max_sites: int | None = None
+    min_sites: int | None = None
+    site_switches: bool = False
+
+    @property
+    def switched(self) -> bool:
+        """Whether every site has a used-or-not switch (a limit on sites used asks for one)."""
+        return self.site_switches or self.max_sites is not None or self.min_sites is not None
 
     def __post_init__(self) -> None:
         if self.routes not in ROUTE_METHODS:
             msg = f"routes must be one of {', '.join(ROUTE_METHODS)}, got {self.routes!r}"
             raise InputError(msg, field="routes")
-        for name in ("max_warehouses", "min_warehouses", "exact_warehouses"):
+        for name in (
+            "max_warehouses",
+            "min_warehouses",
+            "exact_warehouses",
+            "max_sites",
+            "min_sites",
+        ):
             v = getattr(self, name)
             if v is not None and v < 0:
                 msg = f"{name} must be >= 0, got {v}"
@@ -224,6 +247,7 @@ class SiteArcs:
     shared: int | None  # the shared arc, if the site has a rate card
     shared_storage_cny_per_cbm_month: float = 0.0
     shared_capacity_t_per_year: float | None = None
+    use: int | None = None  # the site's used-or-not switch (``USE:<id>``), when sites are switched
 
 
 @dataclass(frozen=True)
@@ -249,6 +273,11 @@ class DomainProblem:
     def tier_arcs(self) -> np.ndarray:
         """Every owned tier's design arc (the warehouses counted by count and budget limits)."""
         return np.array([a for s in self.sites.values() for a in s.tier_arcs], dtype=np.int64)
+
+    @property
+    def use_arcs(self) -> dict[str, int]:
+        """Site id -> its used-or-not switch (sites are switched: ``DesignOptions.switched``)."""
+        return {w: s.use for w, s in self.sites.items() if s.use is not None}
 
 
 # -- building -------------------------------------------------------------------------
@@ -351,9 +380,19 @@ def build_problem(
             shared_idx[w] = len(arc_ids)
             arc_ids.append(f"SH:{w}")
             capacity_for.append(len(arc_ids) - 1)
+    use_idx: dict[str, int] = {}
+    if options.switched:
+        # a site's switch provides its shared space's capacity (so that a MIP start
+        # that ships through the space turns the switch on) and bounds its owned tiers
+        for w in site_ids:
+            if may_own[w] or w in shared_idx:
+                use_idx[w] = len(arc_ids)
+                arc_ids.append(f"USE:{w}")
+                capacity_for.append(shared_idx.get(w, len(arc_ids) - 1))
     n_a = len(arc_ids)
     sidx = {s: i for i, s in enumerate(sids)}
 
+    total_weekly = float(network.demand["tonnes_per_year"].sum()) / weeks
     freight = np.zeros((n_a, n_c))
     border = np.zeros((n_a, n_c))
     carbon = np.zeros((n_a, n_c))
@@ -415,9 +454,24 @@ def build_problem(
             wh_cost[h, :] = (
                 offer.inbound_cny_per_cbm * cbm_per_t + offer.handling_cny_per_order * orders_per_t
             ) * weeks
-            if offer.capacity_t_per_year is not None:
+            if w in use_idx:
+                # switched: the space is there only when the site is used
+                u = use_idx[w]
+                unit_capacity[u] = (
+                    offer.capacity_t_per_year / weeks
+                    if offer.capacity_t_per_year is not None
+                    else SWITCH_CAPACITY_MARGIN * total_weekly
+                )
+            elif offer.capacity_t_per_year is not None:
                 unit_capacity[h] = offer.capacity_t_per_year / weeks
                 max_units[h] = min_units[h] = 1.0  # space that is there, at no fixed cost
+        if w in use_idx:
+            u = use_idx[w]
+            if w not in shared_idx:
+                unit_capacity[u] = 1.0  # a switch with no space of its own
+            max_units[u] = 1.0
+            if existing and may_own[w]:
+                min_units[u] = 1.0
         sites[w] = SiteArcs(
             site=w,
             owned=owned,
@@ -426,6 +480,7 @@ def build_problem(
             shared=shared_idx.get(w),
             shared_storage_cny_per_cbm_month=offer.storage_cny_per_cbm_month if offer else 0.0,
             shared_capacity_t_per_year=offer.capacity_t_per_year if offer else None,
+            use=use_idx.get(w),
         )
         if existing and may_own[w] and len(tier_idx[w]) == 1:
             min_units[tier_idx[w][0]] = 1.0
@@ -644,6 +699,18 @@ def _design_constraints(
         forced = wh.at[w, "status"] == "existing" or w in options.must_open
         if forced and arcs.size > 1 and w not in options.never_open:
             out.append(DesignConstraint(f"open[{w}]", arcs, np.ones(arcs.size), lo=1.0))
+    uses = [s.use for s in sites.values() if s.use is not None]
+    for w, site in sites.items():
+        if site.use is not None and site.tier_arcs:
+            arcs = np.array([site.use, *site.tier_arcs], dtype=np.int64)
+            coef = np.r_[1.0, -np.ones(len(site.tier_arcs))]
+            out.append(DesignConstraint(f"used_if_owned[{w}]", arcs, coef, lo=0.0))
+    if uses:
+        arr = np.asarray(uses, dtype=np.int64)
+        if options.max_sites is not None:
+            out.append(DesignConstraint("sites_max", arr, np.ones(arr.size), hi=options.max_sites))
+        if options.min_sites is not None:
+            out.append(DesignConstraint("sites_min", arr, np.ones(arr.size), lo=options.min_sites))
     ones = np.ones(tier_arcs.size)
     if options.exact_warehouses is not None:
         n = options.exact_warehouses

@@ -29,7 +29,7 @@ import pandas as pd
 
 from optimizer.data.network import Network
 from optimizer.models.design import DesignOptions
-from optimizer.results.solution import COST_PARTS, Solution
+from optimizer.results.solution import COST_PARTS, SITE_USED_T, Solution
 
 UNIT = {"FEU": "feu", "TEU": "teu", "truck": "truck"}
 
@@ -426,6 +426,11 @@ def verify(
         v.append(f"{n_open} warehouses open < min {options.min_warehouses}")
     if options.exact_warehouses is not None and n_open != options.exact_warehouses:
         v.append(f"{n_open} warehouses open != {options.exact_warehouses}")
+    used = open_set | {str(w) for (w, _op), t in wh_t.items() if t > SITE_USED_T}
+    if options.max_sites is not None and len(used) > options.max_sites:
+        v.append(f"{len(used)} sites used > max {options.max_sites}")
+    if options.min_sites is not None and len(used) < options.min_sites:
+        v.append(f"{len(used)} sites used < min {options.min_sites}")
     for w in options.must_open:
         if w not in open_set and bool(nodes.at[w, "open"]):
             v.append(f"must-open warehouse {w} is closed")

@@ -76,6 +76,21 @@ WAREHOUSE_COLUMNS = [
     "owned_tonnes",
     "shared_tonnes",
 ]
+#: A site carrying more than this (t a year) is used (below: solver tolerance, not freight).
+SITE_USED_T = 1e-3
+
+
+def sites_used(warehouses: pd.DataFrame) -> list[str]:
+    """The sites of a solution's warehouses table that are used: an owned tier open, or
+    freight through owned or shared space (in the table's order)."""
+    if warehouses.empty:
+        return []
+    used = warehouses["open"].astype(bool) | (
+        warehouses["throughput_tonnes"].astype(float) > SITE_USED_T
+    )
+    return [str(w) for w in warehouses.loc[used, "warehouse_id"]]
+
+
 UNMET_COLUMNS = ["demand_id", "tonnes", "reason", "origin", "market", "product", "customs_mode"]
 ROUTE_COLUMNS = [
     "demand_id",
