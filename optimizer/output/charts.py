@@ -1,13 +1,16 @@
 """Charts as inline SVG: the one place corridor draws a chart.
 
 Every page (report, comparison, the workspace) embeds these: no script, no
-external asset, readable when printed. Three shapes cover the pages:
+external asset, readable when printed. Four shapes cover the pages:
 
 * :func:`bar_chart`: horizontal bars, one group per label, a bar per series
   (grouped) or the series stacked end to end with a legend;
 * :func:`share_bar`: one 100 % bar of shares with a legend;
 * :func:`tornado_chart`: per row a low and a high bar from a base value
   (a sensitivity), each with a note beside it.
+* :func:`line_chart`: lines with points against a shared x (a frontier by
+  number of warehouses), an optional right axis for a second unit, and
+  dashed marker lines.
 
 Colours come from :mod:`optimizer.output.palette` (pass ``colors`` keyed by
 series name, e.g. the mode colours, so that charts match the maps).
@@ -20,7 +23,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup, escape
@@ -395,5 +398,286 @@ def tornado_chart(
             f'<text x="{lx + 17:.1f}" y="{legend_y + 10}">{escape(name)}</text>'
         )
         lx += 30 + 7.0 * len(name)
+    out.append("</svg>")
+    return Markup("\n".join(out))
+
+
+def _axis(lo: float, hi: float, ticks: int = 5) -> tuple[float, float, float]:
+    """A nice axis ``(start, end, step)`` covering ``lo`` .. ``hi``."""
+    if hi - lo <= 0:
+        pad = max(abs(hi), 1.0) * 0.05
+        lo, hi = lo - pad, hi + pad
+    step = _nice_step(hi - lo, ticks)
+    return math.floor(lo / step + 1e-9) * step, math.ceil(hi / step - 1e-9) * step, step
+
+
+def _tick_digits(step: float) -> int:
+    return max(0, -math.floor(math.log10(step))) if step > 0 else 0
+
+
+def _finite(values: Sequence[float | None]) -> list[float]:
+    return [float(v) for v in values if v is not None and math.isfinite(float(v))]
+
+
+def line_chart(
+    x: Sequence[float],
+    series: Mapping[str, Sequence[float | None]],
+    *,
+    title: str = "",
+    x_label: str = "",
+    unit: str = "",
+    right_series: Mapping[str, Sequence[float | None]] | None = None,
+    right_unit: str = "",
+    marks: Sequence[tuple[float, str]] = (),
+    digits: int = 1,
+    right_digits: int = 0,
+    point_labels: bool = False,
+    zero: bool = False,
+    right_range: tuple[float, float] | None = None,
+    colors: Mapping[str, str] | None = None,
+    width: int = 760,
+    height: int = 340,
+) -> Markup:
+    """A line chart as an inline ``<svg>``: one line with points per series.
+
+    The series of ``series`` are read on the left axis (in ``unit``); those of
+    ``right_series`` (another unit, e.g. a share in %) on a right axis, drawn
+    dashed with square points. A missing value (``None``) breaks its line.
+    Every point has a tooltip with its value; ``point_labels`` also prints it
+    beside the point. ``marks`` are vertical dashed lines at an ``x`` with a
+    label (e.g. where the next warehouse stops paying). A legend names the
+    series below the chart.
+
+    Parameters
+    ----------
+    x
+        The x values, shared by every series (e.g. a number of warehouses).
+    series, right_series
+        Name -> one value (or ``None``) per ``x``, on the left or right axis.
+    title, x_label, unit, right_unit
+        Printed above the chart, under the x axis, and on the two axes.
+    marks
+        ``(x, label)`` per vertical marker line.
+    digits, right_digits
+        Decimals of the values in tooltips and point labels.
+    point_labels
+        Print each value beside its point.
+    zero
+        Start the left axis at zero (otherwise it spans the values).
+    right_range
+        Fixed ``(low, high)`` of the right axis (e.g. ``(0, 100)`` for %).
+    colors
+        Colour per series name (default: the categorical palette in order,
+        left series first).
+    width, height
+        Size in pixels.
+
+    Returns
+    -------
+    Markup
+        ``<svg>...</svg>``, safe to insert into a page.
+
+    >>> svg = line_chart([1, 2, 3], {"cost": [3.0, 2.0, None]}, title="Cost", unit="M")
+    >>> svg.startswith("<svg") and "polyline" in svg
+    True
+    """
+    xs = [float(v) for v in x]
+    right = dict(right_series or {})
+    left_names, right_names = list(series), list(right)
+    names = left_names + right_names
+    legend_rows = math.ceil(len(names) / 3) if names else 0
+    top = (34 if title else 12) + 6
+    left_m, right_m = 72, (72 if right else 24)
+    bottom = 30 + (18 if x_label else 0) + 20 * legend_rows
+    plot_h = max(height - top - bottom, 60)
+    x0, x1 = float(left_m), float(width - right_m)
+    y0, y1 = float(top + plot_h), float(top)
+    suffix = f" {unit}" if unit else ""
+    r_suffix = (right_unit if right_unit == "%" else f" {right_unit}") if right_unit else ""
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart line" width="{width}" '
+        f'height="{height}" role="img" aria-label="{escape(title)}" '
+        'font-family="sans-serif" font-size="12">'
+    ]
+    if title:
+        out.append(f'<text x="4" y="18" font-size="14" font-weight="bold">{escape(title)}</text>')
+    left_vals = [v for k in left_names for v in _finite(series[k])]
+    right_vals = [v for k in right_names for v in _finite(right[k])]
+    if not xs or not (left_vals or right_vals):
+        out.append(f'<text x="{x0}" y="{top + 20}" fill="#555">no values to draw</text>')
+        out.append("</svg>")
+        return Markup("\n".join(out))
+
+    # x axis: the x values themselves when few, otherwise nice ticks
+    xa, xb = min(xs), max(xs)
+    if xb - xa <= 0:
+        xa, xb = xa - 1.0, xb + 1.0
+    pad_x = 0.04 * (xb - xa)
+
+    def px(v: float) -> float:
+        return x0 + (v - xa + pad_x) / (xb - xa + 2 * pad_x) * (x1 - x0)
+
+    distinct = sorted(set(xs))
+    if len(distinct) <= 16:
+        x_ticks = distinct
+        x_digits = 0 if all(float(v).is_integer() for v in distinct) else 2
+    else:
+        start, end, step = _axis(xa, xb, 8)
+        x_ticks = [start + i * step for i in range(round((end - start) / step) + 1)]
+        x_ticks = [t for t in x_ticks if xa - 1e-9 <= t <= xb + 1e-9]
+        x_digits = _tick_digits(step)
+
+    def scale(
+        vals: list[float], fixed: tuple[float, float] | None, with_zero: bool
+    ) -> tuple[float, float, float, Callable[[float], float]]:
+        if fixed is not None:
+            lo, hi = float(fixed[0]), float(fixed[1])
+            step = _nice_step(hi - lo) if hi > lo else 1.0
+        else:
+            lo, hi = min(vals), max(vals)
+            if with_zero:
+                lo, hi = min(lo, 0.0), max(hi, 0.0)
+            lo, hi, step = _axis(lo, hi)
+
+        def py(v: float) -> float:
+            return y0 - (v - lo) / ((hi - lo) or 1.0) * (y0 - y1)
+
+        return lo, hi, step, py
+
+    # left axis and grid
+    py_left = None
+    if left_vals:
+        lo, hi, step, py_left = scale(left_vals, None, zero)
+        d = _tick_digits(step)
+        tick = lo
+        while tick <= hi + 1e-9 * step:
+            ty = py_left(tick)
+            out.append(
+                f'<line x1="{x0}" y1="{ty:.1f}" x2="{x1}" y2="{ty:.1f}" stroke="#e4e4e4"/>'
+                f'<text x="{x0 - 6}" y="{ty + 4:.1f}" text-anchor="end" fill="#555">'
+                f"{escape(number(tick, d))}</text>"
+            )
+            tick += step
+        if unit:
+            out.append(
+                f'<text x="{x0 - 6}" y="{y1 - 8}" text-anchor="end" fill="#555">'
+                f"{escape(unit)}</text>"
+            )
+    py_right = None
+    if right_vals:
+        lo, hi, step, py_right = scale(right_vals, right_range, False)
+        d = _tick_digits(step)
+        tick = lo
+        while tick <= hi + 1e-9 * step:
+            ty = py_right(tick)
+            if py_left is None:
+                out.append(
+                    f'<line x1="{x0}" y1="{ty:.1f}" x2="{x1}" y2="{ty:.1f}" stroke="#e4e4e4"/>'
+                )
+            out.append(
+                f'<text x="{x1 + 6}" y="{ty + 4:.1f}" fill="#555">{escape(number(tick, d))}</text>'
+            )
+            tick += step
+        if right_unit:
+            out.append(f'<text x="{x1 + 6}" y="{y1 - 8}" fill="#555">{escape(right_unit)}</text>')
+    # frame and x axis
+    out.append(
+        f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="#888"/>'
+        f'<line x1="{x0}" y1="{y0}" x2="{x0}" y2="{y1}" stroke="#888"/>'
+    )
+    if right_vals:
+        out.append(f'<line x1="{x1}" y1="{y0}" x2="{x1}" y2="{y1}" stroke="#888"/>')
+    for t in x_ticks:
+        tx = px(t)
+        out.append(
+            f'<line x1="{tx:.1f}" y1="{y0}" x2="{tx:.1f}" y2="{y0 + 4}" stroke="#888"/>'
+            f'<text x="{tx:.1f}" y="{y0 + 17}" text-anchor="middle" fill="#555">'
+            f"{escape(number(t, x_digits))}</text>"
+        )
+    if x_label:
+        out.append(
+            f'<text x="{(x0 + x1) / 2:.1f}" y="{y0 + 34}" text-anchor="middle">'
+            f"{escape(x_label)}</text>"
+        )
+    # marks, under the lines
+    for mx, label in marks:
+        tx = px(float(mx))
+        if not x0 - 1 <= tx <= x1 + 1:
+            continue
+        anchor, lx = ("end", tx - 4) if tx > (x0 + x1) / 2 else ("start", tx + 4)
+        out.append(
+            f'<line x1="{tx:.1f}" y1="{y0}" x2="{tx:.1f}" y2="{y1}" stroke="#555" '
+            f'stroke-dasharray="5 4"><title>{escape(label)}</title></line>'
+            f'<text x="{lx:.1f}" y="{y1 + 12}" text-anchor="{anchor}" fill="#333" '
+            f'font-size="11">{escape(label)}</text>'
+        )
+
+    # lines and points
+    def draw(
+        name: str,
+        values: Sequence[float | None],
+        index: int,
+        py: Callable[[float], float],
+        is_right: bool,
+    ) -> None:
+        color = _color(name, index, colors)
+        dash = ' stroke-dasharray="6 4"' if is_right else ""
+        sfx, dig = (r_suffix, right_digits) if is_right else (suffix, digits)
+        pts: list[tuple[float, float, float, float]] = []
+        runs: list[list[tuple[float, float]]] = [[]]
+        for xv, v in zip(xs, values, strict=True):
+            if v is None or not math.isfinite(float(v)):
+                runs.append([])
+                continue
+            cx, cy = px(xv), py(float(v))
+            runs[-1].append((cx, cy))
+            pts.append((xv, float(v), cx, cy))
+        for run in runs:
+            if len(run) > 1:
+                coords = " ".join(f"{a:.1f},{b:.1f}" for a, b in run)
+                out.append(
+                    f'<polyline points="{coords}" fill="none" stroke="{color}" '
+                    f'stroke-width="2"{dash}/>'
+                )
+        for xv, v, cx, cy in pts:
+            tip = f"{name}, {number(xv, x_digits)}: {number(v, dig)}{sfx}"
+            if is_right:
+                shape = (
+                    f'<rect x="{cx - 3.5:.1f}" y="{cy - 3.5:.1f}" width="7" height="7" '
+                    f'fill="{color}">'
+                )
+                close = "</rect>"
+            else:
+                shape = f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="3.5" fill="{color}">'
+                close = "</circle>"
+            out.append(f"{shape}<title>{escape(tip)}</title>{close}")
+            if point_labels:
+                out.append(
+                    f'<text x="{cx:.1f}" y="{cy - 7:.1f}" text-anchor="middle" '
+                    f'font-size="10" fill="{color}" stroke="#ffffff" stroke-width="3" '
+                    f'paint-order="stroke">{escape(number(v, dig))}</text>'
+                )
+
+    for j, k in enumerate(left_names):
+        if py_left is not None:
+            draw(k, series[k], j, py_left, False)
+    for j, k in enumerate(right_names):
+        if py_right is not None:
+            draw(k, right[k], len(left_names) + j, py_right, True)
+
+    # legend
+    ly = y0 + 30 + (18 if x_label else 0)
+    for j, k in enumerate(names):
+        lx = x0 + (j % 3) * 220
+        yy = ly + 20 * (j // 3)
+        color = _color(k, j, colors)
+        is_right = j >= len(left_names)
+        dash = ' stroke-dasharray="6 4"' if is_right else ""
+        axis = f" ({right_unit or 'right'} axis)" if is_right else ""
+        out.append(
+            f'<line x1="{lx:.1f}" y1="{yy - 4}" x2="{lx + 22:.1f}" y2="{yy - 4}" '
+            f'stroke="{color}" stroke-width="2"{dash}/>'
+            f'<text x="{lx + 28:.1f}" y="{yy}">{escape(k + axis)}</text>'
+        )
     out.append("</svg>")
     return Markup("\n".join(out))
