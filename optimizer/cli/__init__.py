@@ -16,7 +16,7 @@ from typing import Any
 import typer
 import typer.core
 
-from optimizer.cli import bench, explain, maps, network, price, solve, studies, workspace
+from optimizer.cli import bench, explain, maps, network, plan, price, solve, studies, workspace
 from optimizer.cli.common import err, setup_logging
 from optimizer.errors import CorridorError
 
@@ -49,6 +49,8 @@ app.command("compare")(studies.compare)
 app.command("robust")(studies.robust)
 app.command("sweep")(studies.sweep)
 app.command("sensitivity")(studies.sensitivity)
+app.command("plan", no_args_is_help=True)(plan.plan)
+app.command("frontier", no_args_is_help=True)(plan.frontier)
 app.command("explain", no_args_is_help=True)(explain.explain_cmd)
 app.command("map", help=maps.MAP_HELP, no_args_is_help=True)(maps.map_cmd)
 app.command("report")(maps.report_cmd)
