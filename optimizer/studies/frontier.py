@@ -31,6 +31,7 @@ from typing import Any
 from optimizer.data.scenario import Scenario
 from optimizer.errors import InputError
 from optimizer.models.incumbent import Incumbent
+from optimizer.results.files import to_plain
 from optimizer.results.solution import sites_used
 from optimizer.studies.pipeline import (
     HAS_SOLUTION,
@@ -78,26 +79,28 @@ class FrontierPoint:
 
     def to_json(self) -> dict[str, Any]:
         """The point as ``--json`` prints it (and ``frontier.json`` holds it)."""
-        return {
-            "warehouses": self.warehouses,
-            "used": self.used,
-            "status": self.status,
-            "objective": self.objective,
-            "bound": self.bound,
-            "gap": self.gap,
-            "seconds": round(self.seconds, 3),
-            "total_cost_cny": self.total_cost_cny,
-            "logistics_cost_cny": self.logistics_cost_cny,
-            "co2_tonnes": self.co2_tonnes,
-            "on_promise_share": self.on_promise_share,
-            "unmet_tonnes": self.unmet_tonnes,
-            "open": list(self.open),
-            "added": list(self.added),
-            "dropped": list(self.dropped),
-            "saving_cny": self.saving_cny,
-            "check_ok": self.check_ok,
-            "message": self.message,
-        }
+        return to_plain(
+            {
+                "warehouses": self.warehouses,
+                "used": self.used,
+                "status": self.status,
+                "objective": self.objective,
+                "bound": self.bound,
+                "gap": self.gap,
+                "seconds": round(self.seconds, 3),
+                "total_cost_cny": self.total_cost_cny,
+                "logistics_cost_cny": self.logistics_cost_cny,
+                "co2_tonnes": self.co2_tonnes,
+                "on_promise_share": self.on_promise_share,
+                "unmet_tonnes": self.unmet_tonnes,
+                "open": list(self.open),
+                "added": list(self.added),
+                "dropped": list(self.dropped),
+                "saving_cny": self.saving_cny,
+                "check_ok": self.check_ok,
+                "message": self.message,
+            }
+        )
 
 
 @dataclass

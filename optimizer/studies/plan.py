@@ -41,6 +41,7 @@ from optimizer.models.programme import (
     split_years,
 )
 from optimizer.results.check import verify
+from optimizer.results.files import to_plain
 from optimizer.results.solution import Solution, sites_used, solution_from_solve
 from optimizer.studies.pipeline import HAS_SOLUTION, SOLVE_KEYS, options_from, solve_options
 
@@ -280,7 +281,7 @@ def run_plan(path: str | Path, **overrides: Any) -> PlanResult:
             infeasible={"explanation": why},
             seconds=time.perf_counter() - began,
         )
-        return PlanResult(programme=programme, network=net, doc=doc)
+        return PlanResult(programme=programme, network=net, doc=to_plain(doc))
     core = pp.core
     log.info(
         "programme %s: %d years, %d routes, %d demands, %d arcs; solving (time limit %g s, gap %g)",
@@ -322,21 +323,12 @@ def run_plan(path: str | Path, **overrides: Any) -> PlanResult:
             ]
         }
         doc["seconds"] = time.perf_counter() - began
-        return PlanResult(programme=programme, network=net, doc=plain(doc))
+        return PlanResult(programme=programme, network=net, doc=to_plain(doc))
     solutions = _fill(doc, programme, pp, pb.active, res, opts, pb.built)
     doc["seconds"] = time.perf_counter() - began
-    return PlanResult(programme=programme, network=net, doc=plain(doc), solutions=tuple(solutions))
-
-
-def plain(value: Any) -> Any:
-    """A document with numpy scalars turned into Python ones (for JSON)."""
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    return value
+    return PlanResult(
+        programme=programme, network=net, doc=to_plain(doc), solutions=tuple(solutions)
+    )
 
 
 def _doc_head(programme: Programme, rules: Rules) -> dict[str, Any]:
