@@ -80,6 +80,10 @@ from optimizer.models.design import DomainProblem, restricted
 
 #: Requirement kinds (``Requirement.kind``).
 REQUIREMENT_KINDS = ("warehouses", "area_m2", "public", "group_count", "group_share")
+#: What one unit of an elastic requirement's shortfall stands for (m2 of area, a share in sites).
+SLACK_UNIT = {"area_m2": 1000.0, "group_share": 1.0}
+#: Cost of one unit of shortfall in an elastic programme (far above any plan's cost).
+SLACK_PENALTY_CNY = 1e11
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,7 @@ class Rules:
     area_m2: dict[str, float] = field(default_factory=dict)
     groups: dict[str, frozenset[str]] = field(default_factory=dict)  # group -> sites
     requirements: tuple[Requirement, ...] = ()
+    elastic: bool = False  # requirements may fall short, at a penalty (to explain infeasibility)
 
     @property
     def discount(self) -> np.ndarray:
@@ -134,6 +139,16 @@ class ProgrammeProblem:
     rec: dict[tuple[str, int], int]  # (site, round year) -> demonstration recognition arc
     pub: dict[tuple[str, int], int]  # (site, round year) -> public recognition arc
     exempt: tuple[str, ...] = ()  # sites open without recognition (existing, forced)
+    slack: dict[str, int] = field(default_factory=dict)  # requirement -> its shortfall arc
+
+    def shortfalls(self, units: np.ndarray) -> dict[str, float]:
+        """How far an elastic solution falls short of each requirement (in its unit)."""
+        out = {}
+        for req in self.rules.requirements:
+            a = self.slack.get(req.name)
+            if a is not None and units[a] > 0.5:
+                out[req.name] = float(units[a]) * SLACK_UNIT.get(req.kind, 1.0)
+        return out
 
     def year_of_arc(self, a: int) -> int | None:
         """The year of a per-year arc (``None`` for a recognition arc)."""
@@ -210,7 +225,17 @@ def build_programme(base: DomainProblem, rules: Rules) -> ProgrammeProblem:
                 pub[(w, y)] = a_n * n_y + len(extra_ids)
                 extra_ids.append(f"PUB:{w}:{y}")
                 award.append(rules.public_award_cny * disc[t])
+    slack: dict[str, int] = {}
+    if rules.elastic:
+        for req in rules.requirements:
+            slack[req.name] = a_n * n_y + len(extra_ids)
+            extra_ids.append(f"SLACK:{req.name}")
+            award.append(SLACK_PENALTY_CNY)
     arcs = _stack_arcs(core.arcs, n_y, disc, len(extra_ids))
+    if slack:
+        max_units = arcs.max_units.copy()
+        max_units[list(slack.values())] = np.inf
+        arcs = replace(arcs, max_units=max_units)
     unit_cost = arcs.unit_cost.copy()
     unit_cost[a_n * n_y :] = award
     use = {(w, y): t * a_n + a for t, y in enumerate(years) for w, a in base.use_arcs.items()}
@@ -236,7 +261,7 @@ def build_programme(base: DomainProblem, rules: Rules) -> ProgrammeProblem:
         for t, y in enumerate(years)
         for c in core.constraints
     ]
-    cons += _rules(base, rules, use, rec, pub, candidates, a_n)
+    cons += _rules(base, rules, use, rec, pub, candidates, a_n, slack)
     stacked = DesignProblem(
         arcs=arcs,
         commodities=commodities,
@@ -258,6 +283,7 @@ def build_programme(base: DomainProblem, rules: Rules) -> ProgrammeProblem:
         rec=rec,
         pub=pub,
         exempt=exempt,
+        slack=slack,
     )
 
 
@@ -277,6 +303,7 @@ def _rules(
     pub: dict[tuple[str, int], int],
     candidates: list[str],
     a_n: int,
+    slack: dict[str, int],
 ) -> list[DesignConstraint]:
     years = rules.years
     out: list[DesignConstraint] = []
@@ -328,27 +355,30 @@ def _rules(
             out.append(_row(f"budget[{y}]", terms, hi=rules.budget_cny[y]))
     for req in rules.requirements:
         y = req.year
+        extra = []
+        if req.name in slack:
+            extra = [(slack[req.name], SLACK_UNIT.get(req.kind, 1.0))]
         if req.kind == "warehouses":
-            out.append(_row(req.name, [(use[(w, y)], 1.0) for w in sites], lo=req.target))
+            terms = [(use[(w, y)], 1.0) for w in sites]
+            target = req.target
         elif req.kind == "area_m2":
-            out.append(
-                _row(
-                    req.name,
-                    [(use[(w, y)], rules.area_m2.get(w, 0.0)) for w in sites],
-                    lo=req.target,
-                )
-            )
+            terms = [(use[(w, y)], rules.area_m2.get(w, 0.0)) for w in sites]
+            target = req.target
         elif req.kind == "public":
             terms = [(a, 1.0) for (_w, yy), a in pub.items() if yy <= y]
-            out.append(_row(req.name, terms or [(use[(sites[0], y)], 0.0)], lo=req.target))
+            target = req.target
         elif req.kind == "group_count":
             members = rules.groups.get(str(req.group), frozenset())
             terms = [(use[(w, y)], 1.0) for w in sites if w in members]
-            out.append(_row(req.name, terms or [(use[(sites[0], y)], 0.0)], lo=req.target))
-        elif req.kind == "group_share":
+            target = req.target
+        else:  # group_share
             members = rules.groups.get(str(req.group), frozenset())
             terms = [(use[(w, y)], (1.0 if w in members else 0.0) - req.target) for w in sites]
-            out.append(_row(req.name, terms, lo=0.0))
+            target = 0.0
+        terms = terms + extra
+        if not terms:
+            terms = [(use[(sites[0], y)], 0.0)]
+        out.append(_row(req.name, terms, lo=target))
     if not rules.allow_shrink:
         for w, site in base.sites.items():
             if not site.tier_arcs:

@@ -30,8 +30,9 @@ from optimizer.data.programme import Programme, demand_factors, load_programme
 from optimizer.data.scenario import network_of
 from optimizer.engine.colgen import price_and_branch
 from optimizer.engine.core import BuiltModel
+from optimizer.engine.solver import SolveOptions
 from optimizer.models.criteria import eligibility
-from optimizer.models.design import DomainSolve, build_problem, initial_routes
+from optimizer.models.design import DomainProblem, DomainSolve, build_problem, initial_routes
 from optimizer.models.programme import (
     ProgrammeProblem,
     Requirement,
@@ -315,13 +316,7 @@ def run_plan(path: str | Path, **overrides: Any) -> PlanResult:
         catalogue_routes=int(core.paths.count) if core.paths is not None else 0,
     )
     if res.status not in HAS_SOLUTION or res.units is None:
-        doc["infeasible"] = {
-            "explanation": [
-                f"the solver found no plan ({res.status}); no requirement fails on the rules "
-                "alone, so the demand, the network or the budgets with the requirements together "
-                "leave no schedule: relax one requirement at a time to find which"
-            ]
-        }
+        doc["infeasible"] = {"explanation": explain_after_solve(base, rules, sopts, res.status)}
         doc["seconds"] = time.perf_counter() - began
         return PlanResult(programme=programme, network=net, doc=to_plain(doc))
     solutions = _fill(doc, programme, pp, pb.active, res, opts, pb.built)
@@ -331,11 +326,41 @@ def run_plan(path: str | Path, **overrides: Any) -> PlanResult:
     )
 
 
+def explain_after_solve(
+    base: DomainProblem, rules: Rules, sopts: SolveOptions, status: str
+) -> list[str]:
+    """Why a programme that passes :func:`explain_requirements` has no plan: each requirement
+    is let fall short at a penalty far above any cost, and the least shortfall is reported.
+    """
+    lines = [f"the solver found no plan that meets every requirement ({status})"]
+    if status != "infeasible":
+        return [*lines, "(stopped before a plan was found: give more time with --time-limit)"]
+    elastic = build_programme(base, replace(rules, elastic=True))
+    n = len(rules.years)
+    pb = price_and_branch(elastic.core, np.tile(initial_routes(base), n), sopts)
+    res = pb.result
+    if res.units is None:
+        return [
+            *lines,
+            "no schedule exists even with every requirement relaxed: the rounds, budgets and "
+            "years-open rules, or demand that must be served in full, leave none",
+        ]
+    units = {"area_m2": "m2", "group_share": "sites (of the group's share)"}
+    kinds = {r.name: r for r in rules.requirements}
+    for name, short in sorted(elastic.shortfalls(res.units).items()):
+        req = kinds[name]
+        lines.append(
+            f"{name} ({req.year}): short by {short:,.0f} {units.get(req.kind, '')}".rstrip()
+            + " with the rounds, budgets and years-open rules as given"
+        )
+    return lines
+
+
 def _doc_head(programme: Programme, rules: Rules) -> dict[str, Any]:
     return {
         "programme": programme.name,
         "programme_file": programme.path,
-        "base_scenario": programme.scenario.path,
+        "base_scenario": str(Path(programme.path).parent / programme.spec.base),
         "description": programme.description,
         "source": programme.source,
         "status": "not solved",
@@ -366,23 +391,30 @@ def _fill(
 ) -> list[Solution]:
     rules = pp.rules
     net = pp.base.network
-    units = res.units
+    violations: list[str] = []
+    yearly = []
+    for ys in split_years(pp, active, res):
+        sol = solution_from_solve(
+            DomainSolve(problem=ys.problem, built=built, result=ys.result),
+            f"{programme.name} {ys.year}",
+        )
+        check = verify(ys.problem.network, sol, opts)
+        if not check.ok:
+            violations += [f"{ys.year}: {v}" for v in check.violations]
+        yearly.append((ys, sol, check))
+    carried = {w for _ys, sol, _c in yearly for w in sites_used(sol.warehouses)}
+    units, dropped, kept = drop_idle(pp, res.units, carried)
+    doc["dropped_idle"] = dropped
+    doc["kept_idle"] = kept
     made = recognitions(pp, units)
     recognised = {w: (y, public) for w, y, public in made}
     disc = rules.discount
-    violations: list[str] = []
     solutions: list[Solution] = []
     years_doc: list[dict[str, Any]] = []
     before: set[str] = set()
     npv = 0.0
-    for t, ys in enumerate(split_years(pp, active, res)):
+    for t, (ys, sol, check) in enumerate(yearly):
         y = ys.year
-        sol = solution_from_solve(
-            DomainSolve(problem=ys.problem, built=built, result=ys.result), f"{programme.name} {y}"
-        )
-        check = verify(ys.problem.network, sol, opts)
-        if not check.ok:
-            violations += [f"{y}: {v}" for v in check.violations]
         k = sol.kpis
         open_ = [w for w in pp.base.use_arcs if units[pp.use[(w, y)]] > 0.5]
         used = set(sites_used(sol.warehouses))
@@ -440,10 +472,15 @@ def _fill(
         solutions.append(sol)
     doc["years"] = years_doc
     doc["net_present_cost_cny"] = npv
-    if res.objective is not None and abs(npv - res.objective) > 1e-6 * max(1.0, abs(res.objective)):
+    solver_npv = float(res.objective) - saved_awards(pp, res.units, units)
+    doc["solver_objective"] = res.objective
+    doc["objective"] = npv
+    if res.bound is not None:
+        doc["gap"] = max(0.0, npv - float(res.bound)) / max(1.0, abs(npv))
+    if abs(npv - solver_npv) > 1e-6 * max(1.0, abs(solver_npv)):
         violations.append(
             f"net present cost recomputed from the years, {npv:,.0f}, differs from the "
-            f"solver's objective {res.objective:,.0f}"
+            f"solver's objective {solver_npv:,.0f} (less the awards of idle sites dropped)"
         )
     elig = {row["site"]: row for row in doc["eligibility"]}
     first_use: dict[str, dict[str, Any]] = {}
@@ -471,6 +508,65 @@ def _fill(
     violations += check_rules(rules, doc, exempt=pp.exempt)
     doc["check"] = {"ok": not violations, "violations": violations}
     return solutions
+
+
+def drop_idle(
+    pp: ProgrammeProblem, units: np.ndarray, carried: set[str]
+) -> tuple[np.ndarray, list[str], list[dict[str, str]]]:
+    """Recognitions of sites that carry no freight in any year, dropped where no rule needs them.
+
+    Recognising a site that carries nothing costs nothing when its award is
+    zero, so the solver may keep one within its gap; an official could not
+    defend it. Each idle site, latest recognition first, is dropped (its
+    recognition and its years open) when every requirement still holds
+    without it; otherwise it is kept with the requirement that needs it.
+    Returns the units, the sites dropped and the idle sites kept (with why).
+    """
+    rules = pp.rules
+    units = units.copy()
+    dropped: list[str] = []
+    kept: list[dict[str, str]] = []
+    idle = [r for r in recognitions(pp, units) if r[0] not in carried]
+    for w, _y, _public in sorted(idle, key=lambda r: (-r[1], r[0])):
+        trial = units.copy()
+        for key in [k for k in (*pp.rec, *pp.pub, *pp.use) if k[0] == w]:
+            for table in (pp.rec, pp.pub, pp.use):
+                if key in table:
+                    trial[table[key]] = 0.0
+        short = [
+            row["name"]
+            for row in requirement_rows(rules, _skeleton(pp, trial))
+            if row["met"] is False
+        ]
+        if short:
+            kept.append({"site": w, "reason": "needed for " + ", ".join(short)})
+        else:
+            units = trial
+            dropped.append(w)
+    return units, sorted(dropped), kept
+
+
+def saved_awards(pp: ProgrammeProblem, before: np.ndarray, after: np.ndarray) -> float:
+    """Discounted awards and support no longer paid after :func:`drop_idle`."""
+    cost = pp.core.arcs.unit_cost
+    arcs = [*pp.rec.values(), *pp.pub.values(), *pp.use.values()]
+    return float(sum(cost[a] * (before[a] - after[a]) for a in arcs))
+
+
+def _skeleton(pp: ProgrammeProblem, units: np.ndarray) -> dict[str, Any]:
+    """The parts of a plan document the requirements read: open sites, area, public ones."""
+    rules = pp.rules
+    years = []
+    for y in rules.years:
+        open_ = [w for w in pp.base.use_arcs if units[pp.use[(w, y)]] > 0.5]
+        years.append(
+            {"year": y, "open": open_, "area_m2": sum(rules.area_m2.get(w, 0.0) for w in open_)}
+        )
+    schedule = [
+        {"site": w, "recognised_year": y, "public": public}
+        for w, y, public in recognitions(pp, units)
+    ]
+    return {"years": years, "schedule": schedule}
 
 
 def _achieved(rules: Rules, req: Requirement, doc: dict[str, Any]) -> float | None:
