@@ -238,3 +238,28 @@ def test_switches_leave_the_one_year_optimum_alone() -> None:
     assert switched.objective == pytest.approx(plain.objective, rel=1e-9)
     limited = solve_problem(build_problem(net, replace(DesignOptions(), max_sites=5)), EXACT).result
     assert limited.objective == pytest.approx(plain.objective, rel=1e-9)
+
+
+def test_an_infeasible_mix_of_rules_is_explained_by_the_shortfall(tmp_path: Path) -> None:
+    # every count fits the rounds, but the annual support of two open sites is over budget
+    path = _files(
+        tmp_path,
+        awards={"annual_cny": 1.0e5},
+        budget_cny={2025: 1.5e5},
+        requirements=[{"year": 2025, "min_warehouses": 2}],
+    )
+    doc = run_plan(path).doc
+    assert doc["status"] == "infeasible"
+    lines = doc["infeasible"]["explanation"]
+    assert any("min_warehouses" in line and "short by 1" in line for line in lines), lines
+
+
+def test_frontier_in_parallel_runs_gives_the_same_points(tmp_path: Path) -> None:
+    (tmp_path / "base.yaml").write_text(f"name: tiny_v2\nbase: {TINY_V2}\noptions:\n  rel_gap: 0\n")
+    one = run_frontier(tmp_path / "base.yaml", max_sites=2, rel_gap=0.0).points
+    two = run_frontier(tmp_path / "base.yaml", max_sites=2, rel_gap=0.0, workers=2).points
+    assert [p.warehouses for p in two] == [0, 1, 2]
+    for a, b in zip(one, two, strict=True):
+        assert b.total_cost_cny == pytest.approx(a.total_cost_cny, rel=1e-9)
+        assert (b.added, b.dropped) == (a.added, a.dropped)
+        assert b.saving_cny == pytest.approx(a.saving_cny) if a.saving_cny is not None else True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -76,6 +77,16 @@ def frontier(
             "--out", help="Output directory (default results/<scenario file name>_frontier/)."
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            "-n",
+            help="Runs of consecutive counts solved side by side (default: CPUs; 1: one chain).",
+            min=1,
+            max=64,
+        ),
+    ] = None,
     force: ForceOption = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the points (a JSON list) only.")
@@ -99,6 +110,7 @@ def frontier(
         sc,
         max_sites=max_sites,
         min_sites=min_sites,
+        workers=workers if workers is not None else (os.cpu_count() or 1),
         solver=solver,
         time_limit_s=time_limit,
         rel_gap=gap,

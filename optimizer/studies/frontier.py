@@ -22,11 +22,15 @@ from __future__ import annotations
 
 import itertools
 import logging
+import multiprocessing
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from optimizer.data.scenario import Scenario
 from optimizer.errors import InputError
@@ -200,29 +204,7 @@ def _why_infeasible(run: RunResult) -> str:
     return ""
 
 
-def iter_frontier(
-    scenario: str | Path | Scenario,
-    *,
-    max_sites: int,
-    min_sites: int | None = None,
-    **overrides: Any,
-) -> Iterator[FrontierPoint]:
-    """Solve the frontier point by point (yields each point as it is solved).
-
-    ``overrides`` are solver options (``time_limit_s`` per point, ``rel_gap``,
-    ...), as for :func:`optimizer.studies.pipeline.run_scenario`.
-
-    Raises
-    ------
-    InputError
-        On a bad scenario, or counts out of range.
-    """
-    sc = as_scenario(scenario)
-    if max_sites < 0:
-        msg = f"--max must be >= 0, got {max_sites}"
-        raise InputError(msg, field="max")
-    opts = replace(design_options(sc), max_sites=max_sites)
-    prepared = prepare(sc, options=opts)
+def _range(prepared: Prepared, max_sites: int, min_sites: int | None) -> tuple[int, int]:
     n_sites = len(prepared.problem.use_arcs)
     low = fewest_sites(prepared) if min_sites is None else min_sites
     high = min(max_sites, n_sites)
@@ -236,10 +218,91 @@ def iter_frontier(
     if high - low + 1 > MAX_POINTS:
         msg = f"{high - low + 1} points asked; at most {MAX_POINTS} (narrow --min/--max)"
         raise InputError(msg, field="max")
+    return low, high
+
+
+def iter_frontier(
+    scenario: str | Path | Scenario,
+    *,
+    max_sites: int,
+    min_sites: int | None = None,
+    workers: int = 1,
+    **overrides: Any,
+) -> Iterator[FrontierPoint]:
+    """Solve the frontier point by point (yields each point, in increasing count).
+
+    ``workers`` > 1 splits the counts into that many runs of consecutive
+    counts solved side by side in worker processes (each run's first point
+    starts cold, the others from the point before); the points are yielded
+    as each run finishes, in order. ``overrides`` are solver options
+    (``time_limit_s`` per point, ``rel_gap``, ...), as for
+    :func:`optimizer.studies.pipeline.run_scenario`.
+
+    Raises
+    ------
+    InputError
+        On a bad scenario, or counts out of range.
+    """
+    sc = as_scenario(scenario)
+    if max_sites < 0:
+        msg = f"--max must be >= 0, got {max_sites}"
+        raise InputError(msg, field="max")
+    prepared = prepare(sc, options=replace(design_options(sc), max_sites=max_sites))
+    low, high = _range(prepared, max_sites, min_sites)
+    counts = list(range(low, high + 1))
+    workers = max(1, min(workers, len(counts)))
+    if workers == 1:
+        yield from _chain(prepared, counts, overrides)
+        return
+    blocks = [list(b) for b in np.array_split(np.asarray(counts), workers) if len(b)]
+    previous: FrontierPoint | None = None
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=len(blocks), mp_context=ctx) as pool:
+        futures = [pool.submit(_chain_job, sc, [int(k) for k in b], overrides) for b in blocks]
+        for future in futures:
+            for point in future.result():
+                point = _linked(point, previous)
+                if point.objective is not None:
+                    previous = point
+                yield point
+
+
+def _chain_job(sc: Scenario, counts: list[int], overrides: dict[str, Any]) -> list[FrontierPoint]:
+    """One run of consecutive counts in a worker process (its progress to stderr)."""
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[%(asctime)s] %(message)s", "%H:%M:%S"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+    prepared = prepare(sc, options=replace(design_options(sc), max_sites=max(counts)))
+    return list(_chain(prepared, counts, overrides))
+
+
+def _linked(point: FrontierPoint, previous: FrontierPoint | None) -> FrontierPoint:
+    """The point's changes against the previous solved point (across runs of counts)."""
+    if point.objective is None:
+        return point
+    before = set(previous.open) if previous is not None else set()
+    saving = None
+    if previous is not None and previous.total_cost_cny is not None:
+        saving = previous.total_cost_cny - float(point.total_cost_cny or 0.0)
+    return replace(
+        point,
+        added=tuple(w for w in point.open if w not in before),
+        dropped=tuple(sorted(before - set(point.open))),
+        saving_cny=saving,
+    )
+
+
+def _chain(
+    prepared: Prepared, counts: list[int], overrides: dict[str, Any]
+) -> Iterator[FrontierPoint]:
+    """Consecutive counts, each started from the previous count's plan."""
+    sc = prepared.scenario
     sopts = solve_options(sc, **overrides)
     start: tuple[Incumbent, Path] | None = None
     previous: FrontierPoint | None = None
-    for k in range(low, high + 1):
+    for k in counts:
         began = time.perf_counter()
         here = _with_limit(prepared, k)
         log.info("frontier %s: at most %d sites", sc.name, k)
@@ -268,13 +331,16 @@ def run_frontier(
     max_sites: int,
     min_sites: int | None = None,
     on_point: Callable[[FrontierPoint], None] | None = None,
+    workers: int = 1,
     **overrides: Any,
 ) -> FrontierResult:
     """:func:`iter_frontier` to the end, as a :class:`FrontierResult`."""
     began = time.perf_counter()
     sc = as_scenario(scenario)
     result = FrontierResult(scenario=sc)
-    for point in iter_frontier(sc, max_sites=max_sites, min_sites=min_sites, **overrides):
+    for point in iter_frontier(
+        sc, max_sites=max_sites, min_sites=min_sites, workers=workers, **overrides
+    ):
         result.points.append(point)
         if on_point is not None:
             on_point(point)
