@@ -25,7 +25,16 @@ from optimizer.output.frontier import (
 from optimizer.output.mapping import render_map
 from optimizer.output.mapping.offline import external_references
 from optimizer.output.mapping.plan import plan_map
-from optimizer.output.plan import plan_markdown, plan_summary, write_plan_tables
+from optimizer.output.plan import (
+    eligibility_table,
+    eligibility_text,
+    idle_sentences,
+    plan_html,
+    plan_markdown,
+    plan_summary,
+    schedule_table,
+    write_plan_tables,
+)
 from optimizer.results.folders import OutputFolder
 
 
@@ -93,7 +102,7 @@ def doc() -> dict[str, Any]:
     return {
         "programme": "sichuan_owh_2025",
         "programme_file": "programmes/sichuan.yaml",
-        "base_scenario": "tiny_base",
+        "base_scenario": "scenarios/tiny_base.yaml",
         "description": "Recognise overseas warehouses over three rounds.",
         "source": "assumption: test",
         "status": "optimal",
@@ -119,9 +128,9 @@ def doc() -> dict[str, Any]:
                 "operating": "owned",
                 "tier": "large",
                 "eligible": False,
-                "missing": ["area of at least 10,000 m2"],
+                "missing": ["area_m2 >= 10,000: has 5,000"],
                 "unknown": [],
-                "operator": "Op B",
+                "operator": "OPB",
             },
             {
                 "site": "DE_WH1",
@@ -133,8 +142,8 @@ def doc() -> dict[str, Any]:
                 "tier": "small",
                 "eligible": True,
                 "missing": [],
-                "unknown": ["customs clearance record"],
-                "operator": "Op A",
+                "unknown": ["firms_served >= ?: threshold not seen (has 20) (priority, not a bar)"],
+                "operator": "OPA",
             },
         ],
         "requirements": [
@@ -161,13 +170,31 @@ def doc() -> dict[str, Any]:
             {
                 "site": "DE_WH1",
                 "operator": "OPA",
-                "operator_name": "Op A",
+                "operator_name": "Sichuan firm (typical candidate, to be selected)",
+                "sourced": False,
                 "eligible": True,
                 "possible": True,
-                "met": ["area"],
+                "met": [
+                    "area_m2 >= 2,000: has 5,000",
+                    "country_groups any rongou_node: has rongou_node (priority, not a bar)",
+                ],
                 "missing": [],
-                "unknown": ["customs clearance record"],
-            }
+                "unknown": ["firms_served >= ?: threshold not seen (has 20) (priority, not a bar)"],
+            },
+            {
+                "site": "PL_WH2",
+                "operator": "OPB",
+                "operator_name": "Op B Logistics",
+                "sourced": True,
+                "eligible": False,
+                "possible": False,
+                "met": [],
+                "missing": ["area_m2 >= 10,000: has 5,000"],
+                "unknown": [
+                    "wms is 1: value not known",
+                    "firms_served >= ?: threshold not seen (has 20) (priority, not a bar)",
+                ],
+            },
         ],
         "infeasible": None,
         "check": {"ok": True, "violations": []},
@@ -258,16 +285,130 @@ def test_write_frontier(points: list[dict[str, Any]], tiny, tmp_path: Path) -> N
 def test_plan_markdown_has_the_schedule(doc: dict[str, Any], tiny) -> None:
     md = plan_markdown(doc, network=tiny)
     assert "Net present cost 150.00 M CNY over 2025\u20132027" in md
+    assert "on the scenario `scenarios/tiny_base.yaml`" in md
     schedule = md.split("## Which warehouses to recognise")[1].split("## Year by year")[0]
     # by round: 2025 first, then 2026, with what is missing for an ineligible site
     assert schedule.index("Warehouse One (DE_WH1)") < schedule.index("Warehouse Two (PL_WH2)")
-    assert "| 2026 | Warehouse Two (PL_WH2) | PL | yes |" in schedule
-    assert "missing area of at least 10,000 m2" in schedule
+    assert "| 2026 | Warehouse Two (PL_WH2) | PL | yes | owned, tier large | Op B Logistics |" in (
+        schedule
+    )
+    assert "not eligible; 1 criterion missing: area_m2 >= 10,000" in schedule
+    # a layout priority decides nothing: a site missing none is just "eligible"
+    assert "| typical candidate (assumption) | eligible |" in schedule
+    assert "firms_served" not in schedule and "idle" not in schedule
     assert "| 2027 | on promise | 95.0% | 90.0% | NOT MET |" in md
     assert "Requirements not met:** on promise (2027)" in md
     assert "Why there is no plan" not in md
     summary = plan_summary(doc)
     assert "round 2026: PL_WH2 (public) [not eligible]" in summary
+    assert "idle" not in summary
+
+
+def test_eligibility_is_compact(doc: dict[str, Any]) -> None:
+    header, rows = eligibility_table(doc, None)
+    assert header == [
+        "warehouse",
+        "recognised",
+        "operator",
+        "eligible",
+        "binding criteria missing",
+        "binding criteria not known",
+        "layout priorities",
+    ]
+    one, two = rows  # by round: DE_WH1 (2025), then PL_WH2 (2026)
+    assert one == [
+        "Warehouse One (DE_WH1)",
+        "2025",
+        "typical candidate (assumption)",
+        "yes",
+        "-",
+        "-",
+        "1 of 2 met, 1 not known",
+    ]
+    assert two[2:] == [
+        "Op B Logistics",
+        "no",
+        "area_m2 >= 10,000: has 5,000",
+        "wms is 1: value not known",
+        "0 of 1 met, 1 not known",
+    ]
+    md = plan_markdown(doc)
+    criteria = md.split("## Recognition criteria by site")[1]
+    assert "priority, not a bar" not in criteria and "has 20" not in criteria
+    # the short text of a schedule row: binding criteria only, by name
+    assert eligibility_text({"eligible": True, "missing": [], "unknown": []}) == "eligible"
+    assert (
+        eligibility_text({"eligible": None, "unknown": ["wms is 1: value not known", "x: y"]})
+        == "eligibility not known; 2 criteria not known: wms is 1, x"
+    )
+    assert eligibility_text({}) == "eligibility not known"
+    # an eligibility row without "sourced" (an older document): the operator's name
+    old = copy.deepcopy(doc)
+    del old["eligibility"][1]["sourced"]
+    assert schedule_table(old, None)[1][1][5] == "Op B Logistics"
+    del old["eligibility"]
+    assert schedule_table(old, None)[1][1][5] == "OPB"
+
+
+def _idle(doc: dict[str, Any]) -> dict[str, Any]:
+    """``doc`` with PL_WH2 idle in 2027, CZ_WH3 kept idle and two recognitions dropped."""
+    out = copy.deepcopy(doc)
+    out["years"][2]["sites"][1]["operating"] = "idle"
+    out["years"][2]["sites"][1]["tonnes"] = 0.0
+    out["schedule"][0]["operating"] = "idle"
+    out["kept_idle"] = [{"site": "PL_WH2", "reason": "2027 needs 2 warehouses"}]
+    out["dropped_idle"] = ["CZ_WH3", "HU_WH4"]
+    return out
+
+
+def test_idle_sites_are_shown(doc: dict[str, Any]) -> None:
+    idle = _idle(doc)
+    md = plan_markdown(idle)
+    schedule = md.split("## Which warehouses to recognise")[1].split("## Year by year")[0]
+    assert "| 2026 | Warehouse Two (PL_WH2) | PL | yes | idle (carries no freight) |" in schedule
+    assert "carrying no freight (idle): Warehouse Two (PL_WH2) in 2027." in schedule
+    assert "Warehouse Two (PL_WH2): 2027 needs 2 warehouses" in schedule
+    assert "Dropped from the plan: CZ_WH3, HU_WH4 were" in schedule
+    assert "| 2027 | 2 (1 idle) |" in md
+    summary = plan_summary(idle)
+    assert "round 2026: PL_WH2 (public) [idle] [not eligible]" in summary
+    assert "idle (open, no freight): PL_WH2 2027" in summary
+    assert "kept idle (a requirement needs them): PL_WH2 (2027 needs 2 warehouses)" in summary
+    assert "dropped (idle, not needed): CZ_WH3, HU_WH4" in summary
+    # lenient: absent keys say nothing, odd ones do not break
+    assert idle_sentences(doc) == []
+    odd = copy.deepcopy(doc)
+    odd.update(kept_idle=["PL_WH2"], dropped_idle=["CZ_WH3"])
+    assert idle_sentences(odd) == [
+        "Kept although idle, because a requirement needs them: Warehouse Two (PL_WH2).",
+        "Dropped from the plan: CZ_WH3 was also recognised by the model but carried no freight "
+        "in any year, and no requirement needed it.",
+    ]
+
+
+def test_plan_html_page(doc: dict[str, Any], tiny) -> None:
+    page = plan_html(_idle(doc), network=tiny)
+    assert page.lstrip().startswith("<!DOCTYPE html>")
+    assert '<meta name="generator" content="corridor">' in page
+    assert "<script" not in page and not _external_assets(page)
+    assert external_references(page) == []
+    assert page.count("<svg") == 2  # cost by year, warehouses open by year
+    assert ">2025</text>" in page and "2,025" not in page  # years without separators
+    assert '<a href="plan_map.html">' in page
+    assert "<code>scenarios/tiny_base.yaml</code>" in page
+    assert "Net present cost 150.00 M CNY" in page
+    assert "idle (carries no freight)" in page and '<tr class="closed">' in page
+    assert "Dropped from the plan: CZ_WH3, HU_WH4" in page
+    assert "NOT MET" in page and "typical candidate (assumption)" in page
+    assert "priority, not a bar" not in page
+    # without a network no map is written beside it: no link; an infeasible plan says why
+    bad = copy.deepcopy(doc)
+    bad.update(status="infeasible", objective=None, net_present_cost_cny=None, years=[])
+    bad["infeasible"] = {"explanation": ["2026 needs 3 public warehouses; only 2 can qualify."]}
+    page = plan_html(bad)
+    assert 'plan_map.html"' not in page and "<svg" not in page
+    assert "only 2 can qualify" in page and "No plan: the solve ended infeasible" in page
+    assert plan_html({}).lstrip().startswith("<!DOCTYPE html>")
 
 
 def test_plan_markdown_explains_infeasible_first(doc: dict[str, Any]) -> None:
@@ -289,6 +430,7 @@ def test_write_plan_tables(doc: dict[str, Any], tiny, tmp_path: Path) -> None:
         "requirements.csv",
         "eligibility.csv",
         "plan.md",
+        "plan.html",
         "plan.json",
         "plan_map.html",
     }
@@ -300,6 +442,19 @@ def test_write_plan_tables(doc: dict[str, Any], tiny, tmp_path: Path) -> None:
     schedule = _csv(tmp_path / "plan" / "schedule.csv")
     assert [r["site"] for r in schedule] == ["DE_WH1", "PL_WH2"]
     assert json.loads((tmp_path / "plan" / "plan.json").read_text(encoding="utf-8")) == doc
+    eligibility = _csv(tmp_path / "plan" / "eligibility.csv")  # full detail, every line
+    assert list(eligibility[0])[:8] == [
+        "site",
+        "operator",
+        "operator_name",
+        "eligible",
+        "possible",
+        "met",
+        "missing",
+        "unknown",
+    ]
+    assert "(priority, not a bar)" in eligibility[0]["unknown"]
+    assert "plan_map.html" in files["html"].read_text(encoding="utf-8")
     page = (tmp_path / "plan" / "plan_map.html").read_text(encoding="utf-8")
     assert external_references(page) == []
 

@@ -437,6 +437,7 @@ def line_chart(
     colors: Mapping[str, str] | None = None,
     width: int = 760,
     height: int = 340,
+    x_format: Callable[[float], str] | None = None,
 ) -> Markup:
     """A line chart as an inline ``<svg>``: one line with points per series.
 
@@ -469,6 +470,8 @@ def line_chart(
     colors
         Colour per series name (default: the categorical palette in order,
         left series first).
+    x_format
+        How an x value is written (default: a number; e.g. ``str`` of an int for years).
     width, height
         Size in pixels.
 
@@ -526,6 +529,9 @@ def line_chart(
         x_ticks = [start + i * step for i in range(round((end - start) / step) + 1)]
         x_ticks = [t for t in x_ticks if xa - 1e-9 <= t <= xb + 1e-9]
         x_digits = _tick_digits(step)
+
+    def x_text(v: float) -> str:
+        return x_format(v) if x_format is not None else number(v, x_digits)
 
     def scale(
         vals: list[float], fixed: tuple[float, float] | None, with_zero: bool
@@ -592,7 +598,7 @@ def line_chart(
         out.append(
             f'<line x1="{tx:.1f}" y1="{y0}" x2="{tx:.1f}" y2="{y0 + 4}" stroke="#888"/>'
             f'<text x="{tx:.1f}" y="{y0 + 17}" text-anchor="middle" fill="#555">'
-            f"{escape(number(t, x_digits))}</text>"
+            f"{escape(x_text(t))}</text>"
         )
     if x_label:
         out.append(
@@ -640,7 +646,7 @@ def line_chart(
                     f'stroke-width="2"{dash}/>'
                 )
         for xv, v, cx, cy in pts:
-            tip = f"{name}, {number(xv, x_digits)}: {number(v, dig)}{sfx}"
+            tip = f"{name}, {x_text(xv)}: {number(v, dig)}{sfx}"
             if is_right:
                 shape = (
                     f'<rect x="{cx - 3.5:.1f}" y="{cy - 3.5:.1f}" width="7" height="7" '

@@ -1,4 +1,4 @@
-"""A warehouse programme's plan as files: plan.md, plan.json, tables, and the map by year.
+"""A warehouse programme's plan as files: plan.md, plan.html, plan.json, tables, the map by year.
 
 A plan says, for a programme of several years (which overseas warehouses the
 province recognises, in which round, which of them as public overseas
@@ -14,15 +14,26 @@ contract)::
                 "logistics_cost_cny", "unmet_tonnes", "co2_tonnes", "on_promise_share",
                 "demand_tonnes", "subsidy_cny", "area_m2", "discount_factor",
                 "sites": [{"site", "operating", "tier", "public", "tonnes"}]}],
+     "dropped_idle": [site ids], "kept_idle": [{"site", "reason"}],
      "schedule": [{"site", "name", "country", "recognised_year", "public", "operating",
                    "tier", "eligible", "missing", "unknown", "operator"}],
      "requirements": [{"name", "year", "kind", "target", "achieved", "met", "source"}],
-     "eligibility": [{"site", "operator", "operator_name", "eligible", "possible",
+     "eligibility": [{"site", "operator", "operator_name", "sourced", "eligible", "possible",
                       "met", "missing", "unknown"}],
      "infeasible": None | {"explanation": [...]},
      "check": None | {"ok", "violations": [...]}}
 
-Every reader here is lenient: a missing key prints ``-``, never an error.
+A site's ``operating`` is ``"idle"`` in a year it is open (recognised) but
+carries no freight; ``dropped_idle`` lists recognitions the model made that
+carried no freight in any year and were dropped because no requirement needed
+them, ``kept_idle`` the idle sites kept because a requirement needs them.
+
+A criterion line ending in ``(priority, not a bar)`` is a layout priority: it
+decides nothing, so the reader's tables (plan.md, plan.html) count them and
+spell out only the binding criteria missing or not known; ``eligibility.csv``
+keeps every line.
+
+Every reader here is lenient: a missing key prints ``-`` (or nothing), never an error.
 """
 
 from __future__ import annotations
@@ -36,11 +47,13 @@ from typing import Any
 
 from optimizer.data.network import Network
 from optimizer.format import as_number, millions, number, percent
-from optimizer.output.charts import MINUS
+from optimizer.models.criteria import PRIORITY
+from optimizer.output.charts import MINUS, bar_chart, line_chart
+from optimizer.output.html import render
 from optimizer.output.mapping.base import render_map
 from optimizer.output.mapping.offline import OfflineAssetError, external_references
 from optimizer.output.mapping.plan import plan_map
-from optimizer.results.folders import OutputFolder
+from optimizer.results.folders import OutputFolder, mark_page
 
 Doc = Mapping[str, Any]
 
@@ -74,7 +87,7 @@ YEAR_COLUMNS = (
     "unmet_tonnes",
     "discount_factor",
 )
-REQUIREMENT_COLUMNS = ("year", "name", "kind", "target", "achieved", "met", "source")
+REQUIREMENT_COLUMNS = ("year", "name", "label", "kind", "target", "achieved", "met", "source")
 ELIGIBILITY_COLUMNS = (
     "site",
     "operator",
@@ -86,6 +99,11 @@ ELIGIBILITY_COLUMNS = (
     "unknown",
 )
 YEAR_SITE_COLUMNS = ("year", "site", "operating", "tier", "public", "tonnes")
+
+#: What the reader sees for a site open but carrying no freight.
+IDLE_TEXT = "idle (carries no freight)"
+#: The operator of a site whose eligibility row is not ``sourced`` (a typical candidate firm).
+ASSUMED_OPERATOR = "typical candidate (assumption)"
 
 
 # -- words ------------------------------------------------------------------------------------
@@ -114,19 +132,154 @@ def _join(items: Any, sep: str = ", ") -> str:
     return sep.join(str(x) for x in items or [])
 
 
+def is_priority(line: Any) -> bool:
+    """Whether a criterion line is a layout priority (non-binding: it decides nothing)."""
+    return str(line).endswith(PRIORITY)
+
+
+def binding(items: Any) -> list[str]:
+    """The binding criterion lines of ``items`` (layout priorities left out)."""
+    return [str(x) for x in items or [] if not is_priority(x)]
+
+
+def _criterion(line: str) -> str:
+    """The criterion of a line, without the operator's value: ``area_m2 >= 2,000``."""
+    return line.split(": ", 1)[0].strip() or line
+
+
+def _count(n: int, what: str = "criterion") -> str:
+    return f"{n} {what if n == 1 else 'criteria' if what == 'criterion' else what + 's'}"
+
+
 def eligibility_text(row: Mapping[str, Any]) -> str:
-    """``eligible``, or ``not yet: missing ...; not known: ...`` for a schedule row."""
+    """A schedule row's eligibility in a few words: binding criteria only.
+
+    ``eligible``; ``eligible; 1 criterion not known: firms_served >= ?``;
+    ``not eligible; 1 criterion missing: area_m2 >= 2,000``. Layout priorities
+    (``(priority, not a bar)``) are left out: they decide nothing.
+    """
     eligible = row.get("eligible")
-    missing, unknown = _join(row.get("missing")), _join(row.get("unknown"))
+    missing = binding(row.get("missing"))
+    unknown = binding(row.get("unknown"))
     if eligible is True and not missing:
-        return "eligible" + (f" (not known: {unknown})" if unknown else "")
-    parts = []
+        head = "eligible"
+    elif eligible is False:
+        head = "not eligible"
+    else:
+        head = "eligibility not known"
+    parts = [head]
     if missing:
-        parts.append(f"missing {missing}")
+        parts.append(f"{_count(len(missing))} missing: {', '.join(_criterion(x) for x in missing)}")
     if unknown:
-        parts.append(f"not known: {unknown}")
-    head = "not eligible" if eligible is False else "eligibility not known"
-    return head + (f": {'; '.join(parts)}" if parts else "")
+        parts.append(
+            f"{_count(len(unknown))} not known: {', '.join(_criterion(x) for x in unknown)}"
+        )
+    return "; ".join(parts)
+
+
+def operator_text(row: Mapping[str, Any] | None, fallback: Any = None) -> str:
+    """An eligibility row's operator for the reader: its name, or that it is an assumption."""
+    if not row:
+        return str(fallback or "-")
+    if row.get("sourced") is False:
+        return ASSUMED_OPERATOR
+    return str(row.get("operator_name") or row.get("operator") or fallback or "-")
+
+
+def priorities_text(row: Mapping[str, Any]) -> str:
+    """The layout priorities of an eligibility row, counted: ``1 of 2 met, 1 not known``."""
+    met = sum(is_priority(x) for x in row.get("met") or [])
+    missing = sum(is_priority(x) for x in row.get("missing") or [])
+    unknown = sum(is_priority(x) for x in row.get("unknown") or [])
+    total = met + missing + unknown
+    if not total:
+        return "-"
+    text = f"{met} of {total} met"
+    if unknown:
+        text += f", {unknown} not known"
+    return text
+
+
+def operating_text(row: Mapping[str, Any]) -> str:
+    """``shared``, ``owned, tier large``, or ``idle (carries no freight)``."""
+    operating = str(row.get("operating") or "")
+    if operating == "idle":
+        return IDLE_TEXT
+    tier = str(row.get("tier") or "")
+    text = operating or "-"
+    return f"{text}, tier {tier}" if tier else text
+
+
+def _span(years: Sequence[int]) -> str:
+    """``2027, 2029–2030``: years as runs."""
+    ys = sorted(set(years))
+    runs: list[list[int]] = []
+    for y in ys:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}\u2013{r[-1]}" for r in runs)
+
+
+def idle_years(doc: Doc) -> dict[str, list[int]]:
+    """Site -> the years it is open but idle (``operating == "idle"``), in schedule order."""
+    out: dict[str, list[int]] = {}
+    for y in doc.get("years") or []:
+        year = y.get("year")
+        for site in y.get("sites") or []:
+            if site.get("operating") == "idle" and site.get("site") is not None:
+                out.setdefault(str(site["site"]), [])
+                if year is not None:
+                    out[str(site["site"])].append(int(year))
+    return out
+
+
+def _kept_idle(doc: Doc) -> list[tuple[str, str]]:
+    rows = []
+    for item in doc.get("kept_idle") or []:
+        if isinstance(item, Mapping):
+            rows.append((str(item.get("site") or "-"), str(item.get("reason") or "")))
+        else:
+            rows.append((str(item), ""))
+    return rows
+
+
+def _names(doc: Doc) -> dict[str, str]:
+    return {str(r.get("site")): str(r.get("name") or "") for r in doc.get("schedule") or []}
+
+
+def idle_sentences(doc: Doc, network: Network | None = None) -> list[str]:
+    """What the reader should know of idle sites: open idle, kept idle, dropped as idle.
+
+    Empty when the plan has none (or the document predates these keys).
+    """
+    names = _names(doc)
+
+    def site(s: str) -> str:
+        return _site(network, s, names.get(s, ""))
+
+    out = []
+    idle = idle_years(doc)
+    if idle:
+        items = [f"{site(s)} in {_span(ys)}" if ys else site(s) for s, ys in idle.items()]
+        out.append("Recognised and open but carrying no freight (idle): " + "; ".join(items) + ".")
+    kept = _kept_idle(doc)
+    if kept:
+        items = [site(s) + (f": {reason}" if reason else "") for s, reason in kept]
+        out.append(
+            "Kept although idle, because a requirement needs them: " + "; ".join(items) + "."
+        )
+    dropped = [str(s) for s in doc.get("dropped_idle") or []]
+    if dropped:
+        out.append(
+            "Dropped from the plan: "
+            + ", ".join(site(s) for s in dropped)
+            + (" was" if len(dropped) == 1 else " were")
+            + " also recognised by the model but carried no freight in any year, and no "
+            "requirement needed " + ("it" if len(dropped) == 1 else "them") + "."
+        )
+    return out
 
 
 def _amount(kind: Any, value: Any, unit: str = "") -> str:
@@ -191,17 +344,22 @@ def rounds(doc: Doc) -> list[tuple[Any, list[Mapping[str, Any]]]]:
     ]
 
 
+def _by_site(rows: Any) -> dict[str, Mapping[str, Any]]:
+    return {str(r["site"]): r for r in rows or [] if isinstance(r, Mapping) and "site" in r}
+
+
 def schedule_table(doc: Doc, network: Network | None) -> tuple[list[str], list[list[str]]]:
+    """The schedule by round: one row per site recognised (idle ones said so)."""
     header = [
         "round",
         "warehouse",
         "country",
         "public warehouse",
         "operating",
-        "tier",
         "operator",
         "eligible",
     ]
+    eligibility = _by_site(doc.get("eligibility"))
     rows = []
     for year, items in rounds(doc):
         for i, r in enumerate(items):
@@ -211,9 +369,8 @@ def schedule_table(doc: Doc, network: Network | None) -> tuple[list[str], list[l
                     _site(network, r.get("site"), str(r.get("name") or "")),
                     str(r.get("country") or "-"),
                     "yes" if r.get("public") else "no",
-                    str(r.get("operating") or "-"),
-                    str(r.get("tier") or "-"),
-                    str(r.get("operator") or "-"),
+                    operating_text(r),
+                    operator_text(eligibility.get(str(r.get("site"))), r.get("operator")),
                     eligibility_text(r),
                 ]
             )
@@ -237,10 +394,11 @@ def years_table(doc: Doc, network: Network | None = None) -> tuple[list[str], li
     ]
     rows = []
     for y in doc.get("years") or []:
+        idle = sum(1 for s in y.get("sites") or [] if s.get("operating") == "idle")
         rows.append(
             [
                 str(y.get("year", "-")),
-                str(len(y.get("open") or [])),
+                str(len(y.get("open") or [])) + (f" ({idle} idle)" if idle else ""),
                 ", ".join(_site(network, s) for s in y.get("new") or []) or "-",
                 str(len(y.get("public") or [])),
                 ", ".join(_site(network, s) for s in y.get("closed") or []) or "-",
@@ -266,7 +424,7 @@ def requirements_table(doc: Doc) -> tuple[list[str], list[list[str]]]:
         rows.append(
             [
                 str(r.get("year", "-")),
-                str(r.get("name") or r.get("kind") or "-"),
+                str(r.get("label") or r.get("name") or r.get("kind") or "-"),
                 _amount(r.get("kind"), r.get("target"), unit),
                 _amount(r.get("kind"), r.get("achieved"), unit),
                 _met(r.get("met")),
@@ -277,18 +435,42 @@ def requirements_table(doc: Doc) -> tuple[list[str], list[list[str]]]:
 
 
 def eligibility_table(doc: Doc, network: Network | None) -> tuple[list[str], list[list[str]]]:
-    header = ["site", "operator", "eligible", "could be", "criteria met", "missing", "not known"]
+    """One row per candidate site: eligible, and the binding criteria missing or not known.
+
+    Sites in the plan first (by round), then the others; layout priorities as a count.
+    """
+    header = [
+        "warehouse",
+        "recognised",
+        "operator",
+        "eligible",
+        "binding criteria missing",
+        "binding criteria not known",
+        "layout priorities",
+    ]
+    names = _names(doc)
+    recognised = {str(r.get("site")): r.get("recognised_year") for r in doc.get("schedule") or []}
+
+    def order(r: Mapping[str, Any]) -> tuple[bool, int, str]:
+        y = as_number(recognised.get(str(r.get("site"))))
+        return (y is None, int(y or 0), str(r.get("site")))
+
     rows = []
-    for r in doc.get("eligibility") or []:
+    for r in sorted(doc.get("eligibility") or [], key=order):
+        sid = str(r.get("site"))
+        eligible = r.get("eligible")
+        flag = _yes(eligible)
+        if eligible is False and r.get("possible") and not binding(r.get("missing")):
+            flag = "no (could be)"
         rows.append(
             [
-                _site(network, r.get("site")),
-                str(r.get("operator_name") or r.get("operator") or "-"),
-                _yes(r.get("eligible")),
-                _yes(r.get("possible")),
-                _join(r.get("met")) or "-",
-                _join(r.get("missing")) or "-",
-                _join(r.get("unknown")) or "-",
+                _site(network, sid, names.get(sid, "")),
+                str(recognised.get(sid) or "-"),
+                operator_text(r),
+                flag,
+                "; ".join(binding(r.get("missing"))) or "-",
+                "; ".join(binding(r.get("unknown"))) or "-",
+                priorities_text(r),
             ]
         )
     return header, rows
@@ -322,6 +504,15 @@ def unmet_requirements(doc: Doc) -> list[str]:
     ]
 
 
+#: Read before the table of recognition criteria (plan.md and plan.html).
+ELIGIBILITY_NOTE = (
+    "One row per candidate site. A site is eligible when it meets every binding criterion; "
+    "layout priorities (what the notice prefers, such as the country groups) decide nothing "
+    "and are only counted. Operator: a typical candidate firm is an assumption until one is "
+    "selected. Every criterion with the operator's value is in `eligibility.csv`."
+)
+
+
 def plan_markdown(doc: Doc, *, network: Network | None = None) -> str:
     """The report an official reads: the headline, the schedule by round, years, requirements."""
     name = doc.get("programme") or "warehouse programme"
@@ -336,7 +527,7 @@ def plan_markdown(doc: Doc, *, network: Network | None = None) -> str:
     lines += [f"**{headline(doc)}**", ""]
     basis = []
     if doc.get("base_scenario"):
-        basis.append(f"on the scenario {doc['base_scenario']}")
+        basis.append(f"on the scenario `{doc['base_scenario']}`")
     if doc.get("programme_file"):
         basis.append(f"programme file `{doc['programme_file']}`")
     if basis:
@@ -360,6 +551,9 @@ def plan_markdown(doc: Doc, *, network: Network | None = None) -> str:
     else:
         lines.append("No warehouse is recognised in this plan.")
     lines.append("")
+    idle = idle_sentences(doc, network)
+    if idle:
+        lines += [" ".join(idle), ""]
 
     header, rows = years_table(doc, network)
     if rows:
@@ -381,14 +575,16 @@ def plan_markdown(doc: Doc, *, network: Network | None = None) -> str:
     header, rows = eligibility_table(doc, network)
     if rows:
         lines += ["## Recognition criteria by site", ""]
+        lines += [ELIGIBILITY_NOTE, ""]
         lines += _md_table(header, rows, set())
         lines.append("")
 
     if doc.get("source"):
         lines += [f"Source of the programme's rules: {doc['source']}", ""]
     lines += [
-        "Files: `schedule.csv`, `years.csv`, `year_sites.csv`, `requirements.csv`, "
-        "`eligibility.csv`, `plan.json`, and `plan_map.html` (the map, one year at a time).",
+        "Files: `plan.html` (this report as a page), `schedule.csv`, `years.csv`, "
+        "`year_sites.csv`, `requirements.csv`, `eligibility.csv` (every criterion of every "
+        "site), `plan.json`, and `plan_map.html` (the map, one year at a time).",
         "",
     ]
     return "\n".join(lines)
@@ -401,6 +597,7 @@ def plan_summary(doc: Doc) -> str:
     for year, items in rounds(doc):
         sites = ", ".join(
             f"{r.get('site')}{' (public)' if r.get('public') else ''}"
+            + (" [idle]" if r.get("operating") == "idle" else "")
             + ("" if r.get("eligible") is not False else " [not eligible]")
             for r in items
         )
@@ -419,6 +616,21 @@ def plan_summary(doc: Doc) -> str:
                 f"{number(y.get('co2_tonnes'), 0):>9} {percent(y.get('on_promise_share'), 1):>7} "
                 f"{number(y.get('unmet_tonnes'), 0):>8}"
             )
+    idle = idle_years(doc)
+    if idle:
+        lines.append(
+            "  idle (open, no freight): "
+            + ", ".join(f"{s} {_span(ys)}".strip() for s, ys in idle.items())
+        )
+    kept = _kept_idle(doc)
+    if kept:
+        lines.append(
+            "  kept idle (a requirement needs them): "
+            + ", ".join(f"{s} ({why})" if why else s for s, why in kept)
+        )
+    dropped = [str(s) for s in doc.get("dropped_idle") or []]
+    if dropped:
+        lines.append(f"  dropped (idle, not needed): {', '.join(dropped)}")
     missed = unmet_requirements(doc)
     if missed:
         lines.append(f"  requirements not met: {', '.join(missed)}")
@@ -426,6 +638,141 @@ def plan_summary(doc: Doc) -> str:
     if isinstance(check, Mapping) and not check.get("ok"):
         lines += [f"  check: {v}" for v in check.get("violations") or []]
     return "\n".join(lines)
+
+
+# -- the page -------------------------------------------------------------------------------
+
+
+def cost_chart(doc: Doc) -> str:
+    """Total and logistics cost a year (M CNY, not discounted), on promise on the right axis."""
+    years = [y for y in doc.get("years") or [] if as_number(y.get("year")) is not None]
+
+    def mcny(key: str) -> list[float | None]:
+        vals = [as_number(y.get(key)) for y in years]
+        return [None if v is None else v / 1e6 for v in vals]
+
+    share = [as_number(y.get("on_promise_share")) for y in years]
+    svg = line_chart(
+        [float(y["year"]) for y in years],
+        {"total cost": mcny("total_cost_cny"), "logistics cost": mcny("logistics_cost_cny")},
+        title="Cost a year (M CNY, not discounted) and demand on promise (%)",
+        x_label="year",
+        unit="M CNY",
+        right_series=(
+            {"demand on promise": [None if v is None else 100 * v for v in share]}
+            if any(v is not None for v in share)
+            else None
+        ),
+        right_unit="%",
+        right_range=(0.0, 100.0),
+        digits=1,
+        right_digits=1,
+        zero=True,
+        x_format=lambda v: f"{v:.0f}",
+    )
+    return str(svg)
+
+
+def sites_chart(doc: Doc) -> str:
+    """Warehouses open by year: public, other carrying freight, idle (stacked bars)."""
+    labels, public, other, idle = [], [], [], []
+    for y in doc.get("years") or []:
+        sites = {str(s.get("site")): s for s in y.get("sites") or []}
+        pub = {str(s) for s in y.get("public") or []}
+        n_idle = n_pub = n_other = 0
+        for sid in [str(s) for s in y.get("open") or []]:
+            if (sites.get(sid) or {}).get("operating") == "idle":
+                n_idle += 1
+            elif sid in pub or (sites.get(sid) or {}).get("public"):
+                n_pub += 1
+            else:
+                n_other += 1
+        labels.append(str(y.get("year", "-")))
+        public.append(float(n_pub))
+        other.append(float(n_other))
+        idle.append(float(n_idle))
+    series = {"public warehouses": public, "other warehouses": other}
+    if any(idle):
+        series["idle (no freight)"] = idle
+    return str(
+        bar_chart(
+            labels,
+            series,
+            title="Warehouses open by year",
+            stacked=True,
+            digits=0,
+            colors={
+                "public warehouses": "#0d47a1",
+                "other warehouses": "#2e7d32",
+                "idle (no freight)": "#bdbdbd",
+            },
+        )
+    )
+
+
+def _cards(doc: Doc) -> list[tuple[str, str]]:
+    npc = as_number(doc.get("net_present_cost_cny"))
+    if npc is None:
+        npc = as_number(doc.get("objective"))
+    schedule = doc.get("schedule") or []
+    years = [y.get("year") for y in doc.get("years") or [] if y.get("year") is not None]
+    reqs = doc.get("requirements") or []
+    cards = [
+        (f"{_m(npc)} M" if npc is not None else "-", "net present cost, CNY"),
+        (str(len(schedule)), "warehouses recognised"),
+        (str(sum(1 for r in schedule if r.get("public"))), "of them public overseas warehouses"),
+        (f"{min(years)}\u2013{max(years)}" if years else "-", "programme years"),
+    ]
+    if reqs:
+        met = sum(1 for r in reqs if r.get("met") is True)
+        cards.append((f"{met} / {len(reqs)}", "requirements met"))
+    return cards
+
+
+def plan_html(doc: Doc, *, network: Network | None = None) -> str:
+    """``plan.html``: the report of plan.md as one self-contained page, with two charts.
+
+    The headline, the schedule by round (idle sites said so), the charts by year
+    (cost and on-promise share; warehouses open), the year table, the
+    requirements and the compact table of recognition criteria. With a
+    ``network`` (the map is then written beside it) the page links to
+    ``plan_map.html``. Inline styles and SVG, no script, nothing fetched.
+    """
+    name = str(doc.get("programme") or "warehouse programme")
+    schedule = schedule_table(doc, network)
+    idle_rows = [
+        "closed" if r.get("operating") == "idle" else "" for _y, items in rounds(doc) for r in items
+    ]
+    check = doc.get("check")
+    years = doc.get("years") or []
+    page = render(
+        "plan.html.j2",
+        title=f"Warehouse programme: {name}",
+        name=name,
+        description=str(doc.get("description") or ""),
+        explanation=_explanation(doc),
+        headline=headline(doc),
+        base_scenario=str(doc.get("base_scenario") or ""),
+        programme_file=str(doc.get("programme_file") or ""),
+        missed=unmet_requirements(doc),
+        check_ok=isinstance(check, Mapping) and bool(check.get("ok")),
+        violations=[str(v) for v in check.get("violations") or []]
+        if isinstance(check, Mapping) and not check.get("ok")
+        else [],
+        cards=_cards(doc),
+        schedule=schedule,
+        schedule_classes=idle_rows,
+        idle=idle_sentences(doc, network),
+        cost_chart=cost_chart(doc) if years else "",
+        sites_chart=sites_chart(doc) if years else "",
+        years=years_table(doc, network),
+        requirements=requirements_table(doc),
+        eligibility=eligibility_table(doc, network),
+        eligibility_note=ELIGIBILITY_NOTE.replace("`", ""),
+        source=str(doc.get("source") or ""),
+        map_link="plan_map.html" if network is not None else "",
+    )
+    return mark_page(page)
 
 
 # -- files ------------------------------------------------------------------------------------
@@ -471,9 +818,9 @@ def write_plan_tables(
     """Write the plan's files into ``folder`` (an entered :class:`OutputFolder`), atomically.
 
     ``schedule.csv``, ``years.csv``, ``year_sites.csv``, ``requirements.csv``,
-    ``eligibility.csv`` (lists joined by ``; ``), ``plan.md``, ``plan.json``,
-    and with a ``network`` the map ``plan_map.html`` (self-contained when
-    ``offline``).
+    ``eligibility.csv`` (lists joined by ``; ``), ``plan.md``, ``plan.html``,
+    ``plan.json``, and with a ``network`` the map ``plan_map.html``
+    (self-contained when ``offline``).
 
     Raises
     ------
@@ -497,6 +844,7 @@ def write_plan_tables(
             "eligibility.csv", csv_text(doc.get("eligibility") or [], ELIGIBILITY_COLUMNS)
         ),
         "markdown": folder.write_text("plan.md", plan_markdown(doc, network=network)),
+        "html": folder.write_text("plan.html", plan_html(doc, network=network)),
         "json": folder.write_text(
             "plan.json", json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
         ),

@@ -589,6 +589,18 @@ def _achieved(rules: Rules, req: Requirement, doc: dict[str, Any]) -> float | No
     return inside / len(open_) if open_ else 0.0
 
 
+def requirement_label(req: Requirement) -> str:
+    """A requirement in words: ``at least 10 warehouses open in 2026``."""
+    t = req.target
+    return {
+        "warehouses": f"at least {t:g} warehouses open in {req.year}",
+        "area_m2": f"at least {t:,.0f} m2 of warehouses open in {req.year}",
+        "public": f"at least {t:g} public warehouses recognised by {req.year}",
+        "group_count": f"at least {t:g} warehouses in {req.group} countries in {req.year}",
+        "group_share": f"at least {t:.0%} of the warehouses in {req.group} countries in {req.year}",
+    }.get(req.kind, req.name)
+
+
 def requirement_rows(rules: Rules, doc: dict[str, Any]) -> list[dict[str, Any]]:
     """Each requirement with its target, what the plan achieves, and whether it is met."""
     out = []
@@ -605,6 +617,7 @@ def requirement_rows(rules: Rules, doc: dict[str, Any]) -> list[dict[str, Any]]:
                 "met": None if got is None else bool(got >= req.target - 1e-9),
                 "source": req.source,
                 "unit": {"area_m2": "m2", "group_share": "share"}.get(req.kind, "count"),
+                "label": requirement_label(req),
             }
         )
     return out

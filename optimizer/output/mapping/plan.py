@@ -23,6 +23,7 @@ from folium.template import Template
 
 from optimizer.data.network import Network
 from optimizer.format import as_number, millions, number, percent
+from optimizer.models.criteria import PRIORITY
 from optimizer.output.mapping.base import (
     ORIGIN_COLOR,
     WAREHOUSE_CLOSED,
@@ -83,8 +84,9 @@ def _eligibility_text(row: Mapping[str, Any] | None) -> str:
     if row is None:
         return "-"
     eligible = row.get("eligible")
-    missing = [str(x) for x in row.get("missing") or []]
-    unknown = [str(x) for x in row.get("unknown") or []]
+    # a layout priority ("... (priority, not a bar)") decides nothing: left out
+    missing = [str(x) for x in row.get("missing") or [] if not str(x).endswith(PRIORITY)]
+    unknown = [str(x) for x in row.get("unknown") or [] if not str(x).endswith(PRIORITY)]
     if eligible is True:
         return "eligible"
     parts = []
@@ -169,17 +171,25 @@ def _draw_year(
         is_public = sid in public or bool(d.get("public"))
         is_new = sid in new
         elig = eligibility.get(sid) or sched or None
+        operating = str(d.get("operating") or sched.get("operating") or "")
+        idle = d.get("operating") == "idle"
         rows = [
             ("id", esc(sid)),
             ("in " + esc(yr), "<b>recognised this year</b>" if is_new else "open, carried over"),
-            ("operating", esc(d.get("operating") or sched.get("operating") or "-")),
+            ("operating", "idle (carries no freight)" if idle else esc(operating or "-")),
             ("tier", esc(d.get("tier") or sched.get("tier") or "-")),
             ("public warehouse", "yes" if is_public else "no"),
             ("tonnes that year", esc(number(tonnes, 0, "t"))),
             ("recognised in", esc(sched.get("recognised_year", "-"))),
             ("eligibility", esc(_eligibility_text(elig))),
         ]
-        operator = sched.get("operator") or (eligibility.get(sid) or {}).get("operator_name")
+        erow = eligibility.get(sid) or {}
+        if erow.get("sourced") is False:
+            operator = "typical candidate (assumption)"
+        else:
+            operator = str(
+                erow.get("operator_name") or sched.get("operator") or erow.get("operator") or ""
+            )
         if operator:
             rows.append(("operator", esc(operator)))
         radius = 6.0 + 10.0 * math.sqrt(max(tonnes or 0.0, 0.0) / t_max)
@@ -196,7 +206,8 @@ def _draw_year(
             tooltip=esc(
                 f"{yr}: {node_label(network, sid)}, {state}"
                 + (", public" if is_public else "")
-                + (f", {tonnes:,.0f} t" if tonnes is not None else "")
+                + (", idle (no freight)" if idle else "")
+                + (f", {tonnes:,.0f} t" if tonnes is not None and not idle else "")
             ),
         ).add_to(group)
     for sid in [str(s) for s in year.get("closed") or []]:
