@@ -174,3 +174,55 @@ def test_report_renders_without_network(browser: Any, result_dir: Path) -> None:
     assert seen["errors"] == []
     assert bars >= 6  # cost parts + mode segments
     assert rows >= 4 + 2 + 3  # modes, warehouses, corridors
+
+
+def _programme(tmp: Path) -> Path:
+    tiny = ROOT / "tests" / "data" / "tiny_v2"
+    (tmp / "base.yaml").write_text(f"name: tiny_v2\nbase: {tiny}\noptions:\n  rel_gap: 0\n")
+    (tmp / "programme.yaml").write_text(
+        "name: tiny_programme\nbase: base.yaml\nbase_year: 2025\nyears: [2025, 2027]\n"
+        "growth: [{rate: 0.2}]\nrounds: [{year: 2025, max_new: 1}, {year: 2026}, {year: 2027}]\n"
+        "options: {rel_gap: 0}\n"
+    )
+    return tmp / "programme.yaml"
+
+
+def test_plan_map_shows_one_year_at_a_time(browser: Any, tmp_path: Path) -> None:
+    from optimizer.output.plan import write_plan_tables
+    from optimizer.results.folders import OutputFolder
+    from optimizer.studies.plan import run_plan
+
+    result = run_plan(_programme(tmp_path))
+    with OutputFolder(tmp_path / "plan", kind="plan") as folder:
+        files = write_plan_tables(result.doc, folder, network=result.network, offline=True)
+    page, seen = _open_offline(browser, files["map"], width=1100, height=700)
+    page.wait_for_selector(".leaflet-control-layers-overlays input", state="attached")
+    boxes = page.locator(".leaflet-control-layers-overlays label")
+
+    def ticked() -> dict[str, bool]:
+        return {
+            boxes.nth(i).inner_text().strip(): boxes.nth(i).locator("input").is_checked()
+            for i in range(boxes.count())
+        }
+
+    assert {k: v for k, v in ticked().items() if k.isdigit()} == {
+        "2025": True,
+        "2026": False,
+        "2027": False,
+    }
+    markers_2025 = page.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
+    boxes.filter(has_text="2027").locator("input").click()
+    page.wait_for_timeout(300)
+    assert {k: v for k, v in ticked().items() if k.isdigit()} == {
+        "2025": False,
+        "2026": False,
+        "2027": True,
+    }
+    markers_2027 = page.evaluate("document.querySelectorAll('path.leaflet-interactive').length")
+    assert markers_2027 >= markers_2025  # 2027 has every site of 2025 open, and maybe more
+    page.close()
+    page, seen_html = _open_offline(browser, files["html"], width=1100, height=1000)
+    assert page.evaluate("document.querySelectorAll('svg').length") >= 2
+    page.close()
+    assert seen["external"] == [] and seen_html["external"] == []
+    assert seen["errors"] == [] and seen_html["errors"] == []

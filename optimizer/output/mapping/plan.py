@@ -60,9 +60,13 @@ class ExclusiveLayers(MacroElement):
                 var layers = [{% for g in this.groups %}{{ g.get_name() }}{% if not loop.last %}, {% endif %}{% endfor %}];
                 map.on('overlayadd', function (e) {
                     if (layers.indexOf(e.layer) < 0) { return; }
-                    layers.forEach(function (other) {
-                        if (other !== e.layer && map.hasLayer(other)) { map.removeLayer(other); }
-                    });
+                    // after the layer control has applied every box of the click (it re-adds
+                    // boxes still ticked), so that the year clicked stays and the boxes follow
+                    setTimeout(function () {
+                        layers.forEach(function (other) {
+                            if (other !== e.layer && map.hasLayer(other)) { map.removeLayer(other); }
+                        });
+                    }, 0);
                 });
             })({{ this._parent.get_name() }});
         {% endmacro %}
