@@ -123,7 +123,12 @@ def bench_frontier(args: argparse.Namespace) -> None:
         points = []
         t0 = time.perf_counter()
         for p in iter_frontier(
-            BASELINE, max_sites=args.max, min_sites=args.min, time_limit_s=args.time_limit
+            BASELINE,
+            max_sites=args.max,
+            min_sites=args.min,
+            workers=args.workers,
+            warm=not cold,
+            time_limit_s=args.time_limit,
         ):
             points.append(p)
             print(
@@ -147,14 +152,7 @@ def bench_frontier(args: argparse.Namespace) -> None:
     for line in monotone_violations(points):
         print(f"  warning: {line}")
     if args.peer:
-        import optimizer.studies.frontier as fr
-
-        original = fr.Incumbent.from_solution
-        fr.Incumbent.from_solution = classmethod(lambda cls, solution: None)  # type: ignore[method-assign]
-        try:
-            _, cold_s = run(cold=True)
-        finally:
-            fr.Incumbent.from_solution = original  # type: ignore[method-assign]
+        _, cold_s = run(cold=True)
         print(f"peer: cold points {cold_s:.1f} s; ratio cold / warm {cold_s / ours_s:.2f}x")
 
 
@@ -167,6 +165,7 @@ def main() -> None:
     ap.add_argument("--time-limit", type=float, default=None)
     ap.add_argument("--min", type=int, default=1)
     ap.add_argument("--max", type=int, default=15)
+    ap.add_argument("--workers", type=int, default=2, help="frontier runs side by side")
     args = ap.parse_args()
     print(f"{platform.processor() or platform.machine()}, Python {platform.python_version()}")
     if args.what == "plan":

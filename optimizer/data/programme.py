@@ -152,6 +152,18 @@ class Programme:
         return tuple(range(first, last + 1))
 
 
+def is_programme_file(path: str | Path) -> bool:
+    """Whether a YAML file is a programme (it has ``rounds`` and ``base_year``), not a scenario.
+
+    Programmes sit beside scenarios in ``scenarios/``; lists of scenarios leave them out.
+    """
+    try:
+        raw = load_yaml(Path(path))
+    except (InputError, OSError):
+        return False
+    return isinstance(raw, dict) and "rounds" in raw and "base_year" in raw
+
+
 def _loc(err: Any) -> str:
     return ".".join(str(x) for x in err.get("loc", ()))
 

@@ -356,6 +356,9 @@ def load_scenario(path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
         msg = f"{where}: a scenario must be a mapping of keys"
         raise InputError(msg)
     unknown = [k for k in raw if k not in ScenarioFile.model_fields]
+    if unknown and "rounds" in raw and "base_year" in raw:
+        msg = f"{where}: a programme file (it has rounds and base_year): run it with corridor plan"
+        raise InputError(msg, file=where, field="rounds")
     if unknown:
         k = unknown[0]
         hint = difflib.get_close_matches(str(k), list(ScenarioFile.model_fields), n=1)

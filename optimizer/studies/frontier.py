@@ -227,6 +227,7 @@ def iter_frontier(
     max_sites: int,
     min_sites: int | None = None,
     workers: int = 1,
+    warm: bool = True,
     **overrides: Any,
 ) -> Iterator[FrontierPoint]:
     """Solve the frontier point by point (yields each point, in increasing count).
@@ -236,7 +237,8 @@ def iter_frontier(
     starts cold, the others from the point before); the points are yielded
     as each run finishes, in order. ``overrides`` are solver options
     (``time_limit_s`` per point, ``rel_gap``, ...), as for
-    :func:`optimizer.studies.pipeline.run_scenario`.
+    :func:`optimizer.studies.pipeline.run_scenario`. ``warm=False`` solves
+    every point cold (the benchmark's peer).
 
     Raises
     ------
@@ -252,13 +254,15 @@ def iter_frontier(
     counts = list(range(low, high + 1))
     workers = max(1, min(workers, len(counts)))
     if workers == 1:
-        yield from _chain(prepared, counts, overrides)
+        yield from _chain(prepared, counts, overrides, warm)
         return
     blocks = [list(b) for b in np.array_split(np.asarray(counts), workers) if len(b)]
     previous: FrontierPoint | None = None
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=len(blocks), mp_context=ctx) as pool:
-        futures = [pool.submit(_chain_job, sc, [int(k) for k in b], overrides) for b in blocks]
+        futures = [
+            pool.submit(_chain_job, sc, [int(k) for k in b], overrides, warm) for b in blocks
+        ]
         for future in futures:
             for point in future.result():
                 point = _linked(point, previous)
@@ -267,7 +271,9 @@ def iter_frontier(
                 yield point
 
 
-def _chain_job(sc: Scenario, counts: list[int], overrides: dict[str, Any]) -> list[FrontierPoint]:
+def _chain_job(
+    sc: Scenario, counts: list[int], overrides: dict[str, Any], warm: bool = True
+) -> list[FrontierPoint]:
     """One run of consecutive counts in a worker process (its progress to stderr)."""
     if not log.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
@@ -275,7 +281,7 @@ def _chain_job(sc: Scenario, counts: list[int], overrides: dict[str, Any]) -> li
         log.addHandler(handler)
         log.setLevel(logging.INFO)
     prepared = prepare(sc, options=replace(design_options(sc), max_sites=max(counts)))
-    return list(_chain(prepared, counts, overrides))
+    return list(_chain(prepared, counts, overrides, warm))
 
 
 def _linked(point: FrontierPoint, previous: FrontierPoint | None) -> FrontierPoint:
@@ -295,7 +301,7 @@ def _linked(point: FrontierPoint, previous: FrontierPoint | None) -> FrontierPoi
 
 
 def _chain(
-    prepared: Prepared, counts: list[int], overrides: dict[str, Any]
+    prepared: Prepared, counts: list[int], overrides: dict[str, Any], warm: bool = True
 ) -> Iterator[FrontierPoint]:
     """Consecutive counts, each started from the previous count's plan."""
     sc = prepared.scenario
@@ -318,7 +324,7 @@ def _chain(
             point.seconds,
         )
         if point.objective is not None:
-            inc = Incumbent.from_solution(run.solution)
+            inc = Incumbent.from_solution(run.solution) if warm else None
             if inc is not None:
                 start = (inc, Path(f"frontier point {k}"))
             previous = point

@@ -45,6 +45,7 @@ from optimizer.workspace.scenarios import (
     form_yaml,
     robust_params,
     save_scenario,
+    scenario_files,
     scenario_list,
 )
 from optimizer.workspace.store import RunRecord, Store
@@ -467,7 +468,7 @@ def add_pages(
             lang,
             title=TEXT[lang]["new_scenario"],
             form=fields,
-            bases=[p.name for p in sorted(scenarios_dir.glob("*.yaml"))]
+            bases=[p.name for p in scenario_files(scenarios_dir)]
             + [
                 NETWORK_BASE + d.name
                 for d in sorted(networks.glob("*"))

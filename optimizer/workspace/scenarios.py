@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from optimizer.data.programme import is_programme_file
 from optimizer.data.scenario import load_scenario, network_of
 from optimizer.errors import CorridorError
 from optimizer.results.atomic import write_text_atomic
@@ -149,11 +150,16 @@ def form_yaml(
     return yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
 
 
+def scenario_files(scenarios_dir: Path = SCENARIOS_DIR) -> list[Path]:
+    """The scenario files of a folder (programme files, for ``corridor plan``, left out)."""
+    return [p for p in sorted(scenarios_dir.glob("*.yaml")) if not is_programme_file(p)]
+
+
 def scenario_list(store: Store, scenarios_dir: Path = SCENARIOS_DIR) -> list[dict[str, Any]]:
     """The bundled scenarios, then the saved ones: ``id`` (None when bundled), ``name``,
     ``path``, ``description``, ``bundled`` and ``key`` (what the pages' Run form sends)."""
     out: list[dict[str, Any]] = []
-    for p in sorted(scenarios_dir.glob("*.yaml")):
+    for p in scenario_files(scenarios_dir):
         try:
             description = load_scenario(p).description
         except CorridorError:
