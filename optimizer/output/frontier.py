@@ -20,8 +20,6 @@ script, nothing from a CDN, readable offline and when printed.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -30,6 +28,7 @@ from typing import Any
 from optimizer.data.network import Network
 from optimizer.format import as_number, millions, number, percent
 from optimizer.output.charts import MINUS, line_chart
+from optimizer.output.csvtext import records_csv
 from optimizer.output.html import environment
 from optimizer.results.folders import OutputFolder, mark_page
 
@@ -504,25 +503,9 @@ def frontier_html(
 # -- files ------------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return ";".join(str(v) for v in value)
-    return value
-
-
 def frontier_csv(points: Sequence[Point]) -> str:
     """``frontier.csv``: one row per point, lists joined by ``;``."""
-    columns = list(CSV_COLUMNS)
-    for p in points:
-        columns += [k for k in p if k not in columns]
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(columns)
-    for p in _ordered(points):
-        writer.writerow([_cell(p.get(c)) for c in columns])
-    return buf.getvalue()
+    return records_csv(_ordered(points), CSV_COLUMNS, sep=";")
 
 
 def write_frontier(

@@ -38,8 +38,6 @@ Every reader here is lenient: a missing key prints ``-`` (or nothing), never an 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -49,6 +47,7 @@ from optimizer.data.network import Network
 from optimizer.format import as_number, millions, number, percent
 from optimizer.models.criteria import PRIORITY
 from optimizer.output.charts import MINUS, bar_chart, line_chart
+from optimizer.output.csvtext import records_csv
 from optimizer.output.html import render
 from optimizer.output.mapping.base import render_map
 from optimizer.output.mapping.offline import OfflineAssetError, external_references
@@ -778,25 +777,9 @@ def plan_html(doc: Doc, *, network: Network | None = None) -> str:
 # -- files ------------------------------------------------------------------------------------
 
 
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return "; ".join(str(v) for v in value)
-    return value
-
-
 def csv_text(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """Rows as CSV: ``columns`` first, then any other key (``sites`` left out); lists by ``; ``."""
-    cols = list(columns)
-    for r in rows:
-        cols += [k for k in r if k not in cols and k != "sites"]
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(cols)
-    for r in rows:
-        writer.writerow([_cell(r.get(c)) for c in cols])
-    return buf.getvalue()
+    return records_csv(rows, columns, sep="; ", leave_out=("sites",))
 
 
 def year_sites(doc: Doc) -> list[dict[str, Any]]:
