@@ -315,8 +315,8 @@ def headline(doc: Doc) -> str:
     disc = ""
     if rate is not None:
         disc = f", discounted at {percent(rate, 1)} a year"
-        if doc.get("base_year") is not None:
-            disc += f" to {doc.get('base_year')}"
+        if years:
+            disc += f" to {min(years)}"
     if npc is None:
         return f"No plan: the solve ended {solve}."
     text = f"Net present cost {_m(npc)} M CNY over {span}{disc} (solve: {solve}"
@@ -326,9 +326,12 @@ def headline(doc: Doc) -> str:
     text += ")."
     if gap is not None and gap > 0 and as_number(doc.get("bound")) is not None:
         text += (
-            f" No plan can cost less than {_m(doc.get('bound'))} M CNY: the plan is within "
-            f"{percent(gap, 2)} of the best possible."
+            f" Over the routes in the model no plan costs less than {_m(doc.get('bound'))} M CNY:"
+            f" this plan is within {percent(gap, 2)} of the best."
         )
+    lp = as_number(doc.get("lp_bound_exact"))
+    if lp is not None:
+        text += f" Over every route of the network no plan costs less than {_m(lp)} M CNY."
     return text
 
 
