@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -16,7 +17,7 @@ from typer.testing import CliRunner
 
 from optimizer.cli import app
 from optimizer.data.loader import load_network
-from optimizer.data.programme import demand_factors, load_programme
+from optimizer.data.programme import ProgrammeFile, demand_factors, load_programme
 from optimizer.engine.solver import SolveOptions
 from optimizer.errors import InputError
 from optimizer.models.design import DesignOptions, build_problem, solve_problem
@@ -263,3 +264,49 @@ def test_frontier_in_parallel_runs_gives_the_same_points(tmp_path: Path) -> None
         assert b.total_cost_cny == pytest.approx(a.total_cost_cny, rel=1e-9)
         assert (b.added, b.dropped) == (a.added, a.dropped)
         assert b.saving_cny == pytest.approx(a.saving_cny) if a.saving_cny is not None else True
+
+
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 3000),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=5),
+    st.lists(st.integers(2000, 2100), max_size=3),
+    st.dictionaries(st.sampled_from(["year", "max_new", "rate", "city"]), st.integers(-1, 2030)),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    key=st.sampled_from(
+        [
+            "years",
+            "rounds",
+            "growth",
+            "budget_cny",
+            "discount_rate",
+            "min_years_open",
+            "requirements",
+            "awards",
+            "base_year",
+        ]
+    ),
+    value=_VALUES,
+)
+def test_any_bad_value_is_an_input_error_naming_its_key(
+    tmp_path_factory: pytest.TempPathFactory, key: str, value: object
+) -> None:
+    tmp = tmp_path_factory.mktemp("p")
+    path = _files(tmp, **{key: value})
+    error: InputError | None = None
+    try:
+        load_programme(path)
+    except InputError as exc:
+        error = exc
+    if error is not None:
+        # the message names the file and a key path of the file (the key itself, or one
+        # that the value makes wrong, e.g. a round outside changed years)
+        assert str(path) in str(error)
+        assert error.field
+        assert re.split(r"[.\[]", str(error.field))[0] in ProgrammeFile.model_fields
