@@ -66,7 +66,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import numpy as np
-import pandas as pd
 
 from optimizer.engine.core import (
     Arcs,
@@ -149,11 +148,6 @@ class ProgrammeProblem:
             if a is not None and units[a] > 0.5:
                 out[req.name] = float(units[a]) * SLACK_UNIT.get(req.kind, 1.0)
         return out
-
-    def year_of_arc(self, a: int) -> int | None:
-        """The year of a per-year arc (``None`` for a recognition arc)."""
-        t = a // self.n_arcs
-        return self.rules.years[t] if t < len(self.rules.years) else None
 
 
 def _stack_arcs(base: Arcs, n_years: int, discount: np.ndarray, extra: int) -> Arcs:
@@ -480,15 +474,3 @@ def recognitions(programme: ProgrammeProblem, units: np.ndarray) -> list[tuple[s
     out = [(w, y, False) for (w, y), a in programme.rec.items() if units[a] > 0.5]
     out += [(w, y, True) for (w, y), a in programme.pub.items() if units[a] > 0.5]
     return sorted(out, key=lambda r: (r[1], r[0]))
-
-
-def demand_frame(programme: ProgrammeProblem) -> pd.DataFrame:
-    """Tonnes per demand row and year (rows: demand ids, columns: years)."""
-    base = programme.base.demand["tonnes_per_year"].astype(float)
-    return pd.DataFrame(
-        {
-            y: base.to_numpy() * programme.rules.factors[t]
-            for t, y in enumerate(programme.rules.years)
-        },
-        index=base.index,
-    )
