@@ -15,7 +15,11 @@ Each point is checked independently (:func:`optimizer.results.check.verify`,
 which counts the sites used again from the written tables) and reports its
 status, objective, bound and gap: a point stopped by the time limit is the
 best plan found, with its gap, and the cost may then rise with the count by
-at most the gaps (:func:`monotone_violations`).
+at most the gaps (:func:`monotone_violations`). As in ``corridor solve``, the
+bound holds for the routes the point's column generation brought into the
+MILP; ``lp_bound_exact`` is the LP bound over every route of the network. Two
+runs that start a point from different plans may bring in different routes,
+so a point's cost can differ between them by more than its gap.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ class FrontierPoint:
     on_promise_share: float | None = None
     unmet_tonnes: float | None = None
     check_ok: bool | None = None
+    lp_bound_exact: float | None = None  # the LP bound over every route of the network
     added: tuple[str, ...] = ()
     dropped: tuple[str, ...] = ()
     saving_cny: float | None = None
@@ -102,6 +107,8 @@ class FrontierPoint:
                 "dropped": list(self.dropped),
                 "saving_cny": self.saving_cny,
                 "check_ok": self.check_ok,
+                "lp_bound_exact": self.lp_bound_exact,
+                "bound_scope": "generated routes",
                 "message": self.message,
             }
         )
@@ -188,6 +195,7 @@ def _point(k: int, run: RunResult, seconds: float, previous: FrontierPoint | Non
         on_promise_share=float(k_["on_time_share"]),
         unmet_tonnes=float(k_["unmet_tonnes"]),
         check_ok=run.check.ok if run.check is not None else None,
+        lp_bound_exact=(sol.meta.get("route_generation") or {}).get("lp_bound_exact"),
         added=tuple(w for w in used if w not in before),
         dropped=tuple(sorted(before - set(used))),
         saving_cny=saving,
