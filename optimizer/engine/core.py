@@ -705,6 +705,24 @@ def extract(problem: DesignProblem, built: BuiltModel, result: SolverResult) -> 
     )
 
 
+def objective_of(problem: DesignProblem, result: DesignResult) -> float:
+    """The objective of a path-form solution recomputed from its arrays: fixed costs of the
+    units, flow and path costs, loose cargo and unmet demand."""
+    arcs, com, paths = problem.arcs, problem.commodities, problem.paths
+    assert paths is not None and result.share is not None and result.units is not None
+    assert result.unmet_share is not None and result.loose_flow is not None
+    pidx, aidx = paths.incidence()
+    per_unit = paths.cost.copy()
+    np.add.at(per_unit, pidx, arcs.flow_cost[aidx, com.cls[paths.commodity[pidx]]])
+    flow = float((per_unit * com.volume[paths.commodity] * result.share).sum())
+    fixed = float((arcs.unit_cost * result.units).sum())
+    finite = np.isfinite(com.unmet_cost)
+    unmet = float((np.where(finite, com.unmet_cost, 0.0) * com.volume * result.unmet_share).sum())
+    lc = np.where(np.isfinite(arcs.loose_cost), arcs.loose_cost, 0.0)
+    loose = float((lc * result.loose_flow).sum())
+    return fixed + flow + unmet + loose
+
+
 def solve_design(
     problem: DesignProblem,
     options: SolveOptions | None = None,

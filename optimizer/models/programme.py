@@ -74,6 +74,7 @@ from optimizer.engine.core import (
     DesignProblem,
     DesignResult,
     Paths,
+    objective_of,
 )
 from optimizer.models.design import DomainProblem, restricted
 
@@ -150,26 +151,31 @@ class ProgrammeProblem:
         return out
 
 
-def _stack_arcs(base: Arcs, n_years: int, discount: np.ndarray, extra: int) -> Arcs:
-    a = base.count
-    d = discount[:, None]
-    unit_cost = (base.unit_cost[None, :] * d).ravel()
-    flow = np.concatenate([base.flow_cost * dt for dt in discount])
-    loose = np.concatenate([base.loose_cost * dt for dt in discount])
-    cap_for = np.concatenate([base.capacity_for + t * a for t in range(n_years)])
-    n = a * n_years
-    ids = tuple(f"{t}|{i}" for t in range(n_years) for i in base.ids)
-    c = base.classes
+def _stack_arcs(
+    base: Arcs,
+    discount: np.ndarray,
+    extra_ids: list[str],
+    extra_cost: list[float],
+    extra_max: list[float],
+) -> Arcs:
+    """One copy of ``base`` per year (costs discounted), then the programme's own design
+    arcs (no flow, capacity 1): recognitions and shortfalls."""
+    a, n_years, extra, c = base.count, len(discount), len(extra_ids), base.classes
     return Arcs(
-        ids=ids + tuple(f"X{j}" for j in range(extra)),
-        flow_cost=np.vstack([flow, np.zeros((extra, c))]),
+        ids=tuple(f"{t}|{i}" for t in range(n_years) for i in base.ids) + tuple(extra_ids),
+        flow_cost=np.vstack([*(base.flow_cost * dt for dt in discount), np.zeros((extra, c))]),
         unit_capacity=np.r_[np.tile(base.unit_capacity, n_years), np.ones(extra)],
-        unit_cost=np.r_[unit_cost, np.zeros(extra)],
-        max_units=np.r_[np.tile(base.max_units, n_years), np.ones(extra)],
+        unit_cost=np.r_[(base.unit_cost[None, :] * discount[:, None]).ravel(), extra_cost],
+        max_units=np.r_[np.tile(base.max_units, n_years), extra_max],
         min_units=np.r_[np.tile(base.min_units, n_years), np.zeros(extra)],
-        loose_cost=np.vstack([loose, np.full((extra, c), np.inf)]),
+        loose_cost=np.vstack(
+            [*(base.loose_cost * dt for dt in discount), np.full((extra, c), np.inf)]
+        ),
         usage=np.vstack([np.tile(base.usage, (n_years, 1)), np.ones((extra, c))]),
-        capacity_for=np.r_[cap_for, n + np.arange(extra)],
+        capacity_for=np.r_[
+            np.concatenate([base.capacity_for + t * a for t in range(n_years)]),
+            a * n_years + np.arange(extra),
+        ],
     )
 
 
@@ -225,17 +231,19 @@ def build_programme(base: DomainProblem, rules: Rules) -> ProgrammeProblem:
             slack[req.name] = a_n * n_y + len(extra_ids)
             extra_ids.append(f"SLACK:{req.name}")
             award.append(SLACK_PENALTY_CNY)
-    arcs = _stack_arcs(core.arcs, n_y, disc, len(extra_ids))
-    if slack:
-        max_units = arcs.max_units.copy()
-        max_units[list(slack.values())] = np.inf
-        arcs = replace(arcs, max_units=max_units)
-    unit_cost = arcs.unit_cost.copy()
-    unit_cost[a_n * n_y :] = award
+    arcs = _stack_arcs(
+        core.arcs,
+        disc,
+        extra_ids,
+        award,
+        [1.0] * (len(extra_ids) - len(slack)) + [np.inf] * len(slack),
+    )
     use = {(w, y): t * a_n + a for t, y in enumerate(years) for w, a in base.use_arcs.items()}
-    for (_w, y), a in use.items():
-        unit_cost[a] += rules.annual_cny * disc[years.index(y)]
-    arcs = replace(arcs, ids=arcs.ids[: a_n * n_y] + tuple(extra_ids), unit_cost=unit_cost)
+    if rules.annual_cny:
+        unit_cost = arcs.unit_cost.copy()
+        for (_w, y), a in use.items():
+            unit_cost[a] += rules.annual_cny * disc[years.index(y)]
+        arcs = replace(arcs, unit_cost=unit_cost)
 
     com = core.commodities
     factors = np.asarray(rules.factors, dtype=float)
@@ -375,8 +383,8 @@ def _rules(
         out.append(_row(req.name, terms, lo=target))
     if not rules.allow_shrink:
         for w, site in base.sites.items():
-            if not site.tier_arcs:
-                continue
+            if not site.tier_arcs or base.core.arcs.max_units[list(site.tier_arcs)].max() <= 0:
+                continue  # no owned space to grow or shrink
             for t in range(1, len(years)):
                 terms = [
                     (t * a_n + a, tier.capacity_t_per_year)
@@ -386,26 +394,8 @@ def _rules(
                     ((t - 1) * a_n + a, -tier.capacity_t_per_year)
                     for tier, a in zip(site.tiers, site.tier_arcs, strict=True)
                 ]
-                if base.core.arcs.max_units[list(site.tier_arcs)].max(initial=0) > 0:
-                    out.append(_row(f"no_shrink[{w},{years[t]}]", terms, lo=0.0))
+                out.append(_row(f"no_shrink[{w},{years[t]}]", terms, lo=0.0))
     return out
-
-
-def cost_of(problem: DesignProblem, result: DesignResult) -> float:
-    """The objective of a solution recomputed from its arrays (fixed, flow, loose, unmet)."""
-    arcs, com, paths = problem.arcs, problem.commodities, problem.paths
-    assert paths is not None and result.share is not None and result.units is not None
-    assert result.unmet_share is not None and result.loose_flow is not None
-    pidx, aidx = paths.incidence()
-    per_unit = paths.cost.copy()
-    np.add.at(per_unit, pidx, arcs.flow_cost[aidx, com.cls[paths.commodity[pidx]]])
-    flow = float((per_unit * com.volume[paths.commodity] * result.share).sum())
-    fixed = float((arcs.unit_cost * result.units).sum())
-    finite = np.isfinite(com.unmet_cost)
-    unmet = float((np.where(finite, com.unmet_cost, 0.0) * com.volume * result.unmet_share).sum())
-    lc = np.where(np.isfinite(arcs.loose_cost), arcs.loose_cost, 0.0)
-    loose = float((lc * result.loose_flow).sum())
-    return fixed + flow + unmet + loose
 
 
 @dataclass(frozen=True)
@@ -414,18 +404,21 @@ class YearSolve:
 
     year: int
     problem: DomainProblem  # the base problem with the year's demand, over the year's routes
-    result: DesignResult
-    objective: float  # undiscounted cost of the year (one-year objective)
+    result: DesignResult  # its objective: the year's undiscounted cost (one-year objective)
+
+    @property
+    def objective(self) -> float:
+        """The year's undiscounted cost."""
+        assert self.result.objective is not None
+        return float(self.result.objective)
 
 
 def year_problem(base: DomainProblem, factor: np.ndarray) -> DomainProblem:
     """The one-year problem with demand scaled by ``factor`` (per demand row)."""
     core = base.core
     com = core.commodities
-    demand = base.demand.copy()
-    tonnes = demand["tonnes_per_year"].astype(float).to_numpy()
-    by_id = dict(zip(com.ids, factor, strict=True))
-    demand["tonnes_per_year"] = tonnes * np.array([by_id.get(str(d), 1.0) for d in demand.index])
+    demand = base.demand.copy()  # its rows are the commodities, in order
+    demand["tonnes_per_year"] = demand["tonnes_per_year"].astype(float) * factor
     network = base.network.replace(demand=demand)
     commodities = Commodities(
         ids=com.ids, volume=com.volume * factor, unmet_cost=com.unmet_cost, cls=com.cls
@@ -462,10 +455,8 @@ def split_years(
             class_flow=result.class_flow[t * a_n : (t + 1) * a_n],
             loose_flow=result.loose_flow[t * a_n : (t + 1) * a_n],
         )
-        cost = cost_of(yp.core, res)
-        out.append(
-            YearSolve(year=y, problem=yp, result=replace(res, objective=cost), objective=cost)
-        )
+        res = replace(res, objective=objective_of(yp.core, res))
+        out.append(YearSolve(year=y, problem=yp, result=res))
     return out
 
 
