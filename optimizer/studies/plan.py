@@ -31,7 +31,7 @@ from optimizer.data.scenario import network_of
 from optimizer.engine.colgen import price_and_branch
 from optimizer.engine.core import BuiltModel
 from optimizer.engine.solver import SolveOptions
-from optimizer.models.criteria import eligibility
+from optimizer.models.criteria import Eligibility, eligibility
 from optimizer.models.design import DomainProblem, DomainSolve, build_problem, initial_routes
 from optimizer.models.programme import (
     ProgrammeProblem,
@@ -81,53 +81,61 @@ def _site_groups(network: Network) -> dict[str, frozenset[str]]:
     return {g: frozenset(s) for g, s in out.items()}
 
 
+#: A requirement line's bounds: (key in the file, kind of :class:`Requirement`, by group).
+REQUIREMENT_KEYS = (
+    ("min_warehouses", "warehouses"),
+    ("min_area_m2", "area_m2"),
+    ("min_public", "public"),
+    ("min_in_group", "group_count"),
+    ("min_share", "group_share"),
+)
+
+
 def requirements_of(programme: Programme) -> tuple[Requirement, ...]:
     """The programme's requirements, one per bound (``min_warehouses`` in 2026, ...)."""
     out: list[Requirement] = []
     for i, r in enumerate(programme.spec.requirements):
-        tag = f"requirements[{i}]"
-        if r.min_warehouses is not None:
-            out.append(
-                Requirement(
-                    f"{tag}.min_warehouses", r.year, "warehouses", r.min_warehouses, source=r.source
+        for key, kind in REQUIREMENT_KEYS:
+            target = getattr(r, key)
+            if target is not None:
+                group = r.group if kind.startswith("group") else None
+                out.append(
+                    Requirement(f"requirements[{i}].{key}", r.year, kind, target, group, r.source)
                 )
-            )
-        if r.min_area_m2 is not None:
-            out.append(
-                Requirement(f"{tag}.min_area_m2", r.year, "area_m2", r.min_area_m2, source=r.source)
-            )
-        if r.min_public is not None:
-            out.append(
-                Requirement(f"{tag}.min_public", r.year, "public", r.min_public, source=r.source)
-            )
-        if r.min_in_group is not None:
-            out.append(
-                Requirement(
-                    f"{tag}.min_in_group", r.year, "group_count", r.min_in_group, r.group, r.source
-                )
-            )
-        if r.min_share is not None:
-            out.append(
-                Requirement(
-                    f"{tag}.min_share", r.year, "group_share", r.min_share, r.group, r.source
-                )
-            )
     return tuple(out)
 
 
-def public_candidates(programme: Programme, network: Network, sites: list[str]) -> tuple[str, ...]:
+def judge_sites(programme: Programme, network: Network, sites: list[str]) -> dict[str, Eligibility]:
+    """Each site's best operator against the programme's public scheme, counted to the first
+    round (none without a ``public`` scheme)."""
+    pub = programme.spec.public
+    if pub is None:
+        return {}
+    year = min(r.year for r in programme.spec.rounds)
+    return {w: eligibility(network, w, pub.scheme, year=year) for w in sites}
+
+
+def public_candidates(
+    programme: Programme, sites: list[str], judged: dict[str, Eligibility]
+) -> tuple[str, ...]:
     """Sites that may be recognised as public warehouses (eligible, when the file requires it)."""
     pub = programme.spec.public
     if pub is None:
         return ()
     if not pub.require_eligible:
         return tuple(sites)
-    year = min(r.year for r in programme.spec.rounds)
-    return tuple(w for w in sites if eligibility(network, w, pub.scheme, year=year).eligible)
+    return tuple(w for w in sites if judged[w].eligible)
 
 
-def rules_of(programme: Programme, network: Network, sites: list[str]) -> Rules:
-    """The programme's rules in model terms."""
+def rules_of(
+    programme: Programme,
+    network: Network,
+    sites: list[str],
+    judged: dict[str, Eligibility] | None = None,
+) -> Rules:
+    """The programme's rules in model terms (``judged``: :func:`judge_sites`, when known)."""
+    if judged is None:
+        judged = judge_sites(programme, network, sites)
     spec = programme.spec
     wh = network.warehouses
     return Rules(
@@ -141,7 +149,7 @@ def rules_of(programme: Programme, network: Network, sites: list[str]) -> Rules:
         budget_cny={int(y): float(v) for y, v in spec.budget_cny.items()},
         min_years_open=int(spec.min_years_open),
         allow_shrink=spec.allow_shrink,
-        public_sites=public_candidates(programme, network, sites),
+        public_sites=public_candidates(programme, sites, judged),
         area_m2={w: float(a) for w, a in wh["area_m2"].astype(float).items() if w in sites},
         groups=_site_groups(network),
         requirements=requirements_of(programme),
@@ -219,30 +227,21 @@ def explain_requirements(rules: Rules, sites: list[str], exempt: tuple[str, ...]
 # -- solving -----------------------------------------------------------------------------
 
 
-def _eligibility_rows(
-    programme: Programme, network: Network, sites: list[str]
-) -> list[dict[str, Any]]:
-    pub = programme.spec.public
-    if pub is None:
-        return []
-    year = min(r.year for r in programme.spec.rounds)
-    rows = []
-    for w in sites:
-        e = eligibility(network, w, pub.scheme, year=year)
-        rows.append(
-            {
-                "site": w,
-                "operator": e.operator,
-                "operator_name": e.operator_name,
-                "sourced": e.sourced,
-                "eligible": e.eligible,
-                "possible": e.possible,
-                "met": e.met,
-                "missing": e.missing,
-                "unknown": e.unknown,
-            }
-        )
-    return rows
+def _eligibility_rows(judged: dict[str, Eligibility]) -> list[dict[str, Any]]:
+    return [
+        {
+            "site": w,
+            "operator": e.operator,
+            "operator_name": e.operator_name,
+            "sourced": e.sourced,
+            "eligible": e.eligible,
+            "possible": e.possible,
+            "met": e.met,
+            "missing": e.missing,
+            "unknown": e.unknown,
+        }
+        for w, e in judged.items()
+    ]
 
 
 def run_plan(path: str | Path, **overrides: Any) -> PlanResult:
@@ -267,14 +266,15 @@ def run_plan(path: str | Path, **overrides: Any) -> PlanResult:
     log.info("programme %s: building the one-year model of %s", programme.name, sc.name)
     base = build_problem(net, opts)
     sites = list(base.use_arcs)
-    rules = rules_of(programme, net, sites)
+    judged = judge_sites(programme, net, sites)
+    rules = rules_of(programme, net, sites, judged)
     pp = build_programme(base, rules)
     sc_opts = replace(
         sc, options={**sc.options, **{k: v for k, v in file_opts.items() if k in SOLVE_KEYS}}
     )
     sopts = solve_options(sc_opts, **overrides)
     doc = _doc_head(programme, rules)
-    doc["eligibility"] = _eligibility_rows(programme, net, sites)
+    doc["eligibility"] = _eligibility_rows(judged)
     why = explain_requirements(rules, sites, pp.exempt)
     if why:
         doc.update(
@@ -529,10 +529,8 @@ def drop_idle(
     idle = [r for r in recognitions(pp, units) if r[0] not in carried]
     for w, _y, _public in sorted(idle, key=lambda r: (-r[1], r[0])):
         trial = units.copy()
-        for key in [k for k in (*pp.rec, *pp.pub, *pp.use) if k[0] == w]:
-            for table in (pp.rec, pp.pub, pp.use):
-                if key in table:
-                    trial[table[key]] = 0.0
+        for table in (pp.rec, pp.pub, pp.use):
+            trial[[a for (site, _y), a in table.items() if site == w]] = 0.0
         short = [
             row["name"]
             for row in requirement_rows(rules, _skeleton(pp, trial))
