@@ -163,7 +163,8 @@ def fewest_sites(prepared: Prepared) -> int:
     return max(forced, prepared.options.min_sites or 0)
 
 
-def _point(k: int, run: RunResult, seconds: float, previous: FrontierPoint | None) -> FrontierPoint:
+def _point(k: int, run: RunResult, seconds: float) -> FrontierPoint:
+    """A solved count (its changes against the count before: :func:`_linked`)."""
     sol = run.solution
     if sol.status not in HAS_SOLUTION:
         return FrontierPoint(
@@ -176,11 +177,6 @@ def _point(k: int, run: RunResult, seconds: float, previous: FrontierPoint | Non
             message=sol.message or _why_infeasible(run),
         )
     k_ = sol.kpis
-    used = tuple(sites_used(sol.warehouses))
-    before = set(previous.open) if previous is not None else set()
-    saving = None
-    if previous is not None and previous.total_cost_cny is not None:
-        saving = previous.total_cost_cny - float(k_["total_cost_cny"])
     return FrontierPoint(
         warehouses=k,
         status=sol.status,
@@ -188,7 +184,7 @@ def _point(k: int, run: RunResult, seconds: float, previous: FrontierPoint | Non
         bound=sol.bound,
         gap=sol.gap,
         seconds=seconds,
-        open=used,
+        open=tuple(sites_used(sol.warehouses)),
         total_cost_cny=float(k_["total_cost_cny"]),
         logistics_cost_cny=float(k_["logistics_cost_cny"]),
         co2_tonnes=float(k_["co2_tonnes"]),
@@ -196,9 +192,6 @@ def _point(k: int, run: RunResult, seconds: float, previous: FrontierPoint | Non
         unmet_tonnes=float(k_["unmet_tonnes"]),
         check_ok=run.check.ok if run.check is not None else None,
         lp_bound_exact=(sol.meta.get("route_generation") or {}).get("lp_bound_exact"),
-        added=tuple(w for w in used if w not in before),
-        dropped=tuple(sorted(before - set(used))),
-        saving_cny=saving,
     )
 
 
@@ -321,7 +314,7 @@ def _chain(
         here = _with_limit(prepared, k)
         log.info("frontier %s: at most %d sites", sc.name, k)
         run = solve(here, sopts, started=began, start=start)
-        point = _point(k, run, time.perf_counter() - began, previous)
+        point = _linked(_point(k, run, time.perf_counter() - began), previous)
         log.info(
             "frontier %d sites: %s, objective %s, bound %s, gap %s, %.1f s",
             k,
