@@ -47,6 +47,7 @@ from optimizer.data.scenario import (
     Options,
     Scenario,
     _Strict,
+    is_programme,
     load_scenario,
     select_demand,
 )
@@ -153,15 +154,14 @@ class Programme:
 
 
 def is_programme_file(path: str | Path) -> bool:
-    """Whether a YAML file is a programme (it has ``rounds`` and ``base_year``), not a scenario.
+    """Whether a YAML file is a programme (:func:`~optimizer.data.scenario.is_programme`).
 
     Programmes sit beside scenarios in ``scenarios/``; lists of scenarios leave them out.
     """
     try:
-        raw = load_yaml(Path(path))
+        return is_programme(load_yaml(Path(path)))
     except (InputError, OSError):
         return False
-    return isinstance(raw, dict) and "rounds" in raw and "base_year" in raw
 
 
 def _loc(err: Any) -> str:

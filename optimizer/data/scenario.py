@@ -333,6 +333,15 @@ def _loc(err: Mapping[str, Any]) -> str:
     return ".".join(str(x) for x in err.get("loc", ()))
 
 
+#: The keys that mark a programme file (``corridor plan``), which sits beside scenarios.
+PROGRAMME_KEYS = ("rounds", "base_year")
+
+
+def is_programme(raw: object) -> bool:
+    """Whether a parsed YAML document is a programme, not a scenario."""
+    return isinstance(raw, dict) and all(k in raw for k in PROGRAMME_KEYS)
+
+
 def load_scenario(path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
     """Parse a scenario file and its bases.
 
@@ -356,7 +365,7 @@ def load_scenario(path: str | Path, _seen: tuple[str, ...] = ()) -> Scenario:
         msg = f"{where}: a scenario must be a mapping of keys"
         raise InputError(msg)
     unknown = [k for k in raw if k not in ScenarioFile.model_fields]
-    if unknown and "rounds" in raw and "base_year" in raw:
+    if unknown and is_programme(raw):
         msg = f"{where}: a programme file (it has rounds and base_year): run it with corridor plan"
         raise InputError(msg, file=where, field="rounds")
     if unknown:
