@@ -45,9 +45,9 @@ from typing import Any
 
 from optimizer.data.network import Network
 from optimizer.format import as_number, millions, number, percent
-from optimizer.models.criteria import PRIORITY
 from optimizer.output.charts import MINUS, bar_chart, line_chart
 from optimizer.output.csvtext import records_csv
+from optimizer.output.eligibility import binding, by_site, eligibility_text, is_priority
 from optimizer.output.html import render
 from optimizer.output.mapping.base import render_map
 from optimizer.output.mapping.offline import OfflineAssetError, external_references
@@ -129,51 +129,6 @@ def _yes(flag: Any) -> str:
 
 def _join(items: Any, sep: str = ", ") -> str:
     return sep.join(str(x) for x in items or [])
-
-
-def is_priority(line: Any) -> bool:
-    """Whether a criterion line is a layout priority (non-binding: it decides nothing)."""
-    return str(line).endswith(PRIORITY)
-
-
-def binding(items: Any) -> list[str]:
-    """The binding criterion lines of ``items`` (layout priorities left out)."""
-    return [str(x) for x in items or [] if not is_priority(x)]
-
-
-def _criterion(line: str) -> str:
-    """The criterion of a line, without the operator's value: ``area_m2 >= 2,000``."""
-    return line.split(": ", 1)[0].strip() or line
-
-
-def _count(n: int, what: str = "criterion") -> str:
-    return f"{n} {what if n == 1 else 'criteria' if what == 'criterion' else what + 's'}"
-
-
-def eligibility_text(row: Mapping[str, Any]) -> str:
-    """A schedule row's eligibility in a few words: binding criteria only.
-
-    ``eligible``; ``eligible; 1 criterion not known: firms_served >= ?``;
-    ``not eligible; 1 criterion missing: area_m2 >= 2,000``. Layout priorities
-    (``(priority, not a bar)``) are left out: they decide nothing.
-    """
-    eligible = row.get("eligible")
-    missing = binding(row.get("missing"))
-    unknown = binding(row.get("unknown"))
-    if eligible is True and not missing:
-        head = "eligible"
-    elif eligible is False:
-        head = "not eligible"
-    else:
-        head = "eligibility not known"
-    parts = [head]
-    if missing:
-        parts.append(f"{_count(len(missing))} missing: {', '.join(_criterion(x) for x in missing)}")
-    if unknown:
-        parts.append(
-            f"{_count(len(unknown))} not known: {', '.join(_criterion(x) for x in unknown)}"
-        )
-    return "; ".join(parts)
 
 
 def operator_text(row: Mapping[str, Any] | None, fallback: Any = None) -> str:
@@ -346,10 +301,6 @@ def rounds(doc: Doc) -> list[tuple[Any, list[Mapping[str, Any]]]]:
     ]
 
 
-def _by_site(rows: Any) -> dict[str, Mapping[str, Any]]:
-    return {str(r["site"]): r for r in rows or [] if isinstance(r, Mapping) and "site" in r}
-
-
 def schedule_table(doc: Doc, network: Network | None) -> tuple[list[str], list[list[str]]]:
     """The schedule by round: one row per site recognised (idle ones said so)."""
     header = [
@@ -361,7 +312,7 @@ def schedule_table(doc: Doc, network: Network | None) -> tuple[list[str], list[l
         "operator",
         "eligible",
     ]
-    eligibility = _by_site(doc.get("eligibility"))
+    eligibility = by_site(doc.get("eligibility"))
     rows = []
     for year, items in rounds(doc):
         for i, r in enumerate(items):

@@ -23,7 +23,7 @@ from folium.template import Template
 
 from optimizer.data.network import Network
 from optimizer.format import as_number, millions, number, percent
-from optimizer.models.criteria import PRIORITY
+from optimizer.output.eligibility import by_site, eligibility_text
 from optimizer.output.mapping.base import (
     ORIGIN_COLOR,
     WAREHOUSE_CLOSED,
@@ -77,29 +77,6 @@ class ExclusiveLayers(MacroElement):
         super().__init__()
         self._name = "CorridorExclusiveLayers"
         self.groups = list(groups)
-
-
-def _by_site(rows: Any) -> dict[str, Mapping[str, Any]]:
-    return {str(r["site"]): r for r in rows or [] if "site" in r}
-
-
-def _eligibility_text(row: Mapping[str, Any] | None) -> str:
-    """``eligible``, or what is missing / not known."""
-    if row is None:
-        return "-"
-    eligible = row.get("eligible")
-    # a layout priority ("... (priority, not a bar)") decides nothing: left out
-    missing = [str(x) for x in row.get("missing") or [] if not str(x).endswith(PRIORITY)]
-    unknown = [str(x) for x in row.get("unknown") or [] if not str(x).endswith(PRIORITY)]
-    if eligible is True:
-        return "eligible"
-    parts = []
-    if missing:
-        parts.append("missing " + ", ".join(missing))
-    if unknown:
-        parts.append("not known: " + ", ".join(unknown))
-    head = "not eligible" if eligible is False else "eligibility not known"
-    return head + (f" ({'; '.join(parts)})" if parts else "")
 
 
 def _origins(network: Network) -> list[str]:
@@ -163,7 +140,7 @@ def _draw_year(
     yr = year.get("year")
     new = {str(s) for s in year.get("new") or []}
     public = {str(s) for s in year.get("public") or []}
-    details = _by_site(year.get("sites"))
+    details = by_site(year.get("sites"))
     for sid in [str(s) for s in year.get("open") or []]:
         if sid not in network.nodes.index:
             continue
@@ -185,7 +162,7 @@ def _draw_year(
             ("public warehouse", "yes" if is_public else "no"),
             ("tonnes that year", esc(number(tonnes, 0, "t"))),
             ("recognised in", esc(sched.get("recognised_year", "-"))),
-            ("eligibility", esc(_eligibility_text(elig))),
+            ("eligibility", esc(eligibility_text(elig) if elig else "-")),
         ]
         erow = eligibility.get(sid) or {}
         if erow.get("sourced") is False:
@@ -261,8 +238,8 @@ def plan_map(network: Network, doc: Mapping[str, Any], *, offline: bool) -> foli
         When ``offline`` and a packaged JavaScript / CSS copy is missing.
     """
     m = new_map(offline=offline)
-    schedule = _by_site(doc.get("schedule"))
-    eligibility = _by_site(doc.get("eligibility"))
+    schedule = by_site(doc.get("schedule"))
+    eligibility = by_site(doc.get("eligibility"))
     years = list(doc.get("years") or [])
     tonnes = [
         float(t)
