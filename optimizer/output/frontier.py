@@ -30,6 +30,7 @@ from optimizer.format import as_number, millions, number, percent
 from optimizer.output.charts import MINUS, line_chart
 from optimizer.output.csvtext import records_csv
 from optimizer.output.html import environment
+from optimizer.output.markdown import md_table
 from optimizer.results.folders import OutputFolder, mark_page
 
 #: Below this saving a year (CNY), one more warehouse "stops paying" by default.
@@ -285,10 +286,6 @@ def _list(items: Sequence[Any]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def _md(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def _intro(points: Sequence[Point], scenario: str) -> str:
     ordered = _ordered(points)
     ks = [int(p["warehouses"]) for p in ordered]
@@ -340,10 +337,8 @@ def frontier_markdown(
         "",
         "## Cost by number of warehouses",
         "",
-        "| " + " | ".join(HEADER) + " |",
-        "|---|---:|---|---:|---:|---:|---:|---:|---:|---|",
+        *md_table(HEADER, _rows(points, network), numeric={1, 3, 4, 5, 6, 7, 8}),
     ]
-    lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in _rows(points, network)]
     notes = _notes(points)
     if notes:
         lines += [""] + [f"- {n}" for n in notes]
@@ -353,10 +348,8 @@ def frontier_markdown(
             "",
             "## Which sites at which count",
             "",
-            "| " + " | ".join(header) + " |",
-            "|---|" + "---|" * (len(header) - 1),
+            *md_table(header, rows),
         ]
-        lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
     lines += [
         "",
         "Files: `frontier.csv` (one row per count), `frontier.json`, `frontier.html` "

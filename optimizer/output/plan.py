@@ -52,6 +52,7 @@ from optimizer.output.html import render
 from optimizer.output.mapping.base import render_map
 from optimizer.output.mapping.offline import OfflineAssetError, external_references
 from optimizer.output.mapping.plan import plan_map
+from optimizer.output.markdown import md_table
 from optimizer.results.folders import OutputFolder, mark_page
 
 Doc = Mapping[str, Any]
@@ -429,17 +430,6 @@ def eligibility_table(doc: Doc, network: Network | None) -> tuple[list[str], lis
     return header, rows
 
 
-def _md(text: Any) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]], numeric: set[int]) -> list[str]:
-    align = ["---:" if i in numeric else "---" for i in range(len(header))]
-    out = ["| " + " | ".join(_md(h) for h in header) + " |", "|" + "|".join(align) + "|"]
-    out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
-    return out
-
-
 def _explanation(doc: Doc) -> list[str]:
     inf = doc.get("infeasible")
     if not inf:
@@ -500,7 +490,7 @@ def plan_markdown(doc: Doc, *, network: Network | None = None) -> str:
     header, rows = schedule_table(doc, network)
     lines += ["## Which warehouses to recognise, and when", ""]
     if rows:
-        lines += _md_table(header, rows, set())
+        lines += md_table(header, rows, set())
     else:
         lines.append("No warehouse is recognised in this plan.")
     lines.append("")
@@ -516,20 +506,20 @@ def plan_markdown(doc: Doc, *, network: Network | None = None) -> str:
             "delivered within its promised days.",
             "",
         ]
-        lines += _md_table(header, rows, {1, 3, 5, 6, 7, 8, 9, 10, 11})
+        lines += md_table(header, rows, {1, 3, 5, 6, 7, 8, 9, 10, 11})
         lines.append("")
 
     header, rows = requirements_table(doc)
     if rows:
         lines += ["## Requirements of the programme", ""]
-        lines += _md_table(header, rows, {2, 3})
+        lines += md_table(header, rows, {2, 3})
         lines.append("")
 
     header, rows = eligibility_table(doc, network)
     if rows:
         lines += ["## Recognition criteria by site", ""]
         lines += [ELIGIBILITY_NOTE, ""]
-        lines += _md_table(header, rows, set())
+        lines += md_table(header, rows, set())
         lines.append("")
 
     if doc.get("source"):

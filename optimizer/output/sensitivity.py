@@ -16,6 +16,7 @@ from typing import Any
 from optimizer.format import millions, number, percent
 from optimizer.output.charts import MINUS, TornadoRow, tornado_chart
 from optimizer.output.html import render
+from optimizer.output.markdown import md_cell
 from optimizer.results.folders import OutputFolder, mark_page
 from optimizer.studies.moves import WITHIN
 from optimizer.studies.sensitivity import (
@@ -197,10 +198,6 @@ def data_warning(result: SensitivityResult) -> str:
     )
 
 
-def _md_escape(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def sensitivity_markdown(result: SensitivityResult) -> str:
     """The summary an official reads: what holds, what flips on which guess, the costs."""
     plan = result.plan
@@ -246,7 +243,7 @@ def sensitivity_markdown(result: SensitivityResult) -> str:
         lines.append(
             "| "
             + " | ".join(
-                _md_escape(c)
+                md_cell(c)
                 for c in (
                     g.label,
                     side_text(g, rec["value_low"]),
