@@ -40,8 +40,9 @@ def plan(
 ) -> None:
     """Plan a recognition programme over several years: which warehouses to recognise when.
 
-    Writes plan.json, plan.md, schedule.csv, years.csv, year_sites.csv,
-    requirements.csv, eligibility.csv and plan_map.html (one layer per year).
+    Writes plan.json, plan.md, plan.html, schedule.csv, years.csv,
+    year_sites.csv, requirements.csv, eligibility.csv and plan_map.html (one
+    layer per year).
     Requirements that cannot be met are explained, with the shortfall.
     """
     target = out if out is not None else RESULTS_DIR / programme.stem
@@ -105,6 +106,7 @@ def frontier(
     sc = load_scenario(scenario)
     target = out if out is not None else RESULTS_DIR / f"{scenario.stem}_frontier"
     check_output_folder(target, force=force)
+    net = network_of(sc)
     points = []
     for p in iter_frontier(
         sc,
@@ -114,15 +116,10 @@ def frontier(
         solver=solver,
         time_limit_s=time_limit,
         rel_gap=gap,
+        network=net,
     ):
-        points.append(p)
-        total = f"{p.total_cost_cny:,.0f} CNY" if p.total_cost_cny is not None else "-"
-        gap_text = f"{p.gap:.2%}" if p.gap is not None else "-"
-        err(
-            f"frontier {p.warehouses} sites: {p.status}, {total}, gap {gap_text}, {p.seconds:.0f} s"
-        )
+        points.append(p)  # each point's progress line is the study's log
     docs = [p.to_json() for p in points]
-    net = network_of(sc)
     with OutputFolder(target, kind="frontier", force=force) as folder:
         write_frontier(docs, folder, scenario=sc.name, network=net)
     if as_json:

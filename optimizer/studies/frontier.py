@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from optimizer.data.network import Network
 from optimizer.data.scenario import Scenario
 from optimizer.errors import InputError
 from optimizer.models.incumbent import Incumbent
@@ -229,6 +230,7 @@ def iter_frontier(
     min_sites: int | None = None,
     workers: int = 1,
     warm: bool = True,
+    network: Network | None = None,
     **overrides: Any,
 ) -> Iterator[FrontierPoint]:
     """Solve the frontier point by point (yields each point, in increasing count).
@@ -239,7 +241,8 @@ def iter_frontier(
     as each run finishes, in order. ``overrides`` are solver options
     (``time_limit_s`` per point, ``rel_gap``, ...), as for
     :func:`optimizer.studies.pipeline.run_scenario`. ``warm=False`` solves
-    every point cold (the benchmark's peer).
+    every point cold (the benchmark's peer). ``network``: the scenario's
+    network, when the caller has it already.
 
     Raises
     ------
@@ -250,7 +253,8 @@ def iter_frontier(
     if max_sites < 0:
         msg = f"--max must be >= 0, got {max_sites}"
         raise InputError(msg, field="max")
-    prepared = prepare(sc, options=replace(design_options(sc), max_sites=max_sites))
+    options = replace(design_options(sc), max_sites=max_sites)
+    prepared = prepare(sc, options=options, network=network)
     low, high = _range(prepared, max_sites, min_sites)
     counts = list(range(low, high + 1))
     workers = max(1, min(workers, len(counts)))
